@@ -1,0 +1,1 @@
+"""Ticketflow: a help-desk ticket lifecycle engine on Temporal."""

@@ -1,0 +1,177 @@
+"""Ticket lifecycle rules: which action is valid in which state, and where it leads.
+
+Pure data and functions (no Temporal, no SQL) so that the workflow, the API's
+error messages and the tests all read the same table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    RECEIVED = "received"
+    FIRST_LINE = "first-line"
+    SECOND_LINE = "second-line"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    # Agent actions, exposed through the API.
+    TAKE = "take"
+    NOTE = "note"
+    ASK = "ask"
+    ANSWER = "answer"
+    MOVE = "move"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    PRIORITY = "priority"
+    # System events.
+    ROUTE = "route"
+    CUSTOMER_MESSAGE = "customer-message"
+
+
+AGENT_ACTIONS = frozenset(
+    {
+        Action.TAKE,
+        Action.NOTE,
+        Action.ASK,
+        Action.ANSWER,
+        Action.MOVE,
+        Action.CLOSE,
+        Action.REOPEN,
+        Action.PRIORITY,
+    }
+)
+# Actions that send the customer a mail written by an agent.
+MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
+OPEN_STATES = frozenset({State.FIRST_LINE, State.SECOND_LINE})
+MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 1, 5, 3
+
+
+class Target(StrEnum):
+    """Where a valid action leads, when it does not name a state outright."""
+
+    STAY = "stay"
+    # The line of the queue the ticket ends up in (the action's queue or its own).
+    QUEUE_LINE = "queue-line"
+    # The line of the queue from which the last agent mail was sent.
+    REPLY_QUEUE_LINE = "reply-queue-line"
+
+
+_S, _T = State, Target
+_OPEN_OR_WAITING = (_S.FIRST_LINE, _S.SECOND_LINE, _S.WAITING)
+
+# TRANSITIONS[action][state] -> the next state, or how to find it.
+# A (state, action) pair missing from this table is invalid.
+TRANSITIONS: dict[Action, dict[State, State | Target]] = {
+    Action.TAKE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.NOTE: {**dict.fromkeys(_OPEN_OR_WAITING, _T.STAY), _S.CLOSED: _T.STAY},
+    Action.ASK: dict.fromkeys(_OPEN_OR_WAITING, _S.WAITING),
+    Action.ANSWER: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
+    # A waiting ticket stays waiting when moved: the customer still owes us an answer.
+    Action.MOVE: {_S.FIRST_LINE: _T.QUEUE_LINE, _S.SECOND_LINE: _T.QUEUE_LINE, _S.WAITING: _T.STAY},
+    Action.CLOSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
+    Action.REOPEN: {_S.WAITING: _T.QUEUE_LINE, _S.CLOSED: _T.QUEUE_LINE},
+    Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.ROUTE: {_S.RECEIVED: _T.QUEUE_LINE},
+    Action.CUSTOMER_MESSAGE: {
+        _S.RECEIVED: _T.STAY,
+        _S.FIRST_LINE: _T.STAY,
+        _S.SECOND_LINE: _T.STAY,
+        _S.WAITING: _T.REPLY_QUEUE_LINE,
+        _S.CLOSED: _T.REPLY_QUEUE_LINE,
+    },
+}
+
+
+class InvalidTransition(Exception):
+    """An action that the ticket's current state or the action's arguments do not allow."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The lifecycle-relevant facts of one ticket."""
+
+    state: State
+    queue: str
+    owner: str | None = None
+    priority: int = DEFAULT_PRIORITY
+    # The queue from which the last agent mail was sent; a customer's reply reopens there.
+    reply_queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One action with its arguments; which arguments matter depends on the action."""
+
+    action: Action
+    actor: str
+    queue: str | None = None
+    priority: int | None = None
+
+
+def allowed_actions(state: State) -> list[Action]:
+    return [a for a in Action if a in AGENT_ACTIONS and state in TRANSITIONS[a]]
+
+
+def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket:
+    """Return the ticket after `request`, or raise InvalidTransition with the reason.
+
+    `lines` maps every known queue to its line ("first-line" or "second-line").
+    """
+    action = request.action
+    target = TRANSITIONS[action].get(ticket.state)
+    if target is None:
+        raise InvalidTransition(f"cannot {action} a ticket that is {ticket.state}")
+    _check_arguments(ticket, request, lines)
+
+    queue = ticket.queue
+    if action in (Action.MOVE, Action.ROUTE):
+        queue = request.queue or queue
+    elif target is Target.REPLY_QUEUE_LINE:
+        queue = ticket.reply_queue if ticket.reply_queue in lines else ticket.queue
+
+    if isinstance(target, State):
+        state = target
+    elif target is Target.STAY:
+        state = ticket.state
+    else:
+        state = State(lines[queue])
+
+    changes: dict[str, object] = {"state": state, "queue": queue}
+    if action is Action.TAKE:
+        changes["owner"] = request.actor
+    elif action is Action.MOVE:
+        # The receiving queue's agents take it from there.
+        changes["owner"] = None
+        if ticket.state is State.WAITING:
+            changes["reply_queue"] = queue
+    elif action is Action.PRIORITY:
+        changes["priority"] = request.priority
+    elif action in MAIL_ACTIONS:
+        changes["reply_queue"] = ticket.queue
+    return dataclasses.replace(ticket, **changes)
+
+
+def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> None:
+    action = request.action
+    if action in (Action.MOVE, Action.ROUTE):
+        if not request.queue:
+            raise InvalidTransition(f"{action} needs a queue")
+        if request.queue not in lines:
+            raise InvalidTransition(f"unknown queue {request.queue!r}")
+        if action is Action.MOVE and request.queue == ticket.queue:
+            raise InvalidTransition(f"the ticket is already in {request.queue}")
+    if action is Action.PRIORITY:
+        p = request.priority
+        if p is None or not MIN_PRIORITY <= p <= MAX_PRIORITY:
+            raise InvalidTransition(f"priority must be {MIN_PRIORITY}-{MAX_PRIORITY}")

@@ -1,0 +1,46 @@
+"""Process settings, read from `TICKETFLOW_*` environment variables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", extra="ignore")
+
+    data_dir: Path = Path(".data")
+    # Empty means the embedded SQLite read model inside data_dir.
+    database_url: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "ticketflow"
+    # Empty means the Maildir outbox inside data_dir.
+    smtp_url: str = ""
+    desk_config: Path = PROJECT_ROOT / "ticketflow" / "desk.example.yaml"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    # Address our mail comes from and the host part of our Message-IDs.
+    mail_from: str = "support@ticketflow.localhost"
+    mail_domain: str = "ticketflow.localhost"
+    reopen_window_days: float = 14.0
+    # Continue-as-new once a ticket's history has this many events.
+    max_history_events: int = 2000
+    max_message_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def reopen_window(self) -> timedelta:
+        return timedelta(days=self.reopen_window_days)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ticketflow.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
