@@ -24,7 +24,11 @@ R, F, S, W, C = (
 # The queue each starting state is in for the matrix below.
 QUEUE_OF = {R: "Inbox", F: "Inbox", S: "Passwords", W: "Passwords", C: "Passwords"}
 # Arguments that make each action well-formed from every starting queue.
-ARGS = {Action.MOVE: {"queue": "Web"}, Action.ROUTE: {"queue": "Web"}, Action.PRIORITY: {"priority": 1}}
+ARGS = {
+    Action.MOVE: {"queue": "Web"},
+    Action.ROUTE: {"queue": "Web"},
+    Action.PRIORITY: {"priority": 1},
+}
 
 # Written out by hand (not derived from the table under test): the state after
 # each action from each state; None means the action is refused.

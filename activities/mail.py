@@ -1,0 +1,136 @@
+"""Outbound mail activities: the automatic reply to a new ticket and agents' mails.
+
+Sending is once per article: the article row is written (with its Message-ID)
+before delivery and marked sent after it, and both transports treat a second
+delivery of the same Message-ID as the same mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from jinja2 import Environment
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ticketflow.compose import Outgoing, compose, new_message_id
+from ticketflow.contracts import ArticleRef, SendResult
+from ticketflow.mailparse import first_address
+from ticketflow.models import Article, Ticket, utcnow
+from ticketflow.numbering import tagged_subject
+from ticketflow.transport import PermanentDeliveryError, Transport
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    from_addr: str
+    domain: str
+    loop_value: str
+
+
+T = TypeVar("T")
+
+
+class MailActivities:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        transport: Transport,
+        templates: Environment,
+        settings: MailSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._transport = transport
+        self._templates = templates
+        self._settings = settings
+
+    @activity.defn(name="send_auto_reply")
+    def send_auto_reply(self, ref: ArticleRef) -> SendResult:
+        """Acknowledge a new ticket to its customer, quoting its number."""
+        article_id = self._auto_reply_article(ref)
+        if article_id is None:
+            return SendResult(article_id=None, sent=False, error="no customer address")
+        return self._deliver(article_id, automatic=True)
+
+    @activity.defn(name="send_article")
+    def send_article(self, ref: ArticleRef) -> SendResult:
+        """Send an agent's question or answer, stored by the API as an outbound article."""
+        return self._deliver(ref.article_id, automatic=False)
+
+    def _auto_reply_article(self, ref: ArticleRef) -> int | None:
+        key = f"auto-reply:{ref.article_id}"
+        with self._sessions() as session:
+            existing = session.scalar(select(Article.id).where(Article.idempotency_key == key))
+            if existing is not None:
+                return existing
+            ticket = _get(session, Ticket, ref.ticket_id)
+            inbound = _get(session, Article, ref.article_id)
+            if not ticket.customer:
+                return None
+            body = self._templates.get_template("auto_reply.txt.j2").render(
+                number=ticket.number, subject=ticket.subject
+            )
+            article = Article(
+                ticket_id=ticket.id,
+                direction="out",
+                status="queued",
+                from_addr=self._settings.from_addr,
+                to_addr=ticket.customer,
+                subject=tagged_subject(ticket.subject, ticket.number),
+                body_text=body,
+                message_id=new_message_id(self._settings.domain),
+                in_reply_to=inbound.message_id,
+                references=inbound.references,
+                author="system",
+                idempotency_key=key,
+            )
+            session.add(article)
+            try:
+                session.commit()
+            except IntegrityError:
+                # A concurrent attempt made it first; use that one.
+                session.rollback()
+                return session.scalar(select(Article.id).where(Article.idempotency_key == key))
+            return article.id
+
+    def _deliver(self, article_id: int, *, automatic: bool) -> SendResult:
+        with self._sessions() as session:
+            article = _get(session, Article, article_id)
+            if article.sent_at is not None or article.status == "failed":
+                return SendResult(article_id, article.sent_at is not None, article.error)
+            recipient = first_address(article.to_addr)
+            outgoing = Outgoing(
+                from_addr=article.from_addr or self._settings.from_addr,
+                to_addr=article.to_addr,
+                subject=article.subject,
+                body_text=article.body_text,
+                message_id=article.message_id or new_message_id(self._settings.domain),
+                in_reply_to=article.in_reply_to,
+                references=article.references,
+                date=article.created_at,
+                automatic=automatic,
+            )
+            try:
+                if not recipient:
+                    raise PermanentDeliveryError(f"no address in {article.to_addr!r}")
+                self._transport.send(compose(outgoing, self._settings.loop_value), [recipient])
+            except (PermanentDeliveryError, ValueError) as exc:
+                # Recorded on the article and shown to agents; the ticket moves on.
+                article.status, article.error = "failed", str(exc)[:1000]
+                session.commit()
+                return SendResult(article_id, sent=False, error=article.error)
+            article.status, article.sent_at = "sent", utcnow()
+            article.message_id = outgoing.message_id
+            session.commit()
+            return SendResult(article_id, sent=True)
+
+
+def _get(session: Session, model: type[T], ident: int) -> T:
+    row = session.get(model, ident)
+    if row is None:
+        raise ApplicationError(f"no {model.__name__} {ident}", non_retryable=True)
+    return row

@@ -1,0 +1,99 @@
+"""Read-model activities: load a ticket for a run, route it, project its changes.
+
+Every write is idempotent: a projection carries the workflow's version and is
+skipped when the row already has it, so a retried activity writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ticketflow import counts
+from ticketflow.contracts import ArticleRef, Projection, TicketFacts
+from ticketflow.desk import DeskConfig
+from ticketflow.intake import ARTICLE_RECEIVED
+from ticketflow.lifecycle import State
+from ticketflow.models import Article, HistoryEvent, Ticket
+
+# Article status once the workflow has taken an article in.
+ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
+
+
+class StoreActivities:
+    def __init__(self, sessions: sessionmaker[Session], desk: DeskConfig) -> None:
+        self._sessions = sessions
+        self._desk = desk
+
+    @activity.defn(name="load_ticket")
+    def load_ticket(self, number: str) -> TicketFacts:
+        with self._sessions() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+            if ticket is None:
+                raise ApplicationError(f"no ticket {number}", non_retryable=True)
+            last_seq = session.scalar(
+                select(func.coalesce(func.max(HistoryEvent.seq), 0)).where(
+                    HistoryEvent.ticket_id == ticket.id
+                )
+            )
+            first_article_id = session.scalar(
+                select(func.min(Article.id)).where(
+                    Article.ticket_id == ticket.id, Article.direction == "in"
+                )
+            )
+            return TicketFacts(
+                ticket_id=ticket.id,
+                state=ticket.state,
+                queue=ticket.queue,
+                owner=ticket.owner,
+                priority=ticket.priority,
+                reply_queue=ticket.reply_queue,
+                pending_since=ticket.pending_since,
+                closed_at=ticket.updated_at if ticket.state == State.CLOSED else None,
+                version=ticket.version,
+                last_seq=last_seq or 0,
+                lines=self._desk.lines(),
+                first_article_id=first_article_id,
+            )
+
+    @activity.defn(name="classify")
+    def classify(self, ref: ArticleRef) -> str:
+        """The queue a new ticket starts in. Routing rules come later; now the default queue."""
+        return self._desk.default_queue.name
+
+    @activity.defn(name="project")
+    def project(self, projection: Projection) -> None:
+        with self._sessions() as session, session.begin():
+            ticket = session.get(Ticket, projection.ticket_id, with_for_update=True)
+            if ticket is None:
+                raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
+            if ticket.version >= projection.version:
+                return
+            counts.move(session, (ticket.queue, ticket.state), (projection.queue, projection.state))
+            ticket.state, ticket.queue = projection.state, projection.queue
+            ticket.owner, ticket.priority = projection.owner, projection.priority
+            ticket.reply_queue = projection.reply_queue
+            ticket.pending_since = projection.pending_since
+            ticket.updated_at = projection.updated_at
+            ticket.version = projection.version
+            session.add_all(
+                HistoryEvent(ticket_id=ticket.id, **vars(event)) for event in projection.events
+            )
+            if projection.accepted_articles:
+                self._accept_articles(session, ticket.id, projection.accepted_articles)
+
+    @staticmethod
+    def _accept_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:
+        for direction, status in ACCEPTED_STATUS.items():
+            session.execute(
+                update(Article)
+                .where(
+                    Article.id.in_(article_ids),
+                    Article.ticket_id == ticket_id,
+                    Article.direction == direction,
+                    Article.status.in_([ARTICLE_RECEIVED, "draft"]),
+                )
+                .values(status=status)
+            )

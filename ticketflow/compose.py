@@ -1,0 +1,49 @@
+"""Building outbound mail: headers that thread, refuse injection and stop loops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+# Marks our own automatic mail so that a peer (or we) can refuse to answer it.
+LOOP_HEADER = "X-Loop"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    from_addr: str
+    to_addr: str
+    subject: str
+    body_text: str
+    message_id: str
+    in_reply_to: str | None
+    references: str | None
+    date: datetime
+    automatic: bool = False
+
+
+def new_message_id(domain: str) -> str:
+    return make_msgid(domain=domain)
+
+
+def compose(out: Outgoing, loop_value: str) -> EmailMessage:
+    """The MIME message; EmailMessage refuses CR or LF in any header value."""
+    msg = EmailMessage()
+    msg["From"] = out.from_addr
+    msg["To"] = out.to_addr
+    msg["Subject"] = out.subject
+    msg["Date"] = format_datetime(out.date)
+    msg["Message-ID"] = out.message_id
+    if out.in_reply_to:
+        msg["In-Reply-To"] = out.in_reply_to
+    refs = " ".join(r for r in (out.references, out.in_reply_to) if r)
+    if refs:
+        msg["References"] = refs
+    if out.automatic:
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"
+    msg[LOOP_HEADER] = loop_value
+    msg.set_content(out.body_text)
+    return msg

@@ -1,0 +1,111 @@
+"""Payloads between API, workflow and activities.
+
+Claim check: ids and small metadata only. Mail bodies, agent texts and
+addresses stay in the database; none of these classes may carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class TicketFacts:
+    """A ticket's lifecycle state, as loaded from the read model or carried over."""
+
+    ticket_id: int
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    reply_queue: str | None
+    pending_since: datetime
+    closed_at: datetime | None
+    version: int
+    last_seq: int
+    # Queue name -> line, from the desk config when the run started.
+    lines: dict[str, str]
+    # The inbound article that created the ticket (routing and the automatic reply use it).
+    first_article_id: int | None = None
+    seen_articles: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TicketInput:
+    number: str
+    reopen_window_seconds: float
+    max_history_events: int
+    # Set on continue-as-new; otherwise the run loads the ticket from the read model.
+    carried: TicketFacts | None = None
+
+
+@dataclass
+class CustomerMessage:
+    article_id: int
+
+
+@dataclass
+class ActionRequest:
+    action: str
+    agent: str
+    queue: str | None = None
+    priority: int | None = None
+    # A short agent-chosen reason, such as "spam"; never customer text.
+    reason: str | None = None
+    # The stored note or outgoing mail (claim check) for note, ask and answer.
+    article_id: int | None = None
+
+
+@dataclass
+class TicketStatus:
+    number: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+
+
+@dataclass
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    from_queue: str | None
+    to_queue: str
+    detail: str | None = None
+    article_id: int | None = None
+
+
+@dataclass
+class Projection:
+    ticket_id: int
+    version: int
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    reply_queue: str | None
+    pending_since: datetime
+    updated_at: datetime
+    events: list[HistoryEntry]
+    # Articles the workflow has taken in: inbound ones, and agent notes and mails.
+    accepted_articles: list[int]
+
+
+@dataclass
+class ArticleRef:
+    ticket_id: int
+    article_id: int
+
+
+@dataclass
+class SendResult:
+    # The outbound article (for an automatic reply, the one the activity made).
+    article_id: int | None
+    sent: bool
+    # Why nothing was sent: a permanent SMTP failure, or no address to send to.
+    error: str | None = None

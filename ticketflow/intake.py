@@ -1,0 +1,153 @@
+"""Storing inbound mail: byte-exact raw message, deduplication, threading, new tickets.
+
+Runs in the API before it answers, so an accepted message is durable even if
+Temporal is unreachable; the workflow is told afterwards (and again on a
+redelivery, until it has taken the article).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ticketflow import counts
+from ticketflow.lifecycle import DEFAULT_PRIORITY, State
+from ticketflow.mailparse import ParsedMail
+from ticketflow.models import Article, RawMessage, Ticket
+from ticketflow.numbering import number_in_subject, ticket_number
+
+# An inbound article the workflow has not yet taken in.
+ARTICLE_RECEIVED = "received"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    ticket_number: str
+    article_id: int
+    created: bool
+    duplicate: bool
+    # True while the ticket's workflow has not taken the article in yet.
+    needs_signal: bool
+
+
+def dedup_key(parsed: ParsedMail, raw: bytes) -> str:
+    if parsed.message_id:
+        return parsed.message_id
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def store_inbound(
+    sessions: sessionmaker[Session],
+    raw: bytes,
+    parsed: ParsedMail,
+    default_queue: str,
+    now: datetime,
+) -> IntakeResult:
+    key = dedup_key(parsed, raw)
+    with sessions() as session:
+        found = _find_duplicate(session, key)
+        if found:
+            return found
+        try:
+            with session.begin():
+                return _store_new(session, key, raw, parsed, default_queue, now)
+        except IntegrityError:
+            # A concurrent delivery of the same message won the race.
+            session.rollback()
+            found = _find_duplicate(session, key)
+            if found:
+                return found
+            raise
+
+
+def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
+    row = session.execute(
+        select(Article.id, Article.status, Ticket.number)
+        .join(RawMessage, Article.raw_message_id == RawMessage.id)
+        .join(Ticket, Article.ticket_id == Ticket.id)
+        .where(RawMessage.dedup_key == key)
+    ).first()
+    if row is None:
+        return None
+    return IntakeResult(
+        ticket_number=row.number,
+        article_id=row.id,
+        created=False,
+        duplicate=True,
+        needs_signal=row.status == ARTICLE_RECEIVED,
+    )
+
+
+def _store_new(
+    session: Session, key: str, raw: bytes, parsed: ParsedMail, default_queue: str, now: datetime
+) -> IntakeResult:
+    raw_row = RawMessage(dedup_key=key, raw=raw, received_at=now)
+    session.add(raw_row)
+    ticket = find_thread(session, parsed)
+    created = ticket is None
+    if ticket is None:
+        ticket = _new_ticket(session, parsed, default_queue, now)
+    session.flush()
+    article = Article(
+        ticket_id=ticket.id,
+        direction="in",
+        status=ARTICLE_RECEIVED,
+        from_addr=parsed.from_header[:1000],
+        to_addr=parsed.to_header[:2000],
+        subject=parsed.subject[:1000],
+        body_text=parsed.body_text,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=" ".join(parsed.references) or None,
+        raw_message_id=raw_row.id,
+        created_at=now,
+    )
+    session.add(article)
+    session.flush()
+    return IntakeResult(ticket.number, article.id, created, duplicate=False, needs_signal=True)
+
+
+def find_thread(session: Session, parsed: ParsedMail) -> Ticket | None:
+    """The ticket this mail belongs to: by the number in its subject, else by Message-ID."""
+    number = number_in_subject(parsed.subject)
+    if number:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is not None:
+            return ticket
+    ids = parsed.thread_ids
+    if not ids:
+        return None
+    return session.scalar(
+        select(Ticket)
+        .join(Article, Article.ticket_id == Ticket.id)
+        .where(Article.message_id.in_(ids))
+        .order_by(Article.id.desc())
+        .limit(1)
+    )
+
+
+def _new_ticket(session: Session, parsed: ParsedMail, queue: str, now: datetime) -> Ticket:
+    ticket = Ticket(
+        # Placeholder until the id is known; the real number is date + id.
+        number=uuid.uuid4().hex[:32],
+        subject=parsed.subject[:500],
+        customer=parsed.from_addr[:320],
+        state=State.RECEIVED.value,
+        queue=queue,
+        owner=None,
+        priority=DEFAULT_PRIORITY,
+        created_at=now,
+        pending_since=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = ticket_number(now, ticket.id)
+    counts.bump(session, queue, State.RECEIVED.value, +1)
+    return ticket

@@ -1,0 +1,149 @@
+"""Reading inbound RFC 822 mail with the standard library's `email` package.
+
+Pure functions: bytes in, plain data out. A later pass (issue 3) widens the
+charset and MIME coverage; the shape of the result stays.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
+from html.parser import HTMLParser
+
+MSGID_RE = re.compile(r"<[^<>\s]+>")
+
+
+class MailRefused(ValueError):
+    """The input cannot be taken as mail; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str | None
+    subject: str
+    from_header: str
+    from_addr: str
+    to_header: str
+    in_reply_to: str | None
+    references: list[str] = field(default_factory=list)
+    body_text: str = ""
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """Message-IDs this mail answers, nearest first."""
+        ids = [self.in_reply_to] if self.in_reply_to else []
+        return ids + [r for r in reversed(self.references) if r not in ids]
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    if not raw.strip():
+        raise MailRefused("empty message")
+    msg = message_from_bytes(raw, policy=policy.default)
+    if not msg.keys():
+        raise MailRefused("not an RFC 822 message: no header fields")
+    if not any(msg.get(h) for h in ("From", "Sender", "Message-ID", "Subject", "Date")):
+        raise MailRefused("not an RFC 822 message: no From, Sender, Subject, Date or Message-ID")
+    from_header = _header(msg, "From") or _header(msg, "Sender")
+    return ParsedMail(
+        message_id=first_msgid(_header(msg, "Message-ID")),
+        subject=_one_line(_header(msg, "Subject")),
+        from_header=_one_line(from_header),
+        from_addr=first_address(from_header),
+        to_header=_one_line(_header(msg, "To")),
+        in_reply_to=first_msgid(_header(msg, "In-Reply-To")),
+        references=MSGID_RE.findall(_header(msg, "References")),
+        body_text=body_text(msg),
+    )
+
+
+def _header(msg: Message, name: str) -> str:
+    # A malformed header must not cost us the message: fall back to its raw text.
+    try:
+        value = msg.get(name)
+    except Exception:
+        raw = dict(msg.raw_items()).get(name) if hasattr(msg, "raw_items") else None
+        value = raw
+    return str(value) if value is not None else ""
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def first_msgid(value: str) -> str | None:
+    match = MSGID_RE.search(value or "")
+    return match.group(0) if match else None
+
+
+def first_address(header_value: str) -> str:
+    for _name, addr in getaddresses([header_value]):
+        if "@" in addr:
+            return addr.strip().lower()
+    return ""
+
+
+def body_text(msg: Message) -> str:
+    if not isinstance(msg, EmailMessage):
+        return ""
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    text = _decoded_text(part)
+    if part.get_content_subtype() == "html":
+        text = html_to_text(text)
+    return text.replace("\r\n", "\n").strip()
+
+
+def _decoded_text(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+        return content if isinstance(content, str) else ""
+    except (LookupError, UnicodeDecodeError, AssertionError):
+        # Unknown or lying charset: keep what can be read rather than lose the body.
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = frozenset({"script", "style", "head"})
+    _BREAK = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    text = html.unescape("".join(extractor.parts))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def format_address(display_name: str, addr: str) -> str:
+    return str(Address(display_name=display_name, addr_spec=addr))

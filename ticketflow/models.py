@@ -1,0 +1,163 @@
+"""The SQL read model: tickets, articles, raw mail, history, queues and agents.
+
+The workflow owns each ticket's lifecycle; these tables are its projection plus
+the claim-checked content (mail bodies, raw messages) that never enters workflow
+history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    line: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[str] = mapped_column(String(100))
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # sha256 of the bearer token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    groups: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RawMessage(Base):
+    """A delivered message, byte-exact, stored before the sender is answered."""
+
+    __tablename__ = "raw_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The Message-ID, or a content hash when the message has none: one row per message.
+    dedup_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Queue views: the oldest pending tickets of a queue in a state, keyset-paginated.
+        Index("ix_tickets_queue_state_pending", "queue", "state", "pending_since", "id"),
+        Index("ix_tickets_state_pending", "state", "pending_since", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    customer: Mapped[str] = mapped_column(String(320), default="")
+    state: Mapped[str] = mapped_column(String(20))
+    queue: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[int] = mapped_column(Integer)
+    reply_queue: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Since when the customer has been waiting on us; queue views sort on it.
+    pending_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The workflow's projection version: a projection with a version not above
+    # this one was already written and is skipped.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    direction: Mapped[str] = mapped_column(String(8))  # in | out | note
+    # received | draft | queued | sent | failed
+    status: Mapped[str] = mapped_column(String(12))
+    from_addr: Mapped[str] = mapped_column(String(1000), default="")
+    to_addr: Mapped[str] = mapped_column(String(2000), default="")
+    subject: Mapped[str] = mapped_column(String(1000), default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(1000))
+    references: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(100))
+    raw_message_id: Mapped[int | None] = mapped_column(ForeignKey("raw_messages.id"), unique=True)
+    # Set on system-made articles (automatic replies) so a retry makes no second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class HistoryEvent(Base):
+    __tablename__ = "history"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_history_ticket_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    # Numbered by the workflow, so a retried projection writes each event once.
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    from_queue: Mapped[str | None] = mapped_column(String(100))
+    to_queue: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(String(1000))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+
+
+class QueueCount(Base):
+    """Tickets per (queue, state), kept by the projection so queue lists need no scan."""
+
+    __tablename__ = "queue_counts"
+
+    queue: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,35 @@
+"""Builds the shared parts of a process (database, desk, Temporal client) from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from ticketflow.db import make_engine, make_session_factory
+from ticketflow.desk import DeskConfig, load_desk
+from ticketflow.settings import Settings
+
+
+@dataclass
+class Components:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def desk(self) -> DeskConfig:
+        return load_desk(self.settings.desk_config)
+
+
+async def connect_temporal(settings: Settings) -> Client:
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)

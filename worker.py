@@ -1,0 +1,70 @@
+"""The Temporal worker: runs ticket workflows and their activities."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.mail import MailActivities, MailSettings
+from activities.store import StoreActivities
+from ticketflow.settings import Settings
+from ticketflow.templating import make_environment
+from ticketflow.transport import Transport, make_transport
+from ticketflow.wiring import Components, connect_temporal
+from workflows.ticket import TicketWorkflow
+
+log = logging.getLogger("ticketflow.worker")
+
+
+def build_worker(
+    client: Client,
+    components: Components,
+    *,
+    task_queue: str | None = None,
+    transport: Transport | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> Worker:
+    settings = components.settings
+    store = StoreActivities(components.sessions, components.desk)
+    mail = MailActivities(
+        components.sessions,
+        transport or make_transport(settings.smtp_url, settings.outbox_dir),
+        make_environment(settings.templates_dir),
+        MailSettings(
+            from_addr=settings.mail_from,
+            domain=settings.mail_domain,
+            loop_value=settings.mail_from,
+        ),
+    )
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[TicketWorkflow],
+        activities=[
+            store.load_ticket,
+            store.classify,
+            store.project,
+            mail.send_auto_reply,
+            mail.send_article,
+        ],
+        # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
+        activity_executor=executor or ThreadPoolExecutor(max_workers=16),
+        max_cached_workflows=2000,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    components = Components(settings)
+    client = await connect_temporal(settings)
+    worker = build_worker(client, components)
+    log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(run_worker(Settings()))

@@ -1,0 +1,360 @@
+"""TicketWorkflow: one durable workflow per ticket, the source of truth for its lifecycle.
+
+Deterministic code only. The lifecycle rules come from `ticketflow.lifecycle`;
+every side effect (SQL, mail) is an activity. Handlers change state at once and
+the main loop projects the changes to the read model in batches, sends mail,
+keeps the reopen window and continues-as-new before history grows large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.mail import MailActivities
+    from activities.store import StoreActivities
+    from ticketflow import lifecycle
+    from ticketflow.contracts import (
+        ActionRequest,
+        ArticleRef,
+        CustomerMessage,
+        HistoryEntry,
+        Projection,
+        TicketFacts,
+        TicketInput,
+        TicketStatus,
+    )
+    from ticketflow.lifecycle import Action, InvalidTransition, State
+    from ticketflow.search_attributes import (
+        TICKET_NUMBER,
+        TICKET_OWNER,
+        TICKET_PRIORITY,
+        TICKET_QUEUE,
+        TICKET_STATE,
+    )
+
+LOCAL_TIMEOUT = timedelta(seconds=30)
+SEND_TIMEOUT = timedelta(minutes=2)
+# Unlimited attempts: a mail server that is down delays mail, it does not lose it.
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+# Enough to drop a redelivered signal for an article already taken in.
+SEEN_ARTICLES_KEPT = 200
+SYSTEM, CUSTOMER = "system", "customer"
+
+
+@workflow.defn(name="Ticket")
+class TicketWorkflow:
+    @workflow.init
+    def __init__(self, input: TicketInput) -> None:
+        self._input = input
+        self._facts: TicketFacts | None = None
+        self._ticket: lifecycle.Ticket | None = None
+        self._inbox: list[int] = []
+        self._events: list[HistoryEntry] = []
+        self._accepted: list[int] = []
+        self._sends: list[tuple[str, int]] = []
+        self._send_tasks: set[asyncio.Task[None]] = set()
+        self._projected = 0
+        self._search_dirty = False
+
+    # --- handlers -------------------------------------------------------------------
+
+    @workflow.signal
+    def customer_message(self, message: CustomerMessage) -> None:
+        self._inbox.append(message.article_id)
+
+    @workflow.update
+    async def act(self, request: ActionRequest) -> TicketStatus:
+        # An update may arrive with the start, before the ticket is loaded.
+        await workflow.wait_condition(lambda: self._ticket is not None)
+        try:
+            after = self._decide(request)
+        except InvalidTransition as err:
+            raise ApplicationError(
+                err.reason, type="InvalidTransition", non_retryable=True
+            ) from None
+        version = self._apply(request.agent, Action(request.action), after, request)
+        status = self._status()
+        # Answer only once the read model shows the change: the agent's next read agrees.
+        await workflow.wait_condition(lambda: self._projected >= version)
+        return status
+
+    @act.validator
+    def validate_act(self, request: ActionRequest) -> None:
+        if request.action not in lifecycle.AGENT_ACTIONS:
+            raise ApplicationError(f"unknown action {request.action!r}", type="InvalidTransition")
+        if self._ticket is not None:
+            try:
+                self._decide(request)
+            except InvalidTransition as err:
+                raise ApplicationError(err.reason, type="InvalidTransition") from None
+
+    @workflow.query
+    def status(self) -> TicketStatus | None:
+        return self._status() if self._ticket is not None else None
+
+    # --- main loop ------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: TicketInput) -> None:
+        facts = input.carried or await workflow.execute_local_activity_method(
+            StoreActivities.load_ticket, input.number, start_to_close_timeout=LOCAL_TIMEOUT
+        )
+        self._restore(facts)
+        self._upsert_search_attributes()
+        while True:
+            if not await self._wait_for_work():
+                # The reopen window is over; finish once mail in flight is settled.
+                await workflow.wait_condition(
+                    lambda: not self._send_tasks and workflow.all_handlers_finished()
+                )
+                if not self._has_work():
+                    break
+            self._take_inbox()
+            if self._ticket_state() is State.RECEIVED:
+                await self._route_new_ticket()
+            await self._flush()
+            self._start_sends()
+            if self._should_continue_as_new():
+                self._continue_as_new()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def _wait_for_work(self) -> bool:
+        try:
+            await workflow.wait_condition(self._has_work, timeout=self._idle_timeout())
+        except TimeoutError:
+            return self._has_work()
+        return True
+
+    def _has_work(self) -> bool:
+        return bool(
+            self._inbox
+            or self._sends
+            or self._pending_projection()
+            or self._ticket_state() is State.RECEIVED
+            or (self._history_is_long() and self._is_quiet())
+        )
+
+    def _idle_timeout(self) -> timedelta | None:
+        """While closed and quiet, how long the reopen window still has; else wait indefinitely."""
+        closed_at = self._facts.closed_at if self._facts else None
+        if self._ticket_state() is not State.CLOSED or closed_at is None:
+            return None
+        window_end = closed_at + timedelta(seconds=self._input.reopen_window_seconds)
+        return max(window_end - workflow.now(), timedelta(seconds=1))
+
+    def _take_inbox(self) -> None:
+        assert self._facts is not None
+        seen = self._facts.seen_articles
+        while self._inbox:
+            article_id = self._inbox.pop(0)
+            if article_id in seen:
+                continue  # a redelivered signal
+            seen.append(article_id)
+            del seen[:-SEEN_ARTICLES_KEPT]
+            request = ActionRequest(action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER)
+            self._apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self._decide(request), request)
+            self._accepted.append(article_id)
+
+    async def _route_new_ticket(self) -> None:
+        assert self._facts is not None
+        article_id = self._facts.first_article_id or (self._accepted[0] if self._accepted else 0)
+        ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
+        queue = await workflow.execute_local_activity_method(
+            StoreActivities.classify, ref, start_to_close_timeout=LOCAL_TIMEOUT
+        )
+        request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=queue)
+        self._apply(SYSTEM, Action.ROUTE, self._decide(request), request)
+        if article_id:
+            self._sends.append(("auto-reply", article_id))
+
+    async def _flush(self) -> None:
+        """Write every change made since the last flush, in one projection."""
+        assert self._facts is not None and self._ticket is not None
+        if self._search_dirty:
+            self._upsert_search_attributes()
+        if not self._pending_projection():
+            return
+        facts, ticket = self._facts, self._ticket
+        projection = Projection(
+            ticket_id=facts.ticket_id,
+            version=facts.version,
+            state=ticket.state.value,
+            queue=ticket.queue,
+            owner=ticket.owner,
+            priority=ticket.priority,
+            reply_queue=ticket.reply_queue,
+            pending_since=facts.pending_since,
+            updated_at=workflow.now(),
+            events=self._events,
+            accepted_articles=self._accepted,
+        )
+        self._events, self._accepted = [], []
+        await workflow.execute_local_activity_method(
+            StoreActivities.project, projection, start_to_close_timeout=LOCAL_TIMEOUT
+        )
+        self._projected = max(self._projected, projection.version)
+
+    def _start_sends(self) -> None:
+        while self._sends:
+            kind, article_id = self._sends.pop(0)
+            task = asyncio.create_task(self._send(kind, article_id))
+            self._send_tasks.add(task)
+            task.add_done_callback(self._send_tasks.discard)
+
+    async def _send(self, kind: str, article_id: int) -> None:
+        assert self._facts is not None
+        ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
+        activity = (
+            MailActivities.send_auto_reply if kind == "auto-reply" else MailActivities.send_article
+        )
+        try:
+            result = await workflow.execute_activity_method(
+                activity, ref, start_to_close_timeout=SEND_TIMEOUT, retry_policy=SEND_RETRY
+            )
+        except ActivityError as err:
+            # Only non-retryable failures get here; the ticket must not be stuck on them.
+            self._note_event("mail-failed", str(err.cause or err)[:1000], article_id)
+            return
+        if result.error and result.article_id is not None:
+            self._note_event("mail-failed", result.error[:1000], result.article_id)
+
+    # --- continue-as-new ------------------------------------------------------------
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.get_current_history_length() >= self._input.max_history_events
+            or info.is_continue_as_new_suggested()
+        )
+
+    def _is_quiet(self) -> bool:
+        return (
+            not (self._inbox or self._sends or self._send_tasks or self._pending_projection())
+            and workflow.all_handlers_finished()
+        )
+
+    def _should_continue_as_new(self) -> bool:
+        return self._history_is_long() and self._is_quiet()
+
+    def _continue_as_new(self) -> None:
+        assert self._facts is not None and self._ticket is not None
+        carried = dataclasses.replace(
+            self._facts,
+            state=self._ticket.state.value,
+            queue=self._ticket.queue,
+            owner=self._ticket.owner,
+            priority=self._ticket.priority,
+            reply_queue=self._ticket.reply_queue,
+        )
+        workflow.continue_as_new(dataclasses.replace(self._input, carried=carried))
+
+    # --- state ----------------------------------------------------------------------
+
+    def _restore(self, facts: TicketFacts) -> None:
+        self._facts = facts
+        self._ticket = lifecycle.Ticket(
+            state=State(facts.state),
+            queue=facts.queue,
+            owner=facts.owner,
+            priority=facts.priority,
+            reply_queue=facts.reply_queue,
+        )
+        self._projected = facts.version
+
+    def _decide(self, request: ActionRequest) -> lifecycle.Ticket:
+        assert self._ticket is not None and self._facts is not None
+        lifecycle_request = lifecycle.Request(
+            action=Action(request.action),
+            actor=request.agent,
+            queue=request.queue,
+            priority=request.priority,
+        )
+        return lifecycle.decide(self._ticket, lifecycle_request, self._facts.lines)
+
+    def _apply(
+        self, actor: str, action: Action, after: lifecycle.Ticket, request: ActionRequest
+    ) -> int:
+        """Make `after` the ticket's state, record the event; returns the new version."""
+        assert self._ticket is not None and self._facts is not None
+        before, now = self._ticket, workflow.now()
+        if after.state in lifecycle.OPEN_STATES and before.state not in lifecycle.OPEN_STATES:
+            self._facts.pending_since = now
+        if after.state is State.CLOSED and before.state is not State.CLOSED:
+            self._facts.closed_at = now
+        self._ticket = after
+        if request.article_id is not None:
+            self._accepted.append(request.article_id)
+            if action in lifecycle.MAIL_ACTIONS:
+                self._sends.append(("article", request.article_id))
+        detail = request.reason or (str(request.priority) if action is Action.PRIORITY else None)
+        self._search_dirty = True
+        return self._record(actor, action.value, before, after, detail, request.article_id, now)
+
+    def _note_event(self, action: str, detail: str | None, article_id: int | None) -> None:
+        assert self._ticket is not None
+        self._record(SYSTEM, action, self._ticket, self._ticket, detail, article_id, workflow.now())
+
+    def _record(
+        self,
+        actor: str,
+        action: str,
+        before: lifecycle.Ticket,
+        after: lifecycle.Ticket,
+        detail: str | None,
+        article_id: int | None,
+        at: datetime,
+    ) -> int:
+        assert self._facts is not None
+        self._facts.last_seq += 1
+        self._facts.version += 1
+        self._events.append(
+            HistoryEntry(
+                seq=self._facts.last_seq,
+                at=at,
+                actor=actor,
+                action=action,
+                from_state=before.state.value,
+                to_state=after.state.value,
+                from_queue=before.queue,
+                to_queue=after.queue,
+                detail=detail,
+                article_id=article_id,
+            )
+        )
+        return self._facts.version
+
+    def _pending_projection(self) -> bool:
+        return self._facts is not None and self._facts.version > self._projected
+
+    def _ticket_state(self) -> State | None:
+        return self._ticket.state if self._ticket else None
+
+    def _status(self) -> TicketStatus:
+        assert self._ticket is not None
+        t = self._ticket
+        return TicketStatus(self._input.number, t.state.value, t.queue, t.owner, t.priority)
+
+    def _upsert_search_attributes(self) -> None:
+        assert self._ticket is not None
+        t = self._ticket
+        workflow.upsert_search_attributes(
+            [
+                TICKET_NUMBER.value_set(self._input.number),
+                TICKET_STATE.value_set(t.state.value),
+                TICKET_QUEUE.value_set(t.queue),
+                TICKET_PRIORITY.value_set(t.priority),
+                TICKET_OWNER.value_set(t.owner) if t.owner else TICKET_OWNER.value_unset(),
+            ]
+        )
+        self._search_dirty = False
