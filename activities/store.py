@@ -1,7 +1,8 @@
 """Read-model activities: load a ticket for a run, route it, project its changes.
 
-Every write is idempotent: a projection carries the workflow's version and is
-skipped when the row already has it, so a retried activity writes nothing twice.
+Every write is idempotent: a projection carries the workflow's version (the
+number of events so far) and writes only what the row does not have yet, so a
+retried or re-run activity writes nothing twice.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class StoreActivities:
                 raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
             if ticket.version >= projection.version:
                 return
+            # A local activity can run again with a larger batch after its workflow
+            # task was rejected: write only events past what the row already has
+            # (the version counts events, so it is the last written seq).
+            new_events = [e for e in projection.events if e.seq > ticket.version]
             counts.move(session, (ticket.queue, ticket.state), (projection.queue, projection.state))
             ticket.state, ticket.queue = projection.state, projection.queue
             ticket.owner, ticket.priority = projection.owner, projection.priority
@@ -78,9 +83,7 @@ class StoreActivities:
             ticket.pending_since = projection.pending_since
             ticket.updated_at = projection.updated_at
             ticket.version = projection.version
-            session.add_all(
-                HistoryEvent(ticket_id=ticket.id, **vars(event)) for event in projection.events
-            )
+            session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             if projection.accepted_articles:
                 self._accept_articles(session, ticket.id, projection.accepted_articles)
 

@@ -83,6 +83,7 @@ class HistoryEntry:
 @dataclass
 class Projection:
     ticket_id: int
+    # Equals the seq of the last event: the workflow counts both together.
     version: int
     state: str
     queue: str

@@ -47,23 +47,22 @@ def store_inbound(
     raw: bytes,
     parsed: ParsedMail,
     default_queue: str,
+    system_id: str,
     now: datetime,
 ) -> IntakeResult:
     key = dedup_key(parsed, raw)
-    with sessions() as session:
-        found = _find_duplicate(session, key)
-        if found:
-            return found
-        try:
-            with session.begin():
-                return _store_new(session, key, raw, parsed, default_queue, now)
-        except IntegrityError:
-            # A concurrent delivery of the same message won the race.
-            session.rollback()
+    try:
+        with sessions.begin() as session:
+            return _find_duplicate(session, key) or _store_new(
+                session, key, raw, parsed, NewTicket(default_queue, system_id, now)
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same message won the race: it is a duplicate.
+        with sessions() as session:
             found = _find_duplicate(session, key)
-            if found:
-                return found
+        if found is None:
             raise
+        return found
 
 
 def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
@@ -84,15 +83,25 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     )
 
 
+@dataclass(frozen=True)
+class NewTicket:
+    """Where and how a ticket made by this message starts."""
+
+    queue: str
+    system_id: str
+    now: datetime
+
+
 def _store_new(
-    session: Session, key: str, raw: bytes, parsed: ParsedMail, default_queue: str, now: datetime
+    session: Session, key: str, raw: bytes, parsed: ParsedMail, new: NewTicket
 ) -> IntakeResult:
+    now = new.now
     raw_row = RawMessage(dedup_key=key, raw=raw, received_at=now)
     session.add(raw_row)
     ticket = find_thread(session, parsed)
     created = ticket is None
     if ticket is None:
-        ticket = _new_ticket(session, parsed, default_queue, now)
+        ticket = _new_ticket(session, parsed, new)
     session.flush()
     article = Article(
         ticket_id=ticket.id,
@@ -132,7 +141,8 @@ def find_thread(session: Session, parsed: ParsedMail) -> Ticket | None:
     )
 
 
-def _new_ticket(session: Session, parsed: ParsedMail, queue: str, now: datetime) -> Ticket:
+def _new_ticket(session: Session, parsed: ParsedMail, new: NewTicket) -> Ticket:
+    queue, now = new.queue, new.now
     ticket = Ticket(
         # Placeholder until the id is known; the real number is date + id.
         number=uuid.uuid4().hex[:32],
@@ -148,6 +158,6 @@ def _new_ticket(session: Session, parsed: ParsedMail, queue: str, now: datetime)
     )
     session.add(ticket)
     session.flush()
-    ticket.number = ticket_number(now, ticket.id)
+    ticket.number = ticket_number(now, new.system_id, ticket.id)
     counts.bump(session, queue, State.RECEIVED.value, +1)
     return ticket

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-TAG_RE = re.compile(r"\[Ticket#(\d{8,20})\]", re.IGNORECASE)
+TAG_RE = re.compile(r"\[Ticket#(\d{10,30})\]", re.IGNORECASE)
 
 
-def ticket_number(created: datetime, ticket_id: int) -> str:
-    """Date-prefixed like OTRS's; unique because the prefix has a fixed width."""
-    return f"{created:%Y%m%d}{ticket_id:06d}"
+def ticket_number(created: datetime, system_id: str, ticket_id: int) -> str:
+    """Date, system id, then the row id, as OTRS numbers them.
+
+    Unique within an installation because date and system id have a fixed width.
+    """
+    return f"{created:%Y%m%d}{system_id}{ticket_id:06d}"
 
 
 def subject_tag(number: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     # Empty means the embedded SQLite read model inside data_dir.
     database_url: str = ""
+    # Part of every ticket number, as in OTRS: installations sharing a Temporal
+    # namespace, or mailing each other, never confuse their tickets.
+    system_id: str = Field(default="10", pattern=r"^[0-9]{1,6}$")
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ticketflow"
@@ -27,8 +31,9 @@ class Settings(BaseSettings):
     mail_from: str = "support@ticketflow.localhost"
     mail_domain: str = "ticketflow.localhost"
     reopen_window_days: float = 14.0
-    # Continue-as-new once a ticket's history has this many events.
-    max_history_events: int = 2000
+    # Continue-as-new once a ticket's history has this many events (about 300
+    # customer messages): ordinary tickets never get there, replays stay short.
+    max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
 
     @property

@@ -1,0 +1,112 @@
+"""Shared fixtures: real databases (SQLite, PostgreSQL), real Temporal servers."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.testing import WorkflowEnvironment
+
+from ticketflow.binaries import find_binary
+from ticketflow.search_attributes import ALL_KEYS, TICKET_PRIORITY
+
+POSTGRES_URL = os.environ.get(
+    "TICKETFLOW_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+# In CI a missing PostgreSQL fails the run; on a laptop without one those tests skip.
+REQUIRE_POSTGRES = bool(os.environ.get("CI") or os.environ.get("TICKETFLOW_TEST_REQUIRE_POSTGRES"))
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[str]:
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required here: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    finally:
+        engine.dispose()
+    yield POSTGRES_URL
+
+
+def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"tf_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend; tests that use it run twice."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ticketflow.db'}"
+    else:
+        yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin"))
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server")
+    )
+    # The time-skipping server takes no search_attributes= argument: register them here.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.INDEXED_VALUE_TYPE_INT
+                if key is TICKET_PRIORITY
+                else IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+                for key in ALL_KEYS
+            },
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=find_binary("temporal"),
+        search_attributes=list(ALL_KEYS),
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The Temporal SDK can crash the interpreter at exit (sdk-python issue 300),
+    # turning a green run red; leave with pytest's own status once it has reported.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)

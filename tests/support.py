@@ -1,0 +1,110 @@
+"""Helpers for tests that run the real stack: settings, migrated databases, workers, mail."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TypeVar
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from ticketflow.migrate import sync_queues, upgrade
+from ticketflow.settings import Settings
+from ticketflow.transport import Transport
+from ticketflow.wiring import Components
+from worker import build_worker
+
+T = TypeVar("T")
+
+
+def make_components(tmp_path: Path, database_url: str, **overrides: object) -> Components:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        task_queue=f"tq-{uuid.uuid4()}",
+        # Tests share one Temporal server: distinct system ids keep workflow ids apart.
+        system_id=str(uuid.uuid4().int % 900000 + 100000),
+        **overrides,  # type: ignore[arg-type]
+    )
+    components = Components(settings)
+    upgrade(components.engine)
+    sync_queues(components.engine, components.desk)
+    return components
+
+
+def new_worker(
+    client: Client, components: Components, transport: Transport | None = None
+) -> Worker:
+    return build_worker(client, components, transport=transport)
+
+
+def customer_mail(
+    *,
+    sender: str = "Anna Petrova <anna@example.org>",
+    to: str = "support@ticketflow.localhost",
+    subject: str = "Cannot log in",
+    body: str = "I forgot my password and the recovery form does not work.",
+    in_reply_to: str | None = None,
+    message_id: str | None = None,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="example.org")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = 20.0
+) -> T:
+    """Poll `probe` until `accept` holds for its value; fail with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if accept(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {_show(value)}")
+        await asyncio.sleep(0.05)
+
+
+def _show(value: object) -> str:
+    table = getattr(value, "__table__", None)
+    if table is None:
+        return repr(value)
+    return repr({c.name: getattr(value, c.key, None) for c in table.columns})
+
+
+def decoded_history_text(history: object) -> str:
+    """A workflow history (as a JSON dict) with every payload's base64 data decoded.
+
+    Payload data is base64 in JSON, so a plain text search would miss a leaked body.
+    """
+    parts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "data" and isinstance(value, str):
+                    parts.append(base64.b64decode(value).decode("utf-8", "replace"))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(history)
+    return json.dumps(history) + "\n" + "\n".join(parts)

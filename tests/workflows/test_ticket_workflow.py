@@ -1,0 +1,215 @@
+"""TicketWorkflow on the time-skipping server, with real activities on SQLite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support import (
+    customer_mail,
+    decoded_history_text,
+    eventually,
+    make_components,
+    new_worker,
+)
+from ticketflow.contracts import ActionRequest, TicketStatus
+from ticketflow.lifecycle import InvalidTransition
+from ticketflow.models import Article, HistoryEvent, Ticket
+from ticketflow.numbering import workflow_id
+from ticketflow.ticket_service import TicketRef, accept_mail, perform_action
+from ticketflow.wiring import Components
+
+
+def ticket_row(components: Components, number: str) -> Ticket:
+    with components.sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket is not None
+        return ticket
+
+
+async def wait_state(components: Components, number: str, state: str, queue: str) -> Ticket:
+    async def probe() -> Ticket:
+        return ticket_row(components, number)
+
+    return await eventually(probe, lambda t: (t.state, t.queue) == (state, queue))
+
+
+@pytest.fixture
+def components(tmp_path: Path) -> Components:
+    return make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}")
+
+
+async def test_new_ticket_routes_to_inbox_and_gets_auto_reply(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    async with new_worker(client, components):
+        result = await accept_mail(components, client, customer_mail())
+        assert result.created and not result.duplicate
+        await wait_state(components, result.ticket_number, "first-line", "Inbox")
+        outbox = components.settings.outbox_dir / "new"
+        files = await eventually(lambda: _list(outbox), lambda names: len(names) == 1, timeout=20)
+        reply = (outbox / files[0]).read_text()
+        assert f"[Ticket#{result.ticket_number}]" in reply
+        assert "Auto-Submitted: auto-replied" in reply
+
+
+async def _list(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def ref(components: Components, number: str) -> TicketRef:
+    return TicketRef(id=ticket_row(components, number).id, number=number)
+
+
+async def act(
+    client: Client, components: Components, number: str, action: str, text: str | None = None, **kw
+) -> TicketStatus:
+    request = ActionRequest(action=action, agent=kw.pop("agent", "alice"), **kw)
+    return await perform_action(components, client, ref(components, number), request, text)
+
+
+async def history_json(client: Client, number: str) -> str:
+    """The ticket's current run history with every payload decoded, as one text."""
+    history = await client.get_workflow_handle(workflow_id(number)).fetch_history()
+    return decoded_history_text(history.to_json_dict())
+
+
+async def test_answered_ticket_reopens_in_the_answering_queue(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    body = "My secret recovery phrase is purple-otter-42."
+    async with new_worker(client, components):
+        first = await accept_mail(components, client, customer_mail(body=body))
+        number = first.ticket_number
+        await wait_state(components, number, "first-line", "Inbox")
+
+        status = await act(client, components, number, "move", queue="Passwords")
+        assert (status.state, status.queue) == ("second-line", "Passwords")
+        status = await act(client, components, number, "take", agent="bob")
+        assert status.owner == "bob"
+        answer = "Your access is restored; the reset link is valid for a day."
+        status = await act(client, components, number, "answer", answer, agent="bob")
+        assert (status.state, status.queue) == ("closed", "Passwords")
+
+        with components.sessions() as session:
+            sent = session.scalars(
+                select(Article).where(Article.direction == "out", Article.author == "bob")
+            ).one()
+        reply = customer_mail(
+            subject="Re: still broken", in_reply_to=sent.message_id, body="Thanks, but no."
+        )
+        second = await accept_mail(components, client, reply)
+        assert (second.ticket_number, second.created) == (number, False)
+        row = await wait_state(components, number, "second-line", "Passwords")
+        assert row.owner == "bob"
+
+        with components.sessions() as session:
+            actions = session.scalars(
+                select(HistoryEvent.action)
+                .where(HistoryEvent.ticket_id == row.id)
+                .order_by(HistoryEvent.seq)
+            ).all()
+        assert actions == [
+            "customer-message",
+            "route",
+            "move",
+            "take",
+            "answer",
+            "customer-message",
+        ]
+        text = await history_json(client, number)
+        assert number in text
+        for secret in (body, answer, "Thanks, but no.", "anna@example.org"):
+            assert secret not in text
+
+
+async def test_refused_action_changes_nothing_and_leaves_no_draft(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    async with new_worker(client, components):
+        number = (await accept_mail(components, client, customer_mail())).ticket_number
+        await wait_state(components, number, "first-line", "Inbox")
+        await act(client, components, number, "close", reason="spam")
+        with pytest.raises(InvalidTransition, match="cannot answer a ticket that is closed"):
+            await act(client, components, number, "answer", "too late")
+        with pytest.raises(InvalidTransition, match="unknown queue 'Nowhere'"):
+            await act(client, components, number, "reopen")  # valid
+            await act(client, components, number, "move", queue="Nowhere")
+        with components.sessions() as session:
+            bodies = session.scalars(select(Article.body_text)).all()
+        assert "too late" not in bodies
+        history = await history_json(client, number)
+        assert "Nowhere" not in history
+        row = ticket_row(components, number)
+        assert (row.state, row.queue) == ("first-line", "Inbox")
+
+
+async def test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    async with new_worker(client, components):
+        number = (await accept_mail(components, client, customer_mail())).ticket_number
+        await wait_state(components, number, "first-line", "Inbox")
+        await act(client, components, number, "move", queue="Web")
+        await act(client, components, number, "answer", "Use IMAP port 993.")
+        handle = client.get_workflow_handle(workflow_id(number))
+        first_run = (await handle.describe()).run_id
+        await time_skipping_env.sleep(timedelta(days=13))
+        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+        await time_skipping_env.sleep(timedelta(days=2))
+        described = await eventually(
+            handle.describe, lambda d: d.status == WorkflowExecutionStatus.COMPLETED
+        )
+        assert described.run_id == first_run
+
+        reply = customer_mail(subject=f"Re: [Ticket#{number}] Cannot log in", body="Again")
+        result = await accept_mail(components, client, reply)
+        assert (result.ticket_number, result.created) == (number, False)
+        row = await wait_state(components, number, "second-line", "Web")
+        assert (await handle.describe()).run_id != first_run
+        with components.sessions() as session:
+            seqs = session.scalars(
+                select(HistoryEvent.seq).where(HistoryEvent.ticket_id == row.id)
+            ).all()
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+
+
+async def test_long_ticket_continues_as_new_and_keeps_every_message(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    async with new_worker(client, components):
+        number = (await accept_mail(components, client, customer_mail())).ticket_number
+        await wait_state(components, number, "first-line", "Inbox")
+        first_run = (await client.get_workflow_handle(workflow_id(number)).describe()).run_id
+        subject = f"Re: [Ticket#{number}] more"
+        for i in range(499):
+            await accept_mail(components, client, customer_mail(subject=subject, body=f"#{i}"))
+
+        def processed() -> int:
+            with components.sessions() as session:
+                return len(
+                    session.scalars(
+                        select(Article.id).where(
+                            Article.direction == "in", Article.status == "processed"
+                        )
+                    ).all()
+                )
+
+        async def probe() -> int:
+            return processed()
+
+        await eventually(probe, lambda n: n == 500, timeout=120)
+        first = client.get_workflow_handle(workflow_id(number), run_id=first_run)
+        assert (await first.describe()).status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+        row = ticket_row(components, number)
+        assert (row.state, row.queue) == ("first-line", "Inbox")

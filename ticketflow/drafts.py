@@ -1,0 +1,76 @@
+"""Agent texts (notes, questions, answers) stored before the workflow is asked.
+
+The workflow gets only the article id (claim check). A draft the workflow
+refuses is deleted; one it accepts becomes a saved note or a queued mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ticketflow.compose import new_message_id
+from ticketflow.lifecycle import MAIL_ACTIONS, Action
+from ticketflow.models import Article, Ticket, utcnow
+from ticketflow.numbering import tagged_subject
+
+DRAFT = "draft"
+
+
+@dataclass(frozen=True)
+class DraftSettings:
+    from_addr: str
+    domain: str
+
+
+def create_draft(
+    sessions: sessionmaker[Session],
+    ticket_id: int,
+    action: Action,
+    agent: str,
+    text: str,
+    settings: DraftSettings,
+) -> int:
+    with sessions.begin() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        article = Article(
+            ticket_id=ticket.id,
+            direction="note",
+            status=DRAFT,
+            body_text=text,
+            author=agent,
+            created_at=utcnow(),
+        )
+        if action in MAIL_ACTIONS:
+            _address_reply(session, article, ticket, settings)
+        session.add(article)
+        session.flush()
+        return article.id
+
+
+def _address_reply(
+    session: Session, article: Article, ticket: Ticket, settings: DraftSettings
+) -> None:
+    """Make the article a mail to the customer that threads under their last message."""
+    last_in = session.scalar(
+        select(Article)
+        .where(Article.ticket_id == ticket.id, Article.direction == "in")
+        .order_by(Article.id.desc())
+        .limit(1)
+    )
+    article.direction = "out"
+    article.from_addr = settings.from_addr
+    article.to_addr = ticket.customer
+    article.subject = tagged_subject(last_in.subject if last_in else ticket.subject, ticket.number)
+    article.message_id = new_message_id(settings.domain)
+    if last_in is not None:
+        article.in_reply_to = last_in.message_id
+        article.references = last_in.references
+
+
+def discard_draft(sessions: sessionmaker[Session], article_id: int) -> None:
+    with sessions.begin() as session:
+        session.execute(delete(Article).where(Article.id == article_id, Article.status == DRAFT))

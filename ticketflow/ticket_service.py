@@ -1,0 +1,132 @@
+"""How the API reaches ticket workflows: signal-with-start for mail, update-with-start for agents.
+
+Both start a new run when the ticket's workflow has completed (after its reopen
+window), so a late reply or action finds the ticket as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from ticketflow.contracts import ActionRequest, CustomerMessage, TicketInput, TicketStatus
+from ticketflow.drafts import DraftSettings, create_draft, discard_draft
+from ticketflow.intake import IntakeResult, store_inbound
+from ticketflow.lifecycle import Action, InvalidTransition
+from ticketflow.mailparse import parse_mail
+from ticketflow.models import utcnow
+from ticketflow.numbering import workflow_id
+from ticketflow.settings import Settings
+from ticketflow.wiring import Components
+from workflows.ticket import TicketWorkflow
+
+
+def ticket_input(settings: Settings, number: str) -> TicketInput:
+    return TicketInput(
+        number=number,
+        reopen_window_seconds=settings.reopen_window.total_seconds(),
+        max_history_events=settings.max_history_events,
+    )
+
+
+async def deliver_customer_message(
+    client: Client, settings: Settings, number: str, article_id: int
+) -> None:
+    await client.start_workflow(
+        TicketWorkflow.run,
+        ticket_input(settings, number),
+        id=workflow_id(number),
+        task_queue=settings.task_queue,
+        start_signal="customer_message",
+        start_signal_args=[CustomerMessage(article_id=article_id)],
+    )
+
+
+async def accept_mail(components: Components, client: Client, raw: bytes) -> IntakeResult:
+    """Store a raw message (durably, before anything else), then hand it to its ticket's workflow.
+
+    Raises MailRefused for input that is not mail. When Temporal cannot be reached the
+    message stays stored and unsignalled; a redelivery of it signals again.
+    """
+    parsed = parse_mail(raw)
+    result = await asyncio.to_thread(
+        store_inbound,
+        components.sessions,
+        raw,
+        parsed,
+        components.desk.default_queue.name,
+        components.settings.system_id,
+        utcnow(),
+    )
+    if result.needs_signal:
+        await deliver_customer_message(
+            client, components.settings, result.ticket_number, result.article_id
+        )
+    return result
+
+
+async def run_action(
+    client: Client, settings: Settings, number: str, request: ActionRequest
+) -> TicketStatus:
+    """Run an agent action as an Update; raises InvalidTransition when the workflow refuses it."""
+    start = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        ticket_input(settings, number),
+        id=workflow_id(number),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    try:
+        return await client.execute_update_with_start_workflow(
+            TicketWorkflow.act, request, start_workflow_operation=start
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
+            raise InvalidTransition(cause.message) from err
+        raise
+
+
+async def perform_action(
+    components: Components,
+    client: Client,
+    ticket: TicketRef,
+    request: ActionRequest,
+    text: str | None = None,
+) -> TicketStatus:
+    """Run an agent action; its text is stored first and the Update carries only its id.
+
+    Raises InvalidTransition with the reason when the ticket refuses the action.
+    """
+    settings = components.settings
+    if text is not None:
+        draft = DraftSettings(from_addr=settings.mail_from, domain=settings.mail_domain)
+        request.article_id = await asyncio.to_thread(
+            create_draft,
+            components.sessions,
+            ticket.id,
+            Action(request.action),
+            request.agent,
+            text,
+            draft,
+        )
+    try:
+        return await run_action(client, settings, ticket.number, request)
+    except BaseException:
+        if request.article_id is not None:
+            await asyncio.to_thread(discard_draft, components.sessions, request.article_id)
+        raise
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    id: int
+    number: str
