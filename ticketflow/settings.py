@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # customer messages): ordinary tickets never get there, replays stay short.
     max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
+    # When set, inbound webhooks must send it as X-Webhook-Secret.
+    webhook_secret: str = ""
 
     @property
     def reopen_window(self) -> timedelta:

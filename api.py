@@ -1,0 +1,38 @@
+"""The FastAPI application: agents' API and inbound mail, built by `create_app(settings)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from ticketflow.routes import health, inbound, queues, tickets
+from ticketflow.settings import Settings
+from ticketflow.wiring import Components
+
+
+def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
+    """The app for `settings`; `temporal` is an already connected client (tests), else lazy."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        components = Components(settings)
+        app.state.components = components
+        # Lazy: the API starts even while Temporal is still coming up.
+        app.state.temporal = temporal or await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace, lazy=True
+        )
+        yield
+        components.engine.dispose()
+
+    app = FastAPI(
+        title="Ticketflow",
+        version="0.1.0",
+        summary="Help-desk tickets as durable Temporal workflows",
+        lifespan=lifespan,
+    )
+    for module in (health, inbound, queues, tickets):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,114 @@
+"""Read-side queries for the agent API: queue lists, keyset-paginated views, ticket pages."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from ticketflow.lifecycle import OPEN_STATES, State
+from ticketflow.models import Article, HistoryEvent, Queue, QueueCount, Ticket, utcnow
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    name: str
+    line: str
+    open: int
+    waiting: int
+    oldest_open_age_seconds: float | None
+
+
+def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
+    """Counts come from the counters table; the oldest open ticket from the queue index."""
+    queues = session.scalars(select(Queue).where(Queue.name.in_(names)).order_by(Queue.id)).all()
+    counts = {
+        (c.queue, c.state): c.count
+        for c in session.scalars(select(QueueCount).where(QueueCount.queue.in_(names)))
+    }
+    now = utcnow()
+    stats = []
+    for q in queues:
+        oldest = session.scalar(
+            select(Ticket.pending_since)
+            .where(Ticket.queue == q.name, Ticket.state == q.line)
+            .order_by(Ticket.pending_since, Ticket.id)
+            .limit(1)
+        )
+        stats.append(
+            QueueStats(
+                name=q.name,
+                line=q.line,
+                open=counts.get((q.name, q.line), 0),
+                waiting=counts.get((q.name, State.WAITING.value), 0),
+                oldest_open_age_seconds=(now - oldest).total_seconds() if oldest else None,
+            )
+        )
+    return stats
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.pending_since.isoformat()}|{ticket.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError as exc:
+        raise BadCursor("invalid cursor") from exc
+
+
+def list_tickets(
+    session: Session,
+    queues: Sequence[str],
+    states: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Ticket], str | None]:
+    """Oldest pending first; `cursor` continues after the last ticket of the previous page."""
+    query = select(Ticket).where(Ticket.queue.in_(queues), Ticket.state.in_(states))
+    if cursor:
+        after = decode_cursor(cursor)
+        query = query.where(tuple_(Ticket.pending_since, Ticket.id) > after)
+    rows = list(
+        session.scalars(query.order_by(Ticket.pending_since, Ticket.id).limit(limit + 1)).all()
+    )
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def default_states(line: str | None) -> list[str]:
+    """A queue view shows the open tickets: those in the queue's line, or both lines."""
+    return [line] if line else [s.value for s in OPEN_STATES]
+
+
+def ticket_by_number(session: Session, number: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.number == number))
+
+
+def ticket_articles(session: Session, ticket_id: int) -> Sequence[Article]:
+    return session.scalars(
+        select(Article)
+        .where(Article.ticket_id == ticket_id, Article.status != "draft")
+        .order_by(Article.id)
+    ).all()
+
+
+def ticket_history(session: Session, ticket_id: int) -> Sequence[HistoryEvent]:
+    return session.scalars(
+        select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id).order_by(HistoryEvent.seq)
+    ).all()
+
+
+def queue_line(session: Session, name: str) -> str | None:
+    return session.scalar(select(Queue.line).where(Queue.name == name))

@@ -1,0 +1,37 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from ticketflow.routes.deps import ComponentsDep, TemporalClientDep
+from ticketflow.wiring import Components
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(components: ComponentsDep, client: TemporalClientDep) -> JSONResponse:
+    """200 when the read model and Temporal both answer, else 503 naming what failed."""
+    checks = {"database": "ok", "temporal": "ok"}
+    try:
+        await asyncio.to_thread(_ping_database, components)
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        await asyncio.wait_for(client.service_client.check_health(), timeout=5)
+    except Exception as exc:
+        checks["temporal"] = f"error: {exc.__class__.__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", **checks}, 200 if healthy else 503
+    )
+
+
+def _ping_database(components: Components) -> None:
+    with components.engine.connect() as conn:
+        conn.execute(text("select 1"))

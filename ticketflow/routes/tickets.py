@@ -1,0 +1,155 @@
+"""Ticket views and agent actions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from ticketflow.agents import AgentIdentity
+from ticketflow.contracts import ActionRequest
+from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
+from ticketflow.models import Ticket
+from ticketflow.queries import (
+    BadCursor,
+    default_states,
+    list_tickets,
+    ticket_articles,
+    ticket_by_number,
+    ticket_history,
+)
+from ticketflow.routes.deps import ComponentsDep, CurrentAgent, TemporalClientDep
+from ticketflow.schemas import (
+    ACTION_BODIES,
+    ActionResult,
+    ArticleOut,
+    HistoryOut,
+    TicketDetail,
+    TicketPage,
+    TicketSummary,
+)
+from ticketflow.ticket_service import TicketRef, perform_action
+from ticketflow.wiring import Components
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+
+@router.get("/tickets", response_model=TicketPage)
+def get_tickets(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    queue: str | None = None,
+    state: State | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> TicketPage:
+    """Tickets oldest first (open ones unless `state` says otherwise), paginated by cursor."""
+    visible = components.desk.visible_queues(agent.groups)
+    if queue is not None and queue not in visible:
+        _queue_refused(components, queue)
+    queues = [queue] if queue else visible
+    line = components.desk.lines().get(queue) if queue else None
+    states = [state.value] if state else default_states(line)
+    with components.sessions() as session:
+        try:
+            rows, next_cursor = list_tickets(session, queues, states, limit, cursor)
+        except BadCursor as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        return TicketPage(
+            tickets=[TicketSummary.model_validate(r) for r in rows], next_cursor=next_cursor
+        )
+
+
+@router.get("/tickets/{number}", response_model=TicketDetail)
+def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> TicketDetail:
+    """One ticket with its articles and history."""
+    with components.sessions() as session:
+        ticket = _visible_ticket(components, session_ticket(session, number), agent)
+        articles = [
+            ArticleOut(
+                id=a.id,
+                direction=a.direction,  # type: ignore[arg-type]
+                status=a.status,
+                from_=a.from_addr,
+                to=a.to_addr,
+                subject=a.subject,
+                body_text=a.body_text,
+                message_id=a.message_id,
+                author=a.author,
+                created_at=a.created_at,
+                sent_at=a.sent_at,
+                error=a.error,
+            )
+            for a in ticket_articles(session, ticket.id)
+        ]
+        history = [HistoryOut.model_validate(h) for h in ticket_history(session, ticket.id)]
+        summary = TicketSummary.model_validate(ticket).model_dump()
+        return TicketDetail(**summary, articles=articles, history=history)
+
+
+@router.post("/tickets/{number}/actions/{action}", response_model=ActionResult)
+async def post_action(
+    number: str,
+    action: str,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    agent: CurrentAgent,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> ActionResult:
+    """Act on a ticket; answers with its state as the workflow left it, or 409 with the reason."""
+    if action not in AGENT_ACTIONS:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"unknown action {action!r}; known: {', '.join(sorted(AGENT_ACTIONS))}",
+        )
+    try:
+        parsed = ACTION_BODIES[action].model_validate(body or {})
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    ref = await asyncio.to_thread(_ticket_ref, components, number, agent)
+    fields = parsed.model_dump()
+    request = ActionRequest(
+        action=action,
+        agent=agent.name,
+        queue=fields.get("queue"),
+        priority=fields.get("priority"),
+        reason=fields.get("reason"),
+    )
+    try:
+        result = await perform_action(components, client, ref, request, fields.get("text"))
+    except InvalidTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    return ActionResult(**vars(result))
+
+
+def _ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
+    with components.sessions() as session:
+        ticket = _visible_ticket(components, session_ticket(session, number), agent)
+        return TicketRef(id=ticket.id, number=ticket.number)
+
+
+def session_ticket(session: Session, number: str) -> Ticket:
+    ticket = ticket_by_number(session, number)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {number}")
+    return ticket
+
+
+def _visible_ticket(components: Components, ticket: Ticket, agent: AgentIdentity) -> Ticket:
+    if ticket.queue not in components.desk.visible_queues(agent.groups):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"queue {ticket.queue} is not among your groups' queues"
+        )
+    return ticket
+
+
+def _queue_refused(components: Components, queue: str) -> None:
+    if components.desk.queue(queue) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no queue {queue}")
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN, f"queue {queue} is not among your groups' queues"
+    )

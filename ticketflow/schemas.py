@@ -1,0 +1,127 @@
+"""API request and response shapes, separate from the ORM classes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketflow.lifecycle import MAX_PRIORITY, MIN_PRIORITY
+
+TEXT_LIMIT = 100_000
+
+
+class QueueOut(BaseModel):
+    name: str
+    line: str
+    open: int
+    waiting: int
+    oldest_open_age_seconds: float | None
+
+
+class TicketSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    subject: str
+    customer: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    created_at: datetime
+    pending_since: datetime
+    updated_at: datetime
+
+
+class TicketPage(BaseModel):
+    tickets: list[TicketSummary]
+    next_cursor: str | None
+
+
+class ArticleOut(BaseModel):
+    id: int
+    direction: Literal["in", "out", "note"]
+    status: str
+    from_: str = Field(alias="from")
+    to: str
+    subject: str
+    body_text: str
+    message_id: str | None
+    author: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    from_queue: str | None
+    to_queue: str
+    detail: str | None
+
+
+class TicketDetail(TicketSummary):
+    articles: list[ArticleOut]
+    history: list[HistoryOut]
+
+
+class ActionResult(BaseModel):
+    number: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+
+
+class InboundResult(BaseModel):
+    ticket: str
+    created: bool
+    duplicate: bool
+
+
+# Bodies of the agent actions; unknown fields are refused so a typo is not ignored.
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmptyBody(_Body):
+    pass
+
+
+class TextBody(_Body):
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class MoveBody(_Body):
+    queue: str = Field(min_length=1, max_length=100)
+
+
+class CloseBody(_Body):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class PriorityBody(_Body):
+    priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)
+
+
+ACTION_BODIES: dict[str, type[_Body]] = {
+    "take": EmptyBody,
+    "note": TextBody,
+    "ask": TextBody,
+    "answer": TextBody,
+    "move": MoveBody,
+    "close": CloseBody,
+    "reopen": EmptyBody,
+    "priority": PriorityBody,
+}
