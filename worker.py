@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -58,11 +59,17 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
+    """Poll until SIGINT or SIGTERM, then finish the tasks in hand and stop."""
     components = Components(settings)
     client = await connect_temporal(settings)
-    worker = build_worker(client, components)
-    log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
-    await worker.run()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with build_worker(client, components):
+        log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+        await stop.wait()
+    components.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,175 @@
+"""Agent API contract: authentication, access by group, errors with reasons, pagination."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Stack
+from tests.support import customer_mail, eventually
+
+
+async def new_ticket(stack: Stack, **mail: str) -> str:
+    resp = await stack.send_mail(customer_mail(**mail))
+    assert resp.status_code == 202, resp.text
+    number: str = resp.json()["ticket"]
+
+    async def state() -> str:
+        r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+        return str(r.json()["state"])
+
+    await eventually(state, lambda s: s == "first-line")
+    return number
+
+
+async def action(stack: Stack, number: str, name: str, agent: str = "alice", **body: object):
+    return await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/{name}", json=body, headers=stack.auth(agent)
+    )
+
+
+async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
+    for method, path in [
+        ("GET", "/api/v1/queues"),
+        ("GET", "/api/v1/tickets"),
+        ("GET", "/api/v1/tickets/1"),
+        ("POST", "/api/v1/tickets/1/actions/take"),
+    ]:
+        resp = await stack.http.request(method, path)
+        assert resp.status_code == 401, path
+        assert resp.headers["www-authenticate"] == "Bearer"
+        resp = await stack.http.request(method, path, headers={"Authorization": "Bearer nope"})
+        assert resp.status_code == 401, path
+        assert resp.json()["detail"] == "unknown or revoked token"
+
+
+async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    resp = await action(stack, "999", "take")
+    assert (resp.status_code, resp.json()["detail"]) == (404, "no ticket 999")
+    resp = await action(stack, number, "fly")
+    assert resp.status_code == 404 and "unknown action 'fly'" in resp.json()["detail"]
+    resp = await action(stack, number, "priority", priority=9)
+    assert resp.status_code == 422
+    resp = await action(stack, number, "move", queu="Web")
+    assert resp.status_code == 422
+    resp = await action(stack, number, "note")
+    assert resp.status_code == 422
+    resp = await action(stack, number, "reopen")
+    assert (resp.status_code, resp.json()["detail"]) == (
+        409,
+        "cannot reopen a ticket that is first-line",
+    )
+    resp = await action(stack, number, "move", queue="Nowhere")
+    assert (resp.status_code, resp.json()["detail"]) == (409, "unknown queue 'Nowhere'")
+    detail = (await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))).json()
+    assert (detail["state"], detail["queue"]) == ("first-line", "Inbox")
+    assert [h["action"] for h in detail["history"]] == ["customer-message", "route"]
+
+
+async def test_agents_see_and_act_only_in_their_groups_queues(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("bob"))
+    assert resp.status_code == 403
+    assert (await action(stack, number, "take", agent="bob")).status_code == 403
+    resp = await stack.http.get("/api/v1/tickets?queue=Inbox", headers=stack.auth("bob"))
+    assert resp.status_code == 403
+    resp = await stack.http.get("/api/v1/tickets?queue=Nope", headers=stack.auth("bob"))
+    assert resp.status_code == 404
+    queues = (await stack.http.get("/api/v1/queues", headers=stack.auth("carol"))).json()
+    assert [q["name"] for q in queues] == ["Web", "Solvers"]
+
+
+async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    resp = await action(stack, number, "take")
+    assert resp.json()["owner"] == "alice"
+    resp = await action(stack, number, "priority", priority=1)
+    assert resp.json()["priority"] == 1
+    assert (await action(stack, number, "note", text="Looks like a phishing victim")).is_success
+    resp = await action(stack, number, "ask", text="Which browser do you use?")
+    assert resp.json()["state"] == "waiting"
+    question = (await stack.smtp.wait_for(2))[1]
+    assert "Which browser do you use?" in question.get_content()
+
+    resp = await stack.send_mail(
+        customer_mail(subject=question["Subject"], body="Firefox", in_reply_to=None)
+    )
+    assert resp.json()["created"] is False
+
+    async def detail() -> dict:
+        r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+        return r.json()
+
+    ticket = await eventually(detail, lambda t: t["state"] == "first-line")
+    notes = [a for a in ticket["articles"] if a["direction"] == "note"]
+    assert [(n["body_text"], n["author"], n["status"]) for n in notes] == [
+        ("Looks like a phishing victim", "alice", "saved")
+    ]
+    assert ticket["history"][3]["detail"] == "1"
+    queues = (await stack.http.get("/api/v1/queues", headers=stack.auth("alice"))).json()
+    assert queues[0]["name"] == "Inbox"
+    assert (queues[0]["open"], queues[0]["waiting"]) == (1, 0)
+    assert queues[0]["oldest_open_age_seconds"] >= 0
+
+
+async def test_queue_view_pages_oldest_first_by_cursor(stack: Stack) -> None:
+    numbers = [await new_ticket(stack, subject=f"Question {i}") for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    for _ in range(3):
+        query = "/api/v1/tickets?queue=Inbox&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = (await stack.http.get(query, headers=stack.auth("alice"))).json()
+        seen += [t["number"] for t in page["tickets"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == numbers
+    resp = await stack.http.get("/api/v1/tickets?cursor=zzz", headers=stack.auth("alice"))
+    assert (resp.status_code, resp.json()["detail"]) == (400, "invalid cursor")
+    resp = await stack.http.get("/api/v1/tickets?state=closed", headers=stack.auth("alice"))
+    assert resp.json()["tickets"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "reason"),
+    [
+        (b"", "message/rfc822", 400, "empty message"),
+        (b"just some words\nwithout headers", "message/rfc822", 400, "not an RFC 822 message"),
+        (b"From: a@b.c\n\nhi", "application/json", 415, "send the raw message"),
+    ],
+)
+async def test_inbound_refuses_what_is_not_mail(
+    stack: Stack, content: bytes, content_type: str, status: int, reason: str
+) -> None:
+    resp = await stack.http.post(
+        "/api/v1/inbound/mail", content=content, headers={"Content-Type": content_type}
+    )
+    assert resp.status_code == status
+    assert reason in resp.json()["detail"]
+
+
+async def test_inbound_oversized_message_gets_413(stack: Stack) -> None:
+    limit = stack.components.settings.max_message_bytes
+    raw = customer_mail(body="x" * (limit + 10))
+    resp = await stack.send_mail(raw)
+    assert resp.status_code == 413
+    assert str(limit) in resp.json()["detail"]
+
+
+async def test_same_message_twice_is_one_article(stack: Stack) -> None:
+    raw = customer_mail(message_id="<dup-1@example.org>")
+    first = (await stack.send_mail(raw)).json()
+    second = (await stack.send_mail(raw)).json()
+    assert second == {"ticket": first["ticket"], "created": False, "duplicate": True}
+    no_id = b"From: x@example.org\r\nSubject: no id\r\n\r\nbody\r\n"
+    third, fourth = (await stack.send_mail(no_id)).json(), (await stack.send_mail(no_id)).json()
+    assert (third["duplicate"], fourth["duplicate"]) == (False, True)
+    assert fourth["ticket"] == third["ticket"] != first["ticket"]
+    detail = await stack.http.get(f"/api/v1/tickets/{first['ticket']}", headers=stack.auth("sam"))
+    assert [a["direction"] for a in detail.json()["articles"] if a["direction"] == "in"] == ["in"]
+
+
+async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:
+    resp = await stack.http.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok", "database": "ok", "temporal": "ok"}

@@ -1,0 +1,50 @@
+"""Registering Ticketflow's search attributes on a Temporal cluster."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+
+from ticketflow.search_attributes import ALL_KEYS, TICKET_PRIORITY
+from ticketflow.settings import Settings
+
+
+def _indexed_type(key: object) -> IndexedValueType.ValueType:
+    if key is TICKET_PRIORITY:
+        return IndexedValueType.INDEXED_VALUE_TYPE_INT
+    return IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+
+
+async def register_search_attributes(settings: Settings) -> list[str]:
+    """Add the attributes the namespace lacks; returns the names added."""
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    namespace = settings.temporal_namespace
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    present = set(existing.custom_attributes) | set(existing.system_attributes)
+    missing = {k.name: _indexed_type(k) for k in ALL_KEYS if k.name not in present}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    return sorted(missing)
+
+
+async def wait_for_temporal(settings: Settings, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            return
+        except Exception:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
