@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -9,20 +12,18 @@ from ticketflow.models import QueueCount
 
 
 def bump(session: Session, queue: str, state: str, delta: int) -> None:
-    table = QueueCount.__table__
+    table = cast(Table, QueueCount.__table__)
     dialect = session.get_bind().dialect.name
     values = {"queue": queue, "state": state, "count": delta}
+    keys, increment = ["queue", "state"], {"count": table.c.count + delta}
     if dialect == "postgresql":
-        stmt = postgresql.insert(table).values(**values)
+        pg = postgresql.insert(table).values(**values)
+        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=increment))
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values)
+        lite = sqlite.insert(table).values(**values)
+        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=increment))
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["queue", "state"], set_={"count": table.c.count + delta}
-        )
-    )
 
 
 def move(session: Session, old: tuple[str, str], new: tuple[str, str]) -> None:

@@ -43,7 +43,7 @@ class DeskConfig(BaseModel):
     def queue(self, name: str) -> QueueConfig | None:
         return next((q for q in self.queues if q.name == name), None)
 
-    def lines(self) -> dict[str, Line]:
+    def lines(self) -> dict[str, str]:
         return {q.name: q.line for q in self.queues}
 
     def visible_queues(self, groups: frozenset[str]) -> list[str]:

@@ -6,7 +6,6 @@ error messages and the tests all read the same table.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -138,7 +137,8 @@ def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket
     if action in (Action.MOVE, Action.ROUTE):
         queue = request.queue or queue
     elif target is Target.REPLY_QUEUE_LINE:
-        queue = ticket.reply_queue if ticket.reply_queue in lines else ticket.queue
+        reply = ticket.reply_queue
+        queue = reply if reply is not None and reply in lines else ticket.queue
 
     if isinstance(target, State):
         state = target
@@ -147,19 +147,19 @@ def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket
     else:
         state = State(lines[queue])
 
-    changes: dict[str, object] = {"state": state, "queue": queue}
+    owner, priority, reply_queue = ticket.owner, ticket.priority, ticket.reply_queue
     if action is Action.TAKE:
-        changes["owner"] = request.actor
+        owner = request.actor
     elif action is Action.MOVE:
         # The receiving queue's agents take it from there.
-        changes["owner"] = None
+        owner = None
         if ticket.state is State.WAITING:
-            changes["reply_queue"] = queue
-    elif action is Action.PRIORITY:
-        changes["priority"] = request.priority
+            reply_queue = queue
+    elif action is Action.PRIORITY and request.priority is not None:
+        priority = request.priority
     elif action in MAIL_ACTIONS:
-        changes["reply_queue"] = ticket.queue
-    return dataclasses.replace(ticket, **changes)
+        reply_queue = ticket.queue
+    return Ticket(state, queue, owner, priority, reply_queue)
 
 
 def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> None:

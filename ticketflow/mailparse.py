@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import EmailMessage, Message, MIMEPart
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
@@ -103,7 +103,7 @@ def body_text(msg: Message) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
-def _decoded_text(part: EmailMessage) -> str:
+def _decoded_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
         return content if isinstance(content, str) else ""

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from ticketflow.binaries import find_binary
 from ticketflow.migrate import sync_queues, upgrade
@@ -82,10 +83,9 @@ class EmbeddedStack:
         await waiting
         await register_search_attributes(self.settings)
 
-    def _spawn(self, name: str, command: list[str], stdout: object = None) -> None:
-        proc = subprocess.Popen(
-            command, stdout=stdout, stderr=subprocess.STDOUT if stdout else None
-        )  # type: ignore[arg-type]
+    def _spawn(self, name: str, command: list[str], stdout: IO[bytes] | None = None) -> None:
+        stderr = subprocess.STDOUT if stdout else None
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr)
         self.children.append((name, proc))
 
     def _announce(self, data_dir: Path) -> None:

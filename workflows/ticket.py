@@ -107,9 +107,12 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, input: TicketInput) -> None:
-        facts = input.carried or await workflow.execute_local_activity_method(
-            StoreActivities.load_ticket, input.number, start_to_close_timeout=LOCAL_TIMEOUT
-        )
+        if input.carried is None:
+            facts = await workflow.execute_local_activity_method(
+                StoreActivities.load_ticket, input.number, start_to_close_timeout=LOCAL_TIMEOUT
+            )
+        else:
+            facts = input.carried
         self._restore(facts)
         self._upsert_search_attributes()
         while True:

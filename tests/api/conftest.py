@@ -27,6 +27,16 @@ class SmtpSink:
     """An aiosmtpd handler that keeps every message it accepts."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    # Recipients refused for good, as a mail server does for a mailbox that does not exist.
+    refused: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.content, policy=policy.default)

@@ -173,3 +173,22 @@ async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:
     resp = await stack.http.get("/healthz")
     assert resp.status_code == 200
     assert resp.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack: Stack) -> None:
+    stack.smtp.refused.add("gone@example.org")
+    number = await new_ticket(stack, sender="gone@example.org")
+    resp = await action(stack, number, "answer", text="Here is how to fix it.")
+    assert resp.json()["state"] == "closed"
+
+    async def detail() -> dict:
+        r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+        return r.json()
+
+    ticket = await eventually(
+        detail, lambda t: [h["action"] for h in t["history"]].count("mail-failed") == 2
+    )
+    failed = [a for a in ticket["articles"] if a["direction"] == "out"]
+    assert [a["status"] for a in failed] == ["failed", "failed"]
+    assert all("550" in a["error"] for a in failed)
+    assert stack.smtp.messages == []

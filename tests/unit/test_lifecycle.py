@@ -1,4 +1,5 @@
 import itertools
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ R, F, S, W, C = (
 # The queue each starting state is in for the matrix below.
 QUEUE_OF = {R: "Inbox", F: "Inbox", S: "Passwords", W: "Passwords", C: "Passwords"}
 # Arguments that make each action well-formed from every starting queue.
-ARGS = {
+ARGS: dict[Action, dict[str, Any]] = {
     Action.MOVE: {"queue": "Web"},
     Action.ROUTE: {"queue": "Web"},
     Action.PRIORITY: {"priority": 1},

@@ -70,19 +70,21 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
     with components.sessions() as session:
         ticket = _visible_ticket(components, session_ticket(session, number), agent)
         articles = [
-            ArticleOut(
-                id=a.id,
-                direction=a.direction,  # type: ignore[arg-type]
-                status=a.status,
-                from_=a.from_addr,
-                to=a.to_addr,
-                subject=a.subject,
-                body_text=a.body_text,
-                message_id=a.message_id,
-                author=a.author,
-                created_at=a.created_at,
-                sent_at=a.sent_at,
-                error=a.error,
+            ArticleOut.model_validate(
+                {
+                    "id": a.id,
+                    "direction": a.direction,
+                    "status": a.status,
+                    "from": a.from_addr,
+                    "to": a.to_addr,
+                    "subject": a.subject,
+                    "body_text": a.body_text,
+                    "message_id": a.message_id,
+                    "author": a.author,
+                    "created_at": a.created_at,
+                    "sent_at": a.sent_at,
+                    "error": a.error,
+                }
             )
             for a in ticket_articles(session, ticket.id)
         ]
