@@ -8,5 +8,6 @@ COPY activities activities
 COPY templates templates
 RUN pip install --no-cache-dir -e .
 ENV TICKETFLOW_DATA_DIR=/data
-USER nobody
+RUN useradd --system ticketflow && mkdir -p /data && chown ticketflow /data
+USER ticketflow
 CMD ["ticketflow", "api", "--host", "0.0.0.0", "--port", "8000"]
