@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.support import SmtpSink, free_port
 from ticketflow.binaries import find_binary
 from ticketflow.search_attributes import ALL_KEYS, TICKET_PRIORITY
 
@@ -61,6 +63,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'ticketflow.db'}"
     else:
         yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin"))
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    """A real SMTP server on loopback that keeps what it accepts."""
+    sink, port = SmtpSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

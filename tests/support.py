@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -23,6 +26,43 @@ from ticketflow.wiring import Components
 from worker import build_worker
 
 T = TypeVar("T")
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    # Recipients refused for good, as a mail server does for a mailbox that does not exist.
+    refused: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
+        for _ in range(int(timeout / 0.05)):
+            if len(self.messages) >= count:
+                return self.messages
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"expected {count} mails, got {len(self.messages)}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def make_components(tmp_path: Path, database_url: str, **overrides: object) -> Components:

@@ -2,70 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from tests.support import make_components, new_worker
+from tests.support import SmtpSink, make_components, new_worker
 from ticketflow.agents import create_agent
 from ticketflow.wiring import Components
-
-
-@dataclass
-class SmtpSink:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    # Recipients refused for good, as a mail server does for a mailbox that does not exist.
-    refused: set[str] = field(default_factory=set)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refused:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 Message accepted for delivery"
-
-    async def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
-        for _ in range(int(timeout / 0.05)):
-            if len(self.messages) >= count:
-                return self.messages
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"expected {count} mails, got {len(self.messages)}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, int]]:
-    sink, port = SmtpSink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
 
 
 @dataclass

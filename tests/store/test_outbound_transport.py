@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import email
-from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.api.conftest import SmtpSink, free_port
+from tests.support import SmtpSink
 from ticketflow.compose import Outgoing, compose
 from ticketflow.models import utcnow
 from ticketflow.transport import MaildirTransport, PermanentDeliveryError, SmtpTransport
@@ -30,23 +28,14 @@ def message(msgid: str = "<m1@t.example>"):
     return compose(out, loop_value="support@t.example")
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
-    sink, port = SmtpSink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
-
-
-def test_smtp_delivers(smtp_server: tuple[SmtpSink, int]) -> None:
-    sink, port = smtp_server
+def test_smtp_delivers(smtp: tuple[SmtpSink, int]) -> None:
+    sink, port = smtp
     SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"])
     assert [m["Message-ID"] for m in sink.messages] == ["<m1@t.example>"]
 
 
-def test_smtp_permanent_refusal_is_permanent(smtp_server: tuple[SmtpSink, int]) -> None:
-    sink, port = smtp_server
+def test_smtp_permanent_refusal_is_permanent(smtp: tuple[SmtpSink, int]) -> None:
+    sink, port = smtp
     sink.refused.add("anna@example.org")
     with pytest.raises(PermanentDeliveryError, match="550"):
         SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"])
