@@ -175,11 +175,17 @@ async def test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket(
         )
         assert described.run_id == first_run
 
+        # An agent's action on the completed ticket starts a new run (update-with-start).
+        status = await act(client, components, number, "note", "customer called, see CRM")
+        assert (status.state, status.queue) == ("closed", "Web")
+        second_run = (await handle.describe()).run_id
+        assert second_run != first_run
+
         reply = customer_mail(subject=f"Re: [Ticket#{number}] Cannot log in", body="Again")
         result = await accept_mail(components, client, reply)
         assert (result.ticket_number, result.created) == (number, False)
         row = await wait_state(components, number, "second-line", "Web")
-        assert (await handle.describe()).run_id != first_run
+        assert (await handle.describe()).run_id == second_run
         with components.sessions() as session:
             seqs = session.scalars(
                 select(HistoryEvent.seq).where(HistoryEvent.ticket_id == row.id)

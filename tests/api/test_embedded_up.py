@@ -1,0 +1,105 @@
+"""`ticketflow up` as a user runs it: start, take mail, Ctrl-C, start again, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from tests.support import customer_mail, free_port
+
+T = TypeVar("T")
+
+
+@contextmanager
+def running_up(data_dir: Path, ports: dict[str, int]) -> Iterator[subprocess.Popen[bytes]]:
+    command = [sys.executable, "-m", "ticketflow.cli", "up", "--data-dir", str(data_dir)]
+    for flag, port in ports.items():
+        command += [f"--{flag}", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
+    log = (data_dir.parent / "up.log").open("ab")
+    # Its own process group, so that a Ctrl-C reaches every process as in a terminal.
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
+    try:
+        wait_healthy(ports["api-port"], proc)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(60)
+        log.close()
+
+
+def wait_healthy(api_port: int, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "ticketflow up exited early"
+        try:
+            if httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("ticketflow up did not become healthy")
+
+
+def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float = 30) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if accept(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
+    api = f"http://127.0.0.1:{ports['api-port']}"
+    with running_up(data_dir, ports) as proc:
+        agent_add = ["agent", "add", "sam", "--groups", "supervisors"]
+        added = subprocess.run(
+            [sys.executable, "-m", "ticketflow.cli", *agent_add],
+            env={**os.environ, "TICKETFLOW_DATA_DIR": str(data_dir)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        auth = {"Authorization": f"Bearer {added.stdout.strip().splitlines()[-1]}"}
+        resp = httpx.post(
+            f"{api}/api/v1/inbound/mail",
+            content=customer_mail(),
+            headers={"Content-Type": "message/rfc822"},
+        )
+        assert resp.status_code == 202, resp.text
+        number = resp.json()["ticket"]
+        ticket: dict[str, Any] = poll(
+            lambda: httpx.get(f"{api}/api/v1/tickets/{number}", headers=auth).json(),
+            lambda t: t["state"] == "first-line",
+        )
+        assert ticket["queue"] == "Inbox"
+        outbox = data_dir / "outbox" / "new"
+        assert poll(lambda: list(outbox.glob("*")), lambda files: len(files) == 1)
+
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(60) == 0
+
+    with running_up(data_dir, ports):
+        ticket = httpx.get(f"{api}/api/v1/tickets/{number}", headers=auth).json()
+        assert (ticket["state"], ticket["queue"]) == ("first-line", "Inbox")
+        resp = httpx.post(
+            f"{api}/api/v1/tickets/{number}/actions/move",
+            json={"queue": "Abuse"},
+            headers=auth,
+            timeout=30,
+        )
+        assert resp.status_code == 200, resp.text
+        assert (resp.json()["state"], resp.json()["queue"]) == ("second-line", "Abuse")
