@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
+from ticketflow.redelivery import sweep_forever
 from ticketflow.settings import Settings
 from ticketflow.templating import make_environment
 from ticketflow.transport import Transport, make_transport
@@ -68,7 +69,9 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with build_worker(client, components):
         log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+        sweep = asyncio.create_task(sweep_forever(components, client))
         await stop.wait()
+        sweep.cancel()
     components.engine.dispose()
 
 

@@ -16,6 +16,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from ticketflow.contracts import ActionRequest, CustomerMessage, TicketInput, TicketStatus
 from ticketflow.drafts import DraftSettings, create_draft, discard_draft
@@ -27,6 +28,10 @@ from ticketflow.numbering import workflow_id
 from ticketflow.settings import Settings
 from ticketflow.wiring import Components
 from workflows.ticket import TicketWorkflow
+
+
+class TemporalUnavailable(Exception):
+    """The ticket's workflow could not be reached (Temporal down or unreachable)."""
 
 
 def ticket_input(settings: Settings, number: str) -> TicketInput:
@@ -67,9 +72,13 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
         utcnow(),
     )
     if result.needs_signal:
-        await deliver_customer_message(
-            client, components.settings, result.ticket_number, result.article_id
-        )
+        try:
+            await deliver_customer_message(
+                client, components.settings, result.ticket_number, result.article_id
+            )
+        except (RPCError, RuntimeError) as exc:
+            # RuntimeError: a lazy client's first connection failed.
+            raise TemporalUnavailable(str(exc)) from exc
     return result
 
 
@@ -93,6 +102,8 @@ async def run_action(
         if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
             raise InvalidTransition(cause.message) from err
         raise
+    except (RPCError, RuntimeError) as exc:
+        raise TemporalUnavailable(str(exc)) from exc
 
 
 async def perform_action(

@@ -7,12 +7,11 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
-from temporalio.service import RPCError
 
 from ticketflow.mailparse import MailRefused
 from ticketflow.routes.deps import ComponentsDep, TemporalClientDep
 from ticketflow.schemas import InboundResult
-from ticketflow.ticket_service import accept_mail
+from ticketflow.ticket_service import TemporalUnavailable, accept_mail
 
 log = logging.getLogger("ticketflow.inbound")
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
@@ -48,8 +47,9 @@ async def inbound_mail(
     except MailRefused as exc:
         log.warning("refused inbound message: %s", exc.reason)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, exc.reason) from exc
-    except RPCError as exc:
-        # Stored but not yet handed to its ticket: a redelivery hands it over.
+    except TemporalUnavailable as exc:
+        # Stored but not yet handed to its ticket: a redelivery, or the worker's sweep,
+        # hands it over.
         log.error("inbound message stored, Temporal unreachable: %s", exc)
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

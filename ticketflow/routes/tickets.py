@@ -32,7 +32,7 @@ from ticketflow.schemas import (
     TicketPage,
     TicketSummary,
 )
-from ticketflow.ticket_service import TicketRef, perform_action
+from ticketflow.ticket_service import TemporalUnavailable, TicketRef, perform_action
 from ticketflow.wiring import Components
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -125,6 +125,10 @@ async def post_action(
         result = await perform_action(components, client, ref, request, fields.get("text"))
     except InvalidTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    except TemporalUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
+        ) from exc
     return ActionResult(**vars(result))
 
 
