@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
@@ -20,6 +21,14 @@ from ticketflow.wiring import Components, connect_temporal
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger("ticketflow.worker")
+
+# The sandbox still refuses non-deterministic calls (datetime.now, I/O) in workflow
+# code, but no longer re-imports the workflow modules for every new ticket: that
+# re-import (compiled from source where bytecode is not cached) was the worker's
+# largest cost per ticket (bench/RESULTS.md). Our workflow modules keep no state.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
+)
 
 
 def build_worker(
@@ -56,6 +65,7 @@ def build_worker(
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         max_cached_workflows=2000,
+        workflow_runner=WORKFLOW_RUNNER,
     )
 
 

@@ -7,7 +7,7 @@ retried or re-run activity writes nothing twice.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -89,14 +89,12 @@ class StoreActivities:
 
     @staticmethod
     def _accept_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:
-        for direction, status in ACCEPTED_STATUS.items():
-            session.execute(
-                update(Article)
-                .where(
-                    Article.id.in_(article_ids),
-                    Article.ticket_id == ticket_id,
-                    Article.direction == direction,
-                    Article.status.in_([ARTICLE_RECEIVED, "draft"]),
-                )
-                .values(status=status)
+        session.execute(
+            update(Article)
+            .where(
+                Article.id.in_(article_ids),
+                Article.ticket_id == ticket_id,
+                Article.status.in_([ARTICLE_RECEIVED, "draft"]),
             )
+            .values(status=case(ACCEPTED_STATUS, value=Article.direction))
+        )

@@ -36,7 +36,8 @@ class TicketInput:
     number: str
     reopen_window_seconds: float
     max_history_events: int
-    # Set on continue-as-new; otherwise the run loads the ticket from the read model.
+    # Set on continue-as-new, and by intake for a ticket it has just made; otherwise
+    # the run loads the ticket from the read model.
     carried: TicketFacts | None = None
 
 

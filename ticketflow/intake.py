@@ -28,6 +28,7 @@ ARTICLE_RECEIVED = "received"
 
 @dataclass(frozen=True)
 class IntakeResult:
+    ticket_id: int
     ticket_number: str
     article_id: int
     created: bool
@@ -67,7 +68,7 @@ def store_inbound(
 
 def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     row = session.execute(
-        select(Article.id, Article.status, Ticket.number)
+        select(Article.id, Article.status, Ticket.id.label("ticket_id"), Ticket.number)
         .join(RawMessage, Article.raw_message_id == RawMessage.id)
         .join(Ticket, Article.ticket_id == Ticket.id)
         .where(RawMessage.dedup_key == key)
@@ -75,6 +76,7 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     if row is None:
         return None
     return IntakeResult(
+        ticket_id=row.ticket_id,
         ticket_number=row.number,
         article_id=row.id,
         created=False,
@@ -119,7 +121,9 @@ def _store_new(
     )
     session.add(article)
     session.flush()
-    return IntakeResult(ticket.number, article.id, created, duplicate=False, needs_signal=True)
+    return IntakeResult(
+        ticket.id, ticket.number, article.id, created, duplicate=False, needs_signal=True
+    )
 
 
 def find_thread(session: Session, parsed: ParsedMail) -> Ticket | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from temporalio.client import (
     Client,
@@ -18,10 +19,16 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from ticketflow.contracts import ActionRequest, CustomerMessage, TicketInput, TicketStatus
+from ticketflow.contracts import (
+    ActionRequest,
+    CustomerMessage,
+    TicketFacts,
+    TicketInput,
+    TicketStatus,
+)
 from ticketflow.drafts import DraftSettings, create_draft, discard_draft
 from ticketflow.intake import IntakeResult, store_inbound
-from ticketflow.lifecycle import Action, InvalidTransition
+from ticketflow.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.mailparse import parse_mail
 from ticketflow.models import utcnow
 from ticketflow.numbering import workflow_id
@@ -34,20 +41,46 @@ class TemporalUnavailable(Exception):
     """The ticket's workflow could not be reached (Temporal down or unreachable)."""
 
 
-def ticket_input(settings: Settings, number: str) -> TicketInput:
+def ticket_input(
+    settings: Settings, number: str, new_ticket: TicketFacts | None = None
+) -> TicketInput:
     return TicketInput(
         number=number,
         reopen_window_seconds=settings.reopen_window.total_seconds(),
         max_history_events=settings.max_history_events,
+        carried=new_ticket,
+    )
+
+
+def new_ticket_facts(components: Components, result: IntakeResult, now: datetime) -> TicketFacts:
+    """What intake knows of a ticket it just made: its first run need not load it."""
+    return TicketFacts(
+        ticket_id=result.ticket_id,
+        state=State.RECEIVED.value,
+        queue=components.desk.default_queue.name,
+        owner=None,
+        priority=DEFAULT_PRIORITY,
+        reply_queue=None,
+        pending_since=now,
+        closed_at=None,
+        version=0,
+        last_seq=0,
+        lines=components.desk.lines(),
+        first_article_id=result.article_id,
     )
 
 
 async def deliver_customer_message(
-    client: Client, settings: Settings, number: str, article_id: int
+    client: Client,
+    settings: Settings,
+    number: str,
+    article_id: int,
+    new_ticket: TicketFacts | None = None,
 ) -> None:
+    """Signal-with-start; `new_ticket` only for a ticket intake has just made."""
     await client.start_workflow(
         TicketWorkflow.run,
-        ticket_input(settings, number),
+        ticket_input(settings, number, new_ticket),
         id=workflow_id(number),
         task_queue=settings.task_queue,
         start_signal="customer_message",
@@ -62,6 +95,7 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
     message stays stored and unsignalled; a redelivery of it signals again.
     """
     parsed = parse_mail(raw)
+    now = utcnow()
     result = await asyncio.to_thread(
         store_inbound,
         components.sessions,
@@ -69,12 +103,13 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
         parsed,
         components.desk.default_queue.name,
         components.settings.system_id,
-        utcnow(),
+        now,
     )
     if result.needs_signal:
+        facts = new_ticket_facts(components, result, now) if result.created else None
         try:
             await deliver_customer_message(
-                client, components.settings, result.ticket_number, result.article_id
+                client, components.settings, result.ticket_number, result.article_id, facts
             )
         except (RPCError, RuntimeError) as exc:
             # RuntimeError: a lazy client's first connection failed.
