@@ -50,8 +50,9 @@ def free_port() -> int:
 
 
 class EmbeddedStack:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str = "") -> None:
         self.data_dir = data_dir
+        self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -60,6 +61,7 @@ class EmbeddedStack:
         command += ["--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)]
         command += ["--ui-port", str(self.ui_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
+        env["TICKETFLOW_DATABASE_URL"] = self.database_url
         log = (self.data_dir.parent / "up.log").open("wb")
         self.proc = subprocess.Popen(
             command, env=env, stdout=log, stderr=log, start_new_session=True, cwd=ROOT
@@ -129,7 +131,7 @@ async def ticketflow_intake(
     expected_new = count_new(mails)
     gate = asyncio.Semaphore(concurrency)
     statuses: dict[int, int] = {}
-    engine = create_engine(f"sqlite:///{stack.data_dir / 'ticketflow.db'}")
+    engine = create_engine(stack.database_url)
     outbox = stack.data_dir / "outbox" / "new"
 
     async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
@@ -224,12 +226,17 @@ def main() -> None:
     parser.add_argument("--empty-workflows", type=int, default=1000)
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="read model (an empty PostgreSQL database); default: SQLite in the data dir",
+    )
     args = parser.parse_args()
 
     mails = make_mailset(args.mails)
     run_dir = WORK / f"tf-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
-    with EmbeddedStack(run_dir / "data") as stack:
+    with EmbeddedStack(run_dir / "data", args.database_url) as stack:
         address = f"127.0.0.1:{stack.temporal_port}"
         empty = asyncio.run(empty_workflow_rate(address, args.empty_workflows, args.concurrency))
         assert stack.proc is not None
@@ -241,7 +248,8 @@ def main() -> None:
     peer = None if args.no_peer else django_helpdesk_intake(mails)
 
     lines = [
-        f"mails: {len(mails)} ({count_new(mails)} new), concurrency {args.concurrency}",
+        f"mails: {len(mails)} ({count_new(mails)} new), concurrency {args.concurrency},"
+        f" read model {stack.database_url.split(':')[0]}",
         f"empty workflow (same server): {empty:8.1f} workflows/s",
         f"ticketflow intake:            {ours['tickets_per_s']:8.1f} tickets/s"
         f"  ({ours['mails_per_s']:.1f} mails/s, {ours['seconds']:.1f} s,"
