@@ -166,7 +166,9 @@ async def perform_action(
         )
     try:
         return await run_action(client, settings, ticket.number, request)
-    except BaseException:
+    except InvalidTransition:
+        # Refused for certain: the draft will never be sent. On any other failure the
+        # Update may have landed, so the draft stays (unaccepted drafts are never shown).
         if request.article_id is not None:
             await asyncio.to_thread(discard_draft, components.sessions, request.article_id)
         raise

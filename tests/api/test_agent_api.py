@@ -192,3 +192,16 @@ async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack:
     assert [a["status"] for a in failed] == ["failed", "failed"]
     assert all("550" in a["error"] for a in failed)
     assert stack.smtp.messages == []
+
+
+async def test_openapi_describes_every_route(stack: Stack) -> None:
+    spec = (await stack.http.get("/openapi.json")).json()
+    assert set(spec["paths"]) >= {
+        "/api/v1/inbound/mail",
+        "/api/v1/queues",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{number}",
+        "/api/v1/tickets/{number}/actions/{action}",
+        "/healthz",
+    }
+    assert (await stack.http.get("/docs")).status_code == 200
