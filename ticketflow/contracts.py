@@ -29,6 +29,10 @@ class TicketFacts:
     # The inbound article that created the ticket (routing and the automatic reply use it).
     first_article_id: int | None = None
     seen_articles: list[int] = field(default_factory=list)
+    # Handed over by continue-as-new: messages not yet taken in, and mail not yet
+    # started as [kind, article id].
+    pending_articles: list[int] = field(default_factory=list)
+    pending_mail: list[list[str | int]] = field(default_factory=list)
 
 
 @dataclass

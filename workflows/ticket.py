@@ -124,14 +124,14 @@ class TicketWorkflow:
                 )
                 if not self._has_work():
                     break
+            if self._history_is_long():
+                await self._continue_as_new()
             self._take_inbox()
             if self._ticket_state() is State.RECEIVED:
                 await self._route_new_ticket()
             # Mail goes out while the projection is written: they do not depend on each other.
             self._start_sends()
             await self._flush()
-            if self._should_continue_as_new():
-                self._continue_as_new()
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _wait_for_work(self) -> bool:
@@ -147,7 +147,7 @@ class TicketWorkflow:
             or self._sends
             or self._pending_projection()
             or self._ticket_state() is State.RECEIVED
-            or (self._history_is_long() and self._is_quiet())
+            or self._history_is_long()
         )
 
     def _idle_timeout(self) -> timedelta | None:
@@ -254,17 +254,21 @@ class TicketWorkflow:
             or info.is_continue_as_new_suggested()
         )
 
-    def _is_quiet(self) -> bool:
+    def _settled(self) -> bool:
         return (
-            not (self._inbox or self._sends or self._send_tasks or self._pending_projection())
+            not self._send_tasks
+            and not self._pending_projection()
             and workflow.all_handlers_finished()
         )
 
-    def _should_continue_as_new(self) -> bool:
-        return self._history_is_long() and self._is_quiet()
-
-    def _continue_as_new(self) -> None:
+    async def _continue_as_new(self) -> None:
+        """Hand over to a new run without waiting for a quiet moment, which a stream of
+        messages (a mail loop) may never give: new messages and queued mail are carried
+        over as ids; only what is already in flight finishes here."""
         assert self._facts is not None and self._ticket is not None
+        while not self._settled():
+            await self._flush()
+            await workflow.wait_condition(lambda: self._pending_projection() or self._settled())
         carried = dataclasses.replace(
             self._facts,
             state=self._ticket.state.value,
@@ -272,6 +276,8 @@ class TicketWorkflow:
             owner=self._ticket.owner,
             priority=self._ticket.priority,
             reply_queue=self._ticket.reply_queue,
+            pending_articles=list(self._inbox),
+            pending_mail=[[kind, article_id] for kind, article_id in self._sends],
         )
         workflow.continue_as_new(dataclasses.replace(self._input, carried=carried))
 
@@ -279,6 +285,9 @@ class TicketWorkflow:
 
     def _restore(self, facts: TicketFacts) -> None:
         self._facts = facts
+        self._inbox = facts.pending_articles + self._inbox
+        self._sends = [(str(kind), int(article_id)) for kind, article_id in facts.pending_mail]
+        facts.pending_articles, facts.pending_mail = [], []
         self._ticket = lifecycle.Ticket(
             state=State(facts.state),
             queue=facts.queue,
