@@ -1,0 +1,170 @@
+"""Agent action latency: 20 concurrent agents acting through the API on the embedded stack.
+
+    python bench/actions.py [--agents 20] [--tickets 200] [--record]
+
+Each agent works its own tickets through a first-line-to-second-line chain (move, note, move,
+note, answer), one request after another (with --think-ms between them); the benchmark prints
+p50/p95 of the HTTP round trip per action and overall. Target: p95 <= 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import WORK, EmbeddedStack  # noqa: E402
+from mailset import make_mailset  # noqa: E402
+
+CHAIN = [
+    ("move", {"queue": "Web"}),
+    ("note", {"text": "Checked the logs: IMAP login failures from two countries."}),
+    ("move", {"queue": "Passwords"}),
+    ("note", {"text": "Recovery data matches; history shows a password change yesterday."}),
+    ("answer", {"text": "We have restored your access; please change your password now."}),
+]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def add_agent(stack: EmbeddedStack) -> str:
+    env = {**os.environ, "TICKETFLOW_DATA_DIR": str(stack.data_dir)}
+    env["TICKETFLOW_DATABASE_URL"] = stack.database_url
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ticketflow.cli",
+            "agent",
+            "add",
+            "bench",
+            "--groups",
+            "supervisors",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+async def make_tickets(http: httpx.AsyncClient, count: int, auth: dict[str, str]) -> list[str]:
+    # New requests only: every mail of the set that is not a reply.
+    mails = [m for m in make_mailset(count * 2) if b"\nIn-Reply-To:" not in m][:count]
+    numbers = []
+    for raw in mails:
+        resp = await http.post(
+            "/api/v1/inbound/mail", content=raw, headers={"Content-Type": "message/rfc822"}
+        )
+        numbers.append(resp.json()["ticket"])
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        page = await http.get("/api/v1/tickets?queue=Inbox&limit=200", headers=auth)
+        if len(page.json()["tickets"]) >= min(count, 200):
+            return numbers
+        await asyncio.sleep(0.2)
+    raise RuntimeError("tickets did not reach the Inbox")
+
+
+async def run_agents(
+    http: httpx.AsyncClient,
+    numbers: list[str],
+    agents: int,
+    auth: dict[str, str],
+    think_seconds: float,
+) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: dict[int, int] = defaultdict(int)
+    rng = random.Random(11)
+
+    async def agent(mine: list[str]) -> None:
+        for number in mine:
+            for action, body in CHAIN:
+                started = time.perf_counter()
+                resp = await http.post(
+                    f"/api/v1/tickets/{number}/actions/{action}", json=body, headers=auth
+                )
+                timings[action].append((time.perf_counter() - started) * 1000)
+                if resp.status_code != 200:
+                    errors[resp.status_code] += 1
+                # Jittered, so that agents do not click in lockstep.
+                await asyncio.sleep(think_seconds * rng.uniform(0.5, 1.5))
+
+    await asyncio.gather(*(agent(numbers[i::agents]) for i in range(agents)))
+    if errors:
+        raise RuntimeError(f"actions failed: {dict(errors)}")
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--tickets", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--think-ms", type=int, default=0, help="pause of each agent between two actions"
+    )
+    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+
+    run_dir = WORK / f"act-{uuid.uuid4().hex[:8]}"
+    run_dir.mkdir(parents=True)
+    with EmbeddedStack(run_dir / "data", args.database_url) as stack:
+        auth = {"Authorization": f"Bearer {add_agent(stack)}"}
+
+        async def go() -> dict[str, list[float]]:
+            limits = httpx.Limits(max_connections=args.agents + 5)
+            async with httpx.AsyncClient(base_url=stack.api, timeout=60, limits=limits) as http:
+                numbers = await make_tickets(http, args.tickets, auth)
+                return await run_agents(http, numbers, args.agents, auth, args.think_ms / 1000)
+
+        started = time.perf_counter()
+        timings = asyncio.run(go())
+        elapsed = time.perf_counter() - started
+
+    every = [t for values in timings.values() for t in values]
+    lines = [
+        f"{args.agents} agents (think time {args.think_ms} ms), {args.tickets} tickets,"
+        f" {len(every)} actions"
+        f" ({elapsed:.0f} s with ticket creation), read model {stack.database_url.split(':')[0]}"
+    ]
+    for action, values in sorted(timings.items()):
+        lines.append(
+            f"  {action:7} n={len(values):5}  p50 {statistics.median(values):6.1f} ms"
+            f"  p95 {percentile(values, 0.95):6.1f} ms"
+        )
+    p95 = percentile(every, 0.95)
+    lines.append(
+        f"all actions: p50 {statistics.median(every):.1f} ms, p95 {p95:.1f} ms"
+        f"  (target p95 <= 150 ms: {'met' if p95 <= 150 else 'missed'})"
+    )
+    report = "\n".join(lines)
+    print(report)
+    if args.record:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        command = "python bench/actions.py " + " ".join(sys.argv[1:])
+        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write(f"\n### actions, {stamp}\n`{command}`\n\n```\n{report}\n```\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Shared benchmark harness: `ticketflow up` on a fresh data directory and free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedStack:
+    def __init__(self, data_dir: Path, database_url: str = "") -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
+        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> EmbeddedStack:
+        command = [sys.executable, "-m", "ticketflow.cli", "up", "--data-dir", str(self.data_dir)]
+        command += ["--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)]
+        command += ["--ui-port", str(self.ui_port)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
+        env["TICKETFLOW_DATABASE_URL"] = self.database_url
+        log = (self.data_dir.parent / "up.log").open("wb")
+        self.proc = subprocess.Popen(
+            command, env=env, stdout=log, stderr=log, start_new_session=True, cwd=ROOT
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("ticketflow up did not start; see up.log")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            self.proc.wait(60)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
