@@ -19,7 +19,6 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, EmbeddedStack  # noqa: E402
+from harness import WORK, EmbeddedStack, record_run  # noqa: E402
 from mailset import make_mailset  # noqa: E402
 
 CHAIN = [
@@ -160,10 +159,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.record:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        command = "python bench/actions.py " + " ".join(sys.argv[1:])
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"\n### actions, {stamp}\n`{command}`\n\n```\n{report}\n```\n")
+        record_run("actions", report)
 
 
 if __name__ == "__main__":

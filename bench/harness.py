@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -57,3 +58,11 @@ class EmbeddedStack:
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+
+def record_run(name: str, report: str) -> None:
+    """Append a run (command, date, figures) to bench/RESULTS.md."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"python bench/{name}.py " + " ".join(sys.argv[1:])
+    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
+        fh.write(f"\n### {name}, {stamp}\n`{command}`\n\n```\n{report}\n```\n")

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from empty_workflow import EmptyWorkflow  # noqa: E402
-from harness import WORK, EmbeddedStack  # noqa: E402
+from harness import WORK, EmbeddedStack, record_run  # noqa: E402
 from mailset import count_new, make_mailset  # noqa: E402
 
 from ticketflow.models import Article, Ticket  # noqa: E402
@@ -232,10 +231,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.record:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        command = "python bench/intake.py " + " ".join(sys.argv[1:])
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"\n### intake, {stamp}\n`{command}`\n\n```\n{report}\n```\n")
+        record_run("intake", report)
 
 
 if __name__ == "__main__":
