@@ -69,6 +69,8 @@ class HistoryOut(BaseModel):
     from_queue: str | None
     to_queue: str
     detail: str | None
+    # The message, note or mail this event is about.
+    article_id: int | None
 
 
 class TicketDetail(TicketSummary):

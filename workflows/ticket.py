@@ -167,9 +167,10 @@ class TicketWorkflow:
                 continue  # a redelivered signal
             seen.append(article_id)
             del seen[:-SEEN_ARTICLES_KEPT]
-            request = ActionRequest(action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER)
+            request = ActionRequest(
+                action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER, article_id=article_id
+            )
             self._apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self._decide(request), request)
-            self._accepted.append(article_id)
 
     async def _route_new_ticket(self) -> None:
         assert self._facts is not None

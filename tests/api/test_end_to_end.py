@@ -83,6 +83,10 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
         "answer",
         "customer-message",
     ]
+    inbound_ids = [a["id"] for a in detail["articles"] if a["direction"] == "in"]
+    assert [h["article_id"] for h in detail["history"] if h["action"] == "customer-message"] == (
+        inbound_ids
+    )
     assert detail["history"][2]["actor"] == "alice"
     assert detail["history"][3]["actor"] == "bob"
 
