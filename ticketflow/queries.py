@@ -6,8 +6,9 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ticketflow.lifecycle import OPEN_STATES, State
@@ -28,31 +29,37 @@ class QueueStats:
 
 
 def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
-    """Counts come from the counters table; the oldest open ticket from the queue index."""
-    queues = session.scalars(select(Queue).where(Queue.name.in_(names)).order_by(Queue.id)).all()
-    counts = {
-        (c.queue, c.state): c.count
-        for c in session.scalars(select(QueueCount).where(QueueCount.queue.in_(names)))
-    }
+    """One statement: counts from the counters table, the oldest open ticket per queue from
+    the queue index (a min over its leading columns reads one index entry)."""
+    oldest = (
+        select(func.min(Ticket.pending_since))
+        .where(Ticket.queue == Queue.name, Ticket.state == Queue.line)
+        .scalar_subquery()
+    )
+
+    def count(state: Any) -> Any:
+        return (
+            select(func.coalesce(func.sum(QueueCount.count), 0))
+            .where(QueueCount.queue == Queue.name, QueueCount.state == state)
+            .scalar_subquery()
+        )
+
+    rows = session.execute(
+        select(Queue.name, Queue.line, count(Queue.line), count(State.WAITING.value), oldest)
+        .where(Queue.name.in_(names))
+        .order_by(Queue.id)
+    ).all()
     now = utcnow()
-    stats = []
-    for q in queues:
-        oldest = session.scalar(
-            select(Ticket.pending_since)
-            .where(Ticket.queue == q.name, Ticket.state == q.line)
-            .order_by(Ticket.pending_since, Ticket.id)
-            .limit(1)
+    return [
+        QueueStats(
+            name=name,
+            line=line,
+            open=int(open_count),
+            waiting=int(waiting),
+            oldest_open_age_seconds=(now - since).total_seconds() if since else None,
         )
-        stats.append(
-            QueueStats(
-                name=q.name,
-                line=q.line,
-                open=counts.get((q.name, q.line), 0),
-                waiting=counts.get((q.name, State.WAITING.value), 0),
-                oldest_open_age_seconds=(now - oldest).total_seconds() if oldest else None,
-            )
-        )
-    return stats
+        for name, line, open_count, waiting, since in rows
+    ]
 
 
 def encode_cursor(ticket: Ticket) -> str:
