@@ -10,7 +10,6 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.headerregistry import Address
 from email.message import EmailMessage, Message, MIMEPart
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -143,7 +142,3 @@ def html_to_text(markup: str) -> str:
     text = html.unescape("".join(extractor.parts))
     lines = (" ".join(line.split()) for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def format_address(display_name: str, addr: str) -> str:
-    return str(Address(display_name=display_name, addr_spec=addr))

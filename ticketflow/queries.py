@@ -115,7 +115,3 @@ def ticket_history(session: Session, ticket_id: int) -> Sequence[HistoryEvent]:
     return session.scalars(
         select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id).order_by(HistoryEvent.seq)
     ).all()
-
-
-def queue_line(session: Session, name: str) -> str | None:
-    return session.scalar(select(Queue.line).where(Queue.name == name))
