@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, EmbeddedStack, record_run  # noqa: E402
+from harness import WORK, EmbeddedStack, latency_line, percentile, report  # noqa: E402
 from mailset import make_mailset  # noqa: E402
 
 CHAIN = [
@@ -37,11 +37,6 @@ CHAIN = [
     ("note", {"text": "Recovery data matches; history shows a password change yesterday."}),
     ("answer", {"text": "We have restored your access; please change your password now."}),
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def add_agent(stack: EmbeddedStack) -> str:
@@ -146,20 +141,13 @@ def main() -> None:
         f" {len(every)} actions"
         f" ({elapsed:.0f} s with ticket creation), read model {stack.database_url.split(':')[0]}"
     ]
-    for action, values in sorted(timings.items()):
-        lines.append(
-            f"  {action:7} n={len(values):5}  p50 {statistics.median(values):6.1f} ms"
-            f"  p95 {percentile(values, 0.95):6.1f} ms"
-        )
+    lines += [latency_line(action, values) for action, values in sorted(timings.items())]
     p95 = percentile(every, 0.95)
     lines.append(
         f"all actions: p50 {statistics.median(every):.1f} ms, p95 {p95:.1f} ms"
         f"  (target p95 <= 150 ms: {'met' if p95 <= 150 else 'missed'})"
     )
-    report = "\n".join(lines)
-    print(report)
-    if args.record:
-        record_run("actions", report)
+    report("actions", lines, args.record)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -66,3 +67,24 @@ def record_run(name: str, report: str) -> None:
     command = f"python bench/{name}.py " + " ".join(sys.argv[1:])
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
         fh.write(f"\n### {name}, {stamp}\n`{command}`\n\n```\n{report}\n```\n")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def latency_line(name: str, values: list[float]) -> str:
+    return (
+        f"  {name:12} n={len(values):6}  p50 {statistics.median(values):6.1f} ms"
+        f"  p95 {percentile(values, 0.95):6.1f} ms"
+    )
+
+
+def report(name: str, lines: list[str], record: bool) -> None:
+    """Print a run's figures and, with `record`, append them to bench/RESULTS.md."""
+    text = "\n".join(lines)
+    print(text)
+    if record:
+        record_run(name, text)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from empty_workflow import EmptyWorkflow  # noqa: E402
-from harness import WORK, EmbeddedStack, record_run  # noqa: E402
+from harness import WORK, EmbeddedStack, report  # noqa: E402
 from mailset import count_new, make_mailset  # noqa: E402
 
 from ticketflow.models import Article, Ticket  # noqa: E402
@@ -228,10 +228,7 @@ def main() -> None:
         f"ratio ticketflow tickets/s / empty workflows/s: "
         f"{ours['tickets_per_s'] / empty:.2f}  (target >= 0.6)"
     )
-    report = "\n".join(lines)
-    print(report)
-    if args.record:
-        record_run("intake", report)
+    report("intake", lines, args.record)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import io
 import multiprocessing
 import random
-import statistics
 import sys
 import time
 from collections import Counter, defaultdict
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import record_run  # noqa: E402
+from harness import latency_line, percentile, report  # noqa: E402
 
 from ticketflow.db import make_engine, make_session_factory  # noqa: E402
 from ticketflow.desk import load_desk  # noqa: E402
@@ -245,21 +244,12 @@ def main() -> None:
         f"PostgreSQL, {loaded['tickets']} tickets, {loaded['articles']} articles,"
         f" {args.clients} clients for {args.seconds:.0f} s"
     ]
-    worst = 0.0
-    for name, values in timings.items():
-        p95 = sorted(values)[int(0.95 * (len(values) - 1))]
-        worst = max(worst, p95)
-        lines.append(
-            f"  {name:12} n={len(values):6}  p50 {statistics.median(values):6.1f} ms"
-            f"  p95 {p95:6.1f} ms"
-        )
+    lines += [latency_line(name, values) for name, values in timings.items()]
+    worst = max(percentile(values, 0.95) for values in timings.values())
     lines.append(
         f"worst p95 {worst:.1f} ms (target <= 20 ms: {'met' if worst <= 20 else 'missed'})"
     )
-    report = "\n".join(lines)
-    print(report)
-    if args.record:
-        record_run("queues", report)
+    report("queues", lines, args.record)
 
 
 if __name__ == "__main__":
