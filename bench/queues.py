@@ -199,9 +199,7 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
     with engine.connect() as conn:
         numbers = [
             row[0]
-            for row in conn.execute(
-                text("SELECT number FROM tickets TABLESAMPLE SYSTEM (1) LIMIT 5000")
-            )
+            for row in conn.execute(text("SELECT number FROM tickets ORDER BY random() LIMIT 5000"))
         ]
     engine.dispose()
     merged: dict[str, list[float]] = defaultdict(list)
