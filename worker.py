@@ -64,7 +64,7 @@ def build_worker(
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
-        max_cached_workflows=2000,
+        max_cached_workflows=settings.max_cached_workflows,
         workflow_runner=WORKFLOW_RUNNER,
     )
 

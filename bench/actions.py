@@ -27,7 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, EmbeddedStack, latency_line, percentile, report  # noqa: E402
+from harness import (  # noqa: E402
+    WORK,
+    EmbeddedStack,
+    add_stack_arguments,
+    latency_line,
+    percentile,
+    report,
+    stack_settings,
+)
 from mailset import make_mailset  # noqa: E402
 
 CHAIN = [
@@ -113,16 +121,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=200)
-    parser.add_argument("--database-url", default="")
     parser.add_argument(
         "--think-ms", type=int, default=0, help="pause of each agent between two actions"
     )
-    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    add_stack_arguments(parser)
     args = parser.parse_args()
 
     run_dir = WORK / f"act-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
-    with EmbeddedStack(run_dir / "data", args.database_url) as stack:
+    with EmbeddedStack(run_dir / "data", args.database_url, stack_settings(args)) as stack:
         auth = {"Authorization": f"Bearer {add_agent(stack)}"}
 
         async def go() -> dict[str, list[float]]:

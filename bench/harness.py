@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -25,8 +26,12 @@ def free_port() -> int:
 
 
 class EmbeddedStack:
-    def __init__(self, data_dir: Path, database_url: str = "") -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str = "", settings: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        # Extra TICKETFLOW_* settings for the stack, e.g. {"MAX_CACHED_WORKFLOWS": "200"}.
+        self.settings = settings or {}
         self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -37,6 +42,7 @@ class EmbeddedStack:
         command += ["--ui-port", str(self.ui_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
         env["TICKETFLOW_DATABASE_URL"] = self.database_url
+        env.update({f"TICKETFLOW_{key.upper()}": value for key, value in self.settings.items()})
         log = (self.data_dir.parent / "up.log").open("wb")
         self.proc = subprocess.Popen(
             command, env=env, stdout=log, stderr=log, start_new_session=True, cwd=ROOT
@@ -61,6 +67,30 @@ class EmbeddedStack:
         return f"http://127.0.0.1:{self.api_port}"
 
 
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every benchmark on the embedded stack shares."""
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="read model (an empty PostgreSQL database); default: SQLite in the data dir",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a TICKETFLOW_ setting for the stack, e.g. --set max_cached_workflows=200",
+    )
+    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+
+
+def stack_settings(args: argparse.Namespace) -> dict[str, str]:
+    pairs = [item.split("=", 1) for item in args.set]
+    if any(len(pair) != 2 for pair in pairs):
+        raise SystemExit("--set takes NAME=VALUE")
+    return {name: value for name, value in pairs}
+
+
 def record_run(name: str, report: str) -> None:
     """Append a run (command, date, figures) to bench/RESULTS.md."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -77,7 +107,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def latency_line(name: str, values: list[float]) -> str:
     return (
-        f"  {name:12} n={len(values):6}  p50 {statistics.median(values):6.1f} ms"
+        f"  {name:14} n={len(values):6}  p50 {statistics.median(values):6.1f} ms"
         f"  p95 {percentile(values, 0.95):6.1f} ms"
     )
 

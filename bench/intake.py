@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from empty_workflow import EmptyWorkflow  # noqa: E402
-from harness import WORK, EmbeddedStack, report  # noqa: E402
+from harness import WORK, EmbeddedStack, add_stack_arguments, report, stack_settings  # noqa: E402
 from mailset import count_new, make_mailset  # noqa: E402
 
 from ticketflow.models import Article, Ticket  # noqa: E402
@@ -179,18 +179,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--empty-workflows", type=int, default=1000)
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
-    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
-    parser.add_argument(
-        "--database-url",
-        default="",
-        help="read model (an empty PostgreSQL database); default: SQLite in the data dir",
-    )
+    add_stack_arguments(parser)
     args = parser.parse_args()
 
     mails = make_mailset(args.mails)
     run_dir = WORK / f"tf-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
-    with EmbeddedStack(run_dir / "data", args.database_url) as stack:
+    with EmbeddedStack(run_dir / "data", args.database_url, stack_settings(args)) as stack:
         address = f"127.0.0.1:{stack.temporal_port}"
         empty = asyncio.run(empty_workflow_rate(address, args.empty_workflows, args.concurrency))
         assert stack.proc is not None

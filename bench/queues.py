@@ -1,18 +1,21 @@
-"""Read side at a million tickets: queue views, cursor pages, ticket views, queue counts.
+"""Read side at a million tickets: queue views, pages, ticket views, queue counts, search.
 
     python bench/queues.py [--tickets 1000000] [--clients 20] [--seconds 30] [--record]
 
 Loads tickets and articles (three per ticket on average) straight into a fresh PostgreSQL
 database with COPY, bypassing Temporal, with realistic distributions (queues, states, ages,
-owners, Russian and English text). Then 20 client processes run the read model's own query
-functions (the ones the API calls) and the benchmark prints p50/p95 per operation.
-Target: p95 <= 20 ms for views and counts.
+owners, Russian and English text with a long-tailed vocabulary of rare words, error codes and
+sender addresses, so searches range from a word in half the articles to one in a handful).
+Then 20 client processes run the read model's own query functions (the ones the API calls)
+and the benchmark prints p50/p95 per operation.
+Targets: p95 <= 20 ms for views and counts, p95 <= 200 ms for full-text search.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import multiprocessing
 import random
 import sys
@@ -41,6 +44,7 @@ from ticketflow.migrate import sync_queues, upgrade  # noqa: E402
 from ticketflow.queries import (  # noqa: E402
     list_tickets,
     queue_stats,
+    search_tickets,
     ticket_articles,
     ticket_by_number,
     ticket_history,
@@ -64,6 +68,22 @@ SENTENCES = [
     "Проверили журнал входов: были попытки из двух стран.",
 ]
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+# The long tail: made-up words, Cyrillic and Latin, drawn with Zipf weights (a few common,
+# most rare), as product names, places and typos are in real mail.
+SYLLABLES = ["ка", "ро", "ми", "та", "ле", "ну", "во", "за", "ki", "lo", "ra", "men", "to", "vi"]
+
+
+def make_vocabulary(size: int = 30000, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    words = {"".join(rng.choices(SYLLABLES, k=rng.randint(3, 6))) for _ in range(size)}
+    return sorted(words, key=lambda w: (len(w), w))
+
+
+VOCABULARY = make_vocabulary()
+ZIPF = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(VOCABULARY))))
+# Words of the fixed sentences: each is in a large share of all articles.
+COMMON_QUERIES = ["пароль", "почтовая программа", "phishing", "mailbox", "обновления"]
+SEARCH_INDEX = "CREATE INDEX ix_articles_search ON articles USING gin (search_vector)"
 
 
 def weighted(rng: random.Random, table: dict[str, float]) -> str:
@@ -129,7 +149,9 @@ def load(url: str, tickets: int, seed: int = 5) -> dict[str, int]:
         for i in range(1, tickets + 1):
             for j in range(rng.choice([1, 2, 3, 3, 4, 5])):
                 articles_total += 1
-                body = " ".join(rng.choices(SENTENCES, k=rng.randint(2, 8)))
+                rare = rng.choices(VOCABULARY, cum_weights=ZIPF, k=4)
+                code = f"E{rng.randrange(100000):05d}"
+                body = " ".join(rng.choices(SENTENCES, k=rng.randint(2, 8)) + rare + [code])
                 direction = ("in", "out", "note")[min(j, 2)] if j else "in"
                 yield (
                     f"{i}\t{direction}\tprocessed\tuser{i}@example.org\tsupport@example.com\t"
@@ -139,8 +161,12 @@ def load(url: str, tickets: int, seed: int = 5) -> dict[str, int]:
     engine = create_engine(url)
     with engine.begin() as conn:
         started = time.perf_counter()
+        # A bulk load builds the search index once at the end, not row by row.
+        conn.execute(text("DROP INDEX ix_articles_search"))
         copy_rows(conn, "tickets", ticket_cols, ticket_rows())
         copy_rows(conn, "articles", article_cols, article_rows())
+        conn.execute(text("SET maintenance_work_mem = '512MB'"))
+        conn.execute(text(SEARCH_INDEX))
         conn.execute(text("SELECT setval('tickets_id_seq', (SELECT max(id) FROM tickets))"))
         conn.execute(text("DELETE FROM queue_counts"))
         for (queue, state), n in counts.items():
@@ -163,7 +189,9 @@ def ticket_view(session: Session, number: str) -> None:
     ticket_history(session, ticket.id)
 
 
-def client(url: str, numbers: list[str], seed: int, seconds: float) -> dict[str, list[float]]:
+def client(
+    url: str, numbers: list[str], tickets: int, seed: int, seconds: float
+) -> dict[str, list[float]]:
     """One client process: the API's read queries in a loop, timed one by one."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -189,8 +217,20 @@ def client(url: str, numbers: list[str], seed: int, seconds: float) -> dict[str,
                 timed("next page", partial(list_tickets, session, [queue], states, 50, cursor))
             timed("ticket view", partial(ticket_view, session, number))
             timed("queue list", partial(queue_stats, session, names))
+            for kind, query in search_queries(rng, tickets):
+                timed(kind, partial(search_tickets, session, query, names, 50))
     engine.dispose()
     return dict(timings)
+
+
+def search_queries(rng: random.Random, tickets: int) -> list[tuple[str, str]]:
+    """What agents type: a common word, a rare word or error code, a customer's address."""
+    rare = rng.choice(VOCABULARY[1000:]) if rng.random() < 0.5 else f"E{rng.randrange(100000):05d}"
+    return [
+        ("search common", rng.choice(COMMON_QUERIES)),
+        ("search rare", rare),
+        ("search sender", f"user{rng.randrange(1, tickets)}@example.org"),
+    ]
 
 
 def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
@@ -201,10 +241,11 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
             row[0]
             for row in conn.execute(text("SELECT number FROM tickets ORDER BY random() LIMIT 5000"))
         ]
+        tickets = int(conn.scalar(text("SELECT max(id) FROM tickets")) or 0)
     engine.dispose()
     merged: dict[str, list[float]] = defaultdict(list)
     with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(client, url, numbers, i, seconds) for i in range(clients)]
+        futures = [pool.submit(client, url, numbers, tickets, i, seconds) for i in range(clients)]
         for future in futures:
             for name, values in future.result().items():
                 merged[name] += values
@@ -243,10 +284,13 @@ def main() -> None:
         f" {args.clients} clients for {args.seconds:.0f} s"
     ]
     lines += [latency_line(name, values) for name, values in timings.items()]
-    worst = max(percentile(values, 0.95) for values in timings.values())
-    lines.append(
-        f"worst p95 {worst:.1f} ms (target <= 20 ms: {'met' if worst <= 20 else 'missed'})"
-    )
+    for label, kinds, target in [
+        ("views and counts", [k for k in timings if not k.startswith("search")], 20),
+        ("search", [k for k in timings if k.startswith("search")], 200),
+    ]:
+        worst = max(percentile(timings[k], 0.95) for k in kinds)
+        verdict = "met" if worst <= target else "missed"
+        lines.append(f"{label}: worst p95 {worst:.1f} ms (target <= {target} ms: {verdict})")
     report("queues", lines, args.record)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Integer, func, literal_column, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from ticketflow.lifecycle import OPEN_STATES, State
@@ -115,3 +116,58 @@ def ticket_history(session: Session, ticket_id: int) -> Sequence[HistoryEvent]:
     return session.scalars(
         select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id).order_by(HistoryEvent.seq)
     ).all()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    ticket: Ticket
+    article_id: int | None  # the newest article that matched; None for a ticket-number hit
+
+
+def search_tickets(
+    session: Session, text: str, queues: Sequence[str], limit: int
+) -> list[SearchHit]:
+    """Tickets in `queues` whose articles match `text`, newest matching article first.
+
+    Full-text search on PostgreSQL (stemmed, `websearch_to_tsquery` syntax) and on
+    SQLite (FTS5, whole words). A ticket number finds its ticket first.
+    """
+    hits: list[SearchHit] = []
+    exact = ticket_by_number(session, text.strip()) if text.strip().isdigit() else None
+    if exact is not None and exact.queue in queues:
+        hits.append(SearchHit(exact, None))
+    match = _article_match(session, text)
+    if match is None:
+        return hits
+    # Newest articles first without grouping: for a common word the primary key is
+    # walked backwards and stops early; for a rare one the search index is used.
+    rows = session.execute(
+        select(Article.id, Article.ticket_id)
+        .join(Ticket, Ticket.id == Article.ticket_id)
+        .where(match, Article.status != "draft", Ticket.queue.in_(queues))
+        .order_by(Article.id.desc())
+        .limit(limit * 4)
+    ).all()
+    newest: dict[int, int] = {}
+    for article_id, ticket_id in rows:
+        newest.setdefault(ticket_id, article_id)
+    wanted = [t for t in newest if exact is None or t != exact.id][: limit - len(hits)]
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(wanted)))}
+    hits += [SearchHit(tickets[t], newest[t]) for t in wanted]
+    return hits
+
+
+def _article_match(session: Session, text: str) -> Any:
+    """The WHERE clause matching articles against `text`; None when nothing is searchable."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = func.websearch_to_tsquery(literal_column("'russian'::regconfig"), text)
+        return literal_column("articles.search_vector").bool_op("@@")(query)
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    # Only word characters, each word quoted: nothing in user input is FTS5 syntax.
+    fts_query = " ".join(f'"{word}"' for word in words)
+    fts_match = literal_column("articles_fts").bool_op("MATCH")(fts_query)
+    return Article.id.in_(
+        select(literal_column("rowid", Integer)).select_from(table("articles_fts")).where(fts_match)
+    )

@@ -127,3 +127,12 @@ ACTION_BODIES: dict[str, type[_Body]] = {
     "reopen": EmptyBody,
     "priority": PriorityBody,
 }
+
+
+class SearchHitOut(BaseModel):
+    ticket: TicketSummary
+    article_id: int | None  # the newest matching article; None when the number matched
+
+
+class SearchResult(BaseModel):
+    hits: list[SearchHitOut]

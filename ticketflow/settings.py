@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_message_bytes: int = 25 * 1024 * 1024
     # When set, inbound webhooks must send it as X-Webhook-Secret.
     webhook_secret: str = ""
+    # Open ticket workflows a worker keeps in memory; the rest are replayed from
+    # history when they next have work. Bounds the worker's memory, not the tickets.
+    max_cached_workflows: int = Field(default=2000, ge=0)
 
     @property
     def reopen_window(self) -> timedelta:

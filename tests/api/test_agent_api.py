@@ -32,6 +32,7 @@ async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
         ("GET", "/api/v1/queues"),
         ("GET", "/api/v1/tickets"),
         ("GET", "/api/v1/tickets/1"),
+        ("GET", "/api/v1/search?q=password"),
         ("POST", "/api/v1/tickets/1/actions/take"),
     ]:
         resp = await stack.http.request(method, path)
@@ -77,6 +78,20 @@ async def test_agents_see_and_act_only_in_their_groups_queues(stack: Stack) -> N
     assert resp.status_code == 404
     queues = (await stack.http.get("/api/v1/queues", headers=stack.auth("carol"))).json()
     assert [q["name"] for q in queues] == ["Web", "Solvers"]
+
+
+async def test_search_finds_only_tickets_the_agent_may_see(stack: Stack) -> None:
+    number = await new_ticket(stack, subject="Пароль", body="Не могу войти в почту")
+    resp = await stack.http.get(
+        "/api/v1/search", params={"q": "войти"}, headers=stack.auth("alice")
+    )
+    hits = resp.json()["hits"]
+    assert [h["ticket"]["number"] for h in hits] == [number]
+    assert hits[0]["article_id"] is not None
+    resp = await stack.http.get("/api/v1/search", params={"q": number}, headers=stack.auth("bob"))
+    assert resp.json() == {"hits": []}
+    resp = await stack.http.get("/api/v1/search", params={"q": ""}, headers=stack.auth("alice"))
+    assert resp.status_code == 422
 
 
 async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> None:
@@ -199,6 +214,7 @@ async def test_openapi_describes_every_route(stack: Stack) -> None:
     assert set(spec["paths"]) >= {
         "/api/v1/inbound/mail",
         "/api/v1/queues",
+        "/api/v1/search",
         "/api/v1/tickets",
         "/api/v1/tickets/{number}",
         "/api/v1/tickets/{number}/actions/{action}",

@@ -16,7 +16,7 @@ from ticketflow.intake import IntakeResult, store_inbound
 from ticketflow.mailparse import parse_mail
 from ticketflow.migrate import upgrade
 from ticketflow.models import Agent, Article, HistoryEvent, QueueCount, RawMessage, Ticket
-from ticketflow.queries import list_tickets
+from ticketflow.queries import list_tickets, search_tickets
 from ticketflow.wiring import Components
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -142,6 +142,41 @@ def test_queue_view_pages_by_keyset_without_gaps_or_repeats(components: Componen
             if cursor is None:
                 break
     assert seen == [f"q{i}" for i in range(45)]
+
+
+def test_search_finds_tickets_by_words_sender_and_number(components: Components) -> None:
+    russian = receive(
+        components,
+        customer_mail(subject="Почта", body="Не могу войти в почтовый ящик, пароль не подходит."),
+    )
+    english = receive(
+        components,
+        customer_mail(
+            sender="bob@example.net", subject="Spam", body="Someone keeps sending me phishing."
+        ),
+    )
+    turkish = receive(components, customer_mail(subject="Yardım", body="Şifremi unuttum."))
+    moved = receive(components, customer_mail(subject="Web", body="phishing site report"))
+    with components.sessions() as session:
+        session.get_one(Ticket, moved.ticket_id).queue = "Web"
+        session.commit()
+
+        def found(text: str, queues: tuple[str, ...] = ("Inbox",)) -> list[str]:
+            return [h.ticket.number for h in search_tickets(session, text, list(queues), 50)]
+
+        assert found("пароль") == [russian.ticket_number]
+        assert found("phishing") == [english.ticket_number]
+        assert found("phishing", ("Inbox", "Web")) == [moved.ticket_number, english.ticket_number]
+        assert found("bob@example.net") == [english.ticket_number]
+        assert found("şifremi") == [turkish.ticket_number]
+        assert found(turkish.ticket_number) == [turkish.ticket_number]
+        assert found(moved.ticket_number) == []  # not in a queue this agent sees
+        assert found('") OR *') == []  # operators in user input are words, not syntax
+        if components.engine.dialect.name == "postgresql":
+            # Stemmed: other forms of the same word match.
+            assert found("пароли") == [russian.ticket_number]
+            assert found("sends") == [english.ticket_number]
+            assert found("phishing -someone") == []
 
 
 def test_agent_tokens_are_stored_as_hashes(components: Components) -> None:
