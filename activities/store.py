@@ -17,7 +17,9 @@ from ticketflow.contracts import ArticleRef, Projection, TicketFacts
 from ticketflow.desk import DeskConfig
 from ticketflow.intake import ARTICLE_RECEIVED
 from ticketflow.lifecycle import State
-from ticketflow.models import Article, HistoryEvent, Ticket
+from ticketflow.mailparse import MailRefused, parse_mail
+from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
+from ticketflow.routing import route_new_ticket
 
 # Article status once the workflow has taken an article in.
 ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
@@ -61,7 +63,19 @@ class StoreActivities:
 
     @activity.defn(name="classify")
     def classify(self, ref: ArticleRef) -> str:
-        """The queue a new ticket starts in. Routing rules come later; now the default queue."""
+        """The queue a new ticket starts in, for a run that did not start with intake's
+        route (intake routes while it has the parsed message in hand)."""
+        with self._sessions() as session:
+            raw = session.scalar(
+                select(RawMessage.raw)
+                .join(Article, Article.raw_message_id == RawMessage.id)
+                .where(Article.id == ref.article_id)
+            )
+        try:
+            if raw is not None:
+                return route_new_ticket(self._desk, parse_mail(raw)).queue
+        except MailRefused:
+            pass  # stored before a parser change refused it: the ticket still needs a queue
         return self._desk.default_queue.name
 
     @activity.defn(name="project")

@@ -28,6 +28,8 @@ class TicketFacts:
     lines: dict[str, str]
     # The inbound article that created the ticket (routing and the automatic reply use it).
     first_article_id: int | None = None
+    # The queue intake's routing chose for a new ticket; None: classify when routing.
+    routed_queue: str | None = None
     seen_articles: list[int] = field(default_factory=list)
     # Handed over by continue-as-new: messages not yet taken in, and mail not yet
     # started as [kind, article id].

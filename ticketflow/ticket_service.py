@@ -29,9 +29,10 @@ from ticketflow.contracts import (
 from ticketflow.drafts import DraftSettings, create_draft, discard_draft
 from ticketflow.intake import IntakeResult, store_inbound
 from ticketflow.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
-from ticketflow.mailparse import parse_mail
+from ticketflow.mailparse import ParsedMail, parse_mail
 from ticketflow.models import utcnow
 from ticketflow.numbering import workflow_id
+from ticketflow.routing import route_new_ticket
 from ticketflow.settings import Settings
 from ticketflow.wiring import Components
 from workflows.ticket import TicketWorkflow
@@ -52,8 +53,11 @@ def ticket_input(
     )
 
 
-def new_ticket_facts(components: Components, result: IntakeResult, now: datetime) -> TicketFacts:
-    """What intake knows of a ticket it just made: its first run need not load it."""
+def new_ticket_facts(
+    components: Components, result: IntakeResult, mail: ParsedMail, now: datetime
+) -> TicketFacts:
+    """What intake knows of a ticket it just made, its route included: its first run
+    need neither load nor classify it."""
     return TicketFacts(
         ticket_id=result.ticket_id,
         state=State.RECEIVED.value,
@@ -67,6 +71,7 @@ def new_ticket_facts(components: Components, result: IntakeResult, now: datetime
         last_seq=0,
         lines=components.desk.lines(),
         first_article_id=result.article_id,
+        routed_queue=route_new_ticket(components.desk, mail).queue,
     )
 
 
@@ -106,7 +111,7 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
         now,
     )
     if result.needs_signal:
-        facts = new_ticket_facts(components, result, now) if result.created else None
+        facts = new_ticket_facts(components, result, parsed, now) if result.created else None
         try:
             await deliver_customer_message(
                 client, components.settings, result.ticket_number, result.article_id, facts

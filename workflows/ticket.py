@@ -175,10 +175,12 @@ class TicketWorkflow:
     async def _route_new_ticket(self) -> None:
         assert self._facts is not None
         article_id = self._facts.first_article_id or (self._accepted[0] if self._accepted else 0)
-        ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
-        queue = await workflow.execute_local_activity_method(
-            StoreActivities.classify, ref, start_to_close_timeout=LOCAL_TIMEOUT
-        )
+        queue = self._facts.routed_queue
+        if queue is None:
+            ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
+            queue = await workflow.execute_local_activity_method(
+                StoreActivities.classify, ref, start_to_close_timeout=LOCAL_TIMEOUT
+            )
         request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=queue)
         self._apply(SYSTEM, Action.ROUTE, self._decide(request), request)
         if article_id:
