@@ -252,6 +252,15 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
     return merged
 
 
+def existing_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        tickets = int(conn.scalar(text("SELECT count(*) FROM tickets")) or 0)
+        articles = int(conn.scalar(text("SELECT count(*) FROM articles")) or 0)
+    engine.dispose()
+    return {"tickets": tickets, "articles": articles}
+
+
 def fresh_database(admin_url: str, name: str) -> str:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -268,15 +277,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--admin-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     parser.add_argument("--database", default="tf_queues_bench", help="dropped and made anew")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run loaded"
+    )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
 
-    url = fresh_database(args.admin_url, args.database)
-    engine = make_engine(url)
-    upgrade(engine)
-    sync_queues(engine, load_desk(Settings().desk_config))
-    engine.dispose()
-    loaded = load(url, args.tickets)
+    if args.reuse:
+        url = make_url(args.admin_url).set(database=args.database).render_as_string(False)
+        loaded = existing_counts(url)
+    else:
+        url = fresh_database(args.admin_url, args.database)
+        engine = make_engine(url)
+        upgrade(engine)
+        sync_queues(engine, load_desk(Settings().desk_config))
+        engine.dispose()
+        loaded = load(url, args.tickets)
     timings = measure(url, args.clients, args.seconds)
 
     lines = [
