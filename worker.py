@@ -40,7 +40,7 @@ def build_worker(
     executor: ThreadPoolExecutor | None = None,
 ) -> Worker:
     settings = components.settings
-    store = StoreActivities(components.sessions, components.desk)
+    store = StoreActivities(components.sessions, components.desk, settings.own_identity)
     mail = MailActivities(
         components.sessions,
         transport or make_transport(settings.smtp_url, settings.outbox_dir),
@@ -49,6 +49,7 @@ def build_worker(
             from_addr=settings.mail_from,
             domain=settings.mail_domain,
             loop_value=settings.mail_from,
+            auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
         ),
     )
     return Worker(
@@ -57,7 +58,7 @@ def build_worker(
         workflows=[TicketWorkflow],
         activities=[
             store.load_ticket,
-            store.classify,
+            store.route,
             store.project,
             mail.send_auto_reply,
             mail.send_article,

@@ -7,11 +7,13 @@ delivery of the same Message-ID as the same mail.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 from jinja2 import Environment
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -20,9 +22,11 @@ from temporalio.exceptions import ApplicationError
 from ticketflow.compose import Outgoing, compose, new_message_id
 from ticketflow.contracts import ArticleRef, SendResult
 from ticketflow.mailparse import first_address
-from ticketflow.models import Article, Ticket, utcnow
+from ticketflow.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.numbering import tagged_subject
 from ticketflow.transport import PermanentDeliveryError, Transport
+
+log = logging.getLogger("ticketflow.mail")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class MailSettings:
     from_addr: str
     domain: str
     loop_value: str
+    auto_reply_limit_per_day: int = 10
 
 
 T = TypeVar("T")
@@ -50,18 +55,21 @@ class MailActivities:
 
     @activity.defn(name="send_auto_reply")
     def send_auto_reply(self, ref: ArticleRef) -> SendResult:
-        """Acknowledge a new ticket to its customer, quoting its number."""
-        article_id = self._auto_reply_article(ref)
-        if article_id is None:
-            return SendResult(article_id=None, sent=False, error="no customer address")
-        return self._deliver(article_id, automatic=True)
+        """Acknowledge a new ticket to its customer, quoting its number; at most
+        `auto_reply_limit_per_day` of these go to one address a day."""
+        made = self._auto_reply_article(ref)
+        if isinstance(made, Skipped):
+            log.warning("no automatic reply for article %s: %s", ref.article_id, made.reason)
+            return SendResult(article_id=None, sent=False, skipped=made.reason)
+        return self._deliver(made, automatic=True)
 
     @activity.defn(name="send_article")
     def send_article(self, ref: ArticleRef) -> SendResult:
         """Send an agent's question or answer, stored by the API as an outbound article."""
         return self._deliver(ref.article_id, automatic=False)
 
-    def _auto_reply_article(self, ref: ArticleRef) -> int | None:
+    def _auto_reply_article(self, ref: ArticleRef) -> int | Skipped:
+        """The automatic reply's article, made once (keyed on the inbound article)."""
         key = f"auto-reply:{ref.article_id}"
         with self._sessions() as session:
             existing = session.scalar(select(Article.id).where(Article.idempotency_key == key))
@@ -70,7 +78,10 @@ class MailActivities:
             ticket = _get(session, Ticket, ref.ticket_id)
             inbound = _get(session, Article, ref.article_id)
             if not ticket.customer:
-                return None
+                return Skipped("no customer address")
+            limit = self._settings.auto_reply_limit_per_day
+            if not _take_auto_reply_slot(session, ticket.customer, utcnow().date(), limit):
+                return Skipped(f"daily limit of {limit} automatic replies to this sender reached")
             body = self._templates.get_template("auto_reply.txt.j2").render(
                 number=ticket.number, subject=ticket.subject
             )
@@ -92,9 +103,13 @@ class MailActivities:
             try:
                 session.commit()
             except IntegrityError:
-                # A concurrent attempt made it first; use that one.
+                # A concurrent attempt made it first (the article, or the sender's first
+                # count of the day): use its article, or let the activity retry.
                 session.rollback()
-                return session.scalar(select(Article.id).where(Article.idempotency_key == key))
+                made = session.scalar(select(Article.id).where(Article.idempotency_key == key))
+                if made is None:
+                    raise
+                return made
             return article.id
 
     def _deliver(self, article_id: int, *, automatic: bool) -> SendResult:
@@ -127,6 +142,31 @@ class MailActivities:
             article.message_id = outgoing.message_id
             session.commit()
             return SendResult(article_id, sent=True)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+
+
+def _take_auto_reply_slot(session: Session, address: str, day: date, limit: int) -> bool:
+    """Count one automatic reply to `address` on `day` unless `limit` is reached. In the
+    caller's transaction, so the count and the reply's article commit together."""
+    taken = session.execute(
+        update(AutoReplyCount)
+        .where(
+            AutoReplyCount.address == address,
+            AutoReplyCount.day == day,
+            AutoReplyCount.count < limit,
+        )
+        .values(count=AutoReplyCount.count + 1)
+    )
+    if taken.rowcount:  # type: ignore[attr-defined]
+        return True
+    if limit <= 0 or session.get(AutoReplyCount, (address, day)) is not None:
+        return False
+    session.add(AutoReplyCount(address=address, day=day, count=1))
+    return True
 
 
 def _get(session: Session, model: type[T], ident: int) -> T:

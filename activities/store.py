@@ -13,10 +13,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ticketflow import counts
-from ticketflow.contracts import ArticleRef, Projection, TicketFacts
+from ticketflow.contracts import ArticleRef, Projection, Route, TicketFacts
 from ticketflow.desk import DeskConfig
 from ticketflow.intake import ARTICLE_RECEIVED
 from ticketflow.lifecycle import State
+from ticketflow.loops import OwnIdentity
 from ticketflow.mailparse import MailRefused, parse_mail
 from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.routing import route_new_ticket
@@ -26,9 +27,10 @@ ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
 
 
 class StoreActivities:
-    def __init__(self, sessions: sessionmaker[Session], desk: DeskConfig) -> None:
+    def __init__(self, sessions: sessionmaker[Session], desk: DeskConfig, own: OwnIdentity) -> None:
         self._sessions = sessions
         self._desk = desk
+        self._own = own
 
     @activity.defn(name="load_ticket")
     def load_ticket(self, number: str) -> TicketFacts:
@@ -61,10 +63,10 @@ class StoreActivities:
                 first_article_id=first_article_id,
             )
 
-    @activity.defn(name="classify")
-    def classify(self, ref: ArticleRef) -> str:
-        """The queue a new ticket starts in, for a run that did not start with intake's
-        route (intake routes while it has the parsed message in hand)."""
+    @activity.defn(name="route")
+    def route(self, ref: ArticleRef) -> Route:
+        """Where a new ticket goes, for a run that did not start with intake's route
+        (intake routes while it has the parsed message in hand)."""
         with self._sessions() as session:
             raw = session.scalar(
                 select(RawMessage.raw)
@@ -73,10 +75,10 @@ class StoreActivities:
             )
         try:
             if raw is not None:
-                return route_new_ticket(self._desk, parse_mail(raw)).queue
+                return route_new_ticket(self._desk, parse_mail(raw), self._own)
         except MailRefused:
             pass  # stored before a parser change refused it: the ticket still needs a queue
-        return self._desk.default_queue.name
+        return Route(queue=self._desk.default_queue.name, no_auto_reply="message unreadable")
 
     @activity.defn(name="project")
     def project(self, projection: Projection) -> None:

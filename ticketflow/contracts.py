@@ -11,6 +11,15 @@ from datetime import datetime
 
 
 @dataclass
+class Route:
+    """Where a new ticket goes, decided by ticketflow.routing."""
+
+    queue: str
+    # Why the first message gets no automatic reply (loop protection); None: it gets one.
+    no_auto_reply: str | None = None
+
+
+@dataclass
 class TicketFacts:
     """A ticket's lifecycle state, as loaded from the read model or carried over."""
 
@@ -28,8 +37,8 @@ class TicketFacts:
     lines: dict[str, str]
     # The inbound article that created the ticket (routing and the automatic reply use it).
     first_article_id: int | None = None
-    # The queue intake's routing chose for a new ticket; None: classify when routing.
-    routed_queue: str | None = None
+    # Intake's routing of a new ticket; None: the run asks the `route` activity.
+    route: Route | None = None
     seen_articles: list[int] = field(default_factory=list)
     # Handed over by continue-as-new: messages not yet taken in, and mail not yet
     # started as [kind, article id].
@@ -117,3 +126,5 @@ class SendResult:
     sent: bool
     # Why nothing was sent: a permanent SMTP failure, or no address to send to.
     error: str | None = None
+    # Why an automatic reply was deliberately not made (the per-sender daily limit).
+    skipped: str | None = None

@@ -35,6 +35,10 @@ class ParsedMail:
     in_reply_to: str | None
     references: list[str] = field(default_factory=list)
     body_text: str = ""
+    # Header fields that tell automatic mail from a person's (lower-case name -> values),
+    # and the top-level content type: what loop protection reads (ticketflow.loops).
+    automation_headers: dict[str, list[str]] = field(default_factory=dict)
+    content_type: str = "text/plain"
 
     @property
     def thread_ids(self) -> list[str]:
@@ -61,7 +65,34 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=first_msgid(_header(msg, "In-Reply-To")),
         references=MSGID_RE.findall(_header(msg, "References")),
         body_text=body_text(msg),
+        automation_headers=_automation_headers(msg),
+        content_type=msg.get_content_type(),
     )
+
+
+AUTOMATION_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "x-auto-response-suppress",
+    "x-loop",
+    "return-path",
+    "x-autoreply",
+    "x-autorespond",
+)
+
+
+def _automation_headers(msg: Message) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name in AUTOMATION_HEADERS:
+        try:
+            values = msg.get_all(name) or []
+        except Exception:  # a malformed field says nothing reliable; skip it
+            continue
+        if values:
+            found[name] = [_one_line(str(v)) for v in values]
+    return found
 
 
 def _header(msg: Message, name: str) -> str:

@@ -7,9 +7,10 @@ history.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -160,4 +161,14 @@ class QueueCount(Base):
 
     queue: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AutoReplyCount(Base):
+    """Automatic replies sent to an address on a UTC day: the per-sender daily limit."""
+
+    __tablename__ = "auto_reply_counts"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ticketflow.loops import OwnIdentity
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,6 +42,13 @@ class Settings(BaseSettings):
     # Open ticket workflows a worker keeps in memory; the rest are replayed from
     # history when they next have work. Bounds the worker's memory, not the tickets.
     max_cached_workflows: int = Field(default=2000, ge=0)
+    # Automatic replies to one sender address per UTC day; past it, silence (logged).
+    # The backstop against loops with peers that mark their automatic mail with nothing.
+    auto_reply_limit_per_day: int = Field(default=10, ge=0)
+
+    @property
+    def own_identity(self) -> OwnIdentity:
+        return OwnIdentity(addresses=frozenset({self.mail_from.lower()}), loop_value=self.mail_from)
 
     @property
     def reopen_window(self) -> timedelta:

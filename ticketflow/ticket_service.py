@@ -57,7 +57,7 @@ def new_ticket_facts(
     components: Components, result: IntakeResult, mail: ParsedMail, now: datetime
 ) -> TicketFacts:
     """What intake knows of a ticket it just made, its route included: its first run
-    need neither load nor classify it."""
+    need neither load nor route it."""
     return TicketFacts(
         ticket_id=result.ticket_id,
         state=State.RECEIVED.value,
@@ -71,7 +71,7 @@ def new_ticket_facts(
         last_seq=0,
         lines=components.desk.lines(),
         first_article_id=result.article_id,
-        routed_queue=route_new_ticket(components.desk, mail).queue,
+        route=route_new_ticket(components.desk, mail, components.settings.own_identity),
     )
 
 

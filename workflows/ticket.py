@@ -51,6 +51,7 @@ SEND_RETRY = RetryPolicy(
 # Enough to drop a redelivered signal for an article already taken in.
 SEEN_ARTICLES_KEPT = 200
 SYSTEM, CUSTOMER = "system", "customer"
+AUTO_REPLY_SKIPPED = "auto-reply-skipped"
 
 
 @workflow.defn(name="Ticket")
@@ -175,15 +176,19 @@ class TicketWorkflow:
     async def _route_new_ticket(self) -> None:
         assert self._facts is not None
         article_id = self._facts.first_article_id or (self._accepted[0] if self._accepted else 0)
-        queue = self._facts.routed_queue
-        if queue is None:
+        route = self._facts.route
+        if route is None:
             ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
-            queue = await workflow.execute_local_activity_method(
-                StoreActivities.classify, ref, start_to_close_timeout=LOCAL_TIMEOUT
+            route = await workflow.execute_local_activity_method(
+                StoreActivities.route, ref, start_to_close_timeout=LOCAL_TIMEOUT
             )
-        request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=queue)
+        request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
         self._apply(SYSTEM, Action.ROUTE, self._decide(request), request)
-        if article_id:
+        if not article_id:
+            return
+        if route.no_auto_reply:
+            self._note_event(AUTO_REPLY_SKIPPED, route.no_auto_reply, article_id)
+        else:
             self._sends.append(("auto-reply", article_id))
 
     async def _flush(self) -> None:
@@ -245,7 +250,9 @@ class TicketWorkflow:
             # Only non-retryable failures get here; the ticket must not be stuck on them.
             self._note_event("mail-failed", str(err.cause or err)[:1000], article_id)
             return
-        if result.error and result.article_id is not None:
+        if result.skipped:
+            self._note_event(AUTO_REPLY_SKIPPED, result.skipped, article_id)
+        elif result.error and result.article_id is not None:
             self._note_event("mail-failed", result.error[:1000], result.article_id)
 
     # --- continue-as-new ------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""Loop protection: which messages may get an automatic reply (pure, no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketflow.compose import Outgoing, compose
+from ticketflow.loops import OwnIdentity, auto_reply_refusal
+from ticketflow.mailparse import parse_mail
+from ticketflow.models import utcnow
+
+OWN = OwnIdentity(addresses=frozenset({"support@desk.example"}), loop_value="support@desk.example")
+
+
+def mail(*headers: str, sender: str = "anna@example.org") -> bytes:
+    lines = [f"From: Anna <{sender}>", "To: support@desk.example", "Subject: help", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\nI cannot log in.\r\n").encode()
+
+
+def test_a_person_s_mail_gets_a_reply() -> None:
+    assert auto_reply_refusal(parse_mail(mail()), OWN) is None
+    assert auto_reply_refusal(parse_mail(mail("Auto-Submitted: no")), OWN) is None
+    assert auto_reply_refusal(parse_mail(mail("X-Auto-Response-Suppress: None")), OWN) is None
+    assert auto_reply_refusal(parse_mail(mail("X-Loop: other@desk.example")), OWN) is None
+    assert auto_reply_refusal(parse_mail(mail("Precedence: first-class")), OWN) is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender", "reason"),
+    [
+        (["Auto-Submitted: auto-replied"], "anna@example.org", "Auto-Submitted: auto-replied"),
+        (["Auto-Submitted: auto-generated; owner-email=x@y"], "anna@example.org", "Auto-Submitted"),
+        (["Precedence: bulk"], "anna@example.org", "Precedence: bulk"),
+        (["Precedence: JUNK"], "anna@example.org", "Precedence: junk"),
+        (["Precedence: list"], "anna@example.org", "Precedence: list"),
+        (["List-Id: <users.lists.example.org>"], "anna@example.org", "mailing list"),
+        (["List-Unsubscribe: <mailto:leave@example.org>"], "anna@example.org", "mailing list"),
+        (["X-Auto-Response-Suppress: All"], "anna@example.org", "X-Auto-Response-Suppress"),
+        (["X-Auto-Response-Suppress: OOF, AutoReply"], "anna@example.org", "Suppress: OOF"),
+        (["X-Loop: Support@Desk.Example"], "anna@example.org", "X-Loop"),
+        (["X-Loop: a@b", "X-Loop: support@desk.example"], "anna@example.org", "X-Loop"),
+        (["X-Autoreply: yes"], "anna@example.org", "X-Autoreply"),
+        (["Return-Path: <>"], "anna@example.org", "null sender"),
+        (["Content-Type: multipart/report; boundary=b"], "anna@example.org", "delivery report"),
+        ([], "MAILER-DAEMON@mx.example.org", "mail daemon"),
+        ([], "postmaster@example.org", "mail daemon"),
+        ([], "no-reply@shop.example", "no-reply"),
+        ([], "support@desk.example", "our own addresses"),
+    ],
+)
+def test_automatic_mail_gets_no_reply(headers: list[str], sender: str, reason: str) -> None:
+    refusal = auto_reply_refusal(parse_mail(mail(*headers, sender=sender)), OWN)
+    assert refusal is not None and reason in refusal
+
+
+def test_mail_without_sender_gets_no_reply() -> None:
+    raw = b"Subject: who am I\r\nMessage-ID: <x@y>\r\n\r\nbody\r\n"
+    assert auto_reply_refusal(parse_mail(raw), OWN) == "no sender address"
+
+
+def test_our_own_automatic_reply_is_refused_by_a_peer_and_by_us() -> None:
+    """Two installations: each one's automatic reply is refused by the other."""
+    ours = compose(
+        Outgoing(
+            from_addr="support@desk.example",
+            to_addr="help@peer.example",
+            subject="[Ticket#2026112410000001] help",
+            body_text="We have your request.",
+            message_id="<r1@desk.example>",
+            in_reply_to=None,
+            references=None,
+            date=utcnow(),
+            automatic=True,
+        ),
+        OWN.loop_value,
+    )
+    peer = OwnIdentity(addresses=frozenset({"help@peer.example"}), loop_value="help@peer.example")
+    as_received = parse_mail(ours.as_bytes())
+    assert auto_reply_refusal(as_received, peer) == "Auto-Submitted: auto-replied"
+    assert auto_reply_refusal(as_received, OWN) is not None
