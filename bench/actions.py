@@ -69,14 +69,14 @@ def add_agent(stack: EmbeddedStack) -> str:
     return out.strip().splitlines()[-1]
 
 
-async def make_tickets(http: httpx.AsyncClient, count: int, auth: dict[str, str]) -> list[str]:
+async def make_tickets(
+    http: httpx.AsyncClient, count: int, auth: dict[str, str], headers: dict[str, str]
+) -> list[str]:
     # New requests only: every mail of the set that is not a reply.
     mails = [m for m in make_mailset(count * 2) if b"\nIn-Reply-To:" not in m][:count]
     numbers = []
     for raw in mails:
-        resp = await http.post(
-            "/api/v1/inbound/mail", content=raw, headers={"Content-Type": "message/rfc822"}
-        )
+        resp = await http.post("/api/v1/inbound/mail", content=raw, headers=headers)
         numbers.append(resp.json()["ticket"])
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -135,7 +135,7 @@ def main() -> None:
         async def go() -> dict[str, list[float]]:
             limits = httpx.Limits(max_connections=args.agents + 5)
             async with httpx.AsyncClient(base_url=stack.api, timeout=60, limits=limits) as http:
-                numbers = await make_tickets(http, args.tickets, auth)
+                numbers = await make_tickets(http, args.tickets, auth, stack.inbound_headers)
                 return await run_agents(http, numbers, args.agents, auth, args.think_ms / 1000)
 
         started = time.perf_counter()

@@ -66,6 +66,14 @@ class EmbeddedStack:
     def api(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    @property
+    def inbound_headers(self) -> dict[str, str]:
+        """Headers of an authenticated inbound post of a raw message."""
+        secret = self.settings.get("webhook_secret") or (
+            (self.data_dir / "webhook_secret").read_text().strip()
+        )
+        return {"Content-Type": "message/rfc822", "X-Webhook-Secret": secret}
+
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     """Options every benchmark on the embedded stack shares."""

@@ -93,7 +93,7 @@ async def ticketflow_intake(
         async def post(raw: bytes) -> None:
             async with gate:
                 resp = await http.post(
-                    "/api/v1/inbound/mail", content=raw, headers={"Content-Type": "message/rfc822"}
+                    "/api/v1/inbound/mail", content=raw, headers=stack.inbound_headers
                 )
                 statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
 

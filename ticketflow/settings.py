@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # customer messages): ordinary tickets never get there, replays stay short.
     max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
-    # When set, inbound webhooks must send it as X-Webhook-Secret.
+    # Inbound webhooks must send it as X-Webhook-Secret; empty: a random secret kept
+    # in data_dir/webhook_secret (ticketflow.webhook_auth).
     webhook_secret: str = ""
     # Open ticket workflows a worker keeps in memory; the rest are replayed from
     # history when they next have work. Bounds the worker's memory, not the tickets.

@@ -17,6 +17,7 @@ from ticketflow.migrate import sync_queues, upgrade
 from ticketflow.search_attributes import cli_flags
 from ticketflow.settings import Settings
 from ticketflow.temporal_setup import register_search_attributes, wait_for_temporal
+from ticketflow.webhook_auth import secret_path, webhook_secret
 from ticketflow.wiring import Components
 
 log = logging.getLogger("ticketflow.up")
@@ -89,12 +90,19 @@ class EmbeddedStack:
         self.children.append((name, proc))
 
     def _announce(self, data_dir: Path) -> None:
+        webhook_secret(self.settings)  # made now, so it can be read before the first mail
+        secret = (
+            "TICKETFLOW_WEBHOOK_SECRET"
+            if self.settings.webhook_secret
+            else secret_path(self.settings)
+        )
         print(
             f"Ticketflow is up.\n"
             f"  API          http://127.0.0.1:{self.api_port}  (OpenAPI: /docs)\n"
             f"  Temporal UI  http://127.0.0.1:{self.ui_port}\n"
             f"  Temporal     127.0.0.1:{self.temporal_port}\n"
             f"  Data         {data_dir}  (outbox: {self.settings.outbox_dir.resolve()})\n"
+            f"  Inbound mail needs the header X-Webhook-Secret: the secret in {secret}\n"
             f"Press Ctrl-C to stop.",
             flush=True,
         )

@@ -12,6 +12,7 @@ from temporalio.client import Client
 from ticketflow.db import make_engine, make_session_factory
 from ticketflow.desk import DeskConfig, load_desk
 from ticketflow.settings import Settings
+from ticketflow.webhook_auth import webhook_secret
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Components:
     @cached_property
     def desk(self) -> DeskConfig:
         return load_desk(self.settings.desk_config)
+
+    @cached_property
+    def webhook_secret(self) -> str:
+        return webhook_secret(self.settings)
 
 
 async def connect_temporal(settings: Settings) -> Client:

@@ -28,9 +28,15 @@ class Stack:
         return {"Authorization": f"Bearer {self.tokens[agent]}"}
 
     async def send_mail(self, raw: bytes) -> httpx.Response:
-        return await self.http.post(
-            "/api/v1/inbound/mail", content=raw, headers={"Content-Type": "message/rfc822"}
-        )
+        return await self.http.post("/api/v1/inbound/mail", content=raw, headers=self.inbound)
+
+    @property
+    def inbound(self) -> dict[str, str]:
+        """Headers of an authenticated inbound post of a raw message."""
+        return {
+            "Content-Type": "message/rfc822",
+            "X-Webhook-Secret": self.components.webhook_secret,
+        }
 
 
 AGENTS = {

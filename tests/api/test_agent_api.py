@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually
+from ticketflow.models import RawMessage
 
 
 async def new_ticket(stack: Stack, **mail: str) -> str:
@@ -156,11 +158,23 @@ async def test_queue_view_pages_oldest_first_by_cursor(stack: Stack) -> None:
 async def test_inbound_refuses_what_is_not_mail(
     stack: Stack, content: bytes, content_type: str, status: int, reason: str
 ) -> None:
-    resp = await stack.http.post(
-        "/api/v1/inbound/mail", content=content, headers={"Content-Type": content_type}
-    )
+    headers = stack.inbound | {"Content-Type": content_type}
+    resp = await stack.http.post("/api/v1/inbound/mail", content=content, headers=headers)
     assert resp.status_code == status
     assert reason in resp.json()["detail"]
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", "x" * 43])
+async def test_inbound_needs_the_webhook_secret(stack: Stack, secret: str | None) -> None:
+    headers = {"Content-Type": "message/rfc822"}
+    if secret is not None:
+        headers["X-Webhook-Secret"] = secret
+    resp = await stack.http.post("/api/v1/inbound/mail", content=customer_mail(), headers=headers)
+    assert (resp.status_code, resp.json()["detail"]) == (401, "missing or wrong X-Webhook-Secret")
+    with stack.components.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RawMessage)) == 0
+    secret_file = stack.components.settings.data_dir.resolve() / "webhook_secret"
+    assert secret_file.stat().st_mode & 0o077 == 0  # made for its owner alone
 
 
 async def test_inbound_oversized_message_gets_413(stack: Stack) -> None:

@@ -74,10 +74,12 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
             check=True,
         )
         auth = {"Authorization": f"Bearer {added.stdout.strip().splitlines()[-1]}"}
+        # Made by `up` in the data directory, as the README's walk-through reads it.
+        secret = (data_dir / "webhook_secret").read_text().strip()
         resp = httpx.post(
             f"{api}/api/v1/inbound/mail",
             content=customer_mail(),
-            headers={"Content-Type": "message/rfc822"},
+            headers={"Content-Type": "message/rfc822", "X-Webhook-Secret": secret},
         )
         assert resp.status_code == 202, resp.text
         number = resp.json()["ticket"]

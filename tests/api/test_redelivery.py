@@ -29,9 +29,11 @@ async def test_mail_taken_while_temporal_is_down_reaches_its_ticket_later(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):
-        resp = await http.post(
-            "/api/v1/inbound/mail", content=raw, headers={"Content-Type": "message/rfc822"}
-        )
+        headers = {
+            "Content-Type": "message/rfc822",
+            "X-Webhook-Secret": components.webhook_secret,
+        }
+        resp = await http.post("/api/v1/inbound/mail", content=raw, headers=headers)
         assert resp.status_code == 503
         assert "message stored" in resp.json()["detail"]
         with components.sessions() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from ticketflow.mailparse import MailRefused
 from ticketflow.routes.deps import ComponentsDep, TemporalClientDep
 from ticketflow.schemas import InboundResult
 from ticketflow.ticket_service import TemporalUnavailable, accept_mail
+from ticketflow.webhook_auth import secret_matches
 
 log = logging.getLogger("ticketflow.inbound")
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
@@ -33,9 +33,7 @@ async def inbound_mail(
 ) -> InboundResult:
     """Take one raw message (Content-Type: message/rfc822): a new ticket or an article of one."""
     settings = components.settings
-    if settings.webhook_secret and not hmac.compare_digest(
-        (x_webhook_secret or "").encode(), settings.webhook_secret.encode()
-    ):
+    if not secret_matches(x_webhook_secret, components.webhook_secret):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong X-Webhook-Secret")
     if content_type.split(";")[0].strip().lower() not in MAIL_TYPES:
         raise HTTPException(
