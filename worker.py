@@ -50,6 +50,7 @@ def build_worker(
             domain=settings.mail_domain,
             loop_value=settings.mail_from,
             auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
+            subject_tag=settings.subject_tag,
         ),
     )
     return Worker(

@@ -23,7 +23,7 @@ from ticketflow.compose import Outgoing, compose, new_message_id
 from ticketflow.contracts import ArticleRef, SendResult
 from ticketflow.mailparse import first_address
 from ticketflow.models import Article, AutoReplyCount, Ticket, utcnow
-from ticketflow.numbering import tagged_subject
+from ticketflow.numbering import DEFAULT_TAG, SubjectTag
 from ticketflow.transport import PermanentDeliveryError, Transport
 
 log = logging.getLogger("ticketflow.mail")
@@ -35,6 +35,7 @@ class MailSettings:
     domain: str
     loop_value: str
     auto_reply_limit_per_day: int = 10
+    subject_tag: SubjectTag = DEFAULT_TAG
 
 
 T = TypeVar("T")
@@ -91,7 +92,7 @@ class MailActivities:
                 status="queued",
                 from_addr=self._settings.from_addr,
                 to_addr=ticket.customer,
-                subject=tagged_subject(ticket.subject, ticket.number),
+                subject=self._settings.subject_tag.tagged(ticket.subject, ticket.number),
                 body_text=body,
                 message_id=new_message_id(self._settings.domain),
                 in_reply_to=inbound.message_id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ticketflow.compose import new_message_id
 from ticketflow.lifecycle import MAIL_ACTIONS, Action
 from ticketflow.models import Article, Ticket, utcnow
-from ticketflow.numbering import tagged_subject
+from ticketflow.numbering import DEFAULT_TAG, SubjectTag
 
 DRAFT = "draft"
 
@@ -23,6 +23,7 @@ DRAFT = "draft"
 class DraftSettings:
     from_addr: str
     domain: str
+    subject_tag: SubjectTag = DEFAULT_TAG
 
 
 def create_draft(
@@ -64,7 +65,8 @@ def _address_reply(
     article.direction = "out"
     article.from_addr = settings.from_addr
     article.to_addr = ticket.customer
-    article.subject = tagged_subject(last_in.subject if last_in else ticket.subject, ticket.number)
+    subject = last_in.subject if last_in else ticket.subject
+    article.subject = settings.subject_tag.tagged(subject, ticket.number)
     article.message_id = new_message_id(settings.domain)
     if last_in is not None:
         article.in_reply_to = last_in.message_id

@@ -8,9 +8,11 @@ redelivery, until it has taken the article).
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import getaddresses
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +22,9 @@ from ticketflow import counts
 from ticketflow.lifecycle import DEFAULT_PRIORITY, State
 from ticketflow.mailparse import ParsedMail
 from ticketflow.models import Article, RawMessage, Ticket
-from ticketflow.numbering import number_in_subject, ticket_number
+from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
+
+log = logging.getLogger("ticketflow.intake")
 
 # An inbound article the workflow has not yet taken in.
 ARTICLE_RECEIVED = "received"
@@ -43,19 +47,30 @@ def dedup_key(parsed: ParsedMail, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+@dataclass(frozen=True)
+class IntakeRules:
+    """Where a new ticket starts, and how a message finds its ticket."""
+
+    default_queue: str
+    system_id: str
+    subject_tag: SubjectTag = DEFAULT_TAG
+    # A number in the subject is enough only from the ticket's own addresses (or with a
+    # reference to one of its messages); see Settings.number_needs_known_sender.
+    number_needs_known_sender: bool = True
+
+
 def store_inbound(
     sessions: sessionmaker[Session],
     raw: bytes,
     parsed: ParsedMail,
-    default_queue: str,
-    system_id: str,
+    rules: IntakeRules,
     now: datetime,
 ) -> IntakeResult:
     key = dedup_key(parsed, raw)
     try:
         with sessions.begin() as session:
             return _find_duplicate(session, key) or _store_new(
-                session, key, raw, parsed, NewTicket(default_queue, system_id, now)
+                session, key, raw, parsed, rules, now
             )
     except IntegrityError:
         # A concurrent delivery of the same message won the race: it is a duplicate.
@@ -85,25 +100,20 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     )
 
 
-@dataclass(frozen=True)
-class NewTicket:
-    """Where and how a ticket made by this message starts."""
-
-    queue: str
-    system_id: str
-    now: datetime
-
-
 def _store_new(
-    session: Session, key: str, raw: bytes, parsed: ParsedMail, new: NewTicket
+    session: Session,
+    key: str,
+    raw: bytes,
+    parsed: ParsedMail,
+    rules: IntakeRules,
+    now: datetime,
 ) -> IntakeResult:
-    now = new.now
     raw_row = RawMessage(dedup_key=key, raw=raw, received_at=now)
     session.add(raw_row)
-    ticket = find_thread(session, parsed)
+    ticket = find_thread(session, parsed, rules)
     created = ticket is None
     if ticket is None:
-        ticket = _new_ticket(session, parsed, new)
+        ticket = _new_ticket(session, parsed, rules, now)
     session.flush()
     article = Article(
         ticket_id=ticket.id,
@@ -118,6 +128,7 @@ def _store_new(
         references=" ".join(parsed.references) or None,
         raw_message_id=raw_row.id,
         created_at=now,
+        bounce=parsed.is_bounce,
     )
     session.add(article)
     session.flush()
@@ -126,27 +137,57 @@ def _store_new(
     )
 
 
-def find_thread(session: Session, parsed: ParsedMail) -> Ticket | None:
-    """The ticket this mail belongs to: by the number in its subject, else by Message-ID."""
-    number = number_in_subject(parsed.subject)
-    if number:
-        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Ticket | None:
+    """The ticket this mail belongs to.
+
+    A reference to one of our stored messages, inbound or outbound (In-Reply-To,
+    References, or the original a bounce reports on), decides, whatever the subject
+    says. Otherwise the number in the subject, if the sender is one of that ticket's
+    addresses (or the rules trust numbers alone).
+    """
+    ids = parsed.thread_ids
+    if ids:
+        ticket = session.scalar(
+            select(Ticket)
+            .join(Article, Article.ticket_id == Ticket.id)
+            .where(Article.message_id.in_(ids))
+            .order_by(Article.id.desc())
+            .limit(1)
+        )
         if ticket is not None:
             return ticket
-    ids = parsed.thread_ids
-    if not ids:
+    number = rules.subject_tag.number_in(parsed.subject)
+    if not number:
         return None
-    return session.scalar(
-        select(Ticket)
-        .join(Article, Article.ticket_id == Ticket.id)
-        .where(Article.message_id.in_(ids))
-        .order_by(Article.id.desc())
-        .limit(1)
-    )
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None:
+        return None
+    if rules.number_needs_known_sender and not _known_sender(session, ticket, parsed.from_addr):
+        log.info("ticket %s named by an unknown sender: a new ticket instead", number)
+        return None
+    return ticket
 
 
-def _new_ticket(session: Session, parsed: ParsedMail, new: NewTicket) -> Ticket:
-    queue, now = new.queue, new.now
+def _known_sender(session: Session, ticket: Ticket, address: str) -> bool:
+    """Whether `address` is the ticket's customer or has written to or been written to on it."""
+    if not address:
+        return False
+    if address == ticket.customer.lower():
+        return True
+    rows = session.execute(
+        select(Article.direction, Article.from_addr, Article.to_addr).where(
+            Article.ticket_id == ticket.id, Article.direction != "note"
+        )
+    ).all()
+    for direction, from_header, to_header in rows:
+        header = from_header if direction == "in" else to_header
+        if address in {a.lower() for _, a in getaddresses([header or ""])}:
+            return True
+    return False
+
+
+def _new_ticket(session: Session, parsed: ParsedMail, rules: IntakeRules, now: datetime) -> Ticket:
+    queue = rules.default_queue
     ticket = Ticket(
         # Placeholder until the id is known; the real number is date + id.
         number=uuid.uuid4().hex[:32],
@@ -162,6 +203,6 @@ def _new_ticket(session: Session, parsed: ParsedMail, new: NewTicket) -> Ticket:
     )
     session.add(ticket)
     session.flush()
-    ticket.number = ticket_number(now, new.system_id, ticket.id)
+    ticket.number = ticket_number(now, rules.system_id, ticket.id)
     counts.bump(session, queue, State.RECEIVED.value, +1)
     return ticket

@@ -39,11 +39,16 @@ class ParsedMail:
     # and the top-level content type: what loop protection reads (ticketflow.loops).
     automation_headers: dict[str, list[str]] = field(default_factory=dict)
     content_type: str = "text/plain"
+    # A delivery failure report (bounce), and the Message-IDs of the mail it reports on.
+    is_bounce: bool = False
+    bounce_of: list[str] = field(default_factory=list)
 
     @property
     def thread_ids(self) -> list[str]:
-        """Message-IDs this mail answers, nearest first."""
-        ids = [self.in_reply_to] if self.in_reply_to else []
+        """Message-IDs this mail answers (or, for a bounce, reports on), nearest first."""
+        ids = list(self.bounce_of)
+        if self.in_reply_to and self.in_reply_to not in ids:
+            ids.append(self.in_reply_to)
         return ids + [r for r in reversed(self.references) if r not in ids]
 
 
@@ -56,18 +61,63 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not any(msg.get(h) for h in ("From", "Sender", "Message-ID", "Subject", "Date")):
         raise MailRefused("not an RFC 822 message: no From, Sender, Subject, Date or Message-ID")
     from_header = _header(msg, "From") or _header(msg, "Sender")
+    from_addr = first_address(from_header)
+    bounce_of = _reported_message_ids(msg)
     return ParsedMail(
         message_id=first_msgid(_header(msg, "Message-ID")),
         subject=_one_line(_header(msg, "Subject")),
         from_header=_one_line(from_header),
-        from_addr=first_address(from_header),
+        from_addr=from_addr,
         to_header=_one_line(_header(msg, "To")),
         in_reply_to=first_msgid(_header(msg, "In-Reply-To")),
         references=MSGID_RE.findall(_header(msg, "References")),
         body_text=body_text(msg),
         automation_headers=_automation_headers(msg),
         content_type=msg.get_content_type(),
+        is_bounce=_is_bounce(msg, from_addr, bounce_of),
+        bounce_of=bounce_of,
     )
+
+
+BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
+ORIGINAL_PART_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"})
+
+
+def _is_bounce(msg: Message, from_addr: str, reported: list[str]) -> bool:
+    """A delivery status report (RFC 3464), or a daemon's mail carrying the original."""
+    if msg.get_content_type() == "multipart/report":
+        report_type = str(msg.get_param("report-type", "") or "").lower()
+        return report_type in ("", "delivery-status")
+    return from_addr.split("@", 1)[0] in BOUNCE_SENDERS and bool(reported)
+
+
+def _reported_message_ids(msg: Message) -> list[str]:
+    """Message-IDs of the original mail a report carries (whole, or its headers only)."""
+    if not msg.is_multipart() or not (
+        msg.get_content_type() == "multipart/report"
+        or first_address(_header(msg, "From")).split("@", 1)[0] in BOUNCE_SENDERS
+    ):
+        return []
+    ids: list[str] = []
+    for part in msg.walk():
+        if part.get_content_type() not in ORIGINAL_PART_TYPES:
+            continue
+        headers: Message | None = None
+        try:
+            if part.get_content_type() == "message/rfc822":
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                    headers = inner[0]
+            else:
+                text = part.get_payload(decode=True)
+                if isinstance(text, bytes):
+                    headers = message_from_bytes(text, policy=policy.default)
+            found = first_msgid(_header(headers, "Message-ID")) if headers is not None else None
+        except Exception:  # a broken report still is a report; it just names nothing
+            found = None
+        if found and found not in ids:
+            ids.append(found)
+    return ids
 
 
 AUTOMATION_HEADERS = (

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
-TAG_RE = re.compile(r"\[Ticket#(\d{10,30})\]", re.IGNORECASE)
+DEFAULT_TAG_FORMAT = "[Ticket#{number}]"
+# Reply and forward prefixes as mail programs write them in the languages our customers
+# use: Re, RE[2], Re^2, Fwd, Fw, AW, WG, Antw, SV, VS, Odp, RV, TR, Отв, Ответ, Пересл,
+# Ynt (Yanıt), İlt (İlet), Ilt, each followed by a colon.
+REPLY_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|antw|sv|vs|odp|rv|tr|отв|ответ|пересл|ynt|yanıt|[iİ]lt|[iİ]let)"
+    r"(?:\[\d+\]|\^\d+)?\s*:\s*)+",
+    re.IGNORECASE,
+)
 
 
 def ticket_number(created: datetime, system_id: str, ticket_id: int) -> str:
@@ -16,23 +25,44 @@ def ticket_number(created: datetime, system_id: str, ticket_id: int) -> str:
     return f"{created:%Y%m%d}{system_id}{ticket_id:06d}"
 
 
-def subject_tag(number: str) -> str:
-    return f"[Ticket#{number}]"
+def strip_reply_prefixes(subject: str) -> str:
+    return REPLY_PREFIX_RE.sub("", subject).strip()
 
 
-def number_in_subject(subject: str) -> str | None:
-    match = TAG_RE.search(subject)
-    return match.group(1) if match else None
+@dataclass(frozen=True)
+class SubjectTag:
+    """The tag that carries a ticket number in subjects, e.g. `[Ticket#<number>]`.
 
+    Found anywhere in a subject (behind any prefixes), case-insensitively.
+    """
 
-def tagged_subject(subject: str, number: str) -> str:
-    """The subject with our tag, once, after a single reply prefix."""
-    if number_in_subject(subject) == number:
-        base = subject
-    else:
-        base = f"{subject_tag(number)} {subject}".strip()
-    return base if base.lower().startswith("re:") else f"Re: {base}"
+    format: str = DEFAULT_TAG_FORMAT
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.format.count("{number}") != 1:
+            raise ValueError(f"subject tag {self.format!r} must contain {{number}} once")
+        before, after = self.format.split("{number}")
+        pattern = re.escape(before) + r"(\d{10,30})" + re.escape(after)
+        object.__setattr__(self, "_pattern", re.compile(pattern, re.IGNORECASE))
+
+    def tag(self, number: str) -> str:
+        return self.format.replace("{number}", number)
+
+    def number_in(self, subject: str) -> str | None:
+        match = self._pattern.search(subject)
+        return match.group(1) if match else None
+
+    def tagged(self, subject: str, number: str) -> str:
+        """`Re: <tag> <subject>`: one reply prefix, our tag once, the customer's words."""
+        base = strip_reply_prefixes(subject)
+        if self.number_in(base) != number:
+            base = f"{self.tag(number)} {base}".strip()
+        return f"Re: {base}"
 
 
 def workflow_id(number: str) -> str:
     return f"ticket-{number}"
+
+
+DEFAULT_TAG = SubjectTag()

@@ -50,6 +50,7 @@ class ArticleOut(BaseModel):
     body_text: str
     message_id: str | None
     author: str | None
+    bounce: bool
     created_at: datetime
     sent_at: datetime | None
     error: str | None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketflow.loops import OwnIdentity
+from ticketflow.numbering import DEFAULT_TAG_FORMAT, SubjectTag
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     # customer messages): ordinary tickets never get there, replays stay short.
     max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
+    # How ticket numbers are tagged in subjects; {number} stands for the number.
+    subject_tag_format: str = DEFAULT_TAG_FORMAT
+    # A message whose subject carries a ticket's number joins that ticket only if it
+    # comes from one of the ticket's addresses or answers one of its messages: a stranger
+    # quoting someone else's number gets a ticket of their own.
+    number_needs_known_sender: bool = True
     # Inbound webhooks must send it as X-Webhook-Secret; empty: a random secret kept
     # in data_dir/webhook_secret (ticketflow.webhook_auth).
     webhook_secret: str = ""
@@ -46,6 +53,16 @@ class Settings(BaseSettings):
     # Automatic replies to one sender address per UTC day; past it, silence (logged).
     # The backstop against loops with peers that mark their automatic mail with nothing.
     auto_reply_limit_per_day: int = Field(default=10, ge=0)
+
+    @field_validator("subject_tag_format")
+    @classmethod
+    def _valid_tag(cls, value: str) -> str:
+        SubjectTag(value)  # raises with the reason
+        return value
+
+    @property
+    def subject_tag(self) -> SubjectTag:
+        return SubjectTag(self.subject_tag_format)
 
     @property
     def own_identity(self) -> OwnIdentity:

@@ -106,8 +106,7 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
         components.sessions,
         raw,
         parsed,
-        components.desk.default_queue.name,
-        components.settings.system_id,
+        components.intake_rules,
         now,
     )
     if result.needs_signal:
@@ -159,7 +158,11 @@ async def perform_action(
     """
     settings = components.settings
     if text is not None:
-        draft = DraftSettings(from_addr=settings.mail_from, domain=settings.mail_domain)
+        draft = DraftSettings(
+            from_addr=settings.mail_from,
+            domain=settings.mail_domain,
+            subject_tag=settings.subject_tag,
+        )
         request.article_id = await asyncio.to_thread(
             create_draft,
             components.sessions,

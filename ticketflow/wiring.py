@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from ticketflow.db import make_engine, make_session_factory
 from ticketflow.desk import DeskConfig, load_desk
+from ticketflow.intake import IntakeRules
 from ticketflow.settings import Settings
 from ticketflow.webhook_auth import webhook_secret
 
@@ -30,6 +31,15 @@ class Components:
     @cached_property
     def desk(self) -> DeskConfig:
         return load_desk(self.settings.desk_config)
+
+    @cached_property
+    def intake_rules(self) -> IntakeRules:
+        return IntakeRules(
+            default_queue=self.desk.default_queue.name,
+            system_id=self.settings.system_id,
+            subject_tag=self.settings.subject_tag,
+            number_needs_known_sender=self.settings.number_needs_known_sender,
+        )
 
     @cached_property
     def webhook_secret(self) -> str:

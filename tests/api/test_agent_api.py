@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually
+from tests.unit.test_mail import delivery_report
 from ticketflow.models import RawMessage
 
 
@@ -196,6 +197,24 @@ async def test_same_message_twice_is_one_article(stack: Stack) -> None:
     assert fourth["ticket"] == third["ticket"] != first["ticket"]
     detail = await stack.http.get(f"/api/v1/tickets/{first['ticket']}", headers=stack.auth("sam"))
     assert [a["direction"] for a in detail.json()["articles"] if a["direction"] == "in"] == ["in"]
+
+
+async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    resp = await action(stack, number, "answer", text="Reset it here.")
+    assert resp.json()["state"] == "closed"
+    answer = (await stack.smtp.wait_for(2))[1]  # after the automatic reply
+    resp = await stack.send_mail(delivery_report(answer["Message-ID"]))
+    assert (resp.json()["ticket"], resp.json()["created"]) == (number, False)
+
+    async def detail() -> dict:
+        r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+        return r.json()
+
+    # The answer did not arrive: the ticket is open again, the bounce shown to agents.
+    ticket = await eventually(detail, lambda t: t["state"] == "first-line")
+    assert [a["bounce"] for a in ticket["articles"] if a["direction"] == "in"] == [False, True]
+    assert len(stack.smtp.messages) == 2  # nothing sent to the mail daemon
 
 
 async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:

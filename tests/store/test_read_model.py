@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from activities.store import StoreActivities
 from tests.support import customer_mail, make_components
+from tests.unit.test_mail import delivery_report
 from ticketflow.agents import AgentError, agent_for_token, create_agent
 from ticketflow.contracts import HistoryEntry, Projection
-from ticketflow.intake import IntakeResult, store_inbound
+from ticketflow.intake import IntakeResult, IntakeRules, store_inbound
 from ticketflow.mailparse import parse_mail
 from ticketflow.migrate import upgrade
 from ticketflow.models import Agent, Article, HistoryEvent, QueueCount, RawMessage, Ticket
@@ -27,8 +28,13 @@ def components(tmp_path: Path, database_url: str) -> Components:
     return make_components(tmp_path, database_url)
 
 
-def receive(components: Components, raw: bytes, at: datetime = T0) -> IntakeResult:
-    return store_inbound(components.sessions, raw, parse_mail(raw), "Inbox", "42", at)
+def receive(
+    components: Components, raw: bytes, at: datetime = T0, *, trust_numbers: bool = False
+) -> IntakeResult:
+    rules = IntakeRules(
+        default_queue="Inbox", system_id="42", number_needs_known_sender=not trust_numbers
+    )
+    return store_inbound(components.sessions, raw, parse_mail(raw), rules, at)
 
 
 def counts(components: Components) -> dict[tuple[str, str], int]:
@@ -90,6 +96,60 @@ def test_threading_by_subject_tag_and_by_references(components: Components) -> N
     assert (by_ref.ticket_number, by_ref.created) == (first.ticket_number, False)
     unknown_tag = receive(components, customer_mail(subject="[Ticket#2026112042999999] x"))
     assert unknown_tag.created
+
+
+def test_a_stranger_naming_a_ticket_number_gets_a_ticket_of_their_own(
+    components: Components,
+) -> None:
+    anna = receive(components, customer_mail(message_id="<anna-1@example.org>"))
+    tag = f"[Ticket#{anna.ticket_number}]"
+    stranger = receive(components, customer_mail(sender="eve@evil.example", subject=f"Re: {tag}"))
+    assert stranger.created and stranger.ticket_number != anna.ticket_number
+    # Anna from another address of hers, answering her own message: the reference decides.
+    with_reference = receive(
+        components,
+        customer_mail(
+            sender="anna.p@mail.example", subject="changed", in_reply_to="<anna-1@example.org>"
+        ),
+    )
+    assert (with_reference.ticket_number, with_reference.created) == (anna.ticket_number, False)
+    # ...and from then on that address is one of the ticket's: the number alone suffices.
+    again = receive(components, customer_mail(sender="anna.p@mail.example", subject=tag))
+    assert (again.ticket_number, again.created) == (anna.ticket_number, False)
+    trusted = receive(
+        components, customer_mail(sender="eve@evil.example", subject=tag), trust_numbers=True
+    )
+    assert (trusted.ticket_number, trusted.created) == (anna.ticket_number, False)
+
+
+def test_reply_to_our_outbound_mail_joins_its_ticket_even_with_a_new_subject(
+    components: Components,
+) -> None:
+    first = receive(components, customer_mail())
+    with components.sessions() as session, session.begin():
+        session.add(
+            Article(
+                ticket_id=first.ticket_id,
+                direction="out",
+                status="sent",
+                to_addr="anna@example.org",
+                subject="Re: [Ticket#x] Cannot log in",
+                message_id="<answer-1@desk.example>",
+            )
+        )
+    reply = receive(
+        components,
+        customer_mail(
+            sender="colleague@example.org", subject="Thanks!", in_reply_to="<answer-1@desk.example>"
+        ),
+    )
+    assert (reply.ticket_number, reply.created) == (first.ticket_number, False)
+    bounce = receive(components, delivery_report("<answer-1@desk.example>"))
+    assert (bounce.ticket_number, bounce.created) == (first.ticket_number, False)
+    with components.sessions() as session:
+        marked = session.scalars(select(Article.bounce).where(Article.id == bounce.article_id))
+        assert marked.one() is True
+        assert session.get_one(Article, reply.article_id).bounce is False
 
 
 def projection(ticket_id: int, version: int, state: str, queue: str, seqs: range) -> Projection:

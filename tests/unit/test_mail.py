@@ -9,7 +9,7 @@ import pytest
 
 from ticketflow.compose import Outgoing, compose
 from ticketflow.mailparse import MailRefused, html_to_text, parse_mail
-from ticketflow.numbering import number_in_subject, tagged_subject, ticket_number
+from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -83,20 +83,33 @@ def test_every_corpus_message_parses_or_is_refused_with_a_reason(folder: str) ->
     ],
 )
 def test_ticket_number_is_found_behind_any_prefix(subject: str) -> None:
-    assert number_in_subject(subject) == "2026112410000001"
+    assert DEFAULT_TAG.number_in(subject) == "2026112410000001"
 
 
 def test_no_number_in_plain_subjects() -> None:
-    assert number_in_subject("Ticket 2026112410000001") is None
-    assert number_in_subject("[Ticket#12]") is None
+    assert DEFAULT_TAG.number_in("Ticket 2026112410000001") is None
+    assert DEFAULT_TAG.number_in("[Ticket#12]") is None
 
 
-def test_tagged_subject_adds_the_tag_once() -> None:
+def test_tagged_subject_adds_the_tag_once_after_one_reply_prefix() -> None:
     number = ticket_number(datetime(2026, 11, 24, tzinfo=UTC), "10", 7)
     assert number == "2026112410000007"
-    assert tagged_subject("Help", number) == f"Re: [Ticket#{number}] Help"
-    once = tagged_subject("Help", number)
-    assert tagged_subject(once, number) == once
+    assert DEFAULT_TAG.tagged("Help", number) == f"Re: [Ticket#{number}] Help"
+    once = DEFAULT_TAG.tagged("Help", number)
+    assert DEFAULT_TAG.tagged(once, number) == once
+    assert DEFAULT_TAG.tagged(f"AW: WG: Отв: {once}", number) == once
+    assert DEFAULT_TAG.tagged("Ynt: RE[3]: Fwd: Şifre", number) == f"Re: [Ticket#{number}] Şifre"
+    # Words that merely begin like a prefix stay.
+    assert DEFAULT_TAG.tagged("Return policy", number) == f"Re: [Ticket#{number}] Return policy"
+
+
+def test_subject_tag_format_is_configurable() -> None:
+    tag = SubjectTag("{number}/HELPDESK")
+    assert tag.number_in("Re: help 2026112410000007/helpdesk") == "2026112410000007"
+    assert tag.number_in("[Ticket#2026112410000007]") is None
+    assert tag.tagged("Help", "2026112410000007") == "Re: 2026112410000007/HELPDESK Help"
+    with pytest.raises(ValueError, match="must contain"):
+        SubjectTag("[Ticket]")
 
 
 def outgoing(**changes: object) -> Outgoing:
@@ -129,3 +142,51 @@ def test_composed_mail_threads_and_marks_automatic_replies() -> None:
 def test_header_injection_is_refused(field: str) -> None:
     with pytest.raises(ValueError):
         compose(outgoing(**{field: "x\r\nBcc: victim@example.org"}), loop_value="x").as_bytes()
+
+
+def delivery_report(original_id: str, *, standard: bool = True) -> bytes:
+    """A bounce as MTAs send them: RFC 3464 with the original's headers, or a daemon's
+    plain mail with the whole original attached."""
+    if standard:
+        return (
+            "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
+            "To: support@desk.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+            "Message-ID: <dsn-1@mx.example.org>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+            "--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+            "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+            "Final-Recipient: rfc822; gone@example.org\r\n"
+            "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+            "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"From: support@desk.example\r\nTo: gone@example.org\r\nMessage-ID: {original_id}\r\n"
+            "Subject: Re: [Ticket#2026112410000001] Help\r\n\r\n--b--\r\n"
+        ).encode()
+    return (
+        "From: postmaster@old-mx.example.org\r\nTo: support@desk.example\r\n"
+        "Subject: failure notice\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        "--m\r\nContent-Type: text/plain\r\n\r\nSorry, no mailbox here.\r\n"
+        "--m\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"From: support@desk.example\r\nMessage-ID: {original_id}\r\nSubject: Re: Help\r\n\r\n"
+        "Our answer.\r\n--m--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("standard", [True, False])
+def test_bounce_names_the_mail_it_reports_on(standard: bool) -> None:
+    mail = parse_mail(delivery_report("<out-7@desk.example>", standard=standard))
+    assert mail.is_bounce
+    assert mail.bounce_of == ["<out-7@desk.example>"]
+    assert mail.thread_ids[0] == "<out-7@desk.example>"
+
+
+def test_a_person_quoting_a_forwarded_mail_is_no_bounce() -> None:
+    raw = (
+        b"From: anna@example.org\r\nSubject: Fwd: look\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n--m\r\n'
+        b"Content-Type: message/rfc822\r\n\r\n"
+        b"From: x@y\r\nMessage-ID: <fw@y>\r\n\r\nhi\r\n--m--\r\n"
+    )
+    mail = parse_mail(raw)
+    assert (mail.is_bounce, mail.bounce_of, mail.thread_ids) == (False, [], [])

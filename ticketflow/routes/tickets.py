@@ -81,6 +81,7 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
                     "body_text": a.body_text,
                     "message_id": a.message_id,
                     "author": a.author,
+                    "bounce": a.bounce,
                     "created_at": a.created_at,
                     "sent_at": a.sent_at,
                     "error": a.error,
