@@ -144,7 +144,8 @@ def main() -> None:
 
     run_dir = WORK / f"mem-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
-    settings = stack_settings(args)
+    # One worker process, so that one holds every workflow: the case the target is about.
+    settings = {"workers": "1"} | stack_settings(args)
     checkpoints = sorted(
         {n for n in (1000, 2000, 5000, 10_000, 25_000, 50_000, 100_000) if n < args.tickets}
         | {args.tickets}

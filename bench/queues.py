@@ -190,35 +190,43 @@ def ticket_view(session: Session, number: str) -> None:
 
 
 def client(
-    url: str, numbers: list[str], tickets: int, seed: int, seconds: float
+    url: str, numbers: list[str], tickets: int, seed: int, seconds: float, think: float
 ) -> dict[str, list[float]]:
-    """One client process: the API's read queries in a loop, timed one by one."""
+    """One client process: the API's read queries in a loop, each in its own session as
+    an API request would be, timed one by one; `think` seconds (jittered) after each."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     names = list(QUEUES)
     timings: dict[str, list[float]] = defaultdict(list)
     rng = random.Random(seed)
 
-    def timed(name: str, work: Callable[[], Any]) -> Any:
+    warm = False  # the first round (new connections, cold statement cache) is not timed
+
+    def timed(name: str, work: Callable[[Session], Any]) -> Any:
         started = time.perf_counter()
-        result = work()
-        timings[name].append((time.perf_counter() - started) * 1000)
+        with sessions() as session:
+            result = work(session)
+        if warm:
+            timings[name].append((time.perf_counter() - started) * 1000)
+            if think:
+                time.sleep(think * rng.uniform(0.5, 1.5))
         return result
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         queue, number = rng.choice(names), rng.choice(numbers)
-        states = [LINES[queue]]
-        with sessions() as session:
-            _, cursor = timed(
-                "queue view", partial(list_tickets, session, [queue], states, 50, None)
-            )
-            if cursor:
-                timed("next page", partial(list_tickets, session, [queue], states, 50, cursor))
-            timed("ticket view", partial(ticket_view, session, number))
-            timed("queue list", partial(queue_stats, session, names))
-            for kind, query in search_queries(rng, tickets):
-                timed(kind, partial(search_tickets, session, query, names, 50))
+        view = partial(list_tickets, queues=[queue], states=[LINES[queue]], limit=50)
+        _, cursor = timed("queue view", partial(view, cursor=None))
+        if cursor:
+            timed("next page", partial(view, cursor=cursor))
+        timed("ticket view", partial(ticket_view, number=number))
+        timed("queue list", partial(queue_stats, names=names))
+        for kind, query in search_queries(rng, tickets):
+            timed(kind, partial(search_tickets, text=query, queues=names, limit=50))
+        if not warm and think:
+            # Agents do not all click at the same instant: spread the clients' rounds.
+            time.sleep(rng.uniform(0, 7 * think))
+        warm = True
     engine.dispose()
     return dict(timings)
 
@@ -233,7 +241,7 @@ def search_queries(rng: random.Random, tickets: int) -> list[tuple[str, str]]:
     ]
 
 
-def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
+def measure(url: str, clients: int, seconds: float, think: float) -> dict[str, list[float]]:
     """`clients` processes (as API workers would be), so no client waits on another's GIL."""
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -245,7 +253,9 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, list[float]]:
     engine.dispose()
     merged: dict[str, list[float]] = defaultdict(list)
     with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(client, url, numbers, tickets, i, seconds) for i in range(clients)]
+        futures = [
+            pool.submit(client, url, numbers, tickets, i, seconds, think) for i in range(clients)
+        ]
         for future in futures:
             for name, values in future.result().items():
                 merged[name] += values
@@ -278,6 +288,9 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     parser.add_argument("--database", default="tf_queues_bench", help="dropped and made anew")
     parser.add_argument(
+        "--think-ms", type=int, default=0, help="pause of each client after each query"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="measure the database a previous run loaded"
     )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
@@ -285,6 +298,9 @@ def main() -> None:
 
     if args.reuse:
         url = make_url(args.admin_url).set(database=args.database).render_as_string(False)
+        engine = make_engine(url)
+        upgrade(engine)  # a database loaded by an older schema gets the newer migrations
+        engine.dispose()
         loaded = existing_counts(url)
     else:
         url = fresh_database(args.admin_url, args.database)
@@ -293,11 +309,11 @@ def main() -> None:
         sync_queues(engine, load_desk(Settings().desk_config))
         engine.dispose()
         loaded = load(url, args.tickets)
-    timings = measure(url, args.clients, args.seconds)
+    timings = measure(url, args.clients, args.seconds, args.think_ms / 1000)
 
     lines = [
         f"PostgreSQL, {loaded['tickets']} tickets, {loaded['articles']} articles,"
-        f" {args.clients} clients for {args.seconds:.0f} s"
+        f" {args.clients} clients for {args.seconds:.0f} s, think time {args.think_ms} ms"
     ]
     lines += [latency_line(name, values) for name, values in timings.items()]
     for label, kinds, target in [

@@ -154,7 +154,9 @@ def one_run(
 ) -> tuple[dict[str, float], dict[str, float], list[str]]:
     run_dir = WORK / f"so-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
-    settings = stack_settings(args)
+    # `up` runs one worker here; the second is a process of our own, so killing it does
+    # not make `up` stop the stack.
+    settings = stack_settings(args) | {"workers": "1"}
     problems: list[str] = []
     second: subprocess.Popen[bytes] | None = None
     try:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Open ticket workflows a worker keeps in memory; the rest are replayed from
     # history when they next have work. Bounds the worker's memory, not the tickets.
     max_cached_workflows: int = Field(default=2000, ge=0)
+    # Worker processes `ticketflow up` runs. Two beat one even on two cores: a worker's
+    # activation handling runs on one Python thread (bench/RESULTS.md, scale-out).
+    workers: int = Field(default=2, ge=1)
     # Automatic replies to one sender address per UTC day; past it, silence (logged).
     # The backstop against loops with peers that mark their automatic mail with nothing.
     auto_reply_limit_per_day: int = Field(default=10, ge=0)

@@ -1,4 +1,4 @@
-"""`ticketflow up`: the Temporal dev server, the worker and the API as one process tree."""
+"""`ticketflow up`: the Temporal dev server, the workers and the API as one process tree."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ class EmbeddedStack:
             upgrade(components.engine)
             sync_queues(components.engine, components.desk)
             components.engine.dispose()
-            self._spawn("worker", [sys.executable, "-m", "ticketflow.cli", "worker"])
+            for n in range(1, self.settings.workers + 1):
+                self._spawn(f"worker {n}", [sys.executable, "-m", "ticketflow.cli", "worker"])
             api_cmd = ["api", "--host", "127.0.0.1", "--port", str(self.api_port)]
             self._spawn("api", [sys.executable, "-m", "ticketflow.cli", *api_cmd])
             self._announce(data_dir)
