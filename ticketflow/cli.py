@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     api = commands.add_parser("api", help="serve the HTTP API")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
+    smtpd = commands.add_parser("smtpd", help="receive mail from an MTA over SMTP or LMTP")
+    smtpd.add_argument("--host", default="127.0.0.1")
+    smtpd.add_argument("--port", type=int, default=8025)
+    smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
     commands.add_parser("migrate", help="create or upgrade the read model schema")
     commands.add_parser("temporal-setup", help="register the search attributes on Temporal")
 
@@ -50,6 +54,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     os.environ["TICKETFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{args.temporal_port}"
     stack = EmbeddedStack(Settings(), args.api_port, args.temporal_port, args.ui_port)
     return stack.run()
+
+
+def cmd_smtpd(args: argparse.Namespace) -> int:
+    from ticketflow.smtpd import run_smtpd
+
+    asyncio.run(run_smtpd(Settings(), args.host, args.port, lmtp=args.lmtp))
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -109,6 +120,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
 COMMANDS = {
     "up": cmd_up,
     "worker": cmd_worker,
+    "smtpd": cmd_smtpd,
     "api": cmd_api,
     "migrate": cmd_migrate,
     "temporal-setup": cmd_temporal_setup,

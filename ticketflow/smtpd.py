@@ -1,0 +1,102 @@
+"""`ticketflow smtpd`: an SMTP or LMTP listener an MTA (Postfix, Exim) delivers to.
+
+The reply to DATA is the delivery guarantee: 250 only once the raw message is stored,
+a permanent 5xx for what is not mail or too large (the MTA bounces it to its sender),
+and 451 when storing failed, so the MTA keeps the message and tries again. A message
+stored while Temporal is unreachable is accepted too: it is durable, and the worker's
+sweep hands it to its ticket.
+
+It trusts the network, as MTA-to-MTA delivery does: bind it to loopback or a private
+interface only the MTA reaches. With LMTP, give the MTA one recipient per transaction
+(Postfix: `lmtp_destination_recipient_limit = 1`): one reply covers the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from temporalio.client import Client
+
+from ticketflow.mailparse import MailRefused
+from ticketflow.settings import Settings
+from ticketflow.ticket_service import TemporalUnavailable, accept_mail
+from ticketflow.wiring import Components
+
+log = logging.getLogger("ticketflow.smtpd")
+
+
+class IntakeHandler:
+    """aiosmtpd handler: every message through the same intake as the HTTP route."""
+
+    def __init__(self, components: Components, client: Client) -> None:
+        self._components = components
+        self._client = client
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        try:
+            result = await accept_mail(self._components, self._client, raw)
+        except MailRefused as exc:
+            log.warning("refused message from %s: %s", envelope.mail_from, exc.reason)
+            return f"554 5.6.0 not accepted: {exc.reason}"
+        except TemporalUnavailable as exc:
+            log.error("message stored, Temporal unreachable (the sweep delivers it): %s", exc)
+            return "250 2.0.0 stored"
+        except Exception:
+            log.exception("could not store a message from %s", envelope.mail_from)
+            return "451 4.3.0 could not store the message; try again later"
+        return f"250 2.0.0 stored for ticket {result.ticket_number}"
+
+
+def make_protocol(
+    components: Components, client: Client, *, lmtp: bool, hostname: str | None = None
+) -> Any:
+    """A protocol factory for `loop.create_server`."""
+    handler = IntakeHandler(components, client)
+    protocol = LMTP if lmtp else SMTP
+    limit = components.settings.max_message_bytes
+
+    def factory() -> SMTP:
+        # decode_data=False keeps the bytes exactly as delivered (original_content).
+        return protocol(handler, data_size_limit=limit, hostname=hostname, decode_data=False)
+
+    return factory
+
+
+async def run_smtpd(settings: Settings, host: str, port: int, *, lmtp: bool) -> None:
+    """`ticketflow smtpd`: serve until SIGINT or SIGTERM."""
+    components = Components(settings)
+    client = await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, lazy=True
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(components, client, host, port, lmtp=lmtp, stop=stop)
+    components.engine.dispose()
+
+
+async def serve(
+    components: Components,
+    client: Client,
+    host: str,
+    port: int,
+    *,
+    lmtp: bool = False,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Listen until `stop` is set (forever without one)."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(make_protocol(components, client, lmtp=lmtp), host, port)
+    log.info("%s listening on %s:%s", "LMTP" if lmtp else "SMTP", host, port)
+    async with server:
+        if stop is None:
+            await server.serve_forever()
+        else:
+            await stop.wait()
