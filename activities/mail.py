@@ -1,13 +1,17 @@
 """Outbound mail activities: the automatic reply to a new ticket and agents' mails.
 
 Sending is once per article: the article row is written (with its Message-ID)
-before delivery and marked sent after it, and both transports treat a second
-delivery of the same Message-ID as the same mail.
+before delivery and marked sent after it. The Maildir outbox treats a second delivery
+of the same Message-ID as the same mail. Over SMTP the article is marked `sending` just
+before the server may take it (ticketflow/transport.py); a retry that finds it so does
+not send again but marks it `unconfirmed`, shown to agents, since the server may or may
+not have it: a duplicate to the customer is the worse error.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -27,6 +31,13 @@ from ticketflow.numbering import DEFAULT_TAG, SubjectTag
 from ticketflow.transport import PermanentDeliveryError, Transport
 
 log = logging.getLogger("ticketflow.mail")
+
+QUEUED, SENDING, SENT, FAILED, UNCONFIRMED = "queued", "sending", "sent", "failed", "unconfirmed"
+FINAL_STATUSES = frozenset({SENT, FAILED, UNCONFIRMED})
+UNCONFIRMED_REASON = (
+    "handed to the mail server, which did not confirm it; not sent again to avoid a duplicate:"
+    " the customer may or may not have it"
+)
 
 
 @dataclass(frozen=True)
@@ -116,8 +127,19 @@ class MailActivities:
     def _deliver(self, article_id: int, *, automatic: bool) -> SendResult:
         with self._sessions() as session:
             article = _get(session, Article, article_id)
-            if article.sent_at is not None or article.status == "failed":
-                return SendResult(article_id, article.sent_at is not None, article.error)
+            if article.status in FINAL_STATUSES:
+                return SendResult(
+                    article_id,
+                    article.status == SENT,
+                    article.error,
+                    unconfirmed=article.status == UNCONFIRMED,
+                )
+            if article.status == SENDING and not self._transport.idempotent:
+                # An earlier attempt handed the mail over and never heard back.
+                article.status, article.error = UNCONFIRMED, UNCONFIRMED_REASON
+                session.commit()
+                log.warning("article %s: delivery unconfirmed, not sent again", article_id)
+                return SendResult(article_id, False, article.error, unconfirmed=True)
             recipient = first_address(article.to_addr)
             outgoing = Outgoing(
                 from_addr=article.from_addr or self._settings.from_addr,
@@ -133,13 +155,25 @@ class MailActivities:
             try:
                 if not recipient:
                     raise PermanentDeliveryError(f"no address in {article.to_addr!r}")
-                self._transport.send(compose(outgoing, self._settings.loop_value), [recipient])
+                message = compose(outgoing, self._settings.loop_value)
+
+                def handover() -> None:
+                    article.status = SENDING
+                    session.commit()
+
+                self._transport.send(message, [recipient], handover)
             except (PermanentDeliveryError, ValueError) as exc:
                 # Recorded on the article and shown to agents; the ticket moves on.
-                article.status, article.error = "failed", str(exc)[:1000]
+                article.status, article.error = FAILED, str(exc)[:1000]
                 session.commit()
                 return SendResult(article_id, sent=False, error=article.error)
-            article.status, article.sent_at = "sent", utcnow()
+            except smtplib.SMTPResponseException:
+                # The server answered with a temporary refusal: it does not have the mail,
+                # even if it was handed over; the retry sends it.
+                article.status = QUEUED
+                session.commit()
+                raise
+            article.status, article.sent_at = SENT, utcnow()
             article.message_id = outgoing.message_id
             session.commit()
             return SendResult(article_id, sent=True)

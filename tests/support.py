@@ -35,6 +35,11 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     # Recipients refused for good, as a mail server does for a mailbox that does not exist.
     refused: set[str] = field(default_factory=set)
+    # Failures to inject into the next messages' DATA: "slow" keeps the message and answers
+    # only after `slow_seconds` (the client times out after the server took it); "busy"
+    # answers 451 and keeps nothing.
+    faults: list[str] = field(default_factory=list)
+    slow_seconds: float = 3.0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -45,9 +50,14 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "busy":
+            return "451 4.3.2 try again later"
         msg = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
+        if fault == "slow":
+            await asyncio.sleep(self.slow_seconds)
         return "250 Message accepted for delivery"
 
     async def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:

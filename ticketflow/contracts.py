@@ -128,3 +128,5 @@ class SendResult:
     error: str | None = None
     # Why an automatic reply was deliberately not made (the per-sender daily limit).
     skipped: str | None = None
+    # Handed to the SMTP server, which never confirmed it; not sent again.
+    unconfirmed: bool = False

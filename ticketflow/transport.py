@@ -1,15 +1,30 @@
-"""Delivering outbound mail: SMTP when configured, else a Maildir outbox."""
+"""Delivering outbound mail: SMTP when configured, else a Maildir outbox.
+
+Exactly once: SMTP has no idempotency, so the only moment a retry could send a mail
+twice is after the server may have taken it, that is once the end of the data has
+gone out. The SMTP transport calls `handover` just before sending it; the caller records
+that durably, and a retry that finds the record does not send again (activities/mail.py).
+Before that point a failure leaves no mail at the server (RFC 5321 4.1.1.4: an
+unterminated DATA is discarded), so retrying is safe. The Maildir outbox names each file
+by its Message-ID, so a retry rewrites the same file: it needs no hand-over.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import getaddresses
 from hashlib import sha256
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
+
+# A line of the message that starts with a dot gets a second one (RFC 5321 4.5.2).
+DOT_LINE = re.compile(rb"(?m)^\.")
 
 
 class PermanentDeliveryError(Exception):
@@ -17,18 +32,25 @@ class PermanentDeliveryError(Exception):
 
 
 class Transport(Protocol):
-    def send(self, msg: EmailMessage, recipients: list[str]) -> None: ...
+    # True when sending the same message twice delivers it once.
+    idempotent: bool
+
+    def send(
+        self, msg: EmailMessage, recipients: list[str], handover: Callable[[], None]
+    ) -> None: ...
 
 
 class MaildirTransport:
     """Writes each mail once into `outbox/new`, named by its Message-ID, so a retry overwrites."""
+
+    idempotent = True
 
     def __init__(self, root: Path) -> None:
         self.root = root
         for sub in ("tmp", "new", "cur"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> None:
+    def send(self, msg: EmailMessage, recipients: list[str], handover: Callable[[], None]) -> None:
         name = sha256(str(msg["Message-ID"]).encode()).hexdigest()[:32] + ".ticketflow"
         tmp = self.root / "tmp" / name
         with tmp.open("wb") as fh:
@@ -39,9 +61,12 @@ class MaildirTransport:
 
 
 class SmtpTransport:
-    """`smtp://user:pass@host:port`, `smtp://...?starttls=true`, or `smtps://...`."""
+    """`smtp://user:pass@host:port`, `smtp://...?starttls=true`, or `smtps://...`;
+    `?timeout=SECONDS` bounds each network wait (default 30)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    idempotent = False
+
+    def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
             raise ValueError(f"unsupported SMTP URL scheme {parts.scheme!r}")
@@ -52,9 +77,9 @@ class SmtpTransport:
         self.password = unquote(parts.password) if parts.password else None
         query = parse_qs(parts.query)
         self.starttls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
-        self.timeout = timeout
+        self.timeout = float(query.get("timeout", ["30"])[0])
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> None:
+    def send(self, msg: EmailMessage, recipients: list[str], handover: Callable[[], None]) -> None:
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if self.implicit_tls:
@@ -67,7 +92,7 @@ class SmtpTransport:
             if self.user:
                 client.login(self.user, self.password or "")
             try:
-                refused = client.send_message(msg, to_addrs=recipients)
+                refused = _transaction(client, msg, recipients, handover)
             except smtplib.SMTPRecipientsRefused as exc:
                 raise PermanentDeliveryError(_describe(exc.recipients)) from exc
             except smtplib.SMTPResponseException as exc:
@@ -76,6 +101,45 @@ class SmtpTransport:
                 raise
             if refused:
                 raise PermanentDeliveryError(_describe(refused))
+
+
+def _transaction(
+    client: smtplib.SMTP,
+    msg: EmailMessage,
+    recipients: list[str],
+    handover: Callable[[], None],
+) -> dict[str, tuple[int, bytes]]:
+    """MAIL, RCPT, DATA as smtplib's send_message does, with `handover` called just before
+    the end of data: the one step after which the server may have the mail."""
+    sender = next((a for _, a in getaddresses([str(msg["From"] or "")]) if a), "")
+    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    client.ehlo_or_helo_if_needed()
+    options: list[str] = []
+    if not all(a.isascii() for a in [sender, *recipients]):
+        if not client.has_extn("smtputf8"):
+            raise PermanentDeliveryError("the server cannot take international addresses")
+        options += ["SMTPUTF8", "BODY=8BITMIME"]
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for rcpt in recipients:
+        code, reply = client.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, reply)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = client.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    stuffed = DOT_LINE.sub(b"..", data)
+    client.send(stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n")
+    handover()
+    client.send(b".\r\n")
+    code, reply = client.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
 
 
 def _describe(refused: dict[str, tuple[int, bytes]]) -> str:

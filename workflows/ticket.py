@@ -252,6 +252,8 @@ class TicketWorkflow:
             return
         if result.skipped:
             self._note_event(AUTO_REPLY_SKIPPED, result.skipped, article_id)
+        elif result.unconfirmed and result.article_id is not None:
+            self._note_event("mail-unconfirmed", None, result.article_id)
         elif result.error and result.article_id is not None:
             self._note_event("mail-failed", result.error[:1000], result.article_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +55,22 @@ async def stack(
     tmp_path: Path,
     smtp: tuple[SmtpSink, int],
 ) -> AsyncIterator[Stack]:
+    async with open_stack(dev_env, database_url, tmp_path, smtp) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def open_stack(
+    dev_env: WorkflowEnvironment,
+    database_url: str,
+    tmp_path: Path,
+    smtp: tuple[SmtpSink, int],
+    smtp_query: str = "",
+) -> AsyncIterator[Stack]:
+    """API, worker and database on the dev server, mailing through `smtp`."""
     sink, port = smtp
-    components = make_components(tmp_path, database_url, smtp_url=f"smtp://127.0.0.1:{port}")
+    smtp_url = f"smtp://127.0.0.1:{port}{smtp_query}"
+    components = make_components(tmp_path, database_url, smtp_url=smtp_url)
     tokens = {name: create_agent(components.sessions, name, g) for name, g in AGENTS.items()}
     app = create_app(components.settings, temporal=dev_env.client)
     async with (

@@ -14,6 +14,10 @@ from ticketflow.models import utcnow
 from ticketflow.transport import MaildirTransport, PermanentDeliveryError, SmtpTransport
 
 
+def NO_HANDOVER() -> None:
+    pass
+
+
 def message(msgid: str = "<m1@t.example>"):
     out = Outgoing(
         from_addr="support@t.example",
@@ -30,15 +34,37 @@ def message(msgid: str = "<m1@t.example>"):
 
 def test_smtp_delivers(smtp: tuple[SmtpSink, int]) -> None:
     sink, port = smtp
-    SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"])
+    SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"], NO_HANDOVER)
     assert [m["Message-ID"] for m in sink.messages] == ["<m1@t.example>"]
+
+
+def test_smtp_hands_over_just_before_the_end_of_data(smtp: tuple[SmtpSink, int]) -> None:
+    sink, port = smtp
+    msg = message()
+    msg.set_content("first line\n.a line that starts with a dot\n.\nlast line\n")
+    seen_at_handover: list[int] = []
+    transport = SmtpTransport(f"smtp://127.0.0.1:{port}?timeout=5")
+    transport.send(msg, ["anna@example.org"], lambda: seen_at_handover.append(len(sink.messages)))
+    assert seen_at_handover == [0]  # called once, before the server had the mail
+    received = sink.messages[0].get_content().replace("\r\n", "\n")
+    assert received == msg.get_content()  # lines starting with a dot survive the stuffing
+
+
+def test_smtp_timeout_after_data_raises_after_the_handover(smtp: tuple[SmtpSink, int]) -> None:
+    sink, port = smtp
+    sink.faults.append("slow")
+    handed_over: list[bool] = []
+    transport = SmtpTransport(f"smtp://127.0.0.1:{port}?timeout=0.5")
+    with pytest.raises(OSError):
+        transport.send(message(), ["anna@example.org"], lambda: handed_over.append(True))
+    assert handed_over == [True] and len(sink.messages) == 1
 
 
 def test_smtp_permanent_refusal_is_permanent(smtp: tuple[SmtpSink, int]) -> None:
     sink, port = smtp
     sink.refused.add("anna@example.org")
     with pytest.raises(PermanentDeliveryError, match="550"):
-        SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"])
+        SmtpTransport(f"smtp://127.0.0.1:{port}").send(message(), ["anna@example.org"], NO_HANDOVER)
 
 
 def test_smtp_url_forms() -> None:
@@ -50,17 +76,17 @@ def test_smtp_url_forms() -> None:
         "u@x",
         "p/w",
     )
-    t = SmtpTransport("smtp://mail.example?starttls=true")
-    assert (t.implicit_tls, t.starttls, t.port) == (False, True, 25)
+    t = SmtpTransport("smtp://mail.example?starttls=true&timeout=7.5")
+    assert (t.implicit_tls, t.starttls, t.port, t.timeout) == (False, True, 25, 7.5)
     with pytest.raises(ValueError, match="unsupported"):
         SmtpTransport("http://mail.example")
 
 
 def test_maildir_writes_each_message_once(tmp_path: Path) -> None:
     outbox = MaildirTransport(tmp_path / "outbox")
-    outbox.send(message(), ["anna@example.org"])
-    outbox.send(message(), ["anna@example.org"])  # a retried activity
-    outbox.send(message("<m2@t.example>"), ["anna@example.org"])
+    outbox.send(message(), ["anna@example.org"], NO_HANDOVER)
+    outbox.send(message(), ["anna@example.org"], NO_HANDOVER)  # a retried activity
+    outbox.send(message("<m2@t.example>"), ["anna@example.org"], NO_HANDOVER)
     files = sorted((tmp_path / "outbox" / "new").iterdir())
     assert len(files) == 2
     assert list((tmp_path / "outbox" / "tmp").iterdir()) == []
