@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Inbound webhooks must send it as X-Webhook-Secret; empty: a random secret kept
     # in data_dir/webhook_secret (ticketflow.webhook_auth).
     webhook_secret: str = ""
+    # Mailgun's HTTP webhook signing key: its signed requests need no webhook secret.
+    mailgun_signing_key: str = ""
     # Open ticket workflows a worker keeps in memory; the rest are replayed from
     # history when they next have work. Bounds the worker's memory, not the tickets.
     max_cached_workflows: int = Field(default=2000, ge=0)
