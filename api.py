@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from ticketflow.routes import health, inbound, queues, search, tickets
+from ticketflow.routes import attachments, health, inbound, queues, search, tickets
 from ticketflow.settings import Settings
 from ticketflow.wiring import Components
 
@@ -33,6 +33,6 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         summary="Help-desk tickets as durable Temporal workflows",
         lifespan=lifespan,
     )
-    for module in (health, inbound, queues, search, tickets):
+    for module in (attachments, health, inbound, queues, search, tickets):
         app.include_router(module.router)
     return app

@@ -15,13 +15,16 @@ from datetime import datetime
 from email.utils import getaddresses
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow import counts
+from ticketflow.attachments import MailAttachment
 from ticketflow.lifecycle import DEFAULT_PRIORITY, State
 from ticketflow.mailparse import ParsedMail
-from ticketflow.models import Article, RawMessage, Ticket
+from ticketflow.models import Article, ArticleAttachment, Blob, RawMessage, Ticket
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 log = logging.getLogger("ticketflow.intake")
@@ -57,6 +60,8 @@ class IntakeRules:
     # A number in the subject is enough only from the ticket's own addresses (or with a
     # reference to one of its messages); see Settings.number_needs_known_sender.
     number_needs_known_sender: bool = True
+    # Attachments larger than this are listed but not stored apart (the raw message has them).
+    max_attachment_bytes: int = 20 * 1024 * 1024
 
 
 def store_inbound(
@@ -132,9 +137,38 @@ def _store_new(
     )
     session.add(article)
     session.flush()
+    _store_attachments(session, article.id, parsed.attachments, rules.max_attachment_bytes)
     return IntakeResult(
         ticket.id, ticket.number, article.id, created, duplicate=False, needs_signal=True
     )
+
+
+def _store_attachments(
+    session: Session, article_id: int, attachments: list[MailAttachment], limit: int
+) -> None:
+    for attachment in attachments:
+        size = len(attachment.data)
+        digest = hashlib.sha256(attachment.data).hexdigest() if size <= limit else None
+        if digest is not None:
+            # The same file in many messages (logos, forwarded chains) is stored once; a
+            # concurrent intake of the same file is no conflict.
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(
+                insert(Blob)
+                .values(sha256=digest, size=size, data=attachment.data)
+                .on_conflict_do_nothing(index_elements=["sha256"])
+            )
+        session.add(
+            ArticleAttachment(
+                article_id=article_id,
+                filename=attachment.filename,
+                content_type=attachment.content_type[:200],
+                size=size,
+                inline=attachment.inline,
+                content_id=(attachment.content_id or "")[:500] or None,
+                blob_sha256=digest,
+            )
+        )
 
 
 def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Ticket | None:

@@ -14,6 +14,8 @@ from email.message import EmailMessage, Message, MIMEPart
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from ticketflow.attachments import MailAttachment, extract_attachments
+
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 
 
@@ -42,6 +44,7 @@ class ParsedMail:
     # A delivery failure report (bounce), and the Message-IDs of the mail it reports on.
     is_bounce: bool = False
     bounce_of: list[str] = field(default_factory=list)
+    attachments: list[MailAttachment] = field(default_factory=list)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -76,6 +79,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
         bounce_of=bounce_of,
+        attachments=extract_attachments(msg),
     )
 
 

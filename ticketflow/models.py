@@ -168,6 +168,31 @@ class QueueCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Blob(Base):
+    """Attachment contents, stored once however many messages carry them."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ArticleAttachment(Base):
+    __tablename__ = "article_attachments"
+    __table_args__ = (Index("ix_article_attachments_article", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_id: Mapped[str | None] = mapped_column(String(500))
+    # None when larger than the limit: listed, kept in the raw message, not stored apart.
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+
+
 class AutoReplyCount(Base):
     """Automatic replies sent to an address on a UTC day: the per-sender daily limit."""
 

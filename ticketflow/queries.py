@@ -13,7 +13,16 @@ from sqlalchemy import Integer, func, literal_column, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from ticketflow.lifecycle import OPEN_STATES, State
-from ticketflow.models import Article, HistoryEvent, Queue, QueueCount, Ticket, utcnow
+from ticketflow.models import (
+    Article,
+    ArticleAttachment,
+    Blob,
+    HistoryEvent,
+    Queue,
+    QueueCount,
+    Ticket,
+    utcnow,
+)
 
 
 class BadCursor(ValueError):
@@ -171,3 +180,34 @@ def _article_match(session: Session, text: str) -> Any:
     return Article.id.in_(
         select(literal_column("rowid", Integer)).select_from(table("articles_fts")).where(fts_match)
     )
+
+
+def article_attachments(
+    session: Session, article_ids: Sequence[int]
+) -> dict[int, list[ArticleAttachment]]:
+    """The attachments of these articles, in the order the message had them."""
+    found: dict[int, list[ArticleAttachment]] = {}
+    rows = session.scalars(
+        select(ArticleAttachment)
+        .where(ArticleAttachment.article_id.in_(article_ids))
+        .order_by(ArticleAttachment.id)
+    )
+    for row in rows:
+        found.setdefault(row.article_id, []).append(row)
+    return found
+
+
+def attachment_and_ticket(
+    session: Session, attachment_id: int
+) -> tuple[ArticleAttachment, Ticket] | None:
+    row = session.execute(
+        select(ArticleAttachment, Ticket)
+        .join(Article, Article.id == ArticleAttachment.article_id)
+        .join(Ticket, Ticket.id == Article.ticket_id)
+        .where(ArticleAttachment.id == attachment_id, Article.status != "draft")
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def blob_data(session: Session, sha256: str) -> bytes | None:
+    return session.scalar(select(Blob.data).where(Blob.sha256 == sha256))

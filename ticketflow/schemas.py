@@ -40,6 +40,19 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool
+    content_id: str | None
+    # False when larger than TICKETFLOW_MAX_ATTACHMENT_BYTES: only in the raw message.
+    stored: bool
+
+
 class ArticleOut(BaseModel):
     id: int
     direction: Literal["in", "out", "note"]
@@ -51,6 +64,7 @@ class ArticleOut(BaseModel):
     message_id: str | None
     author: str | None
     bounce: bool
+    attachments: list[AttachmentOut] = []
     created_at: datetime
     sent_at: datetime | None
     error: str | None

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # customer messages): ordinary tickets never get there, replays stay short.
     max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
+    # Attachments larger than this are listed on the article but not stored apart.
+    max_attachment_bytes: int = 20 * 1024 * 1024
     # How ticket numbers are tagged in subjects; {number} stands for the number.
     subject_tag_format: str = DEFAULT_TAG_FORMAT
     # A message whose subject carries a ticket's number joins that ticket only if it

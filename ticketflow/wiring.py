@@ -39,6 +39,7 @@ class Components:
             system_id=self.settings.system_id,
             subject_tag=self.settings.subject_tag,
             number_needs_known_sender=self.settings.number_needs_known_sender,
+            max_attachment_bytes=self.settings.max_attachment_bytes,
         )
 
     @cached_property

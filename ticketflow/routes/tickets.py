@@ -16,6 +16,7 @@ from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
 from ticketflow.models import Ticket
 from ticketflow.queries import (
     BadCursor,
+    article_attachments,
     default_states,
     list_tickets,
     ticket_articles,
@@ -27,6 +28,7 @@ from ticketflow.schemas import (
     ACTION_BODIES,
     ActionResult,
     ArticleOut,
+    AttachmentOut,
     HistoryOut,
     TicketDetail,
     TicketPage,
@@ -68,7 +70,9 @@ def get_tickets(
 def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> TicketDetail:
     """One ticket with its articles and history."""
     with components.sessions() as session:
-        ticket = _visible_ticket(components, session_ticket(session, number), agent)
+        ticket = visible_ticket(components, session_ticket(session, number), agent)
+        rows = ticket_articles(session, ticket.id)
+        attachments = article_attachments(session, [a.id for a in rows])
         articles = [
             ArticleOut.model_validate(
                 {
@@ -82,12 +86,24 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
                     "message_id": a.message_id,
                     "author": a.author,
                     "bounce": a.bounce,
+                    "attachments": [
+                        AttachmentOut(
+                            id=f.id,
+                            filename=f.filename,
+                            content_type=f.content_type,
+                            size=f.size,
+                            inline=f.inline,
+                            content_id=f.content_id,
+                            stored=f.blob_sha256 is not None,
+                        )
+                        for f in attachments.get(a.id, [])
+                    ],
                     "created_at": a.created_at,
                     "sent_at": a.sent_at,
                     "error": a.error,
                 }
             )
-            for a in ticket_articles(session, ticket.id)
+            for a in rows
         ]
         history = [HistoryOut.model_validate(h) for h in ticket_history(session, ticket.id)]
         summary = TicketSummary.model_validate(ticket).model_dump()
@@ -135,7 +151,7 @@ async def post_action(
 
 def _ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
     with components.sessions() as session:
-        ticket = _visible_ticket(components, session_ticket(session, number), agent)
+        ticket = visible_ticket(components, session_ticket(session, number), agent)
         return TicketRef(id=ticket.id, number=ticket.number)
 
 
@@ -146,7 +162,7 @@ def session_ticket(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def _visible_ticket(components: Components, ticket: Ticket, agent: AgentIdentity) -> Ticket:
+def visible_ticket(components: Components, ticket: Ticket, agent: AgentIdentity) -> Ticket:
     if ticket.queue not in components.desk.visible_queues(agent.groups):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"queue {ticket.queue} is not among your groups' queues"
