@@ -22,7 +22,8 @@ def mail_with_everything() -> bytes:
     msg.add_alternative(
         '<p>The error is in the picture: <img src="cid:shot1@x"></p>', subtype="html"
     )
-    html = msg.get_payload()[1]
+    html = msg.get_body(preferencelist=("html",))
+    assert isinstance(html, EmailMessage)
     html.add_related(b"\x89PNG-inline", maintype="image", subtype="png", cid="<shot1@x>")
     msg.add_attachment(
         "Журнал ошибок".encode(), maintype="text", subtype="plain", filename="журнал.txt"
