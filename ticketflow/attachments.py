@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
+from ticketflow.charsets import decode_bytes, decode_header_value
+
 UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 MAX_FILENAME = 180
 TEXT_TYPES = frozenset({"text/plain", "text/html"})
@@ -28,9 +30,12 @@ class MailAttachment:
     content_id: str | None
 
 
-def extract_attachments(msg: Message) -> list[MailAttachment]:
-    if not isinstance(msg, EmailMessage) or not msg.is_multipart():
+def extract_attachments(msg: Message, hints: tuple[str, ...] = ()) -> list[MailAttachment]:
+    """`hints`: the message's declared charsets, for filenames written in 8-bit bytes."""
+    if not isinstance(msg, EmailMessage):
         return []
+    if not msg.is_multipart():
+        return _single_part(msg, hints)
     body_parts = _body_parts(msg)
     found: list[MailAttachment] = []
     for part in _leaves(msg):
@@ -46,7 +51,7 @@ def extract_attachments(msg: Message) -> list[MailAttachment]:
         content_id = (part.get("Content-ID") or "").strip().strip("<>") or None
         found.append(
             MailAttachment(
-                filename=safe_filename(_raw_filename(part), content_type, len(found) + 1),
+                filename=safe_filename(_raw_filename(part, hints), content_type, len(found) + 1),
                 content_type=content_type,
                 data=data,
                 inline=disposition == "inline" or (disposition is None and content_id is not None),
@@ -88,13 +93,32 @@ def _body_parts(msg: EmailMessage) -> list[Message]:
     return parts
 
 
+def _single_part(msg: EmailMessage, hints: tuple[str, ...]) -> list[MailAttachment]:
+    """A message that is one file and no text (a scanner's PDF, an S/MIME blob)."""
+    content_type = msg.get_content_type()
+    named = msg.get_content_disposition() == "attachment" or msg.get_filename() is not None
+    if content_type.startswith(("text/", "multipart/")) and not named:
+        return []  # text, or a multipart without a boundary: its text is the body
+    data = _payload(msg)
+    if data is None:
+        return []
+    name = safe_filename(_raw_filename(msg, hints), content_type, 1)
+    return [MailAttachment(name, content_type, data, inline=False, content_id=None)]
+
+
+# Parts the email package parses into sub-parts but that are one file to a person.
+WHOLE_PARTS = frozenset({"message/rfc822", "message/delivery-status"})
+DESCRIBED_EXTENSIONS = {"message/rfc822": ".eml", "message/delivery-status": ".txt"}
+DEFAULT_NAMES = {"message/delivery-status": "delivery-status.txt"}
+
+
 def _leaves(msg: Message) -> list[Message]:
-    """Leaf parts, with a forwarded message (message/rfc822) kept whole as one leaf."""
+    """Leaf parts, with a forwarded message or a delivery report kept whole as one leaf."""
     leaves: list[Message] = []
     stack = [msg]
     while stack:
         part = stack.pop()
-        if part.get_content_type() == "message/rfc822" and part is not msg:
+        if part.get_content_type() in WHOLE_PARTS and part is not msg:
             leaves.append(part)
         elif part.is_multipart():
             payload = part.get_payload()
@@ -105,20 +129,38 @@ def _leaves(msg: Message) -> list[Message]:
     return leaves
 
 
-def _raw_filename(part: Message) -> str | None:
+def _raw_filename(part: Message, hints: tuple[str, ...]) -> str | None:
+    """The sender's name for the file; else a forwarded message's subject, or the part's
+    Content-Description (how MTAs name a bounce's parts), with the type's extension."""
     try:
         name = part.get_filename()
     except Exception:  # a malformed RFC 2231 parameter
         name = None
-    if name is None and part.get_content_type() == "message/rfc822":
+    if name is not None:
+        # 8-bit bytes in a filename arrive as surrogate escapes: decode them properly.
+        return decode_bytes(name.encode("utf-8", "surrogateescape"), None, hints)
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822":
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            subject = str(inner[0].get("Subject") or "").strip()
-            return f"{subject}.eml" if subject else None
-    return name
+            fields = inner[0].raw_items()
+            raw_subject = next((str(v) for k, v in fields if k.lower() == "subject"), "")
+            subject = " ".join(decode_header_value(raw_subject, hints).split())
+            if subject:
+                return f"{subject}.eml"
+    extension = DESCRIBED_EXTENSIONS.get(content_type, "")
+    description = " ".join(str(part.get("Content-Description") or "").split())
+    if description and extension:
+        return description + extension
+    return DEFAULT_NAMES.get(content_type)
 
 
 def _payload(part: Message) -> bytes | None:
+    if part.get_content_type() == "message/delivery-status":
+        blocks = part.get_payload()
+        if isinstance(blocks, list):
+            return b"\n".join(b.as_bytes() for b in blocks if isinstance(b, Message))
+        return None
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):

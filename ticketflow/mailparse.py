@@ -15,6 +15,7 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 
 from ticketflow.attachments import MailAttachment, extract_attachments
+from ticketflow.charsets import decode_bytes, decode_header_value
 
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 
@@ -34,6 +35,7 @@ class ParsedMail:
     from_header: str
     from_addr: str
     to_header: str
+    cc_header: str
     in_reply_to: str | None
     references: list[str] = field(default_factory=list)
     body_text: str = ""
@@ -58,13 +60,12 @@ class ParsedMail:
 def parse_mail(raw: bytes) -> ParsedMail:
     if not raw.strip():
         raise MailRefused("empty message")
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg = message_from_bytes(_mend_header(_header_start(raw)), policy=policy.default)
     if not msg.keys():
         raise MailRefused("not an RFC 822 message: no header fields")
     if not any(msg.get(h) for h in ("From", "Sender", "Message-ID", "Subject", "Date")):
         raise MailRefused("not an RFC 822 message: no From, Sender, Subject, Date or Message-ID")
-    from_header = _header(msg, "From") or _header(msg, "Sender")
-    from_addr = first_address(from_header)
+    from_header, from_addr = _sender(msg)
     bounce_of = _reported_message_ids(msg)
     return ParsedMail(
         message_id=first_msgid(_header(msg, "Message-ID")),
@@ -72,6 +73,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         from_header=_one_line(from_header),
         from_addr=from_addr,
         to_header=_one_line(_header(msg, "To")),
+        cc_header=_one_line(_header(msg, "Cc")),
         in_reply_to=first_msgid(_header(msg, "In-Reply-To")),
         references=MSGID_RE.findall(_header(msg, "References")),
         body_text=body_text(msg),
@@ -79,7 +81,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
         bounce_of=bounce_of,
-        attachments=extract_attachments(msg),
+        attachments=extract_attachments(msg, tuple(c for c in msg.get_charsets() if c)),
     )
 
 
@@ -149,14 +151,75 @@ def _automation_headers(msg: Message) -> dict[str, list[str]]:
     return found
 
 
+# A header field name and its colon: where a message's header starts.
+HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+SPACE_BEFORE_COLON = re.compile(rb"^([!-9;-~]+)[ \t]+:")
+# How many lines of something else (an mbox "From " line, a mail program's banner) may
+# come before the header and be skipped.
+MAX_LINES_BEFORE_HEADER = 5
+
+
+def _header_start(raw: bytes) -> bytes:
+    """`raw` from its first header field: an mbox "From " line or a line of garbage before
+    the header is skipped (the stored raw message keeps them)."""
+    lines = raw.split(b"\n", MAX_LINES_BEFORE_HEADER + 1)
+    for index, line in enumerate(lines[: MAX_LINES_BEFORE_HEADER + 1]):
+        if HEADER_LINE.match(line):
+            return raw if index == 0 else b"\n".join(lines[index:])
+        if not line.strip():
+            break  # a blank line before any field: not a message we can mend
+    return raw
+
+
+def _mend_header(raw: bytes) -> bytes:
+    """Fold back header lines a broken mail program failed to indent: a line in the
+    header that is neither a field nor a continuation would otherwise end the header
+    and push the rest of the fields (From, Subject) into the body."""
+    end = raw.find(b"\n\n")
+    end_crlf = raw.find(b"\r\n\r\n")
+    if end_crlf != -1 and (end == -1 or end_crlf < end):
+        end = end_crlf
+    head = raw if end == -1 else raw[:end]
+    lines = head.split(b"\n")
+    mended = [_mend_line(line) for line in lines]
+    if mended == lines:
+        return raw
+    return b"\n".join(mended) + (b"" if end == -1 else raw[end:])
+
+
+def _mend_line(line: bytes) -> bytes:
+    if not line.strip() or line[:1] in b" \t":
+        return line
+    spaced = SPACE_BEFORE_COLON.match(line)
+    if spaced:  # obsolete syntax (RFC 5322 4.5): "Subject  : text"
+        return spaced.group(1) + b":" + line[spaced.end() :]
+    return line if HEADER_LINE.match(line) else b" " + line
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """Who wrote: the first From field that names an address (broken mail programs add a
+    second one), else Sender, else Reply-To; the header's text and its address."""
+    fallback = ""
+    for name in ("From", "Sender", "Reply-To"):
+        for value in _headers(msg, name):
+            fallback = fallback or value
+            address = first_address(value)
+            if address:
+                return value, address
+    return fallback, ""
+
+
 def _header(msg: Message, name: str) -> str:
-    # A malformed header must not cost us the message: fall back to its raw text.
-    try:
-        value = msg.get(name)
-    except Exception:
-        raw = dict(msg.raw_items()).get(name) if hasattr(msg, "raw_items") else None
-        value = raw
-    return str(value) if value is not None else ""
+    """A header field's text, decoded whatever charset it was written in; a malformed
+    field must not cost us the message."""
+    return next(iter(_headers(msg, name)), "")
+
+
+def _headers(msg: Message, name: str) -> list[str]:
+    """Every value of a header field, decoded."""
+    wanted = name.lower()
+    hints = tuple(c for c in msg.get_charsets() if c)
+    return [decode_header_value(str(v), hints) for k, v in msg.raw_items() if k.lower() == wanted]
 
 
 def _one_line(value: str) -> str:
@@ -168,10 +231,27 @@ def first_msgid(value: str) -> str | None:
     return match.group(0) if match else None
 
 
+ANGLE_ADDRESS = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
+DOT_ATOM = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
+
+
 def first_address(header_value: str) -> str:
+    """The first mailbox of an address header, lower-cased, its local part unquoted.
+    Obsolete and broken forms real mail carries (spaces in the local part, a trailing
+    dot, a bare daemon name) still give the address."""
     for _name, addr in getaddresses([header_value]):
         if "@" in addr:
-            return addr.strip().lower()
+            local, _, domain = addr.strip().rpartition("@")
+            unquoted = local[1:-1] if local[:1] == local[-1:] == '"' else local
+            if DOT_ATOM.match(unquoted):  # quotes that were not needed
+                local = unquoted
+            return f"{local}@{domain}".lower()
+    angle = ANGLE_ADDRESS.search(header_value)
+    if angle:
+        return angle.group(1).lower()
+    bare = header_value.split("(")[0].strip()
+    if DOT_ATOM.match(bare):
+        return bare.lower()  # "MAILER-DAEMON (Mail Delivery System)"
     return ""
 
 
@@ -188,13 +268,15 @@ def body_text(msg: Message) -> str:
 
 
 def _decoded_text(part: MIMEPart) -> str:
+    """The part's text in the charset it declares, or the best guess when that is wrong,
+    unknown or missing: the body is never lost to a bad label."""
     try:
-        content = part.get_content()
-        return content if isinstance(content, str) else ""
-    except (LookupError, UnicodeDecodeError, AssertionError):
-        # Unknown or lying charset: keep what can be read rather than lose the body.
         payload = part.get_payload(decode=True)
-        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        return ""
+    return decode_bytes(payload, part.get_content_charset())
 
 
 class _TextExtractor(HTMLParser):
