@@ -18,6 +18,8 @@ from charset_normalizer import from_bytes
 # Labels real mail uses for which a superset, or another name, decodes more of it.
 SUPERSETS = {
     "gb2312": "gb18030",
+    "iso-gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
     "gbk": "gb18030",
     "x-gbk": "gb18030",
     "cn-gb": "gb18030",
@@ -37,7 +39,10 @@ SUPERSETS = {
     "x-user-defined": "cp1252",
 }
 # A label some mail programs put on bytes in another encoding: tried after it.
-MISLABELLED = {"iso-2022-jp": ["cp932", "euc-jp"]}
+# ISO-2022-JP as Microsoft writes it (CP50220): NEC and IBM extensions (①, Ⅲ, ㈱) that
+# the strict codec refuses; decoded by way of CP932, which has them.
+JIS_AS_CP932 = "iso-2022-jp-as-cp932"
+MISLABELLED = {"iso-2022-jp": [JIS_AS_CP932, "cp932", "euc-jp"]}
 LAST_RESORT = "cp1252"
 
 
@@ -47,6 +52,8 @@ def decode_bytes(data: bytes, declared: str | None, hints: tuple[str, ...] = ())
         return data.decode("ascii")
     for charset in candidates(data, declared, hints):
         try:
+            if charset == JIS_AS_CP932:
+                return iso2022jp_as_cp932(data)
             return data.decode(charset)
         except (LookupError, UnicodeDecodeError):
             continue
@@ -73,6 +80,36 @@ def candidates(data: bytes, declared: str | None, hints: tuple[str, ...]) -> lis
             known = _known(SUPERSETS.get(hint_label, hint_label))
             tried += ([known] if known else []) + MISLABELLED.get(hint_label, [])
     return [c for c in dict.fromkeys(tried) if not (c in LATIN_LABELS and not declared)]
+
+
+def iso2022jp_as_cp932(data: bytes) -> str:
+    """ISO-2022-JP transcoded to Shift_JIS byte by byte, then decoded as CP932."""
+    out = bytearray()
+    double = False
+    i = 0
+    while i < len(data):
+        if data[i] == 0x1B:
+            sequence = data[i : i + 3]
+            if sequence in (b"\x1b$B", b"\x1b$@"):
+                double, i = True, i + 3
+                continue
+            if sequence in (b"\x1b(B", b"\x1b(J"):
+                double, i = False, i + 3
+                continue
+            raise UnicodeDecodeError("iso-2022-jp", data, i, i + 3, "unknown escape")
+        if double and data[i] > 0x20 and i + 1 < len(data):
+            first, second = data[i], data[i + 1]
+            if first % 2:
+                lead, trail = (first + 1) // 2 + 0x70, second + 0x1F
+                trail += 1 if trail >= 0x7F else 0
+            else:
+                lead, trail = first // 2 + 0x70, second + 0x7E
+            out += bytes([lead + 0x40 if lead >= 0xA0 else lead, trail])
+            i += 2
+            continue
+        out.append(data[i])
+        i += 1
+    return bytes(out).decode("cp932")
 
 
 def decode_header_value(raw: str, hints: tuple[str, ...] = ()) -> str:

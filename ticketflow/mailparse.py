@@ -47,6 +47,8 @@ class ParsedMail:
     is_bounce: bool = False
     bounce_of: list[str] = field(default_factory=list)
     attachments: list[MailAttachment] = field(default_factory=list)
+    # The HTML rendering as sent, when there is one (not sanitised: not for display).
+    body_html: str = ""
 
     @property
     def thread_ids(self) -> list[str]:
@@ -82,6 +84,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
         bounce_of=bounce_of,
         attachments=extract_attachments(msg, tuple(c for c in msg.get_charsets() if c)),
+        body_html=body_html(msg),
     )
 
 
@@ -253,6 +256,16 @@ def first_address(header_value: str) -> str:
     if DOT_ATOM.match(bare):
         return bare.lower()  # "MAILER-DAEMON (Mail Delivery System)"
     return ""
+
+
+def body_html(msg: Message) -> str:
+    if not isinstance(msg, EmailMessage):
+        return ""
+    try:
+        part = msg.get_body(preferencelist=("html",))
+    except Exception:
+        return ""
+    return _decoded_text(part) if part is not None else ""
 
 
 def body_text(msg: Message) -> str:
