@@ -23,6 +23,8 @@ from email.parser import BytesParser, HeaderParser
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ticketflow.mailparse import MailRefused
+
 # Fields a rebuilt message gets from its own MIME structure, not from the original's.
 MIME_FIELDS = frozenset(
     {"content-type", "content-transfer-encoding", "mime-version", "content-disposition"}
@@ -32,12 +34,8 @@ FOLDING = re.compile(r"\r?\n[ \t]*")
 MAILGUN_MAX_AGE_SECONDS = 300
 
 
-class WebhookRefused(ValueError):
+class WebhookRefused(MailRefused):
     """The request is not what the provider documents; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
