@@ -158,7 +158,7 @@ class MailActivities:
                 message = compose(outgoing, self._settings.loop_value)
 
                 def handover() -> None:
-                    article.status = SENDING
+                    article.status, article.message_id = SENDING, outgoing.message_id
                     session.commit()
 
                 self._transport.send(message, [recipient], handover)
