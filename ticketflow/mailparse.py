@@ -47,8 +47,6 @@ class ParsedMail:
     is_bounce: bool = False
     bounce_of: list[str] = field(default_factory=list)
     attachments: list[MailAttachment] = field(default_factory=list)
-    # The HTML rendering as sent, when there is one (not sanitised: not for display).
-    body_html: str = ""
 
     @property
     def thread_ids(self) -> list[str]:
@@ -62,29 +60,30 @@ class ParsedMail:
 def parse_mail(raw: bytes) -> ParsedMail:
     if not raw.strip():
         raise MailRefused("empty message")
-    msg = message_from_bytes(_mend_header(_header_start(raw)), policy=policy.default)
+    msg = read_message(raw)
     if not msg.keys():
         raise MailRefused("not an RFC 822 message: no header fields")
     if not any(msg.get(h) for h in ("From", "Sender", "Message-ID", "Subject", "Date")):
         raise MailRefused("not an RFC 822 message: no From, Sender, Subject, Date or Message-ID")
-    from_header, from_addr = _sender(msg)
+    # The charsets the message declares: how to read its unlabelled 8-bit header text.
+    hints = tuple(c for c in msg.get_charsets() if c)
+    from_header, from_addr = _sender(msg, hints)
     bounce_of = _reported_message_ids(msg)
     return ParsedMail(
-        message_id=first_msgid(_header(msg, "Message-ID")),
-        subject=_one_line(_header(msg, "Subject")),
+        message_id=first_msgid(_header(msg, "Message-ID", hints)),
+        subject=_one_line(_header(msg, "Subject", hints)),
         from_header=_one_line(from_header),
         from_addr=from_addr,
-        to_header=_one_line(_header(msg, "To")),
-        cc_header=_one_line(_header(msg, "Cc")),
-        in_reply_to=first_msgid(_header(msg, "In-Reply-To")),
-        references=MSGID_RE.findall(_header(msg, "References")),
+        to_header=_one_line(_header(msg, "To", hints)),
+        cc_header=_one_line(_header(msg, "Cc", hints)),
+        in_reply_to=first_msgid(_header(msg, "In-Reply-To", hints)),
+        references=MSGID_RE.findall(_header(msg, "References", hints)),
         body_text=body_text(msg),
         automation_headers=_automation_headers(msg),
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
         bounce_of=bounce_of,
-        attachments=extract_attachments(msg, tuple(c for c in msg.get_charsets() if c)),
-        body_html=body_html(msg),
+        attachments=extract_attachments(msg, hints),
     )
 
 
@@ -199,12 +198,12 @@ def _mend_line(line: bytes) -> bytes:
     return line if HEADER_LINE.match(line) else b" " + line
 
 
-def _sender(msg: Message) -> tuple[str, str]:
+def _sender(msg: Message, hints: tuple[str, ...]) -> tuple[str, str]:
     """Who wrote: the first From field that names an address (broken mail programs add a
     second one), else Sender, else Reply-To; the header's text and its address."""
     fallback = ""
     for name in ("From", "Sender", "Reply-To"):
-        for value in _headers(msg, name):
+        for value in _headers(msg, name, hints):
             fallback = fallback or value
             address = first_address(value)
             if address:
@@ -212,16 +211,22 @@ def _sender(msg: Message) -> tuple[str, str]:
     return fallback, ""
 
 
-def _header(msg: Message, name: str) -> str:
+def read_message(raw: bytes) -> EmailMessage:
+    """The message as the email package reads it, after mending what real mail breaks."""
+    msg = message_from_bytes(_mend_header(_header_start(raw)), policy=policy.default)
+    assert isinstance(msg, EmailMessage)  # policy.default makes EmailMessage
+    return msg
+
+
+def _header(msg: Message, name: str, hints: tuple[str, ...] = ()) -> str:
     """A header field's text, decoded whatever charset it was written in; a malformed
     field must not cost us the message."""
-    return next(iter(_headers(msg, name)), "")
+    return next(iter(_headers(msg, name, hints)), "")
 
 
-def _headers(msg: Message, name: str) -> list[str]:
+def _headers(msg: Message, name: str, hints: tuple[str, ...] = ()) -> list[str]:
     """Every value of a header field, decoded."""
     wanted = name.lower()
-    hints = tuple(c for c in msg.get_charsets() if c)
     return [decode_header_value(str(v), hints) for k, v in msg.raw_items() if k.lower() == wanted]
 
 
@@ -259,6 +264,7 @@ def first_address(header_value: str) -> str:
 
 
 def body_html(msg: Message) -> str:
+    """The HTML rendering as sent, when there is one (not sanitised: not for display)."""
     if not isinstance(msg, EmailMessage):
         return ""
     try:
