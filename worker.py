@@ -40,7 +40,7 @@ def build_worker(
     executor: ThreadPoolExecutor | None = None,
 ) -> Worker:
     settings = components.settings
-    store = StoreActivities(components.sessions, components.desk, settings.own_identity)
+    store = StoreActivities(components.sessions, components.desk, components.own_identity)
     mail = MailActivities(
         components.sessions,
         transport or make_transport(settings.smtp_url, settings.outbox_dir),
@@ -51,6 +51,7 @@ def build_worker(
             loop_value=settings.mail_from,
             auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
             subject_tag=settings.subject_tag,
+            senders=components.desk.senders(),
         ),
     )
     return Worker(

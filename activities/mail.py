@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
@@ -47,6 +47,8 @@ class MailSettings:
     loop_value: str
     auto_reply_limit_per_day: int = 10
     subject_tag: SubjectTag = DEFAULT_TAG
+    # Queue name -> the address its mail comes from; others use from_addr.
+    senders: dict[str, str] = field(default_factory=dict)
 
 
 T = TypeVar("T")
@@ -101,7 +103,9 @@ class MailActivities:
                 ticket_id=ticket.id,
                 direction="out",
                 status="queued",
-                from_addr=self._settings.from_addr,
+                from_addr=self._settings.senders.get(
+                    ref.queue or ticket.queue, self._settings.from_addr
+                ),
                 to_addr=ticket.customer,
                 subject=self._settings.subject_tag.tagged(ticket.subject, ticket.number),
                 body_text=body,

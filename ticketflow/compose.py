@@ -32,6 +32,8 @@ def compose(out: Outgoing, loop_value: str) -> EmailMessage:
     """The MIME message; EmailMessage refuses CR or LF in any header value."""
     msg = EmailMessage()
     msg["From"] = out.from_addr
+    # Replies come back to the queue's address even where a relay rewrites From.
+    msg["Reply-To"] = out.from_addr
     msg["To"] = out.to_addr
     msg["Subject"] = out.subject
     msg["Date"] = format_datetime(out.date)

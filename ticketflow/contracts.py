@@ -117,6 +117,9 @@ class Projection:
 class ArticleRef:
     ticket_id: int
     article_id: int
+    # The ticket's queue as the workflow knows it (the read model may not show it yet):
+    # which address an automatic reply comes from.
+    queue: str | None = None
 
 
 @dataclass

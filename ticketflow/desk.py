@@ -19,6 +19,8 @@ class QueueConfig(BaseModel):
     line: Line
     group: str = Field(min_length=1)
     default: bool = False
+    # The address this queue's mail comes from (and replies go to); None: TICKETFLOW_MAIL_FROM.
+    address: str | None = Field(default=None, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
 
 
 class DeskConfig(BaseModel):
@@ -42,6 +44,10 @@ class DeskConfig(BaseModel):
 
     def queue(self, name: str) -> QueueConfig | None:
         return next((q for q in self.queues if q.name == name), None)
+
+    def senders(self) -> dict[str, str]:
+        """Queue name -> the address its mail comes from, for queues that have their own."""
+        return {q.name: q.address for q in self.queues if q.address}
 
     def lines(self) -> dict[str, str]:
         return {q.name: q.line for q in self.queues}

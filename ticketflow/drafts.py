@@ -6,7 +6,7 @@ refuses is deleted; one it accepts becomes a saved note or a queued mail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,8 @@ class DraftSettings:
     from_addr: str
     domain: str
     subject_tag: SubjectTag = DEFAULT_TAG
+    # Queue name -> the address its mail comes from; others use from_addr.
+    senders: dict[str, str] = field(default_factory=dict)
 
 
 def create_draft(
@@ -63,7 +65,7 @@ def _address_reply(
         .limit(1)
     )
     article.direction = "out"
-    article.from_addr = settings.from_addr
+    article.from_addr = settings.senders.get(ticket.queue, settings.from_addr)
     article.to_addr = ticket.customer
     subject = last_in.subject if last_in else ticket.subject
     article.subject = settings.subject_tag.tagged(subject, ticket.number)

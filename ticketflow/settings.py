@@ -8,7 +8,6 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ticketflow.loops import OwnIdentity
 from ticketflow.numbering import DEFAULT_TAG_FORMAT, SubjectTag
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,10 +69,6 @@ class Settings(BaseSettings):
     @property
     def subject_tag(self) -> SubjectTag:
         return SubjectTag(self.subject_tag_format)
-
-    @property
-    def own_identity(self) -> OwnIdentity:
-        return OwnIdentity(addresses=frozenset({self.mail_from.lower()}), loop_value=self.mail_from)
 
     @property
     def reopen_window(self) -> timedelta:

@@ -71,7 +71,7 @@ def new_ticket_facts(
         last_seq=0,
         lines=components.desk.lines(),
         first_article_id=result.article_id,
-        route=route_new_ticket(components.desk, mail, components.settings.own_identity),
+        route=route_new_ticket(components.desk, mail, components.own_identity),
     )
 
 
@@ -162,6 +162,7 @@ async def perform_action(
             from_addr=settings.mail_from,
             domain=settings.mail_domain,
             subject_tag=settings.subject_tag,
+            senders=components.desk.senders(),
         )
         request.article_id = await asyncio.to_thread(
             create_draft,

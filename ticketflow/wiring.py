@@ -12,6 +12,7 @@ from temporalio.client import Client
 from ticketflow.db import make_engine, make_session_factory
 from ticketflow.desk import DeskConfig, load_desk
 from ticketflow.intake import IntakeRules
+from ticketflow.loops import OwnIdentity
 from ticketflow.settings import Settings
 from ticketflow.webhook_auth import webhook_secret
 
@@ -40,6 +41,14 @@ class Components:
             subject_tag=self.settings.subject_tag,
             number_needs_known_sender=self.settings.number_needs_known_sender,
             max_attachment_bytes=self.settings.max_attachment_bytes,
+        )
+
+    @cached_property
+    def own_identity(self) -> OwnIdentity:
+        """Our addresses (the default sender and every queue's) and our X-Loop value."""
+        addresses = {self.settings.mail_from, *self.desk.senders().values()}
+        return OwnIdentity(
+            addresses=frozenset(a.lower() for a in addresses), loop_value=self.settings.mail_from
         )
 
     @cached_property

@@ -226,8 +226,8 @@ class TicketWorkflow:
             task.add_done_callback(self._send_tasks.discard)
 
     async def _send(self, kind: str, article_id: int) -> None:
-        assert self._facts is not None
-        ref = ArticleRef(ticket_id=self._facts.ticket_id, article_id=article_id)
+        assert self._facts is not None and self._ticket is not None
+        ref = ArticleRef(self._facts.ticket_id, article_id, queue=self._ticket.queue)
         try:
             if kind == "auto-reply":
                 # On the intake hot path: a local activity saves an activity task and a

@@ -217,6 +217,31 @@ async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack:
     assert len(stack.smtp.messages) == 2  # nothing sent to the mail daemon
 
 
+async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    assert (await action(stack, number, "move", queue="Abuse")).json()["queue"] == "Abuse"
+    resp = await action(stack, number, "answer", agent="sam", text="We blocked the sender.")
+    assert resp.json()["state"] == "closed"
+    auto_reply, answer = await stack.smtp.wait_for(2)
+    assert (auto_reply["From"], auto_reply["Reply-To"]) == ("support@ticketflow.localhost",) * 2
+    assert (answer["From"], answer["Reply-To"]) == ("abuse@ticketflow.localhost",) * 2
+    assert f"[Ticket#{number}]" in answer["Subject"]
+    # Mail from one of our queue addresses is ours: no automatic reply to it.
+    ours = await stack.send_mail(customer_mail(sender="abuse@ticketflow.localhost"))
+
+    async def history() -> list[dict]:
+        r = await stack.http.get(
+            f"/api/v1/tickets/{ours.json()['ticket']}", headers=stack.auth("sam")
+        )
+        return list(r.json()["history"])
+
+    skipped = await eventually(
+        history, lambda h: bool(h) and h[-1]["action"] == "auto-reply-skipped"
+    )
+    assert skipped[-1]["detail"] == "sent from one of our own addresses"
+    assert len(stack.smtp.messages) == 2
+
+
 async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:
     resp = await stack.http.get("/healthz")
     assert resp.status_code == 200
