@@ -13,12 +13,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from email.policy import default as default_policy
 
 from ticketflow.charsets import decode_bytes, decode_header_value
 
 UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 MAX_FILENAME = 180
 TEXT_TYPES = frozenset({"text/plain", "text/html"})
+# Raw 8-bit bytes as the email package keeps them in a field: surrogate escapes.
+EIGHT_BIT = re.compile("[\udc80-\udcff]")
+UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -132,13 +136,15 @@ def _leaves(msg: Message) -> list[Message]:
 def _raw_filename(part: Message, hints: tuple[str, ...]) -> str | None:
     """The sender's name for the file; else a forwarded message's subject, or the part's
     Content-Description (how MTAs name a bounce's parts), with the type's extension."""
+    name = _eight_bit_filename(part, hints)
+    if name is not None:
+        return name
     try:
         name = part.get_filename()
     except Exception:  # a malformed RFC 2231 parameter
         name = None
     if name is not None:
-        # 8-bit bytes in a filename arrive as surrogate escapes: decode them properly.
-        return decode_bytes(name.encode("utf-8", "surrogateescape"), None, hints)
+        return name
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
         inner = part.get_payload()
@@ -153,6 +159,23 @@ def _raw_filename(part: Message, hints: tuple[str, ...]) -> str | None:
     if description and extension:
         return description + extension
     return DEFAULT_NAMES.get(content_type)
+
+
+def _eight_bit_filename(part: Message, hints: tuple[str, ...]) -> str | None:
+    """A filename written in raw 8-bit bytes, decoded in the message's charset.
+
+    The email package replaces such bytes before `get_filename` returns, so this reads the
+    raw field (where they are surrogate escapes), decodes it whole and parses that.
+    """
+    for field, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw = next((str(v) for k, v in part.raw_items() if k.lower() == field), None)
+        if raw is None or not EIGHT_BIT.search(raw):
+            continue
+        text = decode_bytes(UNFOLD.sub("", raw).encode("utf-8", "surrogateescape"), None, hints)
+        params = getattr(default_policy.header_factory(field, text), "params", {})
+        if params.get(param):
+            return str(params[param])
+    return None
 
 
 def _payload(part: Message) -> bytes | None:

@@ -74,3 +74,28 @@ def test_safe_filenames(name: str | None, content_type: str, safe: str) -> None:
 def test_long_filenames_keep_their_extension() -> None:
     name = safe_filename("x" * 500 + ".docx", "application/octet-stream", 1)
     assert len(name) == MAX_FILENAME and name.endswith(".docx")
+
+
+@pytest.mark.parametrize(
+    ("charset", "name"),
+    [
+        ("koi8-r", "Счёт за март.pdf"),
+        ("windows-1251", "Счёт за март.pdf"),
+        ("gb2312", "绩效管理.pdf"),
+    ],
+)
+def test_an_unencoded_8bit_filename_is_read_in_the_message_charset(charset: str, name: str) -> None:
+    # Outlook Express and many web mailers write the name's bytes as they are, unencoded.
+    raw = (
+        b"From: a@b.c\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset="
+        + charset.encode()
+        + b"\r\n\r\n"
+        + "Добрый день".encode(charset, errors="ignore")
+        + b"\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+        b' filename="' + name.encode(charset) + b'"\r\n\r\n%PDF\r\n--b--\r\n'
+    )
+    [attachment] = parse_mail(raw).attachments
+    assert attachment.filename == name

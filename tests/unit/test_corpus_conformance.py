@@ -46,9 +46,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     ("mail064.box", "attachments"): "Zammad's name is decomposed (NFD) mojibake; ours is the "
     "readable NFC form",
     ("mail102.box", "attachments"): "two parts share a name; Zammad renames the second",
-    ("mail015.box", "attachments"): "an 8-bit GB filename parameter arrives already replaced "
-    "by the email package, before we can decode it",
-    ("mail057.box", "attachments"): "an 8-bit Latin-1 filename parameter, as mail015",
     ("mail018.box", "body"): "Zammad shows the UTF-7 text undecoded; ours is decoded",
     ("mail021.box", "body"): "binary junk in a spam message, decoded differently",
     ("mail026.box", "body"): "the text is only a PDF's caption in an alternative we do not take",
