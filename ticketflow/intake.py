@@ -128,6 +128,7 @@ def _store_new(
         to_addr=parsed.to_header[:2000],
         subject=parsed.subject[:1000],
         body_text=parsed.body_text,
+        body_html=parsed.body_html or None,
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
         references=" ".join(parsed.references) or None,

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 from ticketflow.attachments import MailAttachment, extract_attachments
 from ticketflow.charsets import decode_bytes, decode_header_value
+from ticketflow.sanitize import sanitize_html
 
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 
@@ -39,6 +40,8 @@ class ParsedMail:
     in_reply_to: str | None
     references: list[str] = field(default_factory=list)
     body_text: str = ""
+    # The HTML rendering, sanitised for display (ticketflow.sanitize); "" when there is none.
+    body_html: str = ""
     # Header fields that tell automatic mail from a person's (lower-case name -> values),
     # and the top-level content type: what loop protection reads (ticketflow.loops).
     automation_headers: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +82,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=first_msgid(_header(msg, "In-Reply-To", hints)),
         references=MSGID_RE.findall(_header(msg, "References", hints)),
         body_text=body_text(msg),
+        body_html=sanitize_html(body_html(msg)),
         automation_headers=_automation_headers(msg),
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),

@@ -125,6 +125,8 @@ class Article(Base):
     to_addr: Mapped[str] = mapped_column(String(2000), default="")
     subject: Mapped[str] = mapped_column(String(1000), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
+    # Inbound: the sender's HTML, sanitised for display. Outbound: the HTML part as sent.
+    body_html: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(1000))
     references: Mapped[str | None] = mapped_column(Text)

@@ -61,6 +61,8 @@ class ArticleOut(BaseModel):
     to: str
     subject: str
     body_text: str
+    # Safe to show: inbound HTML is sanitised, its cid: images point at their downloads.
+    body_html: str | None = None
     message_id: str | None
     author: str | None
     bounce: bool

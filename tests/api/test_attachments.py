@@ -72,3 +72,29 @@ async def test_attachments_past_the_limit_are_listed_but_not_stored(stack: Stack
     ]
     resp = await stack.http.get(f"/api/v1/attachments/{listed[0]['id']}", headers=stack.auth("sam"))
     assert resp.status_code == 404 and "only in the raw message" in resp.json()["detail"]
+
+
+async def test_html_is_shown_sanitised_with_its_inline_images(stack: Stack) -> None:
+    msg = EmailMessage()
+    msg["From"] = "anna@example.org"
+    msg["To"] = "support@ticketflow.localhost"
+    msg["Subject"] = "Screenshot"
+    msg.set_content("See the screenshot.")
+    msg.add_alternative(
+        '<p onclick="steal()">See <b>the screenshot</b>:</p><script>alert(1)</script>'
+        '<img src="cid:shot@example.org"><img src="https://track.example/open.gif">',
+        subtype="html",
+    )
+    html_part = msg.get_body(preferencelist=("html",))
+    assert isinstance(html_part, EmailMessage)
+    html_part.add_related(
+        b"\x89PNG shot", maintype="image", subtype="png", cid="<shot@example.org>"
+    )
+    number = (await stack.send_mail(msg.as_bytes())).json()["ticket"]
+    [article] = await articles_of(stack, number)
+    [image] = article["attachments"]
+    assert (image["content_id"], image["inline"]) == ("shot@example.org", True)
+    assert article["body_text"] == "See the screenshot."
+    assert article["body_html"] == (
+        f'<p>See <b>the screenshot</b>:</p><img src="/api/v1/attachments/{image["id"]}"><img>'
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ticketflow.agents import AgentIdentity
 from ticketflow.contracts import ActionRequest
 from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
-from ticketflow.models import Ticket
+from ticketflow.models import Article, ArticleAttachment, Ticket
 from ticketflow.queries import (
     BadCursor,
     article_attachments,
@@ -24,6 +24,7 @@ from ticketflow.queries import (
     ticket_history,
 )
 from ticketflow.routes.deps import ComponentsDep, CurrentAgent, TemporalClientDep
+from ticketflow.sanitize import resolve_content_ids
 from ticketflow.schemas import (
     ACTION_BODIES,
     ActionResult,
@@ -73,38 +74,7 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
         ticket = visible_ticket(components, session_ticket(session, number), agent)
         rows = ticket_articles(session, ticket.id)
         attachments = article_attachments(session, [a.id for a in rows])
-        articles = [
-            ArticleOut.model_validate(
-                {
-                    "id": a.id,
-                    "direction": a.direction,
-                    "status": a.status,
-                    "from": a.from_addr,
-                    "to": a.to_addr,
-                    "subject": a.subject,
-                    "body_text": a.body_text,
-                    "message_id": a.message_id,
-                    "author": a.author,
-                    "bounce": a.bounce,
-                    "attachments": [
-                        AttachmentOut(
-                            id=f.id,
-                            filename=f.filename,
-                            content_type=f.content_type,
-                            size=f.size,
-                            inline=f.inline,
-                            content_id=f.content_id,
-                            stored=f.blob_sha256 is not None,
-                        )
-                        for f in attachments.get(a.id, [])
-                    ],
-                    "created_at": a.created_at,
-                    "sent_at": a.sent_at,
-                    "error": a.error,
-                }
-            )
-            for a in rows
-        ]
+        articles = [article_out(a, attachments.get(a.id, [])) for a in rows]
         history = [HistoryOut.model_validate(h) for h in ticket_history(session, ticket.id)]
         summary = TicketSummary.model_validate(ticket).model_dump()
         return TicketDetail(**summary, articles=articles, history=history)
@@ -175,4 +145,39 @@ def _queue_refused(components: Components, queue: str) -> None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no queue {queue}")
     raise HTTPException(
         status.HTTP_403_FORBIDDEN, f"queue {queue} is not among your groups' queues"
+    )
+
+
+def article_out(article: Article, files: list[ArticleAttachment]) -> ArticleOut:
+    downloads = {f.id: f"/api/v1/attachments/{f.id}" for f in files if f.blob_sha256}
+    images = {f.content_id: downloads[f.id] for f in files if f.content_id and f.id in downloads}
+    return ArticleOut.model_validate(
+        {
+            "id": article.id,
+            "direction": article.direction,
+            "status": article.status,
+            "from": article.from_addr,
+            "to": article.to_addr,
+            "subject": article.subject,
+            "body_text": article.body_text,
+            "body_html": article.body_html and resolve_content_ids(article.body_html, images),
+            "message_id": article.message_id,
+            "author": article.author,
+            "bounce": article.bounce,
+            "attachments": [
+                AttachmentOut(
+                    id=f.id,
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size=f.size,
+                    inline=f.inline,
+                    content_id=f.content_id,
+                    stored=f.blob_sha256 is not None,
+                )
+                for f in files
+            ],
+            "created_at": article.created_at,
+            "sent_at": article.sent_at,
+            "error": article.error,
+        }
     )
