@@ -15,7 +15,6 @@ from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
 from ticketflow.redelivery import sweep_forever
 from ticketflow.settings import Settings
-from ticketflow.templating import make_environment
 from ticketflow.transport import Transport, make_transport
 from ticketflow.wiring import Components, connect_temporal
 from workflows.ticket import TicketWorkflow
@@ -44,7 +43,7 @@ def build_worker(
     mail = MailActivities(
         components.sessions,
         transport or make_transport(settings.smtp_url, settings.outbox_dir),
-        make_environment(settings.templates_dir),
+        components.templates,
         MailSettings(
             from_addr=settings.mail_from,
             domain=settings.mail_domain,

@@ -25,6 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.compose import Outgoing, compose, new_message_id
 from ticketflow.contracts import ArticleRef, SendResult
+from ticketflow.letters import AUTO_REPLY, letter_ticket, render_letter
 from ticketflow.mailparse import first_address
 from ticketflow.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag
@@ -96,19 +97,21 @@ class MailActivities:
             limit = self._settings.auto_reply_limit_per_day
             if not _take_auto_reply_slot(session, ticket.customer, utcnow().date(), limit):
                 return Skipped(f"daily limit of {limit} automatic replies to this sender reached")
-            body = self._templates.get_template("auto_reply.txt.j2").render(
-                number=ticket.number, subject=ticket.subject
+            queue = ref.queue or ticket.queue
+            body = render_letter(
+                self._templates,
+                AUTO_REPLY,
+                letter_ticket(ticket.number, ticket.subject, queue, self._settings.subject_tag),
             )
             article = Article(
                 ticket_id=ticket.id,
                 direction="out",
                 status="queued",
-                from_addr=self._settings.senders.get(
-                    ref.queue or ticket.queue, self._settings.from_addr
-                ),
+                from_addr=self._settings.senders.get(queue, self._settings.from_addr),
                 to_addr=ticket.customer,
                 subject=self._settings.subject_tag.tagged(ticket.subject, ticket.number),
-                body_text=body,
+                body_text=body.text,
+                body_html=body.html,
                 message_id=new_message_id(self._settings.domain),
                 in_reply_to=inbound.message_id,
                 references=inbound.references,
@@ -150,6 +153,7 @@ class MailActivities:
                 to_addr=article.to_addr,
                 subject=article.subject,
                 body_text=article.body_text,
+                body_html=article.body_html,
                 message_id=article.message_id or new_message_id(self._settings.domain),
                 in_reply_to=article.in_reply_to,
                 references=article.references,

@@ -28,6 +28,13 @@ from worker import build_worker
 T = TypeVar("T")
 
 
+def text_part(msg: EmailMessage) -> str:
+    """The text/plain body of a mail we sent (ours also carry an HTML alternative)."""
+    part = msg.get_body(preferencelist=("plain",))
+    assert isinstance(part, EmailMessage), "no text/plain part"
+    return str(part.get_content())
+
+
 @dataclass
 class SmtpSink:
     """An aiosmtpd handler that keeps every message it accepts."""

@@ -22,6 +22,7 @@ class Outgoing:
     references: str | None
     date: datetime
     automatic: bool = False
+    body_html: str | None = None  # the HTML alternative, when there is one
 
 
 def new_message_id(domain: str) -> str:
@@ -48,4 +49,6 @@ def compose(out: Outgoing, loop_value: str) -> EmailMessage:
         msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = loop_value
     msg.set_content(out.body_text)
+    if out.body_html:
+        msg.add_alternative(out.body_html, subtype="html")
     return msg

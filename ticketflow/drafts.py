@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jinja2 import Environment
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.compose import new_message_id
+from ticketflow.letters import AGENT_MAIL, letter_ticket, render_letter
 from ticketflow.lifecycle import MAIL_ACTIONS, Action
 from ticketflow.models import Article, Ticket, utcnow
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag
@@ -23,6 +25,7 @@ DRAFT = "draft"
 class DraftSettings:
     from_addr: str
     domain: str
+    templates: Environment
     subject_tag: SubjectTag = DEFAULT_TAG
     # Queue name -> the address its mail comes from; others use from_addr.
     senders: dict[str, str] = field(default_factory=dict)
@@ -49,6 +52,11 @@ def create_draft(
         )
         if action in MAIL_ACTIONS:
             _address_reply(session, article, ticket, settings)
+            ticket_view = letter_ticket(
+                ticket.number, ticket.subject, ticket.queue, settings.subject_tag
+            )
+            body = render_letter(settings.templates, AGENT_MAIL, ticket_view, text=text)
+            article.body_text, article.body_html = body.text, body.html
         session.add(article)
         session.flush()
         return article.id

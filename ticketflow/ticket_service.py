@@ -26,7 +26,7 @@ from ticketflow.contracts import (
     TicketInput,
     TicketStatus,
 )
-from ticketflow.drafts import DraftSettings, create_draft, discard_draft
+from ticketflow.drafts import create_draft, discard_draft
 from ticketflow.intake import IntakeResult, store_inbound
 from ticketflow.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.mailparse import ParsedMail, parse_mail
@@ -158,12 +158,6 @@ async def perform_action(
     """
     settings = components.settings
     if text is not None:
-        draft = DraftSettings(
-            from_addr=settings.mail_from,
-            domain=settings.mail_domain,
-            subject_tag=settings.subject_tag,
-            senders=components.desk.senders(),
-        )
         request.article_id = await asyncio.to_thread(
             create_draft,
             components.sessions,
@@ -171,7 +165,7 @@ async def perform_action(
             Action(request.action),
             request.agent,
             text,
-            draft,
+            components.draft_settings,
         )
     try:
         return await run_action(client, settings, ticket.number, request)

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from ticketflow.db import make_engine, make_session_factory
 from ticketflow.desk import DeskConfig, load_desk
+from ticketflow.drafts import DraftSettings
 from ticketflow.intake import IntakeRules
 from ticketflow.loops import OwnIdentity
 from ticketflow.settings import Settings
+from ticketflow.templating import make_environment
 from ticketflow.webhook_auth import webhook_secret
 
 
@@ -49,6 +52,20 @@ class Components:
         addresses = {self.settings.mail_from, *self.desk.senders().values()}
         return OwnIdentity(
             addresses=frozenset(a.lower() for a in addresses), loop_value=self.settings.mail_from
+        )
+
+    @cached_property
+    def templates(self) -> Environment:
+        return make_environment(self.settings.templates_dir)
+
+    @cached_property
+    def draft_settings(self) -> DraftSettings:
+        return DraftSettings(
+            from_addr=self.settings.mail_from,
+            domain=self.settings.mail_domain,
+            templates=self.templates,
+            subject_tag=self.settings.subject_tag,
+            senders=self.desk.senders(),
         )
 
     @cached_property

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually
+from tests.support import customer_mail, eventually, text_part
 from tests.unit.test_mail import delivery_report
 from ticketflow.models import RawMessage
 
@@ -107,7 +109,7 @@ async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> N
     resp = await action(stack, number, "ask", text="Which browser do you use?")
     assert resp.json()["state"] == "waiting"
     question = (await stack.smtp.wait_for(2))[1]
-    assert "Which browser do you use?" in question.get_content()
+    assert "Which browser do you use?" in text_part(question)
 
     resp = await stack.send_mail(
         customer_mail(subject=question["Subject"], body="Firefox", in_reply_to=None)
@@ -240,6 +242,26 @@ async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
     )
     assert skipped[-1]["detail"] == "sent from one of our own addresses"
     assert len(stack.smtp.messages) == 2
+
+
+async def test_mail_goes_out_as_text_and_html_and_is_stored_as_sent(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    text = "Open Settings > Security,\nthen press <Reset>.\n\nKind regards"
+    await action(stack, number, "answer", agent="alice", text=text)
+    auto_reply, answer = await stack.smtp.wait_for(2)
+    for sent in (auto_reply, answer):
+        assert sent.get_content_type() == "multipart/alternative"
+        assert f"[Ticket#{number}]" in sent["Subject"]
+    html_part = answer.get_body(preferencelist=("html",))
+    assert isinstance(html_part, EmailMessage)
+    html = str(html_part.get_content()).replace("\r\n", "\n")
+    assert "<p>Open Settings &gt; Security,<br>\nthen press &lt;Reset&gt;.</p>" in html
+    sent_text = text_part(answer).replace("\r\n", "\n")
+    assert sent_text == text + "\n\n-- \nSupport team\n"
+    resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    stored = next(a for a in resp.json()["articles"] if a["author"] == "alice")
+    assert stored["body_text"] == sent_text
+    assert stored["body_html"] == html
 
 
 async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:

@@ -7,7 +7,7 @@ from email.utils import make_msgid
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.api.conftest import Stack
-from tests.support import customer_mail, decoded_history_text, eventually
+from tests.support import customer_mail, decoded_history_text, eventually, text_part
 from ticketflow.numbering import workflow_id
 
 BODY = "Hello, I cannot log in since yesterday. My backup address is anna.backup@example.net."
@@ -59,7 +59,7 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
     assert resp.status_code == 200, resp.text
     assert (resp.json()["state"], resp.json()["queue"]) == ("closed", "Passwords")
     answer = (await stack.smtp.wait_for(2))[1]
-    assert answer_text in answer.get_content()
+    assert answer_text in text_part(answer)
     assert f"[Ticket#{number}]" in answer["Subject"]
     assert answer["In-Reply-To"] == first_id
 

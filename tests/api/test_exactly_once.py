@@ -8,7 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import Stack, open_stack
 from tests.api.test_agent_api import action, new_ticket
-from tests.support import SmtpSink, eventually
+from tests.support import SmtpSink, eventually, text_part
 
 
 async def answered(stack: Stack, number: str, fault: str) -> dict:
@@ -43,7 +43,7 @@ async def test_a_timeout_after_the_server_took_the_mail_does_not_send_it_twice(
         assert "not sent again" in answer["error"]
         assert [h["action"] for h in ticket["history"]][-1] == "mail-unconfirmed"
         # The retry did not send it again: the customer has the answer once.
-        answers = [m for m in stack.smtp.messages if "Here is how" in m.get_content()]
+        answers = [m for m in stack.smtp.messages if "Here is how" in text_part(m)]
         assert len(answers) == 1
 
 
@@ -56,5 +56,5 @@ async def test_a_temporary_refusal_after_the_data_is_retried_and_sent_once(
         ticket = await answered(stack, number, "busy")
         answer = [a for a in ticket["articles"] if a["direction"] == "out"][-1]
         assert (answer["status"], answer["error"]) == ("sent", None)
-        answers = [m for m in stack.smtp.messages if "Here is how" in m.get_content()]
+        answers = [m for m in stack.smtp.messages if "Here is how" in text_part(m)]
         assert len(answers) == 1
