@@ -62,7 +62,8 @@ class MaildirTransport:
 
 class SmtpTransport:
     """`smtp://user:pass@host:port`, `smtp://...?starttls=true`, or `smtps://...`;
-    `?timeout=SECONDS` bounds each network wait (default 30)."""
+    `?timeout=SECONDS` bounds each network wait (default 30); `?cafile=PATH` trusts a
+    private CA (a company relay) instead of the system's."""
 
     idempotent = False
 
@@ -78,9 +79,10 @@ class SmtpTransport:
         query = parse_qs(parts.query)
         self.starttls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
         self.timeout = float(query.get("timeout", ["30"])[0])
+        self.cafile = query.get("cafile", [None])[0]
 
     def send(self, msg: EmailMessage, recipients: list[str], handover: Callable[[], None]) -> None:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.cafile)
         client: smtplib.SMTP
         if self.implicit_tls:
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
