@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.escalation import EscalationActivities, EscalationSettings
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
 from ticketflow.redelivery import sweep_forever
@@ -40,9 +41,10 @@ def build_worker(
 ) -> Worker:
     settings = components.settings
     store = StoreActivities(components.sessions, components.desk, components.own_identity)
+    transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
     mail = MailActivities(
         components.sessions,
-        transport or make_transport(settings.smtp_url, settings.outbox_dir),
+        transport,
         components.templates,
         MailSettings(
             from_addr=settings.mail_from,
@@ -51,6 +53,18 @@ def build_worker(
             auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
             subject_tag=settings.subject_tag,
             senders=components.desk.senders(),
+        ),
+    )
+    escalation = EscalationActivities(
+        components.sessions,
+        components.desk,
+        transport,
+        components.templates,
+        EscalationSettings(
+            from_addr=settings.mail_from,
+            domain=settings.mail_domain,
+            loop_value=settings.mail_from,
+            subject_tag=settings.subject_tag,
         ),
     )
     return Worker(
@@ -63,6 +77,9 @@ def build_worker(
             store.project,
             mail.send_auto_reply,
             mail.send_article,
+            mail.send_waiting_reminder,
+            escalation.notify_supervisors,
+            escalation.call_webhook,
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),

@@ -25,7 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.compose import Outgoing, compose, new_message_id
 from ticketflow.contracts import ArticleRef, SendResult
-from ticketflow.letters import AUTO_REPLY, letter_ticket, render_letter
+from ticketflow.letters import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
 from ticketflow.mailparse import first_address
 from ticketflow.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag
@@ -97,39 +97,58 @@ class MailActivities:
             limit = self._settings.auto_reply_limit_per_day
             if not _take_auto_reply_slot(session, ticket.customer, utcnow().date(), limit):
                 return Skipped(f"daily limit of {limit} automatic replies to this sender reached")
-            queue = ref.queue or ticket.queue
-            body = render_letter(
-                self._templates,
-                AUTO_REPLY,
-                letter_ticket(ticket.number, ticket.subject, queue, self._settings.subject_tag),
-            )
-            article = Article(
-                ticket_id=ticket.id,
-                direction="out",
-                status="queued",
-                from_addr=self._settings.senders.get(queue, self._settings.from_addr),
-                to_addr=ticket.customer,
-                subject=self._settings.subject_tag.tagged(ticket.subject, ticket.number),
-                body_text=body.text,
-                body_html=body.html,
-                message_id=new_message_id(self._settings.domain),
-                in_reply_to=inbound.message_id,
-                references=inbound.references,
-                author="system",
-                idempotency_key=key,
-            )
-            session.add(article)
-            try:
-                session.commit()
-            except IntegrityError:
-                # A concurrent attempt made it first (the article, or the sender's first
-                # count of the day): use its article, or let the activity retry.
-                session.rollback()
-                made = session.scalar(select(Article.id).where(Article.idempotency_key == key))
-                if made is None:
-                    raise
-                return made
-            return article.id
+            article = self._system_article(ticket, key, AUTO_REPLY, ref.queue)
+            article.in_reply_to, article.references = inbound.message_id, inbound.references
+            return _save_once(session, article, key)
+
+    @activity.defn(name="send_waiting_reminder")
+    def send_waiting_reminder(self, ref: ArticleRef) -> SendResult:
+        """Remind a customer who has not answered our question; once per waiting period
+        (`ref.key`), threaded under the question."""
+        assert ref.key is not None
+        with self._sessions() as session:
+            made = session.scalar(select(Article.id).where(Article.idempotency_key == ref.key))
+            if made is None:
+                ticket = _get(session, Ticket, ref.ticket_id)
+                if not ticket.customer:
+                    return SendResult(article_id=None, sent=False, skipped="no customer address")
+                question = session.scalar(
+                    select(Article)
+                    .where(Article.ticket_id == ticket.id, Article.direction == "out")
+                    .order_by(Article.id.desc())
+                    .limit(1)
+                )
+                article = self._system_article(ticket, ref.key, WAITING_REMINDER, ref.queue)
+                if question is not None:
+                    article.subject = question.subject
+                    article.in_reply_to = question.message_id
+                    article.references = (
+                        " ".join(r for r in (question.references, question.in_reply_to) if r)
+                        or None
+                    )
+                made = _save_once(session, article, ref.key)
+        return self._deliver(made, automatic=True)
+
+    def _system_article(self, ticket: Ticket, key: str, kind: str, queue: str | None) -> Article:
+        """A mail of ours (not an agent's) to the ticket's customer, from its queue's address."""
+        queue = queue or ticket.queue
+        tag = self._settings.subject_tag
+        body = render_letter(
+            self._templates, kind, letter_ticket(ticket.number, ticket.subject, queue, tag)
+        )
+        return Article(
+            ticket_id=ticket.id,
+            direction="out",
+            status="queued",
+            from_addr=self._settings.senders.get(queue, self._settings.from_addr),
+            to_addr=ticket.customer,
+            subject=tag.tagged(ticket.subject, ticket.number),
+            body_text=body.text,
+            body_html=body.html,
+            message_id=new_message_id(self._settings.domain),
+            author="system",
+            idempotency_key=key,
+        )
 
     def _deliver(self, article_id: int, *, automatic: bool) -> SendResult:
         with self._sessions() as session:
@@ -190,6 +209,22 @@ class MailActivities:
 @dataclass(frozen=True)
 class Skipped:
     reason: str
+
+
+def _save_once(session: Session, article: Article, key: str) -> int:
+    """Commit a system article made once per `key`; a concurrent attempt's wins."""
+    session.add(article)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent attempt made it first (the article, or the sender's first count
+        # of the day): use its article, or let the activity retry.
+        session.rollback()
+        made = session.scalar(select(Article.id).where(Article.idempotency_key == key))
+        if made is None:
+            raise
+        return made
+    return article.id
 
 
 def _take_auto_reply_slot(session: Session, address: str, day: date, limit: int) -> bool:

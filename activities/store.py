@@ -21,6 +21,7 @@ from ticketflow.loops import OwnIdentity
 from ticketflow.mailparse import MailRefused, parse_mail
 from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.routing import route_new_ticket
+from ticketflow.sla import Clocks
 
 # Article status once the workflow has taken an article in.
 ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
@@ -31,6 +32,7 @@ class StoreActivities:
         self._sessions = sessions
         self._desk = desk
         self._own = own
+        self._policy = desk.policy()
 
     @activity.defn(name="load_ticket")
     def load_ticket(self, number: str) -> TicketFacts:
@@ -48,6 +50,17 @@ class StoreActivities:
                     Article.ticket_id == ticket.id, Article.direction == "in"
                 )
             )
+            # A new run of an old ticket: its first response was given if an agent wrote.
+            responded = session.scalar(
+                select(Article.id)
+                .where(
+                    Article.ticket_id == ticket.id,
+                    Article.direction == "out",
+                    Article.author != "system",
+                    Article.status != "draft",
+                )
+                .limit(1)
+            )
             return TicketFacts(
                 ticket_id=ticket.id,
                 state=ticket.state,
@@ -61,6 +74,8 @@ class StoreActivities:
                 last_seq=last_seq or 0,
                 lines=self._desk.lines(),
                 first_article_id=first_article_id,
+                policy=self._policy,
+                clocks=Clocks(responded=responded is not None),
             )
 
     @activity.defn(name="route")
@@ -98,6 +113,7 @@ class StoreActivities:
             ticket.reply_queue = projection.reply_queue
             ticket.pending_since = projection.pending_since
             ticket.updated_at = projection.updated_at
+            ticket.escalation_at = projection.escalation_at
             ticket.version = projection.version
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             if projection.accepted_articles:

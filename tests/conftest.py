@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.support import SmtpSink, free_port
 from ticketflow.binaries import find_binary
-from ticketflow.search_attributes import ALL_KEYS, TICKET_PRIORITY
+from ticketflow.search_attributes import ALL_KEYS
 
 POSTGRES_URL = os.environ.get(
     "TICKETFLOW_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -75,8 +75,7 @@ def smtp() -> Iterator[tuple[SmtpSink, int]]:
     controller.stop()
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+async def _start_time_skipping() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server")
     )
@@ -85,13 +84,28 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
             search_attributes={
-                key.name: IndexedValueType.INDEXED_VALUE_TYPE_INT
-                if key is TICKET_PRIORITY
-                else IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+                key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
                 for key in ALL_KEYS
             },
         )
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Shared by tests that do not skip time themselves."""
+    env = await _start_time_skipping()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server of the test's own, for tests that skip days ahead: on a shared one, the
+    timers of earlier tests' tickets (escalations, waiting periods) would fire with no
+    worker left to run them, and the server would not skip past them."""
+    env = await _start_time_skipping()
     yield env
     await env.shutdown()
 

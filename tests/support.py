@@ -16,7 +16,9 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, TypeVar
 
-from temporalio.client import Client
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from ticketflow.migrate import sync_queues, upgrade
@@ -26,6 +28,25 @@ from ticketflow.wiring import Components
 from worker import build_worker
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    status: WorkflowExecutionStatus
+
+
+async def describe_run(client: Client, workflow_id: str) -> RunInfo:
+    """The current run of a workflow, read without decoding its search attributes: the
+    time-skipping server returns an unset Datetime attribute (TicketEscalationAt on a
+    closed ticket) as null, which the SDK's `describe()` fails to decode."""
+    response = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
+    )
+    info = response.workflow_execution_info
+    return RunInfo(info.execution.run_id, WorkflowExecutionStatus(info.status))
 
 
 def text_part(msg: EmailMessage) -> str:

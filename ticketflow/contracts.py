@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ticketflow.sla import Clocks, DeskPolicy
+
 
 @dataclass
 class Route:
@@ -44,6 +46,13 @@ class TicketFacts:
     # started as [kind, article id].
     pending_articles: list[int] = field(default_factory=list)
     pending_mail: list[list[str | int]] = field(default_factory=list)
+    # Timers. `policy`: the desk's calendars, SLAs and waiting periods (None: the defaults).
+    policy: DeskPolicy | None = None
+    clocks: Clocks = field(default_factory=Clocks)
+    waiting_since: datetime | None = None
+    waiting_reminded: bool = False
+    remind_at: datetime | None = None
+    remind_agent: str | None = None
 
 
 @dataclass
@@ -71,6 +80,7 @@ class ActionRequest:
     reason: str | None = None
     # The stored note or outgoing mail (claim check) for note, ask and answer.
     article_id: int | None = None
+    remind_at: datetime | None = None  # for remind
 
 
 @dataclass
@@ -111,6 +121,8 @@ class Projection:
     events: list[HistoryEntry]
     # Articles the workflow has taken in: inbound ones, and agent notes and mails.
     accepted_articles: list[int]
+    # The earliest deadline of a running escalation clock (maybe already past).
+    escalation_at: datetime | None = None
 
 
 @dataclass
@@ -120,6 +132,23 @@ class ArticleRef:
     # The ticket's queue as the workflow knows it (the read model may not show it yet):
     # which address an automatic reply comes from.
     queue: str | None = None
+    # For mail the activity writes itself (a reminder): the key that makes it once.
+    key: str | None = None
+
+
+@dataclass
+class EscalationNotice:
+    """A warning or breach to tell supervisors (notify) or another system (webhook) about."""
+
+    ticket_id: int
+    number: str
+    queue: str
+    priority: int
+    clock: str
+    kind: str  # warning | breach
+    deadline: datetime
+    action: str  # notify | webhook
+    url: str | None = None
 
 
 @dataclass

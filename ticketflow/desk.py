@@ -1,17 +1,88 @@
-"""The desk configuration: queues, the line each belongs to and the group that works it."""
+"""The desk configuration: queues, the line each belongs to and the group that works it;
+business calendars and the service levels (SLAs) that queues promise."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PositiveInt, model_validator
+
+from ticketflow.calendars import (
+    WEEKDAYS,
+    BusinessCalendar,
+    CalendarError,
+    CalendarSpec,
+    parse_hours,
+)
+from ticketflow.sla import (
+    DeskPolicy,
+    EscalationStep,
+    QueuePolicy,
+    SlaPolicy,
+    SlaTargets,
+)
 
 Line = Literal["first-line", "second-line"]
 
 # Agents in this group see and act on every queue.
 SUPERVISOR_GROUP = "supervisors"
+
+
+# Shorthands for several weekdays in a calendar's `hours`.
+DAY_GROUPS = {"every-day": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
+
+
+class CalendarConfig(BaseModel):
+    zone: str  # IANA, such as Europe/Moscow
+    # Weekday (mon..sun, every-day, weekdays, weekends) -> "09:00-15:00, 15:00-21:00";
+    # later keys override earlier ones; a weekday not named has no working hours.
+    hours: dict[str, str]
+    holidays: list[date] = []
+
+    def spec(self) -> CalendarSpec:
+        week: dict[str, list[list[int]]] = {}
+        for key, text in self.hours.items():
+            days = DAY_GROUPS.get(key, (key,))
+            for day in days:
+                week[day] = parse_hours(text)
+        return CalendarSpec(self.zone, week, [d.isoformat() for d in self.holidays])
+
+
+class Targets(BaseModel):
+    """Budgets in business minutes."""
+
+    first_response: PositiveInt | None = None
+    update: PositiveInt | None = None
+    solution: PositiveInt | None = None
+
+    def targets(self) -> SlaTargets:
+        return SlaTargets(self.first_response, self.update, self.solution)
+
+
+class StepConfig(BaseModel):
+    action: Literal["raise-priority", "move", "notify", "webhook"]
+    queue: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _check(self) -> StepConfig:
+        if self.action == "move" and not self.queue:
+            raise ValueError("a move step needs a queue")
+        if self.action == "webhook" and not self.url:
+            raise ValueError("a webhook step needs a url")
+        return self
+
+
+class SlaConfig(Targets):
+    calendar: str
+    # Priority (1-5) -> budgets that replace the defaults for tickets of that priority.
+    priorities: dict[int, Targets] = {}
+    warn_at: float = Field(default=0.8, gt=0, lt=1)  # share of the budget
+    on_warning: list[StepConfig] = []
+    on_breach: list[StepConfig] = []
 
 
 class QueueConfig(BaseModel):
@@ -21,10 +92,18 @@ class QueueConfig(BaseModel):
     default: bool = False
     # The address this queue's mail comes from (and replies go to); None: TICKETFLOW_MAIL_FROM.
     address: str | None = Field(default=None, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    sla: str | None = None
+    # Addresses told about this queue's SLA warnings and breaches (a `notify` step).
+    supervisors: list[str] = []
+    # A waiting ticket with no customer reply closes after this many days; 0: never.
+    close_waiting_after_days: float = Field(default=7, ge=0)
+    remind_waiting: bool = False  # remind the customer halfway through that period
 
 
 class DeskConfig(BaseModel):
     queues: list[QueueConfig]
+    calendars: dict[str, CalendarConfig] = {}
+    slas: dict[str, SlaConfig] = {}
 
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
@@ -36,7 +115,47 @@ class DeskConfig(BaseModel):
             raise ValueError("exactly one queue must be marked default: true")
         if defaults[0].line != "first-line":
             raise ValueError("the default queue must be a first-line queue")
+        for name, calendar in self.calendars.items():
+            try:
+                BusinessCalendar(calendar.spec())
+            except CalendarError as exc:
+                raise ValueError(f"calendar {name!r}: {exc}") from None
+        for name, sla in self.slas.items():
+            if sla.calendar not in self.calendars:
+                raise ValueError(f"SLA {name!r}: unknown calendar {sla.calendar!r}")
+            for step in sla.on_warning + sla.on_breach:
+                if step.queue is not None and step.queue not in names:
+                    raise ValueError(f"SLA {name!r}: unknown queue {step.queue!r}")
+        for q in self.queues:
+            if q.sla is not None and q.sla not in self.slas:
+                raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
         return self
+
+    def policy(self) -> DeskPolicy | None:
+        """The timers ticket workflows keep; None when no queue has any."""
+        queues = {
+            q.name: QueuePolicy(
+                sla=q.sla,
+                close_waiting_after_minutes=round(q.close_waiting_after_days * 24 * 60) or None,
+                remind_waiting=q.remind_waiting,
+            )
+            for q in self.queues
+        }
+        if all(p == QueuePolicy() for p in queues.values()) and not self.slas:
+            return None  # the defaults: the workflow keeps them without being told
+        slas = {
+            name: SlaPolicy(
+                name=name,
+                calendar=self.calendars[sla.calendar].spec(),
+                targets=sla.targets(),
+                by_priority={str(p): t.targets() for p, t in sla.priorities.items()},
+                warn_share=sla.warn_at,
+                on_warning=[EscalationStep(s.action, s.queue, s.url) for s in sla.on_warning],
+                on_breach=[EscalationStep(s.action, s.queue, s.url) for s in sla.on_breach],
+            )
+            for name, sla in self.slas.items()
+        }
+        return DeskPolicy(queues=queues, slas=slas)
 
     @property
     def default_queue(self) -> QueueConfig:

@@ -18,6 +18,8 @@ from ticketflow.numbering import SubjectTag
 
 AUTO_REPLY = "auto_reply"
 AGENT_MAIL = "agent_mail"
+WAITING_REMINDER = "waiting_reminder"
+ESCALATION = "escalation"
 DEFAULT_SIGNATURE = "Support team"
 
 

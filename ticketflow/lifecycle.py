@@ -29,9 +29,11 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     PRIORITY = "priority"
+    REMIND = "remind"  # "remind me at": the ticket comes back to the agent then
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
+    REMINDER = "reminder"  # an agent's reminder fell due
 
 
 AGENT_ACTIONS = frozenset(
@@ -44,6 +46,7 @@ AGENT_ACTIONS = frozenset(
         Action.CLOSE,
         Action.REOPEN,
         Action.PRIORITY,
+        Action.REMIND,
     }
 )
 # Actions that send the customer a mail written by an agent.
@@ -77,6 +80,9 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.CLOSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REOPEN: {_S.WAITING: _T.QUEUE_LINE, _S.CLOSED: _T.QUEUE_LINE},
     Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    # A waiting ticket comes back to its queue's line, for the agent who set the reminder.
+    Action.REMINDER: {_S.FIRST_LINE: _T.STAY, _S.SECOND_LINE: _T.STAY, _S.WAITING: _T.QUEUE_LINE},
     Action.ROUTE: {_S.RECEIVED: _T.QUEUE_LINE},
     Action.CUSTOMER_MESSAGE: {
         _S.RECEIVED: _T.STAY,
@@ -148,7 +154,7 @@ def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket
         state = State(lines[queue])
 
     owner, priority, reply_queue = ticket.owner, ticket.priority, ticket.reply_queue
-    if action is Action.TAKE:
+    if action in (Action.TAKE, Action.REMINDER):
         owner = request.actor
     elif action is Action.MOVE:
         # The receiving queue's agents take it from there.

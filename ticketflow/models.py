@@ -92,6 +92,7 @@ class Ticket(Base):
         # Queue views: the oldest pending tickets of a queue in a state, keyset-paginated.
         Index("ix_tickets_queue_state_pending", "queue", "state", "pending_since", "id"),
         Index("ix_tickets_state_pending", "state", "pending_since", "id"),
+        Index("ix_tickets_escalation", "escalation_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +108,8 @@ class Ticket(Base):
     # Since when the customer has been waiting on us; queue views sort on it.
     pending_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The earliest deadline of a running escalation clock (past when breached); None: none.
+    escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The workflow's projection version: a projection with a version not above
     # this one was already written and is skipped.
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,14 +9,24 @@ TICKET_STATE = SearchAttributeKey.for_keyword("TicketState")
 TICKET_QUEUE = SearchAttributeKey.for_keyword("TicketQueue")
 TICKET_PRIORITY = SearchAttributeKey.for_int("TicketPriority")
 TICKET_OWNER = SearchAttributeKey.for_keyword("TicketOwner")
+# The next escalation deadline: supervisors list what is about to escalate.
+TICKET_ESCALATION_AT = SearchAttributeKey.for_datetime("TicketEscalationAt")
 
-ALL_KEYS = (TICKET_NUMBER, TICKET_STATE, TICKET_QUEUE, TICKET_PRIORITY, TICKET_OWNER)
+ALL_KEYS = (
+    TICKET_NUMBER,
+    TICKET_STATE,
+    TICKET_QUEUE,
+    TICKET_PRIORITY,
+    TICKET_OWNER,
+    TICKET_ESCALATION_AT,
+)
+TYPE_NAMES = {TICKET_PRIORITY: "Int", TICKET_ESCALATION_AT: "Datetime"}
 
 
 def cli_flags() -> list[str]:
     """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
     flags: list[str] = []
     for key in ALL_KEYS:
-        kind = "Int" if key is TICKET_PRIORITY else "Keyword"
+        kind = TYPE_NAMES.get(key, "Keyword")
         flags += ["--search-attribute", f"{key.name}={kind}"]
     return flags

@@ -67,6 +67,30 @@ class SlaPolicy:
 
 
 @dataclass
+class QueuePolicy:
+    sla: str | None = None
+    # A waiting ticket with no customer reply closes after this long (wall-clock time);
+    # None: never. With `remind_waiting`, the customer gets a reminder halfway.
+    close_waiting_after_minutes: int | None = 7 * 24 * 60
+    remind_waiting: bool = False
+
+
+@dataclass
+class DeskPolicy:
+    """The desk's timers as a ticket workflow carries them (from the desk config)."""
+
+    queues: dict[str, QueuePolicy] = field(default_factory=dict)
+    slas: dict[str, SlaPolicy] = field(default_factory=dict)
+
+    def queue(self, name: str) -> QueuePolicy:
+        return self.queues.get(name) or QueuePolicy()
+
+    def sla_for(self, queue: str) -> SlaPolicy | None:
+        name = self.queue(queue).sla
+        return self.slas.get(name) if name else None
+
+
+@dataclass
 class Clock:
     name: str
     consumed_seconds: float = 0.0  # business time used before `running_since`

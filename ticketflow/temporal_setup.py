@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -10,15 +11,15 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 
-from ticketflow.search_attributes import ALL_KEYS, TICKET_PRIORITY
+from ticketflow.search_attributes import ALL_KEYS
 from ticketflow.settings import Settings
 
 
-def _indexed_type(key: object) -> IndexedValueType.ValueType:
-    if key is TICKET_PRIORITY:
-        return IndexedValueType.INDEXED_VALUE_TYPE_INT
-    return IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+def _indexed_type(key: SearchAttributeKey[Any]) -> IndexedValueType.ValueType:
+    # The SDK's enum has the API's numbers.
+    return IndexedValueType.ValueType(int(key.indexed_value_type))
 
 
 async def register_search_attributes(settings: Settings) -> list[str]:

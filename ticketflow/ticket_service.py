@@ -72,6 +72,7 @@ def new_ticket_facts(
         lines=components.desk.lines(),
         first_article_id=result.article_id,
         route=route_new_ticket(components.desk, mail, components.own_identity),
+        policy=components.desk_policy,
     )
 
 

@@ -16,6 +16,7 @@ from ticketflow.drafts import DraftSettings
 from ticketflow.intake import IntakeRules
 from ticketflow.loops import OwnIdentity
 from ticketflow.settings import Settings
+from ticketflow.sla import DeskPolicy
 from ticketflow.templating import make_environment
 from ticketflow.webhook_auth import webhook_secret
 
@@ -35,6 +36,10 @@ class Components:
     @cached_property
     def desk(self) -> DeskConfig:
         return load_desk(self.settings.desk_config)
+
+    @cached_property
+    def desk_policy(self) -> DeskPolicy | None:
+        return self.desk.policy()
 
     @cached_property
     def intake_rules(self) -> IntakeRules:

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.escalation import EscalationActivities
     from activities.mail import MailActivities
     from activities.store import StoreActivities
-    from ticketflow import lifecycle
+    from ticketflow import lifecycle, sla
     from ticketflow.contracts import (
         ActionRequest,
         ArticleRef,
         CustomerMessage,
+        EscalationNotice,
         HistoryEntry,
         Projection,
         TicketFacts,
@@ -32,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from ticketflow.lifecycle import Action, InvalidTransition, State
     from ticketflow.search_attributes import (
+        TICKET_ESCALATION_AT,
         TICKET_NUMBER,
         TICKET_OWNER,
         TICKET_PRIORITY,
@@ -52,6 +57,16 @@ SEND_RETRY = RetryPolicy(
 SEEN_ARTICLES_KEPT = 200
 SYSTEM, CUSTOMER = "system", "customer"
 AUTO_REPLY_SKIPPED = "auto-reply-skipped"
+WAITING_REMINDER = "waiting-reminder"
+# Outbound webhooks give up after this many attempts (the history says so); the
+# supervisors' mail, like all mail, does not.
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=8,
+)
+DEFAULT_POLICY = sla.DeskPolicy()
 
 
 @workflow.defn(name="Ticket")
@@ -128,6 +143,7 @@ class TicketWorkflow:
             if self._history_is_long():
                 await self._continue_as_new()
             self._take_inbox()
+            self._fire_timers()
             if self._ticket_state() is State.RECEIVED:
                 await self._route_new_ticket()
             # Mail goes out while the projection is written: they do not depend on each other.
@@ -149,15 +165,21 @@ class TicketWorkflow:
             or self._pending_projection()
             or self._ticket_state() is State.RECEIVED
             or self._history_is_long()
+            or self._timer_due()
         )
 
     def _idle_timeout(self) -> timedelta | None:
-        """While closed and quiet, how long the reopen window still has; else wait indefinitely."""
+        """Until the next timer or, while closed, the end of the reopen window."""
+        wake = [t for t in (self._next_timer(), self._window_end()) if t is not None]
+        if not wake:
+            return None
+        return max(min(wake) - workflow.now(), timedelta(seconds=1))
+
+    def _window_end(self) -> datetime | None:
         closed_at = self._facts.closed_at if self._facts else None
         if self._ticket_state() is not State.CLOSED or closed_at is None:
             return None
-        window_end = closed_at + timedelta(seconds=self._input.reopen_window_seconds)
-        return max(window_end - workflow.now(), timedelta(seconds=1))
+        return closed_at + timedelta(seconds=self._input.reopen_window_seconds)
 
     def _take_inbox(self) -> None:
         assert self._facts is not None
@@ -211,6 +233,7 @@ class TicketWorkflow:
             updated_at=workflow.now(),
             events=self._events,
             accepted_articles=self._accepted,
+            escalation_at=sla.escalation_at(facts.clocks),
         )
         self._events, self._accepted = [], []
         await workflow.execute_local_activity_method(
@@ -221,15 +244,30 @@ class TicketWorkflow:
     def _start_sends(self) -> None:
         while self._sends:
             kind, article_id = self._sends.pop(0)
-            task = asyncio.create_task(self._send(kind, article_id))
-            self._send_tasks.add(task)
-            task.add_done_callback(self._send_tasks.discard)
+            self._start_task(self._send(kind, article_id))
+
+    def _start_task(self, work: Coroutine[Any, Any, None]) -> None:
+        """Mail and notices run beside the main loop; the run ends only once they are done."""
+        task = asyncio.create_task(work)
+        self._send_tasks.add(task)
+        task.add_done_callback(self._send_tasks.discard)
 
     async def _send(self, kind: str, article_id: int) -> None:
         assert self._facts is not None and self._ticket is not None
         ref = ArticleRef(self._facts.ticket_id, article_id, queue=self._ticket.queue)
         try:
-            if kind == "auto-reply":
+            if kind == WAITING_REMINDER:
+                facts = self._facts
+                ref.key = f"{WAITING_REMINDER}:{facts.ticket_id}:{facts.waiting_since}"
+                result = await workflow.execute_activity_method(
+                    MailActivities.send_waiting_reminder,
+                    ref,
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    retry_policy=SEND_RETRY,
+                )
+                if result.article_id is not None:
+                    self._note_event(WAITING_REMINDER, None, result.article_id)
+            elif kind == "auto-reply":
                 # On the intake hot path: a local activity saves an activity task and a
                 # workflow task per ticket (bench/intake.py). Safe to re-run: the reply
                 # article is keyed on the inbound article and sent once by Message-ID.
@@ -251,11 +289,140 @@ class TicketWorkflow:
             self._note_event("mail-failed", str(err.cause or err)[:1000], article_id)
             return
         if result.skipped:
-            self._note_event(AUTO_REPLY_SKIPPED, result.skipped, article_id)
+            skipped = (
+                f"{WAITING_REMINDER}-skipped" if kind == WAITING_REMINDER else AUTO_REPLY_SKIPPED
+            )
+            self._note_event(skipped, result.skipped, article_id)
         elif result.unconfirmed and result.article_id is not None:
             self._note_event("mail-unconfirmed", None, result.article_id)
         elif result.error and result.article_id is not None:
             self._note_event("mail-failed", result.error[:1000], result.article_id)
+
+    # --- timers: escalation clocks, waiting tickets, agents' reminders ----------------
+
+    def _policy(self) -> sla.DeskPolicy:
+        return (self._facts.policy if self._facts else None) or DEFAULT_POLICY
+
+    def _waiting_times(self) -> tuple[datetime | None, datetime | None]:
+        """When a waiting ticket gets its reminder (if any) and when it closes."""
+        assert self._facts is not None and self._ticket is not None
+        since = self._facts.waiting_since
+        queue = self._policy().queue(self._ticket.queue)
+        if since is None or not queue.close_waiting_after_minutes:
+            return None, None
+        period = timedelta(minutes=queue.close_waiting_after_minutes)
+        remind = queue.remind_waiting and not self._facts.waiting_reminded
+        return (since + period / 2 if remind else None), since + period
+
+    def _next_timer(self) -> datetime | None:
+        if self._facts is None or self._ticket is None:
+            return None
+        times = [sla.next_timer(self._facts.clocks), *self._waiting_times(), self._facts.remind_at]
+        return min((t for t in times if t is not None), default=None)
+
+    def _timer_due(self) -> bool:
+        when = self._next_timer()
+        return when is not None and when <= workflow.now()
+
+    def _fire_timers(self) -> None:
+        assert self._facts is not None and self._ticket is not None
+        facts, now = self._facts, workflow.now()
+        for due in sla.due(facts.clocks, now):
+            self._escalate(due)
+        reminder_at, close_at = self._waiting_times()
+        if reminder_at is not None and reminder_at <= now:
+            facts.waiting_reminded = True
+            self._sends.append((WAITING_REMINDER, 0))
+        if close_at is not None and close_at <= now:
+            days = round((close_at - (facts.waiting_since or close_at)).total_seconds() / 86400, 1)
+            self._system_action(Action.CLOSE, reason=f"no reply from the customer in {days:g} days")
+        if facts.remind_at is not None and facts.remind_at <= now:
+            agent, facts.remind_at, facts.remind_agent = facts.remind_agent, None, None
+            self._system_action(Action.REMINDER, agent=agent or SYSTEM)
+
+    def _escalate(self, due: sla.Due) -> None:
+        assert self._ticket is not None and self._facts is not None
+        detail = f"{due.clock} due {due.deadline.isoformat(timespec='minutes')}"
+        self._note_event(f"sla-{due.kind}", detail, None)
+        # Notices name the queue whose promise was missed, even after a move step.
+        queue = self._ticket.queue
+        policy = self._policy().sla_for(queue)
+        steps = []
+        if policy is not None:
+            steps = policy.on_warning if due.kind == sla.WARNING else policy.on_breach
+        for step in steps:
+            if step.action == "raise-priority":
+                if self._ticket.priority < lifecycle.MAX_PRIORITY:
+                    self._system_action(Action.PRIORITY, priority=self._ticket.priority + 1)
+            elif step.action == "move":
+                if step.queue != self._ticket.queue:
+                    self._system_action(Action.MOVE, queue=step.queue)
+            else:
+                notice = EscalationNotice(
+                    ticket_id=self._facts.ticket_id,
+                    number=self._input.number,
+                    queue=queue,
+                    priority=self._ticket.priority,
+                    clock=due.clock,
+                    kind=due.kind,
+                    deadline=due.deadline,
+                    action=step.action,
+                    url=step.url,
+                )
+                self._start_task(self._tell(notice))
+
+    def _system_action(self, action: Action, agent: str = SYSTEM, **fields: object) -> None:
+        request = ActionRequest(action=action, agent=agent, **fields)  # type: ignore[arg-type]
+        try:
+            after = self._decide(request)
+        except InvalidTransition as err:
+            self._note_event(f"{action}-skipped", err.reason, None)
+            return
+        self._apply(SYSTEM, action, after, request)
+
+    async def _tell(self, notice: EscalationNotice) -> None:
+        """Tell supervisors (mail) or another system (webhook) of a warning or breach."""
+        try:
+            if notice.action == "webhook":
+                await workflow.execute_activity_method(
+                    EscalationActivities.call_webhook,
+                    notice,
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    retry_policy=WEBHOOK_RETRY,
+                )
+                return
+            skipped = await workflow.execute_activity_method(
+                EscalationActivities.notify_supervisors,
+                notice,
+                start_to_close_timeout=SEND_TIMEOUT,
+                retry_policy=SEND_RETRY,
+            )
+        except ActivityError as err:
+            self._note_event(f"{notice.action}-failed", str(err.cause or err)[:1000], None)
+            return
+        if skipped:
+            self._note_event("notify-skipped", skipped, None)
+
+    def _update_timers(
+        self, before: lifecycle.Ticket, after: lifecycle.Ticket, action: Action, now: datetime
+    ) -> None:
+        """Restart the clocks after any change; a waiting period starts or ends."""
+        assert self._facts is not None
+        facts = self._facts
+        if action in lifecycle.MAIL_ACTIONS:
+            sla.agent_mailed(facts.clocks)
+        elif action in (Action.CUSTOMER_MESSAGE, Action.REOPEN) and (
+            after.state in lifecycle.OPEN_STATES
+        ):
+            sla.customer_wrote(facts.clocks)
+        policy = self._policy().sla_for(after.queue)
+        sla.reconcile(facts.clocks, after.state.value, policy, after.priority, now)
+        if after.state is State.WAITING and before.state is not State.WAITING:
+            facts.waiting_since, facts.waiting_reminded = now, False
+        elif after.state is not State.WAITING:
+            facts.waiting_since = None
+        if after.state is State.CLOSED:
+            facts.remind_at = facts.remind_agent = None
 
     # --- continue-as-new ------------------------------------------------------------
 
@@ -311,6 +478,10 @@ class TicketWorkflow:
 
     def _decide(self, request: ActionRequest) -> lifecycle.Ticket:
         assert self._ticket is not None and self._facts is not None
+        if request.action == Action.REMIND and (
+            request.remind_at is None or request.remind_at <= workflow.now()
+        ):
+            raise InvalidTransition("remind needs a time in the future")
         lifecycle_request = lifecycle.Request(
             action=Action(request.action),
             actor=request.agent,
@@ -330,11 +501,18 @@ class TicketWorkflow:
         if after.state is State.CLOSED and before.state is not State.CLOSED:
             self._facts.closed_at = now
         self._ticket = after
+        self._update_timers(before, after, action, now)
+        if action is Action.REMIND:
+            self._facts.remind_at, self._facts.remind_agent = request.remind_at, request.agent
         if request.article_id is not None:
             self._accepted.append(request.article_id)
             if action in lifecycle.MAIL_ACTIONS:
                 self._sends.append(("article", request.article_id))
         detail = request.reason or (str(request.priority) if action is Action.PRIORITY else None)
+        if action is Action.REMIND and request.remind_at is not None:
+            detail = request.remind_at.isoformat(timespec="minutes")
+        elif action is Action.REMINDER:
+            detail = request.agent
         self._search_dirty = True
         return self._record(actor, action.value, before, after, detail, request.article_id, now)
 
@@ -383,8 +561,9 @@ class TicketWorkflow:
         return TicketStatus(self._input.number, t.state.value, t.queue, t.owner, t.priority)
 
     def _upsert_search_attributes(self) -> None:
-        assert self._ticket is not None
+        assert self._ticket is not None and self._facts is not None
         t = self._ticket
+        escalation = sla.escalation_at(self._facts.clocks)
         workflow.upsert_search_attributes(
             [
                 TICKET_NUMBER.value_set(self._input.number),
@@ -392,6 +571,9 @@ class TicketWorkflow:
                 TICKET_QUEUE.value_set(t.queue),
                 TICKET_PRIORITY.value_set(t.priority),
                 TICKET_OWNER.value_set(t.owner) if t.owner else TICKET_OWNER.value_unset(),
+                TICKET_ESCALATION_AT.value_set(escalation)
+                if escalation
+                else TICKET_ESCALATION_AT.value_unset(),
             ]
         )
         self._search_dirty = False

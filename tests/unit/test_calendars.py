@@ -151,7 +151,8 @@ def calendars(draw: st.DrawFn) -> BusinessCalendar:
 instants = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )
-durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=10))
+# Up to two days of work: the sparsest calendar drawn (an hour a week) gives it in a year.
+durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2))
 
 
 @settings(max_examples=300, deadline=None)

@@ -42,6 +42,9 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     Action.CLOSE: {R: None, F: C, S: C, W: C, C: None},
     Action.REOPEN: {R: None, F: None, S: None, W: S, C: S},
     Action.PRIORITY: {R: None, F: F, S: S, W: W, C: None},
+    Action.REMIND: {R: None, F: F, S: S, W: W, C: None},
+    # Back to the queue's line from waiting, owned by the agent who set it.
+    Action.REMINDER: {R: None, F: F, S: S, W: S, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
     Action.CUSTOMER_MESSAGE: {R: R, F: F, S: S, W: F, C: F},

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.support import (
     customer_mail,
     decoded_history_text,
+    describe_run,
     eventually,
     make_components,
     new_worker,
@@ -159,34 +160,35 @@ async def test_refused_action_changes_nothing_and_leaves_no_draft(
 
 
 async def test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket(
-    time_skipping_env: WorkflowEnvironment, components: Components
+    own_time_skipping_env: WorkflowEnvironment, components: Components
 ) -> None:
-    client = time_skipping_env.client
+    client = own_time_skipping_env.client
     async with new_worker(client, components):
         number = await new_ticket_in_inbox(client, components)
         await act(client, components, number, "move", queue="Web")
         await act(client, components, number, "answer", "Use IMAP port 993.")
-        handle = client.get_workflow_handle(workflow_id(number))
-        first_run = (await handle.describe()).run_id
-        await time_skipping_env.sleep(timedelta(days=13))
-        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
-        await time_skipping_env.sleep(timedelta(days=2))
+        wid = workflow_id(number)
+        first_run = (await describe_run(client, wid)).run_id
+        await own_time_skipping_env.sleep(timedelta(days=13))
+        assert (await describe_run(client, wid)).status == WorkflowExecutionStatus.RUNNING
+        await own_time_skipping_env.sleep(timedelta(days=2))
         described = await eventually(
-            handle.describe, lambda d: d.status == WorkflowExecutionStatus.COMPLETED
+            lambda: describe_run(client, wid),
+            lambda d: d.status == WorkflowExecutionStatus.COMPLETED,
         )
         assert described.run_id == first_run
 
         # An agent's action on the completed ticket starts a new run (update-with-start).
         status = await act(client, components, number, "note", "customer called, see CRM")
         assert (status.state, status.queue) == ("closed", "Web")
-        second_run = (await handle.describe()).run_id
+        second_run = (await describe_run(client, wid)).run_id
         assert second_run != first_run
 
         reply = customer_mail(subject=f"Re: [Ticket#{number}] Cannot log in", body="Again")
         result = await accept_mail(components, client, reply)
         assert (result.ticket_number, result.created) == (number, False)
         row = await wait_state(components, number, "second-line", "Web")
-        assert (await handle.describe()).run_id == second_run
+        assert (await describe_run(client, wid)).run_id == second_run
         with components.sessions() as session:
             seqs = session.scalars(
                 select(HistoryEvent.seq).where(HistoryEvent.ticket_id == row.id)

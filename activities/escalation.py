@@ -1,0 +1,141 @@
+"""Escalation activities: tell a queue's supervisors by mail, or another system by webhook,
+that a ticket's SLA deadline is close or missed.
+
+Both carry a stable key per warning or breach (the mail's Message-ID, the webhook's
+`Idempotency-Key` header) so that a receiver can drop the repeat a retry may cause.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ticketflow.compose import Outgoing, compose
+from ticketflow.contracts import EscalationNotice
+from ticketflow.desk import DeskConfig
+from ticketflow.letters import ESCALATION, letter_ticket, render_letter
+from ticketflow.models import Ticket, utcnow
+from ticketflow.numbering import SubjectTag
+from ticketflow.transport import PermanentDeliveryError, Transport
+
+log = logging.getLogger("ticketflow.escalation")
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Answers that retrying will not change.
+FINAL_CLIENT_ERRORS = frozenset(range(400, 500)) - {408, 425, 429}
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    from_addr: str
+    domain: str
+    loop_value: str
+    subject_tag: SubjectTag
+
+
+class EscalationActivities:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        desk: DeskConfig,
+        transport: Transport,
+        templates: Environment,
+        settings: EscalationSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._desk = desk
+        self._transport = transport
+        self._templates = templates
+        self._settings = settings
+
+    @activity.defn(name="notify_supervisors")
+    def notify_supervisors(self, notice: EscalationNotice) -> str | None:
+        """Mail the queue's supervisors; returns why nobody was told, if so."""
+        queue = self._desk.queue(notice.queue)
+        supervisors = queue.supervisors if queue else []
+        if not supervisors:
+            return f"queue {notice.queue} has no supervisors"
+        with self._sessions() as session:
+            ticket = session.get(Ticket, notice.ticket_id)
+            subject = ticket.subject if ticket else ""
+        tag = self._settings.subject_tag
+        body = render_letter(
+            self._templates,
+            ESCALATION,
+            letter_ticket(notice.number, subject, notice.queue, tag),
+            notice=notice,
+            deadline=self._local(notice).strftime("%Y-%m-%d %H:%M %Z"),
+        )
+        what = "SLA breach" if notice.kind == "breach" else "SLA warning"
+        message = compose(
+            Outgoing(
+                from_addr=self._settings.from_addr,
+                to_addr=", ".join(supervisors),
+                subject=f"{what}: {notice.clock} {tag.tag(notice.number)} {subject}"[:300],
+                body_text=body.text,
+                body_html=body.html,
+                message_id=f"<{_key(notice)}@{self._settings.domain}>",
+                in_reply_to=None,
+                references=None,
+                date=utcnow(),
+                automatic=True,
+            ),
+            self._settings.loop_value,
+        )
+        try:
+            self._transport.send(message, supervisors, lambda: None)
+        except PermanentDeliveryError as exc:
+            raise ApplicationError(str(exc), non_retryable=True) from exc
+        return None
+
+    @activity.defn(name="call_webhook")
+    def call_webhook(self, notice: EscalationNotice) -> None:
+        """POST the event as JSON; 2xx is done, a final 4xx gives up, the rest retries."""
+        assert notice.url is not None
+        payload = {
+            "event": f"sla-{notice.kind}",
+            "ticket": notice.number,
+            "queue": notice.queue,
+            "priority": notice.priority,
+            "clock": notice.clock,
+            "deadline": notice.deadline.isoformat(),
+        }
+        request = urllib.request.Request(
+            notice.url,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "Ticketflow",
+                "Idempotency-Key": _key(notice),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code in FINAL_CLIENT_ERRORS:
+                raise ApplicationError(
+                    f"webhook {notice.url} answered {exc.code}", non_retryable=True
+                ) from exc
+            raise
+
+    def _local(self, notice: EscalationNotice) -> datetime:
+        queue = self._desk.queue(notice.queue)
+        sla = self._desk.slas.get(queue.sla) if queue and queue.sla else None
+        zone = self._desk.calendars[sla.calendar].zone if sla else "UTC"
+        return notice.deadline.astimezone(ZoneInfo(zone))
+
+
+def _key(notice: EscalationNotice) -> str:
+    stamp = int(notice.deadline.timestamp())
+    return f"sla-{notice.kind}.{notice.number}.{notice.clock}.{stamp}"
