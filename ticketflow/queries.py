@@ -72,8 +72,14 @@ def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
     ]
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.pending_since.isoformat()}|{ticket.id}"
+# How a queue view is ordered: oldest pending first, or soonest escalation first (only
+# tickets with a running escalation clock).
+SORT_KEYS = {"pending": Ticket.pending_since, "escalation": Ticket.escalation_at}
+
+
+def encode_cursor(ticket: Ticket, sort: str = "pending") -> str:
+    stamp = getattr(ticket, SORT_KEYS[sort].key)
+    raw = f"{stamp.isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
@@ -91,17 +97,31 @@ def list_tickets(
     states: Sequence[str],
     limit: int,
     cursor: str | None,
+    sort: str = "pending",
 ) -> tuple[list[Ticket], str | None]:
-    """Oldest pending first; `cursor` continues after the last ticket of the previous page."""
+    """Ordered by `sort`; `cursor` continues after the last ticket of the previous page."""
+    key = SORT_KEYS[sort]
     query = select(Ticket).where(Ticket.queue.in_(queues), Ticket.state.in_(states))
+    if sort == "escalation":
+        query = query.where(key.is_not(None))
     if cursor:
-        after = decode_cursor(cursor)
-        query = query.where(tuple_(Ticket.pending_since, Ticket.id) > after)
-    rows = list(
-        session.scalars(query.order_by(Ticket.pending_since, Ticket.id).limit(limit + 1)).all()
-    )
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        query = query.where(tuple_(key, Ticket.id) > decode_cursor(cursor))
+    rows = list(session.scalars(query.order_by(key, Ticket.id).limit(limit + 1)).all())
+    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def escalating_tickets(
+    session: Session, queues: Sequence[str], until: datetime, limit: int
+) -> list[Ticket]:
+    """Tickets whose next escalation deadline falls before `until` (or has passed)."""
+    query = (
+        select(Ticket)
+        .where(Ticket.queue.in_(queues), Ticket.escalation_at <= until)
+        .order_by(Ticket.escalation_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query).all())
 
 
 def default_states(line: str | None) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ticketflow.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
@@ -33,6 +33,16 @@ class TicketSummary(BaseModel):
     created_at: datetime
     pending_since: datetime
     updated_at: datetime
+    # The next escalation deadline (SLA), past when breached; None when no clock runs.
+    escalation_at: datetime | None = None
+
+
+class EscalationOut(TicketSummary):
+    breached: bool
+
+
+class EscalationList(BaseModel):
+    tickets: list[EscalationOut]
 
 
 class TicketPage(BaseModel):
@@ -134,6 +144,10 @@ class PriorityBody(_Body):
     priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)
 
 
+class RemindBody(_Body):
+    at: AwareDatetime  # when the ticket comes back to the agent
+
+
 ACTION_BODIES: dict[str, type[_Body]] = {
     "take": EmptyBody,
     "note": TextBody,
@@ -143,6 +157,7 @@ ACTION_BODIES: dict[str, type[_Body]] = {
     "close": CloseBody,
     "reopen": EmptyBody,
     "priority": PriorityBody,
+    "remind": RemindBody,
 }
 
 

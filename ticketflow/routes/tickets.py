@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
@@ -13,11 +14,12 @@ from sqlalchemy.orm import Session
 from ticketflow.agents import AgentIdentity
 from ticketflow.contracts import ActionRequest
 from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
-from ticketflow.models import Article, ArticleAttachment, Ticket
+from ticketflow.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.queries import (
     BadCursor,
     article_attachments,
     default_states,
+    escalating_tickets,
     list_tickets,
     ticket_articles,
     ticket_by_number,
@@ -30,6 +32,8 @@ from ticketflow.schemas import (
     ActionResult,
     ArticleOut,
     AttachmentOut,
+    EscalationList,
+    EscalationOut,
     HistoryOut,
     TicketDetail,
     TicketPage,
@@ -49,8 +53,10 @@ def get_tickets(
     state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
+    sort: Literal["pending", "escalation"] = "pending",
 ) -> TicketPage:
-    """Tickets oldest first (open ones unless `state` says otherwise), paginated by cursor."""
+    """Tickets oldest first, or soonest escalation first (open ones unless `state` says
+    otherwise), paginated by cursor."""
     visible = components.desk.visible_queues(agent.groups)
     if queue is not None and queue not in visible:
         _queue_refused(components, queue)
@@ -59,11 +65,35 @@ def get_tickets(
     states = [state.value] if state else default_states(line)
     with components.sessions() as session:
         try:
-            rows, next_cursor = list_tickets(session, queues, states, limit, cursor)
+            rows, next_cursor = list_tickets(session, queues, states, limit, cursor, sort)
         except BadCursor as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         return TicketPage(
             tickets=[TicketSummary.model_validate(r) for r in rows], next_cursor=next_cursor
+        )
+
+
+@router.get("/escalations", response_model=EscalationList)
+def get_escalations(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    within_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 60,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> EscalationList:
+    """Tickets in the agent's queues whose SLA deadline has passed (breached) or falls
+    within `within_minutes` (at risk), soonest first."""
+    now = utcnow()
+    queues = components.desk.visible_queues(agent.groups)
+    with components.sessions() as session:
+        rows = escalating_tickets(session, queues, now + timedelta(minutes=within_minutes), limit)
+        return EscalationList(
+            tickets=[
+                EscalationOut(
+                    **TicketSummary.model_validate(r).model_dump(),
+                    breached=r.escalation_at is not None and r.escalation_at <= now,
+                )
+                for r in rows
+            ]
         )
 
 
@@ -107,6 +137,7 @@ async def post_action(
         queue=fields.get("queue"),
         priority=fields.get("priority"),
         reason=fields.get("reason"),
+        remind_at=fields.get("at"),
     )
     try:
         result = await perform_action(components, client, ref, request, fields.get("text"))
