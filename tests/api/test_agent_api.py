@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -262,6 +263,47 @@ async def test_mail_goes_out_as_text_and_html_and_is_stored_as_sent(stack: Stack
     stored = next(a for a in resp.json()["articles"] if a["author"] == "alice")
     assert stored["body_text"] == sent_text
     assert stored["body_html"] == html
+
+
+async def test_escalations_list_tickets_by_their_next_deadline(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    detail = (await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))).json()
+    due = datetime.fromisoformat(detail["escalation_at"])
+    # The Inbox promises a first answer within 60 business minutes (09:00-21:00 Moscow).
+    assert due - datetime.now(UTC) >= timedelta(minutes=59)
+
+    async def listed(**params: object) -> list[dict]:
+        resp = await stack.http.get(
+            "/api/v1/escalations", params=params, headers=stack.auth("alice")
+        )
+        assert resp.status_code == 200, resp.text
+        return list(resp.json()["tickets"])
+
+    assert await listed(within_minutes=0) == []
+    [at_risk] = await listed(within_minutes=7 * 24 * 60)
+    assert (at_risk["number"], at_risk["breached"]) == (number, False)
+    too_far = await stack.http.get(
+        "/api/v1/escalations", params={"within_minutes": 10081}, headers=stack.auth("alice")
+    )
+    assert too_far.status_code == 422
+    page = await stack.http.get(
+        "/api/v1/tickets", params={"sort": "escalation"}, headers=stack.auth("alice")
+    )
+    assert [t["number"] for t in page.json()["tickets"]] == [number]
+    await action(stack, number, "answer", text="Done.")
+    assert await listed(within_minutes=7 * 24 * 60) == []
+
+
+async def test_remind_needs_a_future_time_with_a_zone(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    resp = await action(stack, number, "remind", at=past)
+    assert (resp.status_code, resp.json()["detail"]) == (409, "remind needs a time in the future")
+    resp = await action(stack, number, "remind", at="2030-01-01T10:00:00")
+    assert resp.status_code == 422  # no time zone
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    resp = await action(stack, number, "remind", at=soon)
+    assert resp.status_code == 200 and resp.json()["state"] == "first-line"
 
 
 async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:
