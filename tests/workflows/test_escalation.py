@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,6 +108,48 @@ async def test_friday_evening_mail_escalates_saturday_morning(
                 lambda: outbox(components), lambda m: any("lead@" in x for x in m)
             )
             assert any("SLA breach: first-response" in m and "lead@" in m for m in mails)
+
+
+@pytest.mark.parametrize(
+    ("zone", "arrival", "holidays", "due_utc"),
+    [
+        # A Saturday holiday: Friday's ten minutes, then fifty on Sunday morning.
+        (
+            "Europe/Moscow",
+            datetime(2026, 12, 4, 20, 50),
+            ["2026-12-05"],
+            datetime(2026, 12, 6, 6, 50),
+        ),
+        # Berlin moves its clocks on Sunday 2027-03-28: 09:50 that day is 07:50 UTC, not 08:50.
+        (
+            "Europe/Berlin",
+            datetime(2027, 3, 26, 20, 50),
+            ["2027-03-27"],
+            datetime(2027, 3, 28, 7, 50),
+        ),
+    ],
+)
+async def test_holidays_and_dst_shift_the_deadline(
+    own_time_skipping_env: WorkflowEnvironment,
+    tmp_path: Path,
+    zone: str,
+    arrival: datetime,
+    holidays: list[str],
+    due_utc: datetime,
+) -> None:
+    env = own_time_skipping_env
+    desk = tmp_path / "desk.yaml"
+    desk.write_text(
+        FAST_DESK.format(url="http://127.0.0.1:9/unused")
+        .replace("Europe/Moscow", zone)
+        .replace('"09:00-21:00"}}', f'"09:00-21:00"}}, holidays: {holidays}}}')
+    )
+    components = make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}", desk_config=desk)
+    async with new_worker(env.client, components):
+        await skip_until(env, arrival.replace(tzinfo=ZoneInfo(zone)))
+        number = await new_ticket(env, components)
+        due = ticket_row(components, number).escalation_at
+        assert due is not None and abs(due - due_utc.replace(tzinfo=UTC)) < MINUTE
 
 
 async def test_waiting_is_not_counted_and_an_answer_stops_the_clock(
