@@ -272,7 +272,7 @@ async def test_escalations_list_tickets_by_their_next_deadline(stack: Stack) -> 
     # The Inbox promises a first answer within 60 business minutes (09:00-21:00 Moscow).
     assert due - datetime.now(UTC) >= timedelta(minutes=59)
 
-    async def listed(**params: object) -> list[dict]:
+    async def listed(**params: int) -> list[dict]:
         resp = await stack.http.get(
             "/api/v1/escalations", params=params, headers=stack.auth("alice")
         )
