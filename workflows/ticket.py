@@ -58,6 +58,7 @@ SEEN_ARTICLES_KEPT = 200
 SYSTEM, CUSTOMER = "system", "customer"
 AUTO_REPLY_SKIPPED = "auto-reply-skipped"
 WAITING_REMINDER = "waiting-reminder"
+TIMERS_PATCH = "escalation-timers"
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(
@@ -83,6 +84,7 @@ class TicketWorkflow:
         self._send_tasks: set[asyncio.Task[None]] = set()
         self._projected = 0
         self._search_dirty = False
+        self._timers_on = False
 
     # --- handlers -------------------------------------------------------------------
 
@@ -130,6 +132,8 @@ class TicketWorkflow:
             )
         else:
             facts = input.carried
+        # Runs begun before escalation timers existed replay without them.
+        self._timers_on = workflow.patched(TIMERS_PATCH)
         self._restore(facts)
         self._upsert_search_attributes()
         while True:
@@ -315,7 +319,7 @@ class TicketWorkflow:
         return (since + period / 2 if remind else None), since + period
 
     def _next_timer(self) -> datetime | None:
-        if self._facts is None or self._ticket is None:
+        if self._facts is None or self._ticket is None or not self._timers_on:
             return None
         times = [sla.next_timer(self._facts.clocks), *self._waiting_times(), self._facts.remind_at]
         return min((t for t in times if t is not None), default=None)
@@ -326,6 +330,8 @@ class TicketWorkflow:
 
     def _fire_timers(self) -> None:
         assert self._facts is not None and self._ticket is not None
+        if not self._timers_on:
+            return
         facts, now = self._facts, workflow.now()
         for due in sla.due(facts.clocks, now):
             self._escalate(due)
