@@ -41,6 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--groups", required=True, help="comma-separated, e.g. first-line,web")
 
+    rules = commands.add_parser("rules", help="check the desk's routing rules")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
+    rules_test = rules_commands.add_parser(
+        "test", help="print the routing decision and hints for a message file"
+    )
+    rules_test.add_argument("message", type=Path, help="a raw RFC 822 message (.eml)")
+    rules_test.add_argument(
+        "--recipient", action="append", default=[], help="an envelope recipient (repeatable)"
+    )
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return COMMANDS[args.command](args)
@@ -117,6 +127,35 @@ def cmd_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from ticketflow.desk import load_desk
+    from ticketflow.mailparse import MailRefused, parse_mail
+    from ticketflow.rules import classify
+
+    settings = Settings()
+    desk = load_desk(settings.desk_config)  # a rule that does not compile stops here
+    try:
+        mail = parse_mail(args.message.read_bytes())
+    except MailRefused as exc:
+        print(f"refused: {exc.reason}", file=sys.stderr)
+        return 2
+    found = classify(desk.routing_rules(), mail, args.recipient)
+    print(f"rules matched: {', '.join(found.matched_rules) or 'none'}")
+    if found.ignore:
+        print(f"no ticket: {found.ignore} (the raw message is kept)")
+        return 0
+    print(f"queue:         {found.queue or desk.default_queue.name}")
+    print(f"priority:      {found.priority or 'unchanged'}")
+    print(f"tags:          {', '.join(found.tags) or 'none'}")
+    if found.spam:
+        print(f"closed as spam: {found.spam}")
+    if found.no_auto_reply:
+        print(f"no automatic reply: {found.no_auto_reply}")
+    for hint in found.hints:
+        print(f"hint {hint.topic}: rule {hint.rule!r} found {hint.matched!r} in the {hint.part}")
+    return 0
+
+
 COMMANDS = {
     "up": cmd_up,
     "worker": cmd_worker,
@@ -125,6 +164,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "temporal-setup": cmd_temporal_setup,
     "agent": cmd_agent,
+    "rules": cmd_rules,
 }
 
 if __name__ == "__main__":

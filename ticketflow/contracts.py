@@ -17,8 +17,10 @@ class Route:
     """Where a new ticket goes, decided by ticketflow.routing."""
 
     queue: str
-    # Why the first message gets no automatic reply (loop protection); None: it gets one.
+    # Why the first message gets no automatic reply (loop protection, a rule); None: it gets one.
     no_auto_reply: str | None = None
+    priority: int | None = None  # set by a rule
+    close_reason: str | None = None  # a rule closed it at once (spam)
 
 
 @dataclass

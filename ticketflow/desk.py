@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, PositiveInt, model_validator
+from pydantic import BaseModel, Field, PositiveInt, PrivateAttr, model_validator
 
 from ticketflow.calendars import (
     WEEKDAYS,
@@ -17,6 +17,7 @@ from ticketflow.calendars import (
     CalendarSpec,
     parse_hours,
 )
+from ticketflow.rules import Rule, RuleConfig, RuleError, compile_rules
 from ticketflow.sla import (
     DeskPolicy,
     EscalationStep,
@@ -104,6 +105,9 @@ class DeskConfig(BaseModel):
     queues: list[QueueConfig]
     calendars: dict[str, CalendarConfig] = {}
     slas: dict[str, SlaConfig] = {}
+    # Routing rules (postmaster filters), evaluated in order for every arriving message.
+    rules: list[RuleConfig] = []
+    _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
@@ -129,7 +133,14 @@ class DeskConfig(BaseModel):
         for q in self.queues:
             if q.sla is not None and q.sla not in self.slas:
                 raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+        try:
+            self._compiled_rules = compile_rules(self.rules, set(names))
+        except RuleError as exc:
+            raise ValueError(str(exc)) from None
         return self
+
+    def routing_rules(self) -> list[Rule]:
+        return self._compiled_rules
 
     def policy(self) -> DeskPolicy | None:
         """The timers ticket workflows keep; None when no queue has any."""

@@ -24,8 +24,17 @@ from ticketflow import counts
 from ticketflow.attachments import MailAttachment
 from ticketflow.lifecycle import DEFAULT_PRIORITY, State
 from ticketflow.mailparse import ParsedMail
-from ticketflow.models import Article, ArticleAttachment, Blob, RawMessage, Ticket
+from ticketflow.models import (
+    Article,
+    ArticleAttachment,
+    Blob,
+    RawMessage,
+    Ticket,
+    TicketHint,
+    TicketTag,
+)
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
+from ticketflow.rules import Classification
 
 log = logging.getLogger("ticketflow.intake")
 
@@ -42,6 +51,8 @@ class IntakeResult:
     duplicate: bool
     # True while the ticket's workflow has not taken the article in yet.
     needs_signal: bool
+    # Why a routing rule made no ticket of it (then it has no ticket and no article).
+    ignored: str | None = None
 
 
 def dedup_key(parsed: ParsedMail, raw: bytes) -> str:
@@ -70,31 +81,44 @@ def store_inbound(
     parsed: ParsedMail,
     rules: IntakeRules,
     now: datetime,
+    found: Classification | None = None,
 ) -> IntakeResult:
+    """Store the message with its article (a new ticket's too) and what the routing rules
+    `found` (tags, hints), in one transaction; a message delivered again is a duplicate."""
     key = dedup_key(parsed, raw)
     try:
         with sessions.begin() as session:
             return _find_duplicate(session, key) or _store_new(
-                session, key, raw, parsed, rules, now
+                session, key, raw, parsed, rules, now, found or Classification()
             )
     except IntegrityError:
         # A concurrent delivery of the same message won the race: it is a duplicate.
         with sessions() as session:
-            found = _find_duplicate(session, key)
-        if found is None:
+            duplicate = _find_duplicate(session, key)
+        if duplicate is None:
             raise
-        return found
+        return duplicate
 
 
 def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     row = session.execute(
-        select(Article.id, Article.status, Ticket.id.label("ticket_id"), Ticket.number)
-        .join(RawMessage, Article.raw_message_id == RawMessage.id)
-        .join(Ticket, Article.ticket_id == Ticket.id)
+        select(
+            RawMessage.ignored,
+            Article.id,
+            Article.status,
+            Ticket.id.label("ticket_id"),
+            Ticket.number,
+        )
+        .outerjoin(Article, Article.raw_message_id == RawMessage.id)
+        .outerjoin(Ticket, Article.ticket_id == Ticket.id)
         .where(RawMessage.dedup_key == key)
     ).first()
-    if row is None:
+    if row is None or (row.id is None and row.ignored is None):
         return None
+    if row.id is None:  # kept before without a ticket: a rule ignored it
+        return IntakeResult(
+            0, "", 0, False, duplicate=True, needs_signal=False, ignored=row.ignored
+        )
     return IntakeResult(
         ticket_id=row.ticket_id,
         ticket_number=row.number,
@@ -105,6 +129,19 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     )
 
 
+def store_ignored(
+    sessions: sessionmaker[Session], raw: bytes, parsed: ParsedMail, reason: str
+) -> bool:
+    """Keep a message a rule made no ticket of, with the reason; True if it was kept before."""
+    key = dedup_key(parsed, raw)
+    with sessions.begin() as session:
+        if session.scalar(select(RawMessage.id).where(RawMessage.dedup_key == key)) is not None:
+            return True
+        session.add(RawMessage(dedup_key=key, raw=raw, ignored=reason[:300]))
+    log.info("message %s made no ticket: %s", key, reason)
+    return False
+
+
 def _store_new(
     session: Session,
     key: str,
@@ -112,6 +149,7 @@ def _store_new(
     parsed: ParsedMail,
     rules: IntakeRules,
     now: datetime,
+    found: Classification,
 ) -> IntakeResult:
     raw_row = RawMessage(dedup_key=key, raw=raw, received_at=now)
     session.add(raw_row)
@@ -139,8 +177,30 @@ def _store_new(
     session.add(article)
     session.flush()
     _store_attachments(session, article.id, parsed.attachments, rules.max_attachment_bytes)
+    _store_findings(session, ticket.id, article.id, found)
     return IntakeResult(
         ticket.id, ticket.number, article.id, created, duplicate=False, needs_signal=True
+    )
+
+
+def _store_findings(
+    session: Session, ticket_id: int, article_id: int, found: Classification
+) -> None:
+    if found.tags:
+        have = set(session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id)))
+        session.add_all(
+            TicketTag(ticket_id=ticket_id, tag=t[:100]) for t in found.tags if t not in have
+        )
+    session.add_all(
+        TicketHint(
+            ticket_id=ticket_id,
+            article_id=article_id,
+            topic=h.topic[:100],
+            rule=h.rule[:200],
+            part=h.part[:100],
+            matched=h.matched[:200],
+        )
+        for h in found.hints
     )
 
 

@@ -50,6 +50,13 @@ class ParsedMail:
     is_bounce: bool = False
     bounce_of: list[str] = field(default_factory=list)
     attachments: list[MailAttachment] = field(default_factory=list)
+    # The parsed message itself, for rules that read any header field (header_values).
+    message: Message | None = field(default=None, repr=False, compare=False)
+    hints: tuple[str, ...] = ()
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header field, decoded; [] when absent."""
+        return list(_headers(self.message, name, self.hints)) if self.message else []
 
     @property
     def thread_ids(self) -> list[str]:
@@ -88,6 +95,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
         bounce_of=bounce_of,
         attachments=extract_attachments(msg, hints),
+        message=msg,
+        hints=hints,
     )
 
 

@@ -84,6 +84,8 @@ class RawMessage(Base):
     dedup_key: Mapped[str] = mapped_column(String(1000), unique=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why a routing rule made no ticket of it (kept all the same); None: it has an article.
+    ignored: Mapped[str | None] = mapped_column(String(300))
 
 
 class Ticket(Base):
@@ -196,6 +198,29 @@ class ArticleAttachment(Base):
     content_id: Mapped[str | None] = mapped_column(String(500))
     # None when larger than the limit: listed, kept in the raw message, not stored apart.
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+
+
+class TicketTag(Base):
+    __tablename__ = "ticket_tags"
+    __table_args__ = (Index("ix_ticket_tags_tag", "tag", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class TicketHint(Base):
+    """A topic a routing rule found, and why: which rule matched what in which message."""
+
+    __tablename__ = "ticket_hints"
+    __table_args__ = (Index("ix_ticket_hints_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    topic: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(200))
+    part: Mapped[str] = mapped_column(String(100))
+    matched: Mapped[str] = mapped_column(String(200))
 
 
 class AutoReplyCount(Base):

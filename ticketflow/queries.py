@@ -21,6 +21,8 @@ from ticketflow.models import (
     Queue,
     QueueCount,
     Ticket,
+    TicketHint,
+    TicketTag,
     utcnow,
 )
 
@@ -98,10 +100,14 @@ def list_tickets(
     limit: int,
     cursor: str | None,
     sort: str = "pending",
+    tag: str | None = None,
 ) -> tuple[list[Ticket], str | None]:
     """Ordered by `sort`; `cursor` continues after the last ticket of the previous page."""
     key = SORT_KEYS[sort]
     query = select(Ticket).where(Ticket.queue.in_(queues), Ticket.state.in_(states))
+    if tag is not None:
+        tagged = select(TicketTag.ticket_id).where(TicketTag.tag == tag)
+        query = query.where(Ticket.id.in_(tagged))
     if sort == "escalation":
         query = query.where(key.is_not(None))
     if cursor:
@@ -138,6 +144,20 @@ def ticket_articles(session: Session, ticket_id: int) -> Sequence[Article]:
         select(Article)
         .where(Article.ticket_id == ticket_id, Article.status != "draft")
         .order_by(Article.id)
+    ).all()
+
+
+def ticket_tags(session: Session, ticket_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id).order_by(TicketTag.tag)
+        )
+    )
+
+
+def ticket_hints(session: Session, ticket_id: int) -> Sequence[TicketHint]:
+    return session.scalars(
+        select(TicketHint).where(TicketHint.ticket_id == ticket_id).order_by(TicketHint.id)
     ).all()
 
 

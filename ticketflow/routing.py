@@ -13,9 +13,19 @@ from ticketflow.contracts import Route
 from ticketflow.desk import DeskConfig
 from ticketflow.loops import OwnIdentity, auto_reply_refusal
 from ticketflow.mailparse import ParsedMail
+from ticketflow.rules import Classification, classify
 
 
-def route_new_ticket(desk: DeskConfig, mail: ParsedMail, own: OwnIdentity) -> Route:
-    """The queue a new ticket starts in (the default queue until the desk's routing
-    rules arrive) and why it must get no automatic reply, if it must not."""
-    return Route(queue=desk.default_queue.name, no_auto_reply=auto_reply_refusal(mail, own))
+def route_new_ticket(
+    desk: DeskConfig, mail: ParsedMail, own: OwnIdentity, found: Classification | None = None
+) -> Route:
+    """The queue and priority a new ticket starts with (the desk's rules, else the default
+    queue), whether a rule closes it as spam, and why it must get no automatic reply."""
+    found = found if found is not None else classify(desk.routing_rules(), mail)
+    spam = f"spam ({found.spam})" if found.spam else None
+    return Route(
+        queue=found.queue or desk.default_queue.name,
+        no_auto_reply=auto_reply_refusal(mail, own) or spam or found.no_auto_reply,
+        priority=found.priority,
+        close_reason="spam" if found.spam else None,
+    )

@@ -100,7 +100,21 @@ class HistoryOut(BaseModel):
     article_id: int | None
 
 
+class HintOut(BaseModel):
+    """A topic for agents, and why: the rule, the part of which message, what it found."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    topic: str
+    rule: str
+    article_id: int
+    part: str
+    matched: str
+
+
 class TicketDetail(TicketSummary):
+    tags: list[str]
+    hints: list[HintOut]
     articles: list[ArticleOut]
     history: list[HistoryOut]
 
@@ -114,9 +128,10 @@ class ActionResult(BaseModel):
 
 
 class InboundResult(BaseModel):
-    ticket: str
+    ticket: str | None  # None when a routing rule made no ticket of it
     created: bool
     duplicate: bool
+    ignored: str | None = None  # the rule's reason for making no ticket
 
 
 # Bodies of the agent actions; unknown fields are refused so a typo is not ignored.

@@ -40,7 +40,7 @@ class IntakeHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         try:
-            result = await accept_mail(self._components, self._client, raw)
+            result = await accept_mail(self._components, self._client, raw, envelope.rcpt_tos)
         except MailRefused as exc:
             log.warning("refused message from %s: %s", envelope.mail_from, exc.reason)
             return f"554 5.6.0 not accepted: {exc.reason}"
@@ -50,6 +50,8 @@ class IntakeHandler:
         except Exception:
             log.exception("could not store a message from %s", envelope.mail_from)
             return "451 4.3.0 could not store the message; try again later"
+        if result.ignored:
+            return f"250 2.0.0 stored, no ticket: {result.ignored}"
         return f"250 2.0.0 stored for ticket {result.ticket_number}"
 
 

@@ -7,6 +7,7 @@ window), so a late reply or action finds the ticket as it was.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,12 +28,13 @@ from ticketflow.contracts import (
     TicketStatus,
 )
 from ticketflow.drafts import create_draft, discard_draft
-from ticketflow.intake import IntakeResult, store_inbound
+from ticketflow.intake import IntakeResult, store_ignored, store_inbound
 from ticketflow.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.mailparse import ParsedMail, parse_mail
 from ticketflow.models import utcnow
 from ticketflow.numbering import workflow_id
 from ticketflow.routing import route_new_ticket
+from ticketflow.rules import Classification, classify
 from ticketflow.settings import Settings
 from ticketflow.wiring import Components
 from workflows.ticket import TicketWorkflow
@@ -54,7 +56,11 @@ def ticket_input(
 
 
 def new_ticket_facts(
-    components: Components, result: IntakeResult, mail: ParsedMail, now: datetime
+    components: Components,
+    result: IntakeResult,
+    mail: ParsedMail,
+    now: datetime,
+    found: Classification | None = None,
 ) -> TicketFacts:
     """What intake knows of a ticket it just made, its route included: its first run
     need neither load nor route it."""
@@ -71,7 +77,7 @@ def new_ticket_facts(
         last_seq=0,
         lines=components.desk.lines(),
         first_article_id=result.article_id,
-        route=route_new_ticket(components.desk, mail, components.own_identity),
+        route=route_new_ticket(components.desk, mail, components.own_identity, found),
         policy=components.desk_policy,
     )
 
@@ -94,13 +100,23 @@ async def deliver_customer_message(
     )
 
 
-async def accept_mail(components: Components, client: Client, raw: bytes) -> IntakeResult:
+async def accept_mail(
+    components: Components, client: Client, raw: bytes, envelope_to: Sequence[str] = ()
+) -> IntakeResult:
     """Store a raw message (durably, before anything else), then hand it to its ticket's workflow.
 
+    The desk's routing rules see the message and its envelope recipients (`envelope_to`)
+    first; a rule may make no ticket of it (the raw message is kept all the same).
     Raises MailRefused for input that is not mail. When Temporal cannot be reached the
     message stays stored and unsignalled; a redelivery of it signals again.
     """
     parsed = parse_mail(raw)
+    found = classify(components.desk.routing_rules(), parsed, envelope_to)
+    if found.ignore is not None:
+        duplicate = await asyncio.to_thread(
+            store_ignored, components.sessions, raw, parsed, found.ignore
+        )
+        return IntakeResult(0, "", 0, False, duplicate, False, ignored=found.ignore)
     now = utcnow()
     result = await asyncio.to_thread(
         store_inbound,
@@ -109,9 +125,10 @@ async def accept_mail(components: Components, client: Client, raw: bytes) -> Int
         parsed,
         components.intake_rules,
         now,
+        found,
     )
     if result.needs_signal:
-        facts = new_ticket_facts(components, result, parsed, now) if result.created else None
+        facts = new_ticket_facts(components, result, parsed, now, found) if result.created else None
         try:
             await deliver_customer_message(
                 client, components.settings, result.ticket_number, result.article_id, facts

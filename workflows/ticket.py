@@ -210,6 +210,10 @@ class TicketWorkflow:
             )
         request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
         self._apply(SYSTEM, Action.ROUTE, self._decide(request), request)
+        if route.priority is not None and self._ticket and route.priority != self._ticket.priority:
+            self._system_action(Action.PRIORITY, priority=route.priority)
+        if route.close_reason is not None:
+            self._system_action(Action.CLOSE, reason=route.close_reason)
         if not article_id:
             return
         if route.no_auto_reply:

@@ -193,7 +193,12 @@ async def test_same_message_twice_is_one_article(stack: Stack) -> None:
     raw = customer_mail(message_id="<dup-1@example.org>")
     first = (await stack.send_mail(raw)).json()
     second = (await stack.send_mail(raw)).json()
-    assert second == {"ticket": first["ticket"], "created": False, "duplicate": True}
+    assert second == {
+        "ticket": first["ticket"],
+        "created": False,
+        "duplicate": True,
+        "ignored": None,
+    }
     no_id = b"From: x@example.org\r\nSubject: no id\r\n\r\nbody\r\n"
     third, fourth = (await stack.send_mail(no_id)).json(), (await stack.send_mail(no_id)).json()
     assert (third["duplicate"], fourth["duplicate"]) == (False, True)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 
 from ticketflow.mailparse import MailRefused
 from ticketflow.routes.deps import ComponentsDep, TemporalClientDep
@@ -55,8 +55,10 @@ async def inbound_mail(
     components: ComponentsDep,
     client: TemporalClientDep,
     x_webhook_secret: SecretHeader = None,
+    recipient: Annotated[list[str] | None, Query()] = None,
 ) -> InboundResult:
-    """Take one raw message (Content-Type: message/rfc822): a new ticket or an article of one."""
+    """Take one raw message (Content-Type: message/rfc822): a new ticket or an article of one.
+    `recipient` (repeatable): the envelope recipients, for routing rules."""
     _require_secret(components, request, x_webhook_secret)
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() not in MAIL_TYPES:
@@ -64,7 +66,7 @@ async def inbound_mail(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the raw message as message/rfc822"
         )
     raw = await _read_limited(request, components.settings.max_message_bytes)
-    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST)
+    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST, recipient or [])
 
 
 @router.post("/mailgun", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
@@ -88,7 +90,8 @@ async def inbound_mailgun(
     )
     if not signed:
         _require_secret(components, request, x_webhook_secret, "Mailgun signature")
-    return await _accept(components, client, _built(mailgun_mail, form, MAILGUN_REJECT), 406)
+    raw = _built(mailgun_mail, form, MAILGUN_REJECT)
+    return await _accept(components, client, raw, MAILGUN_REJECT, form.text("recipient").split(","))
 
 
 @router.post("/postmark", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
@@ -166,10 +169,15 @@ def _built(build: Callable[[T], bytes], data: T, refuse_status: int) -> bytes:
 
 
 async def _accept(
-    components: Components, client: TemporalClientDep, raw: bytes, refuse_status: int
+    components: Components,
+    client: TemporalClientDep,
+    raw: bytes,
+    refuse_status: int,
+    envelope_to: list[str] | None = None,
 ) -> InboundResult:
+    envelope = [a.strip() for a in envelope_to or [] if a.strip()]
     try:
-        result = await accept_mail(components, client, raw)
+        result = await accept_mail(components, client, raw, envelope)
     except MailRefused as exc:
         log.warning("refused inbound message: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
@@ -182,7 +190,10 @@ async def _accept(
             "message stored but its ticket could not be updated; deliver it again later",
         ) from exc
     return InboundResult(
-        ticket=result.ticket_number, created=result.created, duplicate=result.duplicate
+        ticket=result.ticket_number or None,
+        created=result.created,
+        duplicate=result.duplicate,
+        ignored=result.ignored,
     )
 
 

@@ -23,7 +23,9 @@ from ticketflow.queries import (
     list_tickets,
     ticket_articles,
     ticket_by_number,
+    ticket_hints,
     ticket_history,
+    ticket_tags,
 )
 from ticketflow.routes.deps import ComponentsDep, CurrentAgent, TemporalClientDep
 from ticketflow.sanitize import resolve_content_ids
@@ -34,6 +36,7 @@ from ticketflow.schemas import (
     AttachmentOut,
     EscalationList,
     EscalationOut,
+    HintOut,
     HistoryOut,
     TicketDetail,
     TicketPage,
@@ -54,6 +57,7 @@ def get_tickets(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
     sort: Literal["pending", "escalation"] = "pending",
+    tag: str | None = None,
 ) -> TicketPage:
     """Tickets oldest first, or soonest escalation first (open ones unless `state` says
     otherwise), paginated by cursor."""
@@ -65,7 +69,7 @@ def get_tickets(
     states = [state.value] if state else default_states(line)
     with components.sessions() as session:
         try:
-            rows, next_cursor = list_tickets(session, queues, states, limit, cursor, sort)
+            rows, next_cursor = list_tickets(session, queues, states, limit, cursor, sort, tag)
         except BadCursor as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         return TicketPage(
@@ -106,8 +110,15 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
         attachments = article_attachments(session, [a.id for a in rows])
         articles = [article_out(a, attachments.get(a.id, [])) for a in rows]
         history = [HistoryOut.model_validate(h) for h in ticket_history(session, ticket.id)]
+        hints = [HintOut.model_validate(h) for h in ticket_hints(session, ticket.id)]
         summary = TicketSummary.model_validate(ticket).model_dump()
-        return TicketDetail(**summary, articles=articles, history=history)
+        return TicketDetail(
+            **summary,
+            tags=ticket_tags(session, ticket.id),
+            hints=hints,
+            articles=articles,
+            history=history,
+        )
 
 
 @router.post("/tickets/{number}/actions/{action}", response_model=ActionResult)
