@@ -3,8 +3,8 @@
 Pure functions. Rules come from the desk config, are compiled once (a bad regex or an
 unknown queue stops startup, naming the rule) and are evaluated in order for every
 arriving message. Matching is case-insensitive and Unicode-aware: text and keywords are
-compared in a folded form (NFKC, casefold, Turkish dotted and dotless i as one letter),
-so "ПАРОЛЬ", "Пароль" and "пароль", or "ŞİFRE", "ŞIFRE" and "şifre", match alike.
+compared in a folded form (casefold, diacritics dropped, Turkish dotless i as i), so
+"ПАРОЛЬ", "Пароль" and "пароль", or "ŞİFRE", "SIFRE" and "şifre", match alike.
 A keyword matches at the start of a word, so "парол" finds "пароля" and "паролем".
 """
 
@@ -92,10 +92,11 @@ class RuleError(ValueError):
 
 
 def fold(text: str) -> str:
-    """The form text and keywords are compared in."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    # Turkish: "İ" folds to "i" + combining dot; "ı" is the dotless i. Users type either.
-    return folded.replace("\u0307", "").replace("ı", "i")
+    """The form text and keywords are compared in: case and diacritics ignored, since
+    users type "sifre" for "şifre", "ИСТАНБУЛ" or "Istanbul" for "İstanbul", "е" for "ё"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).replace("ı", "i")  # Turkish dotless i
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,11 @@ def _condition(config: ConditionConfig) -> Condition:
     keywords = None
     if config.keywords:
         words = sorted({fold(k).strip() for k in config.keywords if k.strip()}, key=len)
-        keywords = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")")
+        # At the start of a word, unless the keyword itself starts elsewhere ("@host");
+        # the rest of the word comes along, so the hint shows what was written.
+        keywords = re.compile(
+            "|".join(("(?<!\\w)" if w[0].isalnum() else "") + re.escape(w) + r"\w*" for w in words)
+        )
     regex = re.compile(config.regex, re.IGNORECASE) if config.regex else None
     return Condition(part, keywords, regex, config.present)
 
