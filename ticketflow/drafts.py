@@ -12,8 +12,9 @@ from jinja2 import Environment
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketflow.answers import Quote, Written, answer_language, compose_agent_mail, customer_of
 from ticketflow.compose import new_message_id
-from ticketflow.letters import AGENT_MAIL, letter_ticket, render_letter
+from ticketflow.letters import LetterBody, letter_ticket
 from ticketflow.lifecycle import MAIL_ACTIONS, Action
 from ticketflow.models import Article, Ticket, utcnow
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag
@@ -36,9 +37,11 @@ def create_draft(
     ticket_id: int,
     action: Action,
     agent: str,
-    text: str,
+    written: Written,
     settings: DraftSettings,
 ) -> int:
+    """Store the note, or the mail as the customer will get it; raises AnswerError for a
+    template that does not exist or does not render."""
     with sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
         assert ticket is not None
@@ -46,41 +49,75 @@ def create_draft(
             ticket_id=ticket.id,
             direction="note",
             status=DRAFT,
-            body_text=text,
+            body_text=written.text or "",
             author=agent,
             created_at=utcnow(),
         )
         if action in MAIL_ACTIONS:
-            _address_reply(session, article, ticket, settings)
-            ticket_view = letter_ticket(
-                ticket.number, ticket.subject, ticket.queue, settings.subject_tag
-            )
-            body = render_letter(settings.templates, AGENT_MAIL, ticket_view, text=text)
-            article.body_text, article.body_html = body.text, body.html
+            mail = agent_mail(session, ticket, agent, written, settings)
+            article.direction = "out"
+            article.from_addr = settings.senders.get(ticket.queue, settings.from_addr)
+            article.to_addr = ticket.customer
+            article.subject = mail.subject
+            article.body_text, article.body_html = mail.body.text, mail.body.html
+            article.message_id = new_message_id(settings.domain)
+            if mail.last_in is not None:
+                article.in_reply_to = mail.last_in.message_id
+                article.references = mail.last_in.references
         session.add(article)
         session.flush()
         return article.id
 
 
-def _address_reply(
-    session: Session, article: Article, ticket: Ticket, settings: DraftSettings
-) -> None:
-    """Make the article a mail to the customer that threads under their last message."""
+@dataclass(frozen=True)
+class AgentMail:
+    subject: str
+    body: LetterBody
+    language: str
+    last_in: Article | None  # the customer's message it answers
+
+
+def agent_mail(
+    session: Session, ticket: Ticket, agent: str, written: Written, settings: DraftSettings
+) -> AgentMail:
+    """An agent's mail to the ticket's customer, under their last message, quoting it."""
     last_in = session.scalar(
         select(Article)
         .where(Article.ticket_id == ticket.id, Article.direction == "in")
         .order_by(Article.id.desc())
         .limit(1)
     )
-    article.direction = "out"
-    article.from_addr = settings.senders.get(ticket.queue, settings.from_addr)
-    article.to_addr = ticket.customer
     subject = last_in.subject if last_in else ticket.subject
-    article.subject = settings.subject_tag.tagged(subject, ticket.number)
-    article.message_id = new_message_id(settings.domain)
-    if last_in is not None:
-        article.in_reply_to = last_in.message_id
-        article.references = last_in.references
+    quote = (
+        Quote(author=last_in.from_addr, date=last_in.created_at, text=last_in.body_text)
+        if last_in is not None and last_in.body_text.strip()
+        else None
+    )
+    language = answer_language(ticket.language)
+    body = compose_agent_mail(
+        settings.templates,
+        letter_ticket(ticket.number, ticket.subject, ticket.queue, settings.subject_tag),
+        written,
+        customer=customer_of(last_in.from_addr if last_in else "", ticket.customer),
+        agent=agent,
+        language=language,
+        quote=quote,
+    )
+    return AgentMail(settings.subject_tag.tagged(subject, ticket.number), body, language, last_in)
+
+
+def preview_mail(
+    sessions: sessionmaker[Session],
+    ticket_id: int,
+    agent: str,
+    written: Written,
+    settings: DraftSettings,
+) -> AgentMail:
+    """The mail as the customer would get it, stored nowhere."""
+    with sessions() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return agent_mail(session, ticket, agent, written, settings)
 
 
 def discard_draft(sessions: sessionmaker[Session], article_id: int) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow import counts
 from ticketflow.attachments import MailAttachment
+from ticketflow.language import detect_language
 from ticketflow.lifecycle import DEFAULT_PRIORITY, State
 from ticketflow.mailparse import ParsedMail
 from ticketflow.models import (
@@ -288,6 +289,7 @@ def _new_ticket(session: Session, parsed: ParsedMail, rules: IntakeRules, now: d
         number=uuid.uuid4().hex[:32],
         subject=parsed.subject[:500],
         customer=parsed.from_addr[:320],
+        language=detect_language(f"{parsed.subject}\n{parsed.body_text}"),
         state=State.RECEIVED.value,
         queue=queue,
         owner=None,

@@ -101,6 +101,8 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
     customer: Mapped[str] = mapped_column(String(320), default="")
+    # The language answers are written in: detected from the first message, or set.
+    language: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(20))
     queue: Mapped[str] = mapped_column(String(100))
     owner: Mapped[str | None] = mapped_column(String(100))

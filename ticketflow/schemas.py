@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
@@ -147,6 +147,30 @@ class TextBody(_Body):
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
 
 
+class MailBody(_Body):
+    """An agent's own text, or an answer template by name (in the customer's language)."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=TEXT_LIMIT)
+    template: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _one(self) -> MailBody:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("give either text or template")
+        return self
+
+
+class PreviewBody(MailBody):
+    pass
+
+
+class PreviewOut(BaseModel):
+    subject: str
+    language: str
+    text: str
+    html: str
+
+
 class MoveBody(_Body):
     queue: str = Field(min_length=1, max_length=100)
 
@@ -166,8 +190,8 @@ class RemindBody(_Body):
 ACTION_BODIES: dict[str, type[_Body]] = {
     "take": EmptyBody,
     "note": TextBody,
-    "ask": TextBody,
-    "answer": TextBody,
+    "ask": MailBody,
+    "answer": MailBody,
     "move": MoveBody,
     "close": CloseBody,
     "reopen": EmptyBody,

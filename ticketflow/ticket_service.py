@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from ticketflow.answers import Written
 from ticketflow.contracts import (
     ActionRequest,
     CustomerMessage,
@@ -168,21 +169,24 @@ async def perform_action(
     client: Client,
     ticket: TicketRef,
     request: ActionRequest,
-    text: str | None = None,
+    text: str | Written | None = None,
 ) -> TicketStatus:
-    """Run an agent action; its text is stored first and the Update carries only its id.
+    """Run an agent action; its text (or template) is stored first and the Update carries
+    only its id.
 
-    Raises InvalidTransition with the reason when the ticket refuses the action.
+    Raises InvalidTransition with the reason when the ticket refuses the action, and
+    AnswerError for a template that does not exist or does not render.
     """
     settings = components.settings
-    if text is not None:
+    written = Written(text=text) if isinstance(text, str) else text
+    if written is not None:
         request.article_id = await asyncio.to_thread(
             create_draft,
             components.sessions,
             ticket.id,
             Action(request.action),
             request.agent,
-            text,
+            written,
             components.draft_settings,
         )
     try:

@@ -263,7 +263,13 @@ async def test_mail_goes_out_as_text_and_html_and_is_stored_as_sent(stack: Stack
     html = str(html_part.get_content()).replace("\r\n", "\n")
     assert "<p>Open Settings &gt; Security,<br>\nthen press &lt;Reset&gt;.</p>" in html
     sent_text = text_part(answer).replace("\r\n", "\n")
-    assert sent_text == text + "\n\n-- \nSupport team\n"
+    # The customer's message is quoted below the signature, in both parts.
+    assert sent_text.startswith(text + "\n\n-- \nSupport team\n\n")
+    assert sent_text.endswith(
+        ", Anna Petrova <anna@example.org>:\n"
+        "> I forgot my password and the recovery form does not work.\n"
+    )
+    assert "<blockquote" in html and "recovery form does not work" in html
     resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     stored = next(a for a in resp.json()["articles"] if a["author"] == "alice")
     assert stored["body_text"] == sent_text

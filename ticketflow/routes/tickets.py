@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ticketflow.agents import AgentIdentity
+from ticketflow.answers import AnswerError, Written
 from ticketflow.contracts import ActionRequest
+from ticketflow.drafts import preview_mail
 from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
 from ticketflow.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.queries import (
@@ -38,6 +40,8 @@ from ticketflow.schemas import (
     EscalationOut,
     HintOut,
     HistoryOut,
+    PreviewBody,
+    PreviewOut,
     TicketDetail,
     TicketPage,
     TicketSummary,
@@ -75,6 +79,29 @@ def get_tickets(
         return TicketPage(
             tickets=[TicketSummary.model_validate(r) for r in rows], next_cursor=next_cursor
         )
+
+
+@router.post("/tickets/{number}/preview", response_model=PreviewOut)
+async def post_preview(
+    number: str, body: PreviewBody, components: ComponentsDep, agent: CurrentAgent
+) -> PreviewOut:
+    """An answer (`text` or `template`) as the customer would get it; nothing is stored or sent."""
+    ref = await asyncio.to_thread(_ticket_ref, components, number, agent)
+    written = Written(text=body.text, template=body.template)
+    try:
+        mail = await asyncio.to_thread(
+            preview_mail,
+            components.sessions,
+            ref.id,
+            agent.name,
+            written,
+            components.draft_settings,
+        )
+    except AnswerError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    return PreviewOut(
+        subject=mail.subject, language=mail.language, text=mail.body.text, html=mail.body.html
+    )
 
 
 @router.get("/escalations", response_model=EscalationList)
@@ -150,10 +177,15 @@ async def post_action(
         reason=fields.get("reason"),
         remind_at=fields.get("at"),
     )
+    written = None
+    if action in ("note", "ask", "answer"):
+        written = Written(text=fields.get("text"), template=fields.get("template"))
     try:
-        result = await perform_action(components, client, ref, request, fields.get("text"))
+        result = await perform_action(components, client, ref, request, written)
     except InvalidTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    except AnswerError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     except TemporalUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
