@@ -50,6 +50,8 @@ from ticketflow.ticket_service import TemporalUnavailable, TicketRef, perform_ac
 from ticketflow.wiring import Components
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+# Starlette renamed its constant (ENTITY -> CONTENT) across versions; the code is the same.
+UNPROCESSABLE = 422
 
 
 @router.get("/tickets", response_model=TicketPage)
@@ -98,7 +100,7 @@ async def post_preview(
             components.draft_settings,
         )
     except AnswerError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
     return PreviewOut(
         subject=mail.subject, language=mail.language, text=mail.body.text, html=mail.body.html
     )
@@ -185,7 +187,7 @@ async def post_action(
     except InvalidTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
     except AnswerError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
     except TemporalUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"

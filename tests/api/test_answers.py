@@ -1,0 +1,79 @@
+"""Answer templates over the API: the customer's language, the quote, preview, refusals."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Stack
+from tests.support import customer_mail, eventually, text_part
+
+
+async def new_ticket(stack: Stack, **mail: str) -> str:
+    number: str = (await stack.send_mail(customer_mail(**mail))).json()["ticket"]
+
+    async def state() -> str:
+        resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+        return str(resp.json()["state"])
+
+    await eventually(state, lambda s: s == "first-line")
+    return number
+
+
+async def preview(stack: Stack, number: str, **body: str) -> dict:
+    resp = await stack.http.post(
+        f"/api/v1/tickets/{number}/preview", json=body, headers=stack.auth("alice")
+    )
+    return {"status": resp.status_code, **resp.json()}
+
+
+async def test_a_template_answer_is_in_the_customer_language_and_quotes_them(
+    stack: Stack,
+) -> None:
+    number = await new_ticket(
+        stack,
+        sender="Иван Петров <ivan@example.ru>",
+        subject="Не могу войти",
+        body="Здравствуйте, я забыл пароль.",
+    )
+    shown = await preview(stack, number, template="password_reset")
+    assert (shown["status"], shown["language"]) == (200, "ru")
+    assert shown["text"].startswith("Здравствуйте, Иван Петров!")
+    assert "> Здравствуйте, я забыл пароль." in shown["text"]
+    assert shown["subject"] == f"Re: [Ticket#{number}] Не могу войти"
+
+    resp = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/answer",
+        json={"template": "password_reset"},
+        headers=stack.auth("alice"),
+    )
+    assert resp.status_code == 200 and resp.json()["state"] == "closed"
+    _, answer = await stack.smtp.wait_for(2)
+    assert text_part(answer).replace("\r\n", "\n") == shown["text"]  # as previewed
+
+
+async def test_turkish_and_english_customers_and_the_english_fallback(stack: Stack) -> None:
+    turkish = await new_ticket(stack, subject="Şifre sorunu", body="Merhaba, şifremi unuttum.")
+    assert (await preview(stack, turkish, template="ask_details"))["text"].startswith("Merhaba")
+    english = await new_ticket(stack)
+    shown = await preview(stack, english, template="ask_details")
+    assert (shown["language"], shown["text"].split(",")[0]) == ("en", "Hello Anna Petrova")
+
+
+async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) -> None:
+    number = await new_ticket(stack)
+    shown = await preview(stack, number, template="no_such_answer")
+    assert (shown["status"], shown["detail"]) == (422, "no answer template 'no_such_answer'")
+    shown = await preview(stack, number, template="../auto_reply")
+    assert shown["status"] == 422
+    resp = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/ask",
+        json={"text": "Which browser?", "template": "ask_details"},
+        headers=stack.auth("alice"),
+    )
+    assert resp.status_code == 422 and "either text or template" in resp.text
+    resp = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/ask",
+        json={"template": "missing"},
+        headers=stack.auth("alice"),
+    )
+    assert (resp.status_code, resp.json()["detail"]) == (422, "no answer template 'missing'")
+    detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    assert detail.json()["state"] == "first-line"  # nothing happened
