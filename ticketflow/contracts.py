@@ -86,6 +86,15 @@ class ActionRequest:
 
 
 @dataclass
+class MacroRequest:
+    """A macro's steps, all applied or none; their texts are stored drafts (article ids)."""
+
+    name: str
+    agent: str
+    steps: list[ActionRequest]
+
+
+@dataclass
 class TicketStatus:
     number: str
     state: str

@@ -17,6 +17,7 @@ from ticketflow.calendars import (
     CalendarSpec,
     parse_hours,
 )
+from ticketflow.macros import MacroConfig
 from ticketflow.rules import Rule, RuleConfig, RuleError, compile_rules
 from ticketflow.sla import (
     DeskPolicy,
@@ -107,6 +108,7 @@ class DeskConfig(BaseModel):
     slas: dict[str, SlaConfig] = {}
     # Routing rules (postmaster filters), evaluated in order for every arriving message.
     rules: list[RuleConfig] = []
+    macros: list[MacroConfig] = []
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
@@ -133,6 +135,13 @@ class DeskConfig(BaseModel):
         for q in self.queues:
             if q.sla is not None and q.sla not in self.slas:
                 raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+        macro_names = [m.name for m in self.macros]
+        if len(set(macro_names)) != len(macro_names):
+            raise ValueError("macro names must be unique")
+        for macro in self.macros:
+            for macro_step in macro.steps:
+                if macro_step.queue is not None and macro_step.queue not in names:
+                    raise ValueError(f"macro {macro.name!r}: unknown queue {macro_step.queue!r}")
         try:
             self._compiled_rules = compile_rules(self.rules, set(names))
         except RuleError as exc:
@@ -141,6 +150,9 @@ class DeskConfig(BaseModel):
 
     def routing_rules(self) -> list[Rule]:
         return self._compiled_rules
+
+    def macro(self, name: str) -> MacroConfig | None:
+        return next((m for m in self.macros if m.name == name), None)
 
     def policy(self) -> DeskPolicy | None:
         """The timers ticket workflows keep; None when no queue has any."""

@@ -225,6 +225,16 @@ class TicketHint(Base):
     matched: Mapped[str] = mapped_column(String(200))
 
 
+class MacroUse(Base):
+    """How often an agent ran a macro: their macros are listed most used first."""
+
+    __tablename__ = "macro_uses"
+
+    agent: Mapped[str] = mapped_column(String(100), primary_key=True)
+    macro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AutoReplyCount(Base):
     """Automatic replies sent to an address on a UTC day: the per-sender daily limit."""
 

@@ -160,6 +160,17 @@ class MailBody(_Body):
         return self
 
 
+class MacroOut(BaseModel):
+    name: str
+    title: str
+    steps: list[str]  # the actions, in order
+    uses: int  # how often this agent ran it
+
+
+class MacroList(BaseModel):
+    macros: list[MacroOut]
+
+
 class PreviewBody(MailBody):
     pass
 

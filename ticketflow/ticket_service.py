@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from temporalio.client import (
     Client,
@@ -19,11 +20,13 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
+from temporalio.workflow import UpdateMethodMultiParam
 
-from ticketflow.answers import Written
+from ticketflow.answers import AnswerError, Written
 from ticketflow.contracts import (
     ActionRequest,
     CustomerMessage,
+    MacroRequest,
     TicketFacts,
     TicketInput,
     TicketStatus,
@@ -31,6 +34,7 @@ from ticketflow.contracts import (
 from ticketflow.drafts import create_draft, discard_draft
 from ticketflow.intake import IntakeResult, store_ignored, store_inbound
 from ticketflow.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
+from ticketflow.macros import TEXT_STEPS, MacroConfig, count_macro_use
 from ticketflow.mailparse import ParsedMail, parse_mail
 from ticketflow.models import utcnow
 from ticketflow.numbering import workflow_id
@@ -39,6 +43,8 @@ from ticketflow.rules import Classification, classify
 from ticketflow.settings import Settings
 from ticketflow.wiring import Components
 from workflows.ticket import TicketWorkflow
+
+U = TypeVar("U")
 
 
 class TemporalUnavailable(Exception):
@@ -144,6 +150,17 @@ async def run_action(
     client: Client, settings: Settings, number: str, request: ActionRequest
 ) -> TicketStatus:
     """Run an agent action as an Update; raises InvalidTransition when the workflow refuses it."""
+    return await _update(client, settings, number, TicketWorkflow.act, request)
+
+
+async def _update(
+    client: Client,
+    settings: Settings,
+    number: str,
+    update: UpdateMethodMultiParam[[TicketWorkflow, U], TicketStatus],
+    argument: U,
+) -> TicketStatus:
+    """An Update of the ticket's workflow, starting a new run if none is open."""
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
         ticket_input(settings, number),
@@ -153,7 +170,7 @@ async def run_action(
     )
     try:
         return await client.execute_update_with_start_workflow(
-            TicketWorkflow.act, request, start_workflow_operation=start
+            update, argument, start_workflow_operation=start
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -162,6 +179,51 @@ async def run_action(
         raise
     except (RPCError, RuntimeError) as exc:
         raise TemporalUnavailable(str(exc)) from exc
+
+
+async def run_macro(
+    components: Components, client: Client, ticket: TicketRef, agent: str, macro: MacroConfig
+) -> TicketStatus:
+    """Run a macro as one Update: its texts are stored as drafts first; if the workflow
+    refuses any step, nothing changes and the drafts go. Raises InvalidTransition naming
+    the step, or AnswerError for a template that does not render."""
+    steps: list[ActionRequest] = []
+    drafts: list[int] = []
+    try:
+        for step in macro.steps:
+            request = ActionRequest(
+                action=step.action,
+                agent=agent,
+                queue=step.queue,
+                priority=step.priority,
+                reason=step.reason,
+            )
+            if step.action in TEXT_STEPS:
+                written = Written(text=step.text, template=step.template)
+                request.article_id = await asyncio.to_thread(
+                    create_draft,
+                    components.sessions,
+                    ticket.id,
+                    Action(step.action),
+                    agent,
+                    written,
+                    components.draft_settings,
+                )
+                drafts.append(request.article_id)
+            steps.append(request)
+        status = await _update(
+            client,
+            components.settings,
+            ticket.number,
+            TicketWorkflow.run_macro,
+            MacroRequest(name=macro.name, agent=agent, steps=steps),
+        )
+    except (InvalidTransition, AnswerError):
+        for article_id in drafts:
+            await asyncio.to_thread(discard_draft, components.sessions, article_id)
+        raise
+    await asyncio.to_thread(count_macro_use, components.sessions, agent, macro.name)
+    return status
 
 
 async def perform_action(

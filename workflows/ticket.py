@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         CustomerMessage,
         EscalationNotice,
         HistoryEntry,
+        MacroRequest,
         Projection,
         TicketFacts,
         TicketInput,
@@ -117,6 +118,46 @@ class TicketWorkflow:
                 self._decide(request)
             except InvalidTransition as err:
                 raise ApplicationError(err.reason, type="InvalidTransition") from None
+
+    @workflow.update
+    async def run_macro(self, request: MacroRequest) -> TicketStatus:
+        """Apply every step of a macro, or none: each is checked before any is applied."""
+        await workflow.wait_condition(lambda: self._ticket is not None)
+        assert self._ticket is not None
+        try:
+            self._plan(request.steps)
+        except InvalidTransition as err:
+            raise ApplicationError(
+                err.reason, type="InvalidTransition", non_retryable=True
+            ) from None
+        self._record(
+            request.agent, "macro", self._ticket, self._ticket, request.name, None, workflow.now()
+        )
+        version = 0
+        for step in request.steps:
+            version = self._apply(request.agent, Action(step.action), self._decide(step), step)
+        status = self._status()
+        await workflow.wait_condition(lambda: self._projected >= version)
+        return status
+
+    @run_macro.validator
+    def validate_run_macro(self, request: MacroRequest) -> None:
+        if any(step.action not in lifecycle.AGENT_ACTIONS for step in request.steps):
+            raise ApplicationError("a macro step is no agent action", type="InvalidTransition")
+        if self._ticket is not None:
+            try:
+                self._plan(request.steps)
+            except InvalidTransition as err:
+                raise ApplicationError(err.reason, type="InvalidTransition") from None
+
+    def _plan(self, steps: list[ActionRequest]) -> None:
+        """Raise InvalidTransition, naming the step, if any step would be refused."""
+        ticket = self._ticket
+        for number, step in enumerate(steps, 1):
+            try:
+                ticket = self._decide(step, ticket)
+            except InvalidTransition as err:
+                raise InvalidTransition(f"step {number} ({step.action}): {err.reason}") from None
 
     @workflow.query
     def status(self) -> TicketStatus | None:
@@ -486,7 +527,10 @@ class TicketWorkflow:
         )
         self._projected = facts.version
 
-    def _decide(self, request: ActionRequest) -> lifecycle.Ticket:
+    def _decide(
+        self, request: ActionRequest, ticket: lifecycle.Ticket | None = None
+    ) -> lifecycle.Ticket:
+        """The ticket (`ticket`, else the current one) after `request`, or InvalidTransition."""
         assert self._ticket is not None and self._facts is not None
         if request.action == Action.REMIND and (
             request.remind_at is None or request.remind_at <= workflow.now()
@@ -498,7 +542,7 @@ class TicketWorkflow:
             queue=request.queue,
             priority=request.priority,
         )
-        return lifecycle.decide(self._ticket, lifecycle_request, self._facts.lines)
+        return lifecycle.decide(ticket or self._ticket, lifecycle_request, self._facts.lines)
 
     def _apply(
         self, actor: str, action: Action, after: lifecycle.Ticket, request: ActionRequest

@@ -21,9 +21,10 @@ from tests.support import (
 )
 from ticketflow.contracts import ActionRequest, TicketStatus
 from ticketflow.lifecycle import InvalidTransition
+from ticketflow.macros import MacroConfig, MacroStep
 from ticketflow.models import Article, HistoryEvent, Ticket
 from ticketflow.numbering import workflow_id
-from ticketflow.ticket_service import TicketRef, accept_mail, perform_action
+from ticketflow.ticket_service import TicketRef, accept_mail, perform_action, run_macro
 from ticketflow.wiring import Components
 
 
@@ -247,3 +248,42 @@ async def test_long_ticket_continues_as_new_and_keeps_every_message(
             ).all()
         # Every message once, in order: 500 customer messages and the routing.
         assert sorted(seqs) == list(range(1, 502))
+
+
+async def test_a_macro_with_an_invalid_step_changes_nothing(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    broken = MacroConfig(
+        name="broken",
+        steps=[
+            MacroStep(action="priority", priority=5),
+            MacroStep(action="note", text="escalating"),
+            MacroStep(action="ask", text="Which browser?"),
+            MacroStep(action="move", queue="Inbox"),  # already there: refused
+        ],
+    )
+    async with new_worker(client, components):
+        number = await new_ticket_in_inbox(client, components)
+        before = history_actions(components, number)
+        with pytest.raises(InvalidTransition, match=r"step 4 \(move\): the ticket is already"):
+            await run_macro(components, client, ref(components, number), "alice", broken)
+        row = ticket_row(components, number)
+        assert (row.state, row.priority) == ("first-line", 3)
+        assert history_actions(components, number) == before
+        with components.sessions() as session:
+            by_alice = session.scalars(
+                select(Article.id).where(Article.ticket_id == row.id, Article.author == "alice")
+            ).all()
+        assert by_alice == []  # the note's and the question's drafts are gone
+
+
+def history_actions(components: Components, number: str) -> list[str]:
+    with components.sessions() as session:
+        return list(
+            session.scalars(
+                select(HistoryEvent.action)
+                .where(HistoryEvent.ticket_id == ticket_row(components, number).id)
+                .order_by(HistoryEvent.seq)
+            )
+        )

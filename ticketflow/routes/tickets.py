@@ -11,11 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from ticketflow import lifecycle
 from ticketflow.agents import AgentIdentity
 from ticketflow.answers import AnswerError, Written
 from ticketflow.contracts import ActionRequest
 from ticketflow.drafts import preview_mail
 from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
+from ticketflow.macros import check_macro, macro_uses
 from ticketflow.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.queries import (
     BadCursor,
@@ -40,13 +42,15 @@ from ticketflow.schemas import (
     EscalationOut,
     HintOut,
     HistoryOut,
+    MacroList,
+    MacroOut,
     PreviewBody,
     PreviewOut,
     TicketDetail,
     TicketPage,
     TicketSummary,
 )
-from ticketflow.ticket_service import TemporalUnavailable, TicketRef, perform_action
+from ticketflow.ticket_service import TemporalUnavailable, TicketRef, perform_action, run_macro
 from ticketflow.wiring import Components
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -81,6 +85,59 @@ def get_tickets(
         return TicketPage(
             tickets=[TicketSummary.model_validate(r) for r in rows], next_cursor=next_cursor
         )
+
+
+@router.get("/tickets/{number}/macros", response_model=MacroList)
+def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> MacroList:
+    """The macros this agent may run on this ticket in its state, most used first."""
+    with components.sessions() as session:
+        row = visible_ticket(components, session_ticket(session, number), agent)
+        ticket = lifecycle_ticket(row)
+    uses = macro_uses(components.sessions, agent.name)
+    lines = components.desk.lines()
+    runnable = [
+        m
+        for m in components.desk.macros
+        if m.may_run(agent.groups) and check_macro(m, ticket, lines, agent.name) is None
+    ]
+    runnable.sort(key=lambda m: -uses.get(m.name, 0))  # stable: config order among equals
+    return MacroList(
+        macros=[
+            MacroOut(
+                name=m.name,
+                title=m.title or m.name,
+                steps=[s.action for s in m.steps],
+                uses=uses.get(m.name, 0),
+            )
+            for m in runnable
+        ]
+    )
+
+
+@router.post("/tickets/{number}/macros/{name}", response_model=ActionResult)
+async def post_macro(
+    number: str,
+    name: str,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    agent: CurrentAgent,
+) -> ActionResult:
+    """Run a macro as one step: all its actions, or (409 with the step and reason) none."""
+    macro = components.desk.macro(name)
+    if macro is None or not macro.may_run(agent.groups):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
+    ref = await asyncio.to_thread(_ticket_ref, components, number, agent)
+    try:
+        result = await run_macro(components, client, ref, agent.name, macro)
+    except InvalidTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    except AnswerError as exc:
+        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
+    except TemporalUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
+        ) from exc
+    return ActionResult(**vars(result))
 
 
 @router.post("/tickets/{number}/preview", response_model=PreviewOut)
@@ -199,6 +256,17 @@ def _ticket_ref(components: Components, number: str, agent: AgentIdentity) -> Ti
     with components.sessions() as session:
         ticket = visible_ticket(components, session_ticket(session, number), agent)
         return TicketRef(id=ticket.id, number=ticket.number)
+
+
+def lifecycle_ticket(row: Ticket) -> lifecycle.Ticket:
+    """The read model's view of a ticket's lifecycle (it may lag the workflow a moment)."""
+    return lifecycle.Ticket(
+        state=State(row.state),
+        queue=row.queue,
+        owner=row.owner,
+        priority=row.priority,
+        reply_queue=row.reply_queue,
+    )
 
 
 def session_ticket(session: Session, number: str) -> Ticket:
