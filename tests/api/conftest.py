@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from tests.support import SmtpSink, make_components, new_worker
+from tests.support import SmtpSink, customer_mail, eventually, make_components, new_worker
 from ticketflow.agents import create_agent
 from ticketflow.wiring import Components
 
@@ -30,6 +30,17 @@ class Stack:
 
     async def send_mail(self, raw: bytes) -> httpx.Response:
         return await self.http.post("/api/v1/inbound/mail", content=raw, headers=self.inbound)
+
+    async def open_ticket(self, **mail: str) -> str:
+        """A customer's new ticket (customer_mail with `mail`), once it is in the first line."""
+        number: str = (await self.send_mail(customer_mail(**mail))).json()["ticket"]
+
+        async def state() -> str:
+            resp = await self.http.get(f"/api/v1/tickets/{number}", headers=self.auth("sam"))
+            return str(resp.json()["state"])
+
+        await eventually(state, lambda s: s == "first-line")
+        return number
 
     @property
     def inbound(self) -> dict[str, str]:

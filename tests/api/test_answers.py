@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually, text_part
-
-
-async def new_ticket(stack: Stack, **mail: str) -> str:
-    number: str = (await stack.send_mail(customer_mail(**mail))).json()["ticket"]
-
-    async def state() -> str:
-        resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
-        return str(resp.json()["state"])
-
-    await eventually(state, lambda s: s == "first-line")
-    return number
+from tests.support import text_part
 
 
 async def preview(stack: Stack, number: str, **body: str) -> dict:
@@ -27,8 +16,7 @@ async def preview(stack: Stack, number: str, **body: str) -> dict:
 async def test_a_template_answer_is_in_the_customer_language_and_quotes_them(
     stack: Stack,
 ) -> None:
-    number = await new_ticket(
-        stack,
+    number = await stack.open_ticket(
         sender="Иван Петров <ivan@example.ru>",
         subject="Не могу войти",
         body="Здравствуйте, я забыл пароль.",
@@ -50,15 +38,15 @@ async def test_a_template_answer_is_in_the_customer_language_and_quotes_them(
 
 
 async def test_turkish_and_english_customers_and_the_english_fallback(stack: Stack) -> None:
-    turkish = await new_ticket(stack, subject="Şifre sorunu", body="Merhaba, şifremi unuttum.")
+    turkish = await stack.open_ticket(subject="Şifre sorunu", body="Merhaba, şifremi unuttum.")
     assert (await preview(stack, turkish, template="ask_details"))["text"].startswith("Merhaba")
-    english = await new_ticket(stack)
+    english = await stack.open_ticket()
     shown = await preview(stack, english, template="ask_details")
     assert (shown["language"], shown["text"].split(",")[0]) == ("en", "Hello Anna Petrova")
 
 
 async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     shown = await preview(stack, number, template="no_such_answer")
     assert (shown["status"], shown["detail"]) == (422, "no answer template 'no_such_answer'")
     shown = await preview(stack, number, template="../auto_reply")

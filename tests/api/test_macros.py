@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually, text_part
-
-
-async def new_ticket(stack: Stack, **mail: str) -> str:
-    number: str = (await stack.send_mail(customer_mail(**mail))).json()["ticket"]
-
-    async def state() -> str:
-        resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
-        return str(resp.json()["state"])
-
-    await eventually(state, lambda s: s == "first-line")
-    return number
+from tests.support import text_part
 
 
 async def macros(stack: Stack, number: str, agent: str = "alice") -> list[str]:
@@ -30,8 +19,8 @@ async def run(stack: Stack, number: str, name: str, agent: str = "alice"):
 
 
 async def test_a_macro_answers_in_the_customer_language_in_one_step(stack: Stack) -> None:
-    number = await new_ticket(
-        stack, sender="Иван <ivan@example.ru>", subject="Пароль", body="Забыл пароль."
+    number = await stack.open_ticket(
+        sender="Иван <ivan@example.ru>", subject="Пароль", body="Забыл пароль."
     )
     assert await macros(stack, number) == [
         "ask-for-details",
@@ -65,9 +54,9 @@ async def test_a_macro_answers_in_the_customer_language_in_one_step(stack: Stack
 
 
 async def test_macros_are_listed_most_used_first_and_per_group(stack: Stack) -> None:
-    first = await new_ticket(stack)
+    first = await stack.open_ticket()
     assert (await run(stack, first, "to-web")).json()["queue"] == "Web"
-    second = await new_ticket(stack)
+    second = await stack.open_ticket()
     assert (await macros(stack, second))[0] == "to-web"
     # The passwords group runs only macros open to every group.
     assert await macros(stack, second, agent="sam") != []
@@ -76,7 +65,7 @@ async def test_macros_are_listed_most_used_first_and_per_group(stack: Stack) -> 
 
 
 async def test_close_as_spam_runs_every_step(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     resp = await run(stack, number, "close-as-spam")
     assert resp.json() | {"number": None} == {
         "number": None,

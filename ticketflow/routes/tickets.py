@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -127,16 +129,8 @@ async def post_macro(
     if macro is None or not macro.may_run(agent.groups):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
     ref = await asyncio.to_thread(_ticket_ref, components, number, agent)
-    try:
+    with _refusals():
         result = await run_macro(components, client, ref, agent.name, macro)
-    except InvalidTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
-    except AnswerError as exc:
-        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
-    except TemporalUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
-        ) from exc
     return ActionResult(**vars(result))
 
 
@@ -239,8 +233,16 @@ async def post_action(
     written = None
     if action in ("note", "ask", "answer"):
         written = Written(text=fields.get("text"), template=fields.get("template"))
-    try:
+    with _refusals():
         result = await perform_action(components, client, ref, request, written)
+    return ActionResult(**vars(result))
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """An action's refusals as HTTP answers with their reasons."""
+    try:
+        yield
     except InvalidTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
     except AnswerError as exc:
@@ -249,7 +251,6 @@ async def post_action(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
         ) from exc
-    return ActionResult(**vars(result))
 
 
 def _ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
