@@ -21,7 +21,7 @@ from ticketflow.loops import OwnIdentity
 from ticketflow.mailparse import MailRefused, parse_mail
 from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.routing import route_new_ticket
-from ticketflow.sla import Clocks
+from ticketflow.sla import Clocks, policy_json
 
 # Article status once the workflow has taken an article in.
 ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
@@ -32,7 +32,8 @@ class StoreActivities:
         self._sessions = sessions
         self._desk = desk
         self._own = own
-        self._policy = desk.policy()
+        policy = desk.policy()
+        self._policy = policy_json(policy) if policy is not None else None
 
     @activity.defn(name="load_ticket")
     def load_ticket(self, number: str) -> TicketFacts:
@@ -75,7 +76,7 @@ class StoreActivities:
                 lines=self._desk.lines(),
                 first_article_id=first_article_id,
                 policy=self._policy,
-                clocks=Clocks(responded=responded is not None),
+                clocks=Clocks(responded=True) if responded is not None else None,
             )
 
     @activity.defn(name="route")

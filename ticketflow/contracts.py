@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow.sla import Clocks, DeskPolicy
+from ticketflow.sla import Clocks
 
 
 @dataclass
@@ -48,9 +48,10 @@ class TicketFacts:
     # started as [kind, article id].
     pending_articles: list[int] = field(default_factory=list)
     pending_mail: list[list[str | int]] = field(default_factory=list)
-    # Timers. `policy`: the desk's calendars, SLAs and waiting periods (None: the defaults).
-    policy: DeskPolicy | None = None
-    clocks: Clocks = field(default_factory=Clocks)
+    # Timers. `policy`: the desk's calendars, SLAs and waiting periods as JSON
+    # (ticketflow.sla.policy_json; None: the defaults). `clocks`: made on first use.
+    policy: str | None = None
+    clocks: Clocks | None = None
     waiting_since: datetime | None = None
     waiting_reminded: bool = False
     remind_at: datetime | None = None

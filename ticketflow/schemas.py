@@ -35,6 +35,7 @@ class TicketSummary(BaseModel):
     updated_at: datetime
     # The next escalation deadline (SLA), past when breached; None when no clock runs.
     escalation_at: datetime | None = None
+    language: str | None = None  # what answers are written in (en, ru, tr)
 
 
 class EscalationOut(TicketSummary):
@@ -158,6 +159,10 @@ class MailBody(_Body):
         if (self.text is None) == (self.template is None):
             raise ValueError("give either text or template")
         return self
+
+
+class LanguageBody(_Body):
+    language: Literal["en", "ru", "tr"]
 
 
 class MacroOut(BaseModel):

@@ -15,8 +15,11 @@ The workflow carries this data (plain dataclasses) and calls these functions wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from ticketflow.calendars import CalendarSpec, calendar_for
 
@@ -88,6 +91,35 @@ class DeskPolicy:
     def sla_for(self, queue: str) -> SlaPolicy | None:
         name = self.queue(queue).sla
         return self.slas.get(name) if name else None
+
+
+def policy_json(policy: DeskPolicy) -> str:
+    """The policy as workflows carry it: one string, which the payload converter passes
+    as it is, instead of walking a tree of dataclasses on every workflow start."""
+    return json.dumps(asdict(policy), separators=(",", ":"), sort_keys=True)
+
+
+@lru_cache(maxsize=64)
+def policy_from_json(text: str) -> DeskPolicy:
+    """The policy a workflow carries; parsed once per worker for each distinct text, and
+    shared (nothing modifies a policy)."""
+    data = json.loads(text)
+    return DeskPolicy(
+        queues={name: QueuePolicy(**q) for name, q in data["queues"].items()},
+        slas={name: _sla(s) for name, s in data["slas"].items()},
+    )
+
+
+def _sla(data: dict[str, Any]) -> SlaPolicy:
+    return SlaPolicy(
+        name=data["name"],
+        calendar=CalendarSpec(**data["calendar"]),
+        targets=SlaTargets(**data["targets"]),
+        by_priority={p: SlaTargets(**t) for p, t in data["by_priority"].items()},
+        warn_share=data["warn_share"],
+        on_warning=[EscalationStep(**step) for step in data["on_warning"]],
+        on_breach=[EscalationStep(**step) for step in data["on_breach"]],
+    )
 
 
 @dataclass

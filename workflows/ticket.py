@@ -86,6 +86,8 @@ class TicketWorkflow:
         self._projected = 0
         self._search_dirty = False
         self._timers_on = False
+        self._alarm: asyncio.Task[None] | None = None
+        self._alarm_at: datetime | None = None
 
     # --- handlers -------------------------------------------------------------------
 
@@ -197,11 +199,42 @@ class TicketWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _wait_for_work(self) -> bool:
-        try:
-            await workflow.wait_condition(self._has_work, timeout=self._idle_timeout())
-        except TimeoutError:
-            return self._has_work()
-        return True
+        """Wait for work; False once the reopen window of a closed, quiet ticket is over."""
+        if not self._timers_on:
+            # Runs begun before the alarm: their histories wait with a timeout each time.
+            try:
+                await workflow.wait_condition(self._has_work, timeout=self._idle_timeout())
+            except TimeoutError:
+                return self._has_work()
+            return True
+        self._set_alarm()
+        await workflow.wait_condition(lambda: self._has_work() or self._window_over())
+        return self._has_work()
+
+    def _set_alarm(self) -> None:
+        """One durable timer for the next moment something falls due, moved only when that
+        moment moves: a timeout on every wait would add two history events per wait."""
+        at = self._wake_at()
+        if at == self._alarm_at:
+            return
+        if self._alarm is not None:
+            self._alarm.cancel()
+        self._alarm_at, self._alarm = at, None
+        if at is not None:
+            self._alarm = asyncio.create_task(
+                workflow.sleep(max(at - workflow.now(), timedelta(seconds=1)))
+            )
+
+    def _wake_at(self) -> datetime | None:
+        wake = [t for t in (self._next_timer(), self._window_end()) if t is not None]
+        return min(wake, default=None)
+
+    def _window_over(self) -> bool:
+        # Once the alarm has rung: a run that starts past the window (a late agent note)
+        # still waits a moment for mail on its way, as a timeout would.
+        end = self._window_end()
+        rung = self._alarm is None or self._alarm.done()
+        return end is not None and end <= workflow.now() and rung
 
     def _has_work(self) -> bool:
         return bool(
@@ -214,11 +247,9 @@ class TicketWorkflow:
         )
 
     def _idle_timeout(self) -> timedelta | None:
-        """Until the next timer or, while closed, the end of the reopen window."""
-        wake = [t for t in (self._next_timer(), self._window_end()) if t is not None]
-        if not wake:
-            return None
-        return max(min(wake) - workflow.now(), timedelta(seconds=1))
+        """Until the end of the reopen window (runs begun before escalation timers)."""
+        end = self._window_end()
+        return max(end - workflow.now(), timedelta(seconds=1)) if end else None
 
     def _window_end(self) -> datetime | None:
         closed_at = self._facts.closed_at if self._facts else None
@@ -282,7 +313,7 @@ class TicketWorkflow:
             updated_at=workflow.now(),
             events=self._events,
             accepted_articles=self._accepted,
-            escalation_at=sla.escalation_at(facts.clocks),
+            escalation_at=sla.escalation_at(facts.clocks) if facts.clocks else None,
         )
         self._events, self._accepted = [], []
         await workflow.execute_local_activity_method(
@@ -350,7 +381,14 @@ class TicketWorkflow:
     # --- timers: escalation clocks, waiting tickets, agents' reminders ----------------
 
     def _policy(self) -> sla.DeskPolicy:
-        return (self._facts.policy if self._facts else None) or DEFAULT_POLICY
+        text = self._facts.policy if self._facts else None
+        return sla.policy_from_json(text) if text else DEFAULT_POLICY
+
+    def _clocks(self) -> sla.Clocks:
+        assert self._facts is not None
+        if self._facts.clocks is None:
+            self._facts.clocks = sla.Clocks()
+        return self._facts.clocks
 
     def _waiting_times(self) -> tuple[datetime | None, datetime | None]:
         """When a waiting ticket gets its reminder (if any) and when it closes."""
@@ -366,7 +404,12 @@ class TicketWorkflow:
     def _next_timer(self) -> datetime | None:
         if self._facts is None or self._ticket is None or not self._timers_on:
             return None
-        times = [sla.next_timer(self._facts.clocks), *self._waiting_times(), self._facts.remind_at]
+        clocks = self._facts.clocks
+        times = [
+            sla.next_timer(clocks) if clocks else None,
+            *self._waiting_times(),
+            self._facts.remind_at,
+        ]
         return min((t for t in times if t is not None), default=None)
 
     def _timer_due(self) -> bool:
@@ -378,7 +421,7 @@ class TicketWorkflow:
         if not self._timers_on:
             return
         facts, now = self._facts, workflow.now()
-        for due in sla.due(facts.clocks, now):
+        for due in sla.due(facts.clocks, now) if facts.clocks else []:
             self._escalate(due)
         reminder_at, close_at = self._waiting_times()
         if reminder_at is not None and reminder_at <= now:
@@ -460,14 +503,18 @@ class TicketWorkflow:
         """Restart the clocks after any change; a waiting period starts or ends."""
         assert self._facts is not None
         facts = self._facts
-        if action in lifecycle.MAIL_ACTIONS:
-            sla.agent_mailed(facts.clocks)
-        elif action in (Action.CUSTOMER_MESSAGE, Action.REOPEN) and (
-            after.state in lifecycle.OPEN_STATES
-        ):
-            sla.customer_wrote(facts.clocks)
-        policy = self._policy().sla_for(after.queue)
-        sla.reconcile(facts.clocks, after.state.value, policy, after.priority, now)
+        policy = self._policy()
+        if policy.slas:  # a desk without SLAs keeps no clocks
+            clocks = self._clocks()
+            if action in lifecycle.MAIL_ACTIONS:
+                sla.agent_mailed(clocks)
+            elif action in (Action.CUSTOMER_MESSAGE, Action.REOPEN) and (
+                after.state in lifecycle.OPEN_STATES
+            ):
+                sla.customer_wrote(clocks)
+            sla.reconcile(
+                clocks, after.state.value, policy.sla_for(after.queue), after.priority, now
+            )
         if after.state is State.WAITING and before.state is not State.WAITING:
             facts.waiting_since, facts.waiting_reminded = now, False
         elif after.state is not State.WAITING:
@@ -617,7 +664,8 @@ class TicketWorkflow:
     def _upsert_search_attributes(self) -> None:
         assert self._ticket is not None and self._facts is not None
         t = self._ticket
-        escalation = sla.escalation_at(self._facts.clocks)
+        clocks = self._facts.clocks
+        escalation = sla.escalation_at(clocks) if clocks else None
         workflow.upsert_search_attributes(
             [
                 TICKET_NUMBER.value_set(self._input.number),

@@ -65,3 +65,16 @@ async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) 
     assert (resp.status_code, resp.json()["detail"]) == (422, "no answer template 'missing'")
     detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     assert detail.json()["state"] == "first-line"  # nothing happened
+
+
+async def test_the_language_set_on_a_ticket_chooses_the_template(stack: Stack) -> None:
+    number = await stack.open_ticket()
+    resp = await stack.http.put(
+        f"/api/v1/tickets/{number}/language", json={"language": "tr"}, headers=stack.auth("alice")
+    )
+    assert resp.status_code == 200 and resp.json()["language"] == "tr"
+    assert (await preview(stack, number, template="ask_details"))["text"].startswith("Merhaba")
+    resp = await stack.http.put(
+        f"/api/v1/tickets/{number}/language", json={"language": "de"}, headers=stack.auth("alice")
+    )
+    assert resp.status_code == 422

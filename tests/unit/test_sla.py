@@ -106,3 +106,15 @@ def test_a_queue_without_sla_has_no_clocks() -> None:
     assert next_timer(clocks) is None and escalation_at(clocks) is None
     assert SECOND.budget(FIRST_RESPONSE, 5) == timedelta(minutes=30)
     assert SECOND.budget(SOLUTION, 5) == timedelta(minutes=1440)
+
+
+def test_the_policy_travels_as_json_and_comes_back_whole() -> None:
+    from ticketflow.desk import load_desk
+    from ticketflow.settings import PROJECT_ROOT
+    from ticketflow.sla import policy_from_json, policy_json
+
+    policy = load_desk(PROJECT_ROOT / "ticketflow" / "desk.example.yaml").policy()
+    assert policy is not None
+    text = policy_json(policy)
+    assert policy_from_json(text) == policy
+    assert policy_from_json(text) is policy_from_json(text)  # parsed once per worker

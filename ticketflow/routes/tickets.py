@@ -44,6 +44,7 @@ from ticketflow.schemas import (
     EscalationOut,
     HintOut,
     HistoryOut,
+    LanguageBody,
     MacroList,
     MacroOut,
     PreviewBody,
@@ -132,6 +133,19 @@ async def post_macro(
     with _refusals():
         result = await run_macro(components, client, ref, agent.name, macro)
     return ActionResult(**vars(result))
+
+
+@router.put("/tickets/{number}/language", response_model=TicketSummary)
+def put_language(
+    number: str, body: LanguageBody, components: ComponentsDep, agent: CurrentAgent
+) -> TicketSummary:
+    """Set the language the ticket's answers are written in (detected from its first
+    message until set)."""
+    with components.sessions.begin() as session:
+        ticket = visible_ticket(components, session_ticket(session, number), agent)
+        ticket.language = body.language
+        session.flush()
+        return TicketSummary.model_validate(ticket)
 
 
 @router.post("/tickets/{number}/preview", response_model=PreviewOut)
