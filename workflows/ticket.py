@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.escalation import EscalationActivities
     from activities.mail import MailActivities
     from activities.store import StoreActivities
-    from ticketflow import lifecycle, sla
+    from ticketflow import lifecycle, sla, ticket_timers
     from ticketflow.contracts import (
         ActionRequest,
         ArticleRef,
@@ -384,33 +384,10 @@ class TicketWorkflow:
         text = self._facts.policy if self._facts else None
         return sla.policy_from_json(text) if text else DEFAULT_POLICY
 
-    def _clocks(self) -> sla.Clocks:
-        assert self._facts is not None
-        if self._facts.clocks is None:
-            self._facts.clocks = sla.Clocks()
-        return self._facts.clocks
-
-    def _waiting_times(self) -> tuple[datetime | None, datetime | None]:
-        """When a waiting ticket gets its reminder (if any) and when it closes."""
-        assert self._facts is not None and self._ticket is not None
-        since = self._facts.waiting_since
-        queue = self._policy().queue(self._ticket.queue)
-        if since is None or not queue.close_waiting_after_minutes:
-            return None, None
-        period = timedelta(minutes=queue.close_waiting_after_minutes)
-        remind = queue.remind_waiting and not self._facts.waiting_reminded
-        return (since + period / 2 if remind else None), since + period
-
     def _next_timer(self) -> datetime | None:
         if self._facts is None or self._ticket is None or not self._timers_on:
             return None
-        clocks = self._facts.clocks
-        times = [
-            sla.next_timer(clocks) if clocks else None,
-            *self._waiting_times(),
-            self._facts.remind_at,
-        ]
-        return min((t for t in times if t is not None), default=None)
+        return ticket_timers.next_timer(self._facts, self._policy().queue(self._ticket.queue))
 
     def _timer_due(self) -> bool:
         when = self._next_timer()
@@ -423,7 +400,8 @@ class TicketWorkflow:
         facts, now = self._facts, workflow.now()
         for due in sla.due(facts.clocks, now) if facts.clocks else []:
             self._escalate(due)
-        reminder_at, close_at = self._waiting_times()
+        queue = self._policy().queue(self._ticket.queue)
+        reminder_at, close_at = ticket_timers.waiting_times(facts, queue)
         if reminder_at is not None and reminder_at <= now:
             facts.waiting_reminded = True
             self._sends.append((WAITING_REMINDER, 0))
@@ -496,31 +474,6 @@ class TicketWorkflow:
             return
         if skipped:
             self._note_event("notify-skipped", skipped, None)
-
-    def _update_timers(
-        self, before: lifecycle.Ticket, after: lifecycle.Ticket, action: Action, now: datetime
-    ) -> None:
-        """Restart the clocks after any change; a waiting period starts or ends."""
-        assert self._facts is not None
-        facts = self._facts
-        policy = self._policy()
-        if policy.slas:  # a desk without SLAs keeps no clocks
-            clocks = self._clocks()
-            if action in lifecycle.MAIL_ACTIONS:
-                sla.agent_mailed(clocks)
-            elif action in (Action.CUSTOMER_MESSAGE, Action.REOPEN) and (
-                after.state in lifecycle.OPEN_STATES
-            ):
-                sla.customer_wrote(clocks)
-            sla.reconcile(
-                clocks, after.state.value, policy.sla_for(after.queue), after.priority, now
-            )
-        if after.state is State.WAITING and before.state is not State.WAITING:
-            facts.waiting_since, facts.waiting_reminded = now, False
-        elif after.state is not State.WAITING:
-            facts.waiting_since = None
-        if after.state is State.CLOSED:
-            facts.remind_at = facts.remind_agent = None
 
     # --- continue-as-new ------------------------------------------------------------
 
@@ -602,7 +555,7 @@ class TicketWorkflow:
         if after.state is State.CLOSED and before.state is not State.CLOSED:
             self._facts.closed_at = now
         self._ticket = after
-        self._update_timers(before, after, action, now)
+        ticket_timers.after_change(self._facts, self._policy(), before, after, action, now)
         if action is Action.REMIND:
             self._facts.remind_at, self._facts.remind_agent = request.remind_at, request.agent
         if request.article_id is not None:

@@ -1,0 +1,71 @@
+"""A ticket's timers besides its SLA clocks, and how a change of state moves them all.
+Pure functions over the facts a ticket workflow keeps (ticketflow.contracts.TicketFacts);
+the workflow passes `workflow.now()`.
+
+- A `waiting` ticket closes after its queue's period, reminding the customer halfway if
+  the queue says so.
+- An agent's "remind me at" brings the ticket back at that time.
+- The SLA clocks (ticketflow.sla) restart after every change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ticketflow import lifecycle, sla
+from ticketflow.contracts import TicketFacts
+from ticketflow.lifecycle import Action, State
+
+
+def waiting_times(
+    facts: TicketFacts, queue: sla.QueuePolicy
+) -> tuple[datetime | None, datetime | None]:
+    """When a waiting ticket gets its reminder (if it gets one) and when it closes."""
+    since = facts.waiting_since
+    if since is None or not queue.close_waiting_after_minutes:
+        return None, None
+    period = timedelta(minutes=queue.close_waiting_after_minutes)
+    remind = queue.remind_waiting and not facts.waiting_reminded
+    return (since + period / 2 if remind else None), since + period
+
+
+def next_timer(facts: TicketFacts, queue: sla.QueuePolicy) -> datetime | None:
+    """The next moment anything falls due: an SLA warning or breach, a waiting ticket's
+    reminder or closing, an agent's reminder."""
+    clocks = facts.clocks
+    times = [
+        sla.next_timer(clocks) if clocks else None,
+        *waiting_times(facts, queue),
+        facts.remind_at,
+    ]
+    return min((t for t in times if t is not None), default=None)
+
+
+def after_change(
+    facts: TicketFacts,
+    policy: sla.DeskPolicy,
+    before: lifecycle.Ticket,
+    after: lifecycle.Ticket,
+    action: Action,
+    now: datetime,
+) -> None:
+    """Restart the clocks after any change; a waiting period starts or ends; closing
+    drops an agent's reminder."""
+    if policy.slas:  # a desk without SLAs keeps no clocks
+        if facts.clocks is None:
+            facts.clocks = sla.Clocks()
+        if action in lifecycle.MAIL_ACTIONS:
+            sla.agent_mailed(facts.clocks)
+        elif action in (Action.CUSTOMER_MESSAGE, Action.REOPEN) and (
+            after.state in lifecycle.OPEN_STATES
+        ):
+            sla.customer_wrote(facts.clocks)
+        sla.reconcile(
+            facts.clocks, after.state.value, policy.sla_for(after.queue), after.priority, now
+        )
+    if after.state is State.WAITING and before.state is not State.WAITING:
+        facts.waiting_since, facts.waiting_reminded = now, False
+    elif after.state is not State.WAITING:
+        facts.waiting_since = None
+    if after.state is State.CLOSED:
+        facts.remind_at = facts.remind_agent = None
