@@ -21,7 +21,7 @@ from ticketflow.loops import OwnIdentity
 from ticketflow.mailparse import MailRefused, parse_mail
 from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.routing import route_new_ticket
-from ticketflow.sla import Clocks, policy_json
+from ticketflow.sla import Clocks
 
 # Article status once the workflow has taken an article in.
 ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
@@ -32,8 +32,7 @@ class StoreActivities:
         self._sessions = sessions
         self._desk = desk
         self._own = own
-        policy = desk.policy()
-        self._policy = policy_json(policy) if policy is not None else None
+        self._policy = desk.policy_json()
 
     @activity.defn(name="load_ticket")
     def load_ticket(self, number: str) -> TicketFacts:

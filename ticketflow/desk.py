@@ -25,6 +25,7 @@ from ticketflow.sla import (
     QueuePolicy,
     SlaPolicy,
     SlaTargets,
+    policy_json,
 )
 
 Line = Literal["first-line", "second-line"]
@@ -153,6 +154,11 @@ class DeskConfig(BaseModel):
 
     def macro(self, name: str) -> MacroConfig | None:
         return next((m for m in self.macros if m.name == name), None)
+
+    def policy_json(self) -> str | None:
+        """The policy as ticket workflows carry it (ticketflow.sla.policy_json)."""
+        policy = self.policy()
+        return policy_json(policy) if policy is not None else None
 
     def policy(self) -> DeskPolicy | None:
         """The timers ticket workflows keep; None when no queue has any."""

@@ -6,7 +6,7 @@ error messages and the tests all read the same table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -166,6 +166,17 @@ def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket
     elif action in MAIL_ACTIONS:
         reply_queue = ticket.queue
     return Ticket(state, queue, owner, priority, reply_queue)
+
+
+def decide_all(ticket: Ticket, requests: Sequence[Request], lines: Mapping[str, str]) -> Ticket:
+    """The ticket after every request in turn (a macro); InvalidTransition names the first
+    step refused, so that none is applied."""
+    for number, request in enumerate(requests, 1):
+        try:
+            ticket = decide(ticket, request, lines)
+        except InvalidTransition as err:
+            raise InvalidTransition(f"step {number} ({request.action}): {err.reason}") from None
+    return ticket
 
 
 def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> None:

@@ -20,7 +20,7 @@ from ticketflow.lifecycle import (
     Action,
     InvalidTransition,
     Request,
-    decide,
+    decide_all,
 )
 from ticketflow.lifecycle import Ticket as LifecycleTicket
 from ticketflow.models import MacroUse
@@ -68,12 +68,14 @@ def check_macro(
     macro: MacroConfig, ticket: LifecycleTicket, lines: dict[str, str], agent: str
 ) -> str | None:
     """Why the macro cannot run on a ticket in this state (its first invalid step), or None."""
-    for number, step in enumerate(macro.steps, 1):
-        request = Request(Action(step.action), agent, queue=step.queue, priority=step.priority)
-        try:
-            ticket = decide(ticket, request, lines)
-        except InvalidTransition as exc:
-            return f"step {number} ({step.action}): {exc.reason}"
+    requests = [
+        Request(Action(step.action), agent, queue=step.queue, priority=step.priority)
+        for step in macro.steps
+    ]
+    try:
+        decide_all(ticket, requests, lines)
+    except InvalidTransition as exc:
+        return exc.reason
     return None
 
 

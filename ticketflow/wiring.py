@@ -16,7 +16,6 @@ from ticketflow.drafts import DraftSettings
 from ticketflow.intake import IntakeRules
 from ticketflow.loops import OwnIdentity
 from ticketflow.settings import Settings
-from ticketflow.sla import policy_json
 from ticketflow.templating import make_environment
 from ticketflow.webhook_auth import webhook_secret
 
@@ -40,8 +39,7 @@ class Components:
     @cached_property
     def desk_policy(self) -> str | None:
         """The desk's timers as ticket workflows carry them (ticketflow.sla.policy_json)."""
-        policy = self.desk.policy()
-        return policy_json(policy) if policy is not None else None
+        return self.desk.policy_json()
 
     @cached_property
     def intake_rules(self) -> IntakeRules:

@@ -154,12 +154,9 @@ class TicketWorkflow:
 
     def _plan(self, steps: list[ActionRequest]) -> None:
         """Raise InvalidTransition, naming the step, if any step would be refused."""
-        ticket = self._ticket
-        for number, step in enumerate(steps, 1):
-            try:
-                ticket = self._decide(step, ticket)
-            except InvalidTransition as err:
-                raise InvalidTransition(f"step {number} ({step.action}): {err.reason}") from None
+        assert self._ticket is not None and self._facts is not None
+        requests = [self._lifecycle_request(step) for step in steps]
+        lifecycle.decide_all(self._ticket, requests, self._facts.lines)
 
     @workflow.query
     def status(self) -> TicketStatus | None:
@@ -527,22 +524,24 @@ class TicketWorkflow:
         )
         self._projected = facts.version
 
-    def _decide(
-        self, request: ActionRequest, ticket: lifecycle.Ticket | None = None
-    ) -> lifecycle.Ticket:
-        """The ticket (`ticket`, else the current one) after `request`, or InvalidTransition."""
+    def _decide(self, request: ActionRequest) -> lifecycle.Ticket:
+        """The ticket after `request`, or InvalidTransition."""
         assert self._ticket is not None and self._facts is not None
         if request.action == Action.REMIND and (
             request.remind_at is None or request.remind_at <= workflow.now()
         ):
             raise InvalidTransition("remind needs a time in the future")
-        lifecycle_request = lifecycle.Request(
+        lifecycle_request = self._lifecycle_request(request)
+        return lifecycle.decide(self._ticket, lifecycle_request, self._facts.lines)
+
+    @staticmethod
+    def _lifecycle_request(request: ActionRequest) -> lifecycle.Request:
+        return lifecycle.Request(
             action=Action(request.action),
             actor=request.agent,
             queue=request.queue,
             priority=request.priority,
         )
-        return lifecycle.decide(ticket or self._ticket, lifecycle_request, self._facts.lines)
 
     def _apply(
         self, actor: str, action: Action, after: lifecycle.Ticket, request: ActionRequest
