@@ -55,6 +55,11 @@ class IntakeResult:
     # Why a routing rule made no ticket of it (then it has no ticket and no article).
     ignored: str | None = None
 
+    @classmethod
+    def without_ticket(cls, reason: str, duplicate: bool) -> IntakeResult:
+        """A message kept, but made no ticket of by a routing rule."""
+        return cls(0, "", 0, created=False, duplicate=duplicate, needs_signal=False, ignored=reason)
+
 
 def dedup_key(parsed: ParsedMail, raw: bytes) -> str:
     if parsed.message_id:
@@ -117,9 +122,7 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
     if row is None or (row.id is None and row.ignored is None):
         return None
     if row.id is None:  # kept before without a ticket: a rule ignored it
-        return IntakeResult(
-            0, "", 0, False, duplicate=True, needs_signal=False, ignored=row.ignored
-        )
+        return IntakeResult.without_ticket(row.ignored, duplicate=True)
     return IntakeResult(
         ticket_id=row.ticket_id,
         ticket_number=row.number,

@@ -52,11 +52,11 @@ class ParsedMail:
     attachments: list[MailAttachment] = field(default_factory=list)
     # The parsed message itself, for rules that read any header field (header_values).
     message: Message | None = field(default=None, repr=False, compare=False)
-    hints: tuple[str, ...] = ()
+    charset_hints: tuple[str, ...] = ()  # the charsets the message declares
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a header field, decoded; [] when absent."""
-        return list(_headers(self.message, name, self.hints)) if self.message else []
+        return list(_headers(self.message, name, self.charset_hints)) if self.message else []
 
     @property
     def thread_ids(self) -> list[str]:
@@ -96,7 +96,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         bounce_of=bounce_of,
         attachments=extract_attachments(msg, hints),
         message=msg,
-        hints=hints,
+        charset_hints=hints,
     )
 
 

@@ -123,7 +123,7 @@ async def accept_mail(
         duplicate = await asyncio.to_thread(
             store_ignored, components.sessions, raw, parsed, found.ignore
         )
-        return IntakeResult(0, "", 0, False, duplicate, False, ignored=found.ignore)
+        return IntakeResult.without_ticket(found.ignore, duplicate)
     now = utcnow()
     result = await asyncio.to_thread(
         store_inbound,
