@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.escalation import EscalationActivities, EscalationSettings
+from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
 from ticketflow.redelivery import sweep_forever
@@ -42,30 +42,18 @@ def build_worker(
     settings = components.settings
     store = StoreActivities(components.sessions, components.desk, components.own_identity)
     transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
-    mail = MailActivities(
-        components.sessions,
-        transport,
-        components.templates,
-        MailSettings(
-            from_addr=settings.mail_from,
-            domain=settings.mail_domain,
-            loop_value=settings.mail_from,
-            auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
-            subject_tag=settings.subject_tag,
-            senders=components.desk.senders(),
-        ),
+    # One mail identity for customers' mail and supervisors' notices.
+    mail_settings = MailSettings(
+        from_addr=settings.mail_from,
+        domain=settings.mail_domain,
+        loop_value=settings.mail_from,
+        auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
+        subject_tag=settings.subject_tag,
+        senders=components.desk.senders(),
     )
+    mail = MailActivities(components.sessions, transport, components.templates, mail_settings)
     escalation = EscalationActivities(
-        components.sessions,
-        components.desk,
-        transport,
-        components.templates,
-        EscalationSettings(
-            from_addr=settings.mail_from,
-            domain=settings.mail_domain,
-            loop_value=settings.mail_from,
-            subject_tag=settings.subject_tag,
-        ),
+        components.sessions, components.desk, transport, components.templates, mail_settings
     )
     return Worker(
         client,

@@ -11,7 +11,6 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,26 +19,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.mail import MailSettings
 from ticketflow.compose import Outgoing, compose
 from ticketflow.contracts import EscalationNotice
 from ticketflow.desk import DeskConfig
 from ticketflow.letters import ESCALATION, letter_ticket, render_letter
 from ticketflow.models import Ticket, utcnow
-from ticketflow.numbering import SubjectTag
 from ticketflow.transport import PermanentDeliveryError, Transport
 
 log = logging.getLogger("ticketflow.escalation")
 WEBHOOK_TIMEOUT_SECONDS = 10
 # Answers that retrying will not change.
 FINAL_CLIENT_ERRORS = frozenset(range(400, 500)) - {408, 425, 429}
-
-
-@dataclass(frozen=True)
-class EscalationSettings:
-    from_addr: str
-    domain: str
-    loop_value: str
-    subject_tag: SubjectTag
 
 
 class EscalationActivities:
@@ -49,7 +40,7 @@ class EscalationActivities:
         desk: DeskConfig,
         transport: Transport,
         templates: Environment,
-        settings: EscalationSettings,
+        settings: MailSettings,
     ) -> None:
         self._sessions = sessions
         self._desk = desk

@@ -25,6 +25,7 @@ from ticketflow.sla import (
     QueuePolicy,
     SlaPolicy,
     SlaTargets,
+    StepAction,
     policy_json,
 )
 
@@ -66,7 +67,7 @@ class Targets(BaseModel):
 
 
 class StepConfig(BaseModel):
-    action: Literal["raise-priority", "move", "notify", "webhook"]
+    action: StepAction
     queue: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
 

@@ -19,14 +19,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from ticketflow.calendars import CalendarSpec, calendar_for
 
 FIRST_RESPONSE, UPDATE, SOLUTION = "first-response", "update", "solution"
 CLOCKS = (FIRST_RESPONSE, UPDATE, SOLUTION)
 WARNING, BREACH = "warning", "breach"
-STEP_ACTIONS = ("raise-priority", "move", "notify", "webhook")
+StepAction = Literal["raise-priority", "move", "notify", "webhook"]
 
 
 @dataclass
@@ -46,7 +46,7 @@ class SlaTargets:
 
 @dataclass
 class EscalationStep:
-    action: str  # one of STEP_ACTIONS
+    action: StepAction
     queue: str | None = None  # move
     url: str | None = None  # webhook
 
