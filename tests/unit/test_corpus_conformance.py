@@ -1,4 +1,4 @@
-"""Conformance with Zammad's mail corpus (`../shared/corpus/zammad-mail`).
+"""Conformance with Zammad's mail corpus (`zammad-mail/` of the `corpus` fixture).
 
 Each message is parsed and compared with what Zammad's `.yml` says: sender address,
 subject, To and Cc addresses, attachment names and types, and the body text after
@@ -16,12 +16,9 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from ticketflow.mailparse import ParsedMail, body_html, html_to_text, parse_mail, read_message
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "zammad-mail"
 
 UNNAMED = "Zammad names an unnamed part 'file' or 'image.<ext>'; we name it attachment-<n>.<ext>"
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
@@ -116,9 +113,8 @@ def differences(mail: ParsedMail, html: str, expected: dict[str, Any]) -> list[s
     return found
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpus is not beside the project")
-def test_zammad_corpus_parses_as_zammad_expects() -> None:
-    boxes = sorted(CORPUS.glob("*.box"))
+def test_zammad_corpus_parses_as_zammad_expects(corpus: Path) -> None:
+    boxes = sorted((corpus / "zammad-mail").glob("*.box"))
     assert len(boxes) == 106
     seen: set[tuple[str, str]] = set()
     for box in boxes:

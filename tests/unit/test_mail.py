@@ -11,8 +11,6 @@ from ticketflow.compose import Outgoing, compose
 from ticketflow.mailparse import MailRefused, html_to_text, parse_mail
 from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-
 
 def test_parse_plain_mail() -> None:
     raw = (
@@ -58,8 +56,8 @@ def test_not_mail_is_refused_with_reason(raw: bytes, reason: str) -> None:
 
 
 @pytest.mark.parametrize("folder", ["mikel-mail", "zammad-mail"])
-def test_every_corpus_message_parses_or_is_refused_with_a_reason(folder: str) -> None:
-    files = [p for p in (CORPUS / folder).rglob("*") if p.suffix in (".eml", ".box")]
+def test_every_corpus_message_parses_or_is_refused_with_a_reason(folder: str, corpus: Path) -> None:
+    files = [p for p in (corpus / folder).rglob("*") if p.suffix in (".eml", ".box")]
     assert len(files) > 100
     refused = {}
     for path in files:
