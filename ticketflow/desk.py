@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, PositiveInt, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from ticketflow.calendars import (
     WEEKDAYS,
@@ -201,12 +208,58 @@ class DeskConfig(BaseModel):
     def lines(self) -> dict[str, str]:
         return {q.name: q.line for q in self.queues}
 
+    def groups(self) -> frozenset[str]:
+        """The groups an agent may belong to: those that work a queue, and supervisors."""
+        return frozenset({q.group for q in self.queues} | {SUPERVISOR_GROUP})
+
     def visible_queues(self, groups: frozenset[str]) -> list[str]:
         if SUPERVISOR_GROUP in groups:
             return [q.name for q in self.queues]
         return [q.name for q in self.queues if q.group in groups]
 
 
+class DeskConfigError(ValueError):
+    """A desk config that cannot be used: its file, the line where known, and the reason."""
+
+
 def load_desk(path: Path) -> DeskConfig:
-    with path.open(encoding="utf-8") as fh:
-        return DeskConfig.model_validate(yaml.safe_load(fh))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise DeskConfigError(f"desk config {path}: {reason}") from None
+    try:
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)  # kept for the lines of errors
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DeskConfigError(f"{path}{line}: {problem}") from None
+    try:
+        return DeskConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = tuple(first["loc"])
+        where = ".".join(str(part) for part in loc)
+        reason = first["msg"].removeprefix("Value error, ")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        line_number = _line_of(tree, loc) if tree is not None else 1
+        raise DeskConfigError(
+            f"{path}:{line_number}: {where + ': ' if where else ''}{reason}{more}"
+        ) from None
+
+
+def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
+    """The line of the deepest YAML node on a validation error's path."""
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1

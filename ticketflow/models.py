@@ -72,6 +72,21 @@ class Agent(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     groups: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A disabled agent's token is refused; the agent stays, as tickets and history name it.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AgentChange(Base):
+    """An audit record: who changed an agent, how and when (kept when the agent is not)."""
+
+    __tablename__ = "agent_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(100), index=True)
+    change: Mapped[str] = mapped_column(String(20))  # created, disabled, enabled, groups, token
+    detail: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RawMessage(Base):

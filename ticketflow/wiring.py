@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from ticketflow.agents import AgentAdmin
 from ticketflow.db import make_engine, make_session_factory
 from ticketflow.desk import DeskConfig, load_desk
 from ticketflow.drafts import DraftSettings
@@ -73,10 +75,29 @@ class Components:
             senders=self.desk.senders(),
         )
 
+    def agent_admin(self, actor: str) -> AgentAdmin:
+        """Agent administration, each change recorded as made by `actor`."""
+        return AgentAdmin(self.sessions, self.desk.groups(), actor)
+
     @cached_property
     def webhook_secret(self) -> str:
         return webhook_secret(self.settings)
 
 
+class TemporalUnreachable(ConnectionError):
+    """No Temporal frontend answers at the configured address."""
+
+
 async def connect_temporal(settings: Settings) -> Client:
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    try:
+        return await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace
+        )
+    except RuntimeError as exc:
+        # The SDK's text is a Rust error chain; its innermost message is the useful part.
+        found = re.findall(r'(?:message|error): "([^"]+)"', str(exc))
+        raise TemporalUnreachable(
+            f"Temporal is not reachable at {settings.temporal_address} "
+            f"({found[-1] if found else 'connection failed'}): start it (`ticketflow up` "
+            "runs one) or set TICKETFLOW_TEMPORAL_ADDRESS"
+        ) from None

@@ -13,7 +13,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from tests.support import SmtpSink, customer_mail, eventually, make_components, new_worker
-from ticketflow.agents import create_agent
 from ticketflow.wiring import Components
 
 
@@ -82,7 +81,7 @@ async def open_stack(
     sink, port = smtp
     smtp_url = f"smtp://127.0.0.1:{port}{smtp_query}"
     components = make_components(tmp_path, database_url, smtp_url=smtp_url)
-    tokens = {name: create_agent(components.sessions, name, g) for name, g in AGENTS.items()}
+    tokens = {name: components.agent_admin("test").add(name, g) for name, g in AGENTS.items()}
     app = create_app(components.settings, temporal=dev_env.client)
     async with (
         new_worker(dev_env.client, components),

@@ -12,7 +12,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from tests.support import customer_mail, eventually, free_port, make_components, new_worker
-from ticketflow.agents import create_agent
 from ticketflow.models import RawMessage, Ticket
 from ticketflow.redelivery import redeliver_stranded
 
@@ -24,7 +23,7 @@ async def test_mail_taken_while_temporal_is_down_reaches_its_ticket_later(
     dead = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
     app = create_app(components.settings, temporal=dead)
     raw = customer_mail(message_id="<while-down@example.org>")
-    token = create_agent(components.sessions, "sam", ["supervisors"])
+    token = components.agent_admin("test").add("sam", ["supervisors"])
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from activities.store import StoreActivities
 from tests.support import customer_mail, make_components
 from tests.unit.test_mail import delivery_report
-from ticketflow.agents import AgentError, agent_for_token, create_agent
+from ticketflow.agents import AgentError, agent_for_token
 from ticketflow.contracts import HistoryEntry, Projection
 from ticketflow.intake import IntakeResult, IntakeRules, store_inbound
 from ticketflow.mailparse import parse_mail
@@ -240,7 +240,8 @@ def test_search_finds_tickets_by_words_sender_and_number(components: Components)
 
 
 def test_agent_tokens_are_stored_as_hashes(components: Components) -> None:
-    token = create_agent(components.sessions, "alice", ["first-line", " web ", ""])
+    admin = components.agent_admin("test")
+    token = admin.add("alice", ["first-line", " web ", ""])
     agent = agent_for_token(components.sessions, token)
     assert agent is not None
     assert (agent.name, agent.groups) == ("alice", frozenset({"first-line", "web"}))
@@ -249,8 +250,8 @@ def test_agent_tokens_are_stored_as_hashes(components: Components) -> None:
         stored = session.scalars(select(Agent.token_hash)).one()
     assert stored != token and len(stored) == 64
     with pytest.raises(AgentError, match="already exists"):
-        create_agent(components.sessions, "alice", ["web"])
+        admin.add("alice", ["web"])
     with pytest.raises(AgentError, match="invalid agent name"):
-        create_agent(components.sessions, "a b", ["web"])
+        admin.add("a b", ["web"])
     with pytest.raises(AgentError, match="at least one group"):
-        create_agent(components.sessions, "dan", [" "])
+        admin.add("dan", [" "])
