@@ -1,171 +1,183 @@
-"""The `ticketflow` command: run the system, or parts of it, and administer it."""
+"""The `ticketflow` command: run the system, or parts of it, and administer it.
+
+Every command reads `TICKETFLOW_*` settings and takes `--data-dir`. A mistake (a missing
+file, a bad setting or desk config, a database or Temporal out of reach) is one line on
+standard error and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ticketflow.settings import Settings
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+
+from ticketflow.settings import Settings, package_version
 
 log = logging.getLogger("ticketflow")
+USAGE_ERROR = 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ticketflow", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def build_parser() -> argparse.ArgumentParser:
+    # --data-dir on every command, so administration finds the data `up --data-dir` uses.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, help="where the databases and the outbox live (default .data)"
+    )
+    parser = argparse.ArgumentParser(prog="ticketflow", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ticketflow {package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    up = commands.add_parser("up", help="run Temporal, the worker and the API on embedded defaults")
-    up.add_argument("--data-dir", type=Path, help="where the databases and the outbox live")
+    def command(name: str, help: str, group: bool = False) -> argparse.ArgumentParser:
+        # A group's own actions take the common options (argparse lets a subparser's
+        # defaults overwrite what its parent parsed).
+        parents = [] if group else [common]
+        return commands.add_parser(name, help=help, description=help, parents=parents)
+
+    def action(actions: Any, name: str, help: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(
+            name, help=help, description=help, parents=[common]
+        )
+        return parser
+
+    up = command("up", "run Temporal, the workers and the API on embedded defaults")
+    up.add_argument(
+        "--host", default="127.0.0.1", help="the API's address (Temporal and its UI stay local)"
+    )
     up.add_argument("--api-port", type=int, default=8000)
     up.add_argument("--temporal-port", type=int, default=7233)
     up.add_argument("--ui-port", type=int, default=8233)
 
-    commands.add_parser("worker", help="run a Temporal worker")
-    api = commands.add_parser("api", help="serve the HTTP API")
+    command("worker", "run a Temporal worker")
+    api = command("api", "serve the HTTP API")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
-    smtpd = commands.add_parser("smtpd", help="receive mail from an MTA over SMTP or LMTP")
+    smtpd = command("smtpd", "receive mail from an MTA over SMTP or LMTP")
     smtpd.add_argument("--host", default="127.0.0.1")
     smtpd.add_argument("--port", type=int, default=8025)
     smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
-    commands.add_parser("migrate", help="create or upgrade the read model schema")
-    commands.add_parser("temporal-setup", help="register the search attributes on Temporal")
+    command("migrate", "create or upgrade the read model schema")
+    command("temporal-setup", "register the search attributes on Temporal")
 
-    agent = commands.add_parser("agent", help="manage agents")
-    agent_commands = agent.add_subparsers(dest="agent_command", required=True)
-    add = agent_commands.add_parser("add", help="create an agent and print its token")
+    agent = command("agent", "manage agents: add, list, disable, enable, groups, reset-token", True)
+    agent_commands = agent.add_subparsers(dest="agent_command", required=True, metavar="ACTION")
+    add = action(agent_commands, "add", "create an agent and print its token")
     add.add_argument("name")
     add.add_argument("--groups", required=True, help="comma-separated, e.g. first-line,web")
+    action(agent_commands, "list", "every agent with its groups and state")
+    for name, help in (
+        ("disable", "refuse the agent's token from now on"),
+        ("enable", "accept the agent's token again"),
+        ("reset-token", "print a new token; the old one stops working"),
+        ("log", "the recorded changes to an agent (or to all, without a name)"),
+    ):
+        sub = action(agent_commands, name, help)
+        sub.add_argument("name", nargs="?" if name == "log" else None)
+    groups = action(agent_commands, "groups", "replace an agent's groups")
+    groups.add_argument("name")
+    groups.add_argument("--set", required=True, dest="groups", help="comma-separated")
 
-    rules = commands.add_parser("rules", help="check the desk's routing rules")
-    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
-    rules_test = rules_commands.add_parser(
-        "test", help="print the routing decision and hints for a message file"
+    desk = command("desk", "show the desk config, or check a candidate file", True)
+    desk_commands = desk.add_subparsers(dest="desk_command", required=True, metavar="ACTION")
+    action(desk_commands, "show", "queues, groups, SLAs, macros, templates and rules")
+    check = action(desk_commands, "check", "validate a desk config file, start nothing")
+    check.add_argument("file", type=Path)
+
+    rules = command("rules", "check the desk's routing rules", True)
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    rules_test = action(
+        rules_commands, "test", "print the routing decision and hints for a message file"
     )
     rules_test.add_argument("message", type=Path, help="a raw RFC 822 message (.eml)")
     rules_test.add_argument(
         "--recipient", action="append", default=[], help="an envelope recipient (repeatable)"
     )
-
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    return COMMANDS[args.command](args)
+    return parser
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    from ticketflow.supervisor import EmbeddedStack
+def load_settings(args: argparse.Namespace) -> Settings:
+    from ticketflow.commands import CommandError
 
-    if args.data_dir:
-        os.environ["TICKETFLOW_DATA_DIR"] = str(args.data_dir.resolve())
-    os.environ["TICKETFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{args.temporal_port}"
-    stack = EmbeddedStack(Settings(), args.api_port, args.temporal_port, args.ui_port)
-    return stack.run()
-
-
-def cmd_smtpd(args: argparse.Namespace) -> int:
-    from ticketflow.smtpd import run_smtpd
-
-    asyncio.run(run_smtpd(Settings(), args.host, args.port, lmtp=args.lmtp))
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    from worker import run_worker
-
-    asyncio.run(run_worker(Settings()))
-    return 0
-
-
-def cmd_api(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api import create_app
-
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
-    return 0
-
-
-def cmd_migrate(args: argparse.Namespace) -> int:
-    from ticketflow.migrate import sync_queues, upgrade
-    from ticketflow.wiring import Components
-
-    components = Components(Settings())
-    upgrade(components.engine)
-    sync_queues(components.engine, components.desk)
-    print(f"read model at {components.settings.resolved_database_url.split('@')[-1]} is current")
-    return 0
-
-
-def cmd_temporal_setup(args: argparse.Namespace) -> int:
-    from ticketflow.temporal_setup import register_search_attributes
-
-    settings = Settings()
-    added = asyncio.run(register_search_attributes(settings))
-    print(f"search attributes on {settings.temporal_address}: {', '.join(added) or 'all present'}")
-    return 0
-
-
-def cmd_agent(args: argparse.Namespace) -> int:
-    from ticketflow.agents import AgentError, create_agent
-    from ticketflow.migrate import sync_queues, upgrade
-    from ticketflow.wiring import Components
-
-    components = Components(Settings())
-    upgrade(components.engine)
-    sync_queues(components.engine, components.desk)
+    """Settings from the environment, with --data-dir over TICKETFLOW_DATA_DIR."""
     try:
-        token = create_agent(components.sessions, args.name, args.groups.split(","))
-    except AgentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"agent {args.name} created; its bearer token (shown once):")
-    print(token)
-    return 0
+        if args.data_dir is not None:
+            return Settings(data_dir=args.data_dir.resolve())
+        return Settings()
+    except ValidationError as exc:
+        raise CommandError("; ".join(_setting_error(e) for e in exc.errors())) from None
 
 
-def cmd_rules(args: argparse.Namespace) -> int:
-    from ticketflow.desk import load_desk
-    from ticketflow.mailparse import MailRefused, parse_mail
-    from ticketflow.rules import classify
+def _setting_error(error: object) -> str:
+    assert isinstance(error, dict)
+    name = "TICKETFLOW_" + "_".join(str(p) for p in error["loc"]).upper()
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
 
-    settings = Settings()
-    desk = load_desk(settings.desk_config)  # a rule that does not compile stops here
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.log_level != "DEBUG":
+        # Alembic tells of every step of every migration at INFO: `migrate` says what changed.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (2 for a mistake, with its one-line reason)."""
+    from ticketflow.commands import COMMANDS, CommandError
+    from ticketflow.desk import DeskConfigError
+    from ticketflow.migrate import SchemaNotCurrent
+    from ticketflow.ports import PortBusy
+    from ticketflow.supervisor import AlreadyRunning
+    from ticketflow.wiring import TemporalUnreachable
+
+    fixable = (
+        AlreadyRunning,
+        CommandError,
+        DeskConfigError,
+        PortBusy,
+        SchemaNotCurrent,
+        TemporalUnreachable,
+    )
+
+    args = build_parser().parse_args(argv)
     try:
-        mail = parse_mail(args.message.read_bytes())
-    except MailRefused as exc:
-        print(f"refused: {exc.reason}", file=sys.stderr)
-        return 2
-    found = classify(desk.routing_rules(), mail, args.recipient)
-    print(f"rules matched: {', '.join(found.matched_rules) or 'none'}")
-    if found.ignore:
-        print(f"no ticket: {found.ignore} (the raw message is kept)")
-        return 0
-    print(f"queue:         {found.queue or desk.default_queue.name}")
-    print(f"priority:      {found.priority or 'unchanged'}")
-    print(f"tags:          {', '.join(found.tags) or 'none'}")
-    if found.spam:
-        print(f"closed as spam: {found.spam}")
-    if found.no_auto_reply:
-        print(f"no automatic reply: {found.no_auto_reply}")
-    for hint in found.hints:
-        print(f"hint {hint.topic}: rule {hint.rule!r} found {hint.matched!r} in the {hint.part}")
-    return 0
+        settings = load_settings(args)
+        configure_logging(settings)
+        run: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
+        return run(args, settings)
+    except fixable as exc:
+        return _refuse(str(exc))
+    except OSError as exc:  # a missing or unreadable file named on the command line
+        return _refuse(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+    except OperationalError as exc:
+        return _refuse(f"the read model's database is not reachable: {_first_line(exc.orig)}")
 
 
-COMMANDS = {
-    "up": cmd_up,
-    "worker": cmd_worker,
-    "smtpd": cmd_smtpd,
-    "api": cmd_api,
-    "migrate": cmd_migrate,
-    "temporal-setup": cmd_temporal_setup,
-    "agent": cmd_agent,
-    "rules": cmd_rules,
-}
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _refuse(reason: str) -> int:
+    print(f"ticketflow: {reason}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def run() -> None:
+    """The console script: leaves without the interpreter's teardown, where the Temporal
+    SDK can crash the process after a clean run (sdk-python issue 300)."""
+    status = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

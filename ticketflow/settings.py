@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ticketflow.numbering import DEFAULT_TAG_FORMAT, SubjectTag
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_version() -> str:
+    try:
+        return version("ticketflow")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
 
 class Settings(BaseSettings):
@@ -59,6 +70,30 @@ class Settings(BaseSettings):
     # Automatic replies to one sender address per UTC day; past it, silence (logged).
     # The backstop against loops with peers that mark their automatic mail with nothing.
     auto_reply_limit_per_day: int = Field(default=10, ge=0)
+    # DEBUG also shows the migrations' and the libraries' chatter.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+            if url.get_backend_name() not in ("postgresql", "sqlite"):
+                raise ValueError(url.get_backend_name())
+            url.get_dialect().import_dbapi()  # the driver is installed
+        except (ArgumentError, NoSuchModuleError, ImportError, ValueError):
+            raise ValueError(
+                "not a database URL Ticketflow can use; expected "
+                "postgresql+psycopg2://user:password@host:5432/database or sqlite:///path/file.db"
+            ) from None
+        return value
 
     @field_validator("subject_tag_format")
     @classmethod

@@ -15,6 +15,7 @@ from temporalio.common import SearchAttributeKey
 
 from ticketflow.search_attributes import ALL_KEYS
 from ticketflow.settings import Settings
+from ticketflow.wiring import connect_temporal
 
 
 def _indexed_type(key: SearchAttributeKey[Any]) -> IndexedValueType.ValueType:
@@ -24,7 +25,7 @@ def _indexed_type(key: SearchAttributeKey[Any]) -> IndexedValueType.ValueType:
 
 async def register_search_attributes(settings: Settings) -> list[str]:
     """Add the attributes the namespace lacks; returns the names added."""
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await connect_temporal(settings)
     namespace = settings.temporal_namespace
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)

@@ -1,0 +1,5 @@
+"""`python -m ticketflow`: the `ticketflow` command."""
+
+from ticketflow.cli import run
+
+run()

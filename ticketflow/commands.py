@@ -1,0 +1,231 @@
+"""What each `ticketflow` command does, once `ticketflow.cli` has parsed it and its settings.
+
+A command returns its exit status; a mistake the user can fix is a CommandError (one line,
+exit 2). Heavy imports (Temporal, uvicorn) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+from collections.abc import Callable
+
+from ticketflow.agents import AgentAdmin, AgentError
+from ticketflow.desk import load_desk
+from ticketflow.migrate import check_schema, sync_queues, upgrade
+from ticketflow.ports import check_port_free
+from ticketflow.settings import Settings
+from ticketflow.wiring import Components
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+class CommandError(Exception):
+    """A mistake the user can fix: printed as one line, exit status 2."""
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.supervisor import EmbeddedStack, Ports
+
+    ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
+    return EmbeddedStack(settings, ports, api_host=args.host).run()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from worker import run_worker
+
+    _require_current_schema(settings)
+    asyncio.run(run_worker(settings))
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api import create_app
+
+    _require_current_schema(settings)
+    check_port_free(args.host, args.port, "the API")
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
+    )
+    return 0
+
+
+def cmd_smtpd(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.smtpd import run_smtpd
+
+    _require_current_schema(settings)
+    check_port_free(args.host, args.port, "smtpd")
+    asyncio.run(run_smtpd(settings, args.host, args.port, lmtp=args.lmtp))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    components = Components(settings)
+    before, after = upgrade(components.engine)
+    sync_queues(components.engine, components.desk)
+    where = settings.resolved_database_url.split("@")[-1]
+    change = "is current" if before == after else f"upgraded from {before or 'empty'}"
+    print(f"read model at {where} {change} (revision {after})")
+    return 0
+
+
+def cmd_temporal_setup(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.temporal_setup import register_search_attributes
+
+    added = asyncio.run(register_search_attributes(settings))
+    print(f"search attributes on {settings.temporal_address}: {', '.join(added) or 'all present'}")
+    return 0
+
+
+def cmd_agent(args: argparse.Namespace, settings: Settings) -> int:
+    components = Components(settings)
+    # The administration commands work on a fresh data directory: no separate migrate step.
+    upgrade(components.engine)
+    sync_queues(components.engine, components.desk)
+    try:
+        return AGENT_ACTIONS[args.agent_command](args, components)
+    except AgentError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _agent_add(args: argparse.Namespace, components: Components) -> int:
+    token = _admin(components).add(args.name, args.groups.split(","))
+    print(f"agent {args.name} created; its bearer token (shown once):")
+    print(token)
+    return 0
+
+
+def _agent_list(args: argparse.Namespace, components: Components) -> int:
+    from ticketflow.agents import list_agents
+
+    agents = list_agents(components.sessions)
+    if not agents:
+        print("no agents yet: ticketflow agent add NAME --groups GROUP")
+    width = max((len(a.name) for a in agents), default=0)
+    for a in agents:
+        state = f"disabled {a.disabled_at:%Y-%m-%d %H:%M}" if a.disabled_at else "active"
+        print(f"{a.name:<{width}}  {state:<22}  {','.join(a.groups)}")
+    return 0
+
+
+def _agent_disable(args: argparse.Namespace, components: Components) -> int:
+    changed = _admin(components).set_disabled(args.name, True)
+    print(f"agent {args.name} {'disabled' if changed else 'was already disabled'}")
+    return 0
+
+
+def _agent_enable(args: argparse.Namespace, components: Components) -> int:
+    changed = _admin(components).set_disabled(args.name, False)
+    print(f"agent {args.name} {'enabled' if changed else 'was already enabled'}")
+    return 0
+
+
+def _agent_groups(args: argparse.Namespace, components: Components) -> int:
+    groups = _admin(components).set_groups(args.name, args.groups.split(","))
+    print(f"agent {args.name} now in {', '.join(groups)}")
+    return 0
+
+
+def _agent_reset_token(args: argparse.Namespace, components: Components) -> int:
+    token = _admin(components).reset_token(args.name)
+    print(f"agent {args.name} has a new bearer token (shown once); the old one is refused:")
+    print(token)
+    return 0
+
+
+def _agent_log(args: argparse.Namespace, components: Components) -> int:
+    from ticketflow.agents import agent_changes
+
+    for c in agent_changes(components.sessions, args.name):
+        detail = f"  {c.detail}" if c.detail else ""
+        print(f"{c.at:%Y-%m-%d %H:%M:%S}  {c.agent}  {c.change}{detail}  by {c.actor}")
+    return 0
+
+
+def _admin(components: Components) -> AgentAdmin:
+    # Who changed what: the operating-system user running the command.
+    return components.agent_admin(f"{getpass.getuser()} (cli)")
+
+
+AGENT_ACTIONS: dict[str, Callable[[argparse.Namespace, Components], int]] = {
+    "add": _agent_add,
+    "list": _agent_list,
+    "disable": _agent_disable,
+    "enable": _agent_enable,
+    "groups": _agent_groups,
+    "reset-token": _agent_reset_token,
+    "log": _agent_log,
+}
+
+
+def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.desk_report import check_templates, describe_desk
+    from ticketflow.templating import make_environment
+
+    templates = make_environment(settings.templates_dir)
+    if args.desk_command == "check":
+        desk = load_desk(args.file)
+        problems = check_templates(desk, templates)
+        if problems:
+            raise CommandError(f"{args.file}: {problems[0]}")
+        print(
+            f"{args.file}: ok ({len(desk.queues)} queues, {len(desk.rules)} rules, "
+            f"{len(desk.macros)} macros, {len(desk.slas)} SLAs)"
+        )
+        return 0
+    desk = load_desk(settings.desk_config)
+    print(f"desk config {settings.desk_config}")
+    for line in describe_desk(desk, templates):
+        print(line)
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.mailparse import MailRefused, parse_mail
+    from ticketflow.rules import classify
+
+    desk = load_desk(settings.desk_config)
+    raw = args.message.read_bytes()
+    try:
+        mail = parse_mail(raw)
+    except MailRefused as exc:
+        raise CommandError(f"{args.message}: not mail: {exc.reason}") from None
+    found = classify(desk.routing_rules(), mail, args.recipient)
+    print(f"rules matched: {', '.join(found.matched_rules) or 'none'}")
+    if found.ignore:
+        print(f"no ticket: {found.ignore} (the raw message is kept)")
+        return 0
+    print(f"queue:         {found.queue or desk.default_queue.name}")
+    print(f"priority:      {found.priority or 'unchanged'}")
+    print(f"tags:          {', '.join(found.tags) or 'none'}")
+    if found.spam:
+        print(f"closed as spam: {found.spam}")
+    if found.no_auto_reply:
+        print(f"no automatic reply: {found.no_auto_reply}")
+    for hint in found.hints:
+        print(f"hint {hint.topic}: rule {hint.rule!r} found {hint.matched!r} in the {hint.part}")
+    return 0
+
+
+def _require_current_schema(settings: Settings) -> None:
+    components = Components(settings)
+    try:
+        check_schema(components.engine)
+    finally:
+        components.engine.dispose()
+
+
+COMMANDS: dict[str, Command] = {
+    "up": cmd_up,
+    "worker": cmd_worker,
+    "api": cmd_api,
+    "smtpd": cmd_smtpd,
+    "migrate": cmd_migrate,
+    "temporal-setup": cmd_temporal_setup,
+    "agent": cmd_agent,
+    "desk": cmd_desk,
+    "rules": cmd_rules,
+}
