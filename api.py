@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
-from ticketflow.routes import attachments, health, inbound, queues, search, tickets
-from ticketflow.settings import Settings
+from ticketflow.routes import attachments, desk, health, inbound, queues, search, tickets
+from ticketflow.settings import Settings, package_version
 from ticketflow.wiring import Components
 
 
@@ -29,10 +30,16 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Ticketflow",
-        version="0.1.0",
+        version=package_version(),
         summary="Help-desk tickets as durable Temporal workflows",
         lifespan=lifespan,
     )
-    for module in (attachments, health, inbound, queues, search, tickets):
+    for module in (attachments, desk, health, inbound, queues, search, tickets):
         app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        # Until the agents' console lives here, a person opening the address finds the API.
+        return RedirectResponse("/docs")
+
     return app

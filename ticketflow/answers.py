@@ -60,6 +60,25 @@ def customer_of(from_header: str, address: str) -> Person:
     return Person(name=name, address=address)
 
 
+def answer_templates(templates: Environment) -> dict[str, list[str]]:
+    """Each answer template's name and the languages it has a text for."""
+    found: dict[str, list[str]] = {}
+    suffix = ".txt.j2"
+    for path in templates.list_templates(extensions=["j2"]):
+        folder, _, file = path.partition("/")
+        if folder != ANSWERS_DIR or not file.endswith(suffix):
+            continue
+        name, _, language = file.removesuffix(suffix).rpartition(".")
+        if TEMPLATE_NAME.match(name) and language in LANGUAGES:
+            found.setdefault(name, []).append(language)
+    return {name: sorted(found[name]) for name in sorted(found)}
+
+
+def _unknown_template(templates: Environment, name: str) -> AnswerError:
+    known = ", ".join(answer_templates(templates)) or "none"
+    return AnswerError(f"no answer template {name!r}; known: {known}")
+
+
 def answer_language(language: str | None) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
@@ -109,7 +128,7 @@ def _render(
     required: bool = True,
 ) -> str | None:
     if not TEMPLATE_NAME.match(name):
-        raise AnswerError(f"no answer template {name!r}")
+        raise _unknown_template(templates, name)
     for lang in dict.fromkeys((language, DEFAULT_LANGUAGE)):
         try:
             template = templates.get_template(f"{ANSWERS_DIR}/{name}.{lang}.{kind}.j2")
@@ -122,5 +141,5 @@ def _render(
         except UndefinedError as exc:
             raise AnswerError(f"answer template {name!r}: {exc.message}") from exc
     if required:
-        raise AnswerError(f"no answer template {name!r}")
+        raise _unknown_template(templates, name)
     return None

@@ -185,7 +185,8 @@ def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str])
         if not request.queue:
             raise InvalidTransition(f"{action} needs a queue")
         if request.queue not in lines:
-            raise InvalidTransition(f"unknown queue {request.queue!r}")
+            known = ", ".join(lines)
+            raise InvalidTransition(f"unknown queue {request.queue!r}; known: {known}")
         if action is Action.MOVE and request.queue == ticket.queue:
             raise InvalidTransition(f"the ticket is already in {request.queue}")
     if action is Action.PRIORITY:

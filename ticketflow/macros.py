@@ -8,6 +8,7 @@ of its steps are stored as drafts first, like any agent text (claim check).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -77,6 +78,11 @@ def check_macro(
     except InvalidTransition as exc:
         return exc.reason
     return None
+
+
+def most_used_first(macros: Iterable[MacroConfig], uses: Mapping[str, int]) -> list[MacroConfig]:
+    """Most used first; among equals, the desk config's order."""
+    return sorted(macros, key=lambda m: -uses.get(m.name, 0))
 
 
 def count_macro_use(sessions: sessionmaker[Session], agent: str, macro: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.lifecycle import MAX_PRIORITY, MIN_PRIORITY
+from ticketflow.macros import MacroConfig
 
 TEXT_LIMIT = 100_000
 
@@ -171,6 +173,15 @@ class MacroOut(BaseModel):
     steps: list[str]  # the actions, in order
     uses: int  # how often this agent ran it
 
+    @classmethod
+    def of(cls, macro: MacroConfig, uses: Mapping[str, int]) -> MacroOut:
+        return cls(
+            name=macro.name,
+            title=macro.title or macro.name,
+            steps=[s.action for s in macro.steps],
+            uses=uses.get(macro.name, 0),
+        )
+
 
 class MacroList(BaseModel):
     macros: list[MacroOut]
@@ -203,16 +214,18 @@ class RemindBody(_Body):
     at: AwareDatetime  # when the ticket comes back to the agent
 
 
-ACTION_BODIES: dict[str, type[_Body]] = {
-    "take": EmptyBody,
-    "note": TextBody,
-    "ask": MailBody,
-    "answer": MailBody,
-    "move": MoveBody,
-    "close": CloseBody,
-    "reopen": EmptyBody,
-    "priority": PriorityBody,
-    "remind": RemindBody,
+ActionBody = _Body
+# Each agent action's body and what it does (the OpenAPI summary of its route).
+ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
+    "take": (EmptyBody, "Become the ticket's owner"),
+    "note": (TextBody, "Add an internal note the customer never sees"),
+    "ask": (MailBody, "Ask the customer (text or template); the ticket waits for the reply"),
+    "answer": (MailBody, "Answer the customer (text or template) and close the ticket"),
+    "move": (MoveBody, "Move the ticket to another queue (and its line)"),
+    "close": (CloseBody, "Close the ticket without mail, with an optional reason"),
+    "reopen": (EmptyBody, "Open a closed ticket again in its last reply queue"),
+    "priority": (PriorityBody, "Set the priority, 1 lowest to 5 highest"),
+    "remind": (RemindBody, "Bring the ticket back to you at a time (ISO 8601 with its zone)"),
 }
 
 
@@ -223,3 +236,34 @@ class SearchHitOut(BaseModel):
 
 class SearchResult(BaseModel):
     hits: list[SearchHitOut]
+
+
+class MeOut(BaseModel):
+    """The calling agent: its groups and the queues they work."""
+
+    name: str
+    groups: list[str]
+    queues: list[str]
+
+
+class DeskQueueOut(BaseModel):
+    name: str
+    line: str
+    group: str
+    address: str | None  # what its mail comes from; None: the installation's default
+    sla: str | None
+
+
+class AnswerTemplateOut(BaseModel):
+    name: str
+    languages: list[str]
+
+
+class DeskOut(BaseModel):
+    """What this agent may use: its queues, the queues a move may target, its macros and
+    the answer templates."""
+
+    queues: list[DeskQueueOut]
+    move_targets: list[str]
+    macros: list[MacroOut]
+    templates: list[AnswerTemplateOut]

@@ -67,7 +67,10 @@ async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
         "cannot reopen a ticket that is first-line",
     )
     resp = await action(stack, number, "move", queue="Nowhere")
-    assert (resp.status_code, resp.json()["detail"]) == (409, "unknown queue 'Nowhere'")
+    assert (resp.status_code, resp.json()["detail"]) == (
+        409,
+        "unknown queue 'Nowhere'; known: Abuse, Inbox, Passwords, Security, Solvers, Web",
+    )
     detail = (await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))).json()
     assert (detail["state"], detail["queue"]) == ("first-line", "Inbox")
     assert [h["action"] for h in detail["history"]] == ["customer-message", "route"]
@@ -344,13 +347,37 @@ async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack:
 
 async def test_openapi_describes_every_route(stack: Stack) -> None:
     spec = (await stack.http.get("/openapi.json")).json()
+    actions = {"take", "note", "ask", "answer", "move", "close", "reopen", "priority", "remind"}
     assert set(spec["paths"]) >= {
         "/api/v1/inbound/mail",
         "/api/v1/queues",
         "/api/v1/search",
         "/api/v1/tickets",
         "/api/v1/tickets/{number}",
-        "/api/v1/tickets/{number}/actions/{action}",
+        "/api/v1/me",
+        "/api/v1/desk",
         "/healthz",
-    }
+    } | {f"/api/v1/tickets/{{number}}/actions/{a}" for a in actions}
     assert (await stack.http.get("/docs")).status_code == 200
+    assert (await stack.http.get("/")).headers["location"] == "/docs"
+
+
+async def test_openapi_shows_what_each_action_takes(stack: Stack) -> None:
+    spec = (await stack.http.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+
+    def body_fields(action: str) -> tuple[set[str], bool]:
+        post = spec["paths"][f"/api/v1/tickets/{{number}}/actions/{action}"]["post"]
+        body = post.get("requestBody")
+        if body is None:
+            return set(), False
+        schema = body["content"]["application/json"]["schema"]
+        ref = next(s["$ref"] for s in schema.get("anyOf", [schema]) if "$ref" in s)
+        return set(schemas[ref.rsplit("/", 1)[1]]["properties"]), body.get("required", False)
+
+    assert body_fields("move") == ({"queue"}, True)
+    assert body_fields("remind") == ({"at"}, True)
+    assert body_fields("priority") == ({"priority"}, True)
+    assert body_fields("answer") == ({"text", "template"}, True)
+    assert body_fields("close") == ({"reason"}, False)
+    assert body_fields("take") == (set(), False)

@@ -115,7 +115,10 @@ def test_take_sets_owner_and_priority_sets_priority() -> None:
     ("request_", "reason"),
     [
         (Request(Action.MOVE, "a"), "move needs a queue"),
-        (Request(Action.MOVE, "a", queue="Nowhere"), "unknown queue 'Nowhere'"),
+        (
+                Request(Action.MOVE, "a", queue="Nowhere"),
+                "unknown queue 'Nowhere'; known: Inbox, Passwords, Web",
+            ),
         (Request(Action.MOVE, "a", queue="Inbox"), "the ticket is already in Inbox"),
         (Request(Action.PRIORITY, "a"), "priority must be 1-5"),
         (Request(Action.PRIORITY, "a", priority=0), "priority must be 1-5"),

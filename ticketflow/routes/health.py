@@ -6,20 +6,22 @@ import asyncio
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from ticketflow.migrate import SchemaNotCurrent, check_schema
 from ticketflow.routes.deps import ComponentsDep, TemporalClientDep
-from ticketflow.wiring import Components
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 async def healthz(components: ComponentsDep, client: TemporalClientDep) -> JSONResponse:
-    """200 when the read model and Temporal both answer, else 503 naming what failed."""
+    """200 when the read model (at the current schema) and Temporal both answer, else 503
+    naming what failed."""
     checks = {"database": "ok", "temporal": "ok"}
     try:
-        await asyncio.to_thread(_ping_database, components)
+        await asyncio.to_thread(check_schema, components.engine)
+    except SchemaNotCurrent:
+        checks["database"] = "needs migration"  # `ticketflow migrate`
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
     try:
@@ -30,8 +32,3 @@ async def healthz(components: ComponentsDep, client: TemporalClientDep) -> JSONR
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", **checks}, 200 if healthy else 503
     )
-
-
-def _ping_database(components: Components) -> None:
-    with components.engine.connect() as conn:
-        conn.execute(text("select 1"))

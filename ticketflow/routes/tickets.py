@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import inspect
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from temporalio.client import Client
 
 from ticketflow import lifecycle
 from ticketflow.agents import AgentIdentity
 from ticketflow.answers import AnswerError, Written
 from ticketflow.contracts import ActionRequest
 from ticketflow.drafts import preview_mail
-from ticketflow.lifecycle import AGENT_ACTIONS, InvalidTransition, State
-from ticketflow.macros import check_macro, macro_uses
+from ticketflow.lifecycle import InvalidTransition, State
+from ticketflow.macros import check_macro, macro_uses, most_used_first
 from ticketflow.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.queries import (
     BadCursor,
@@ -37,6 +39,7 @@ from ticketflow.routes.deps import ComponentsDep, CurrentAgent, TemporalClientDe
 from ticketflow.sanitize import resolve_content_ids
 from ticketflow.schemas import (
     ACTION_BODIES,
+    ActionBody,
     ActionResult,
     ArticleOut,
     AttachmentOut,
@@ -103,18 +106,7 @@ def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> M
         for m in components.desk.macros
         if m.may_run(agent.groups) and check_macro(m, ticket, lines, agent.name) is None
     ]
-    runnable.sort(key=lambda m: -uses.get(m.name, 0))  # stable: config order among equals
-    return MacroList(
-        macros=[
-            MacroOut(
-                name=m.name,
-                title=m.title or m.name,
-                steps=[s.action for s in m.steps],
-                uses=uses.get(m.name, 0),
-            )
-            for m in runnable
-        ]
-    )
+    return MacroList(macros=[MacroOut.of(m, uses) for m in most_used_first(runnable, uses)])
 
 
 @router.post("/tickets/{number}/macros/{name}", response_model=ActionResult)
@@ -215,27 +207,17 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
         )
 
 
-@router.post("/tickets/{number}/actions/{action}", response_model=ActionResult)
-async def post_action(
+async def _act(
     number: str,
     action: str,
-    components: ComponentsDep,
-    client: TemporalClientDep,
-    agent: CurrentAgent,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: ActionBody | None,
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
 ) -> ActionResult:
     """Act on a ticket; answers with its state as the workflow left it, or 409 with the reason."""
-    if action not in AGENT_ACTIONS:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"unknown action {action!r}; known: {', '.join(sorted(AGENT_ACTIONS))}",
-        )
-    try:
-        parsed = ACTION_BODIES[action].model_validate(body or {})
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
     ref = await asyncio.to_thread(_ticket_ref, components, number, agent)
-    fields = parsed.model_dump()
+    fields = body.model_dump() if body is not None else {}
     request = ActionRequest(
         action=action,
         agent=agent.name,
@@ -250,6 +232,63 @@ async def post_action(
     with _refusals():
         result = await perform_action(components, client, ref, request, written)
     return ActionResult(**vars(result))
+
+
+def _action_endpoint(action: str, body_type: type[ActionBody]) -> Callable[..., Any]:
+    """A route of its own per action, so OpenAPI shows the body each one takes."""
+
+    async def endpoint(
+        number: str,
+        components: ComponentsDep,
+        client: TemporalClientDep,
+        agent: CurrentAgent,
+        body: ActionBody | None = None,
+    ) -> ActionResult:
+        return await _act(number, action, body, components, client, agent)
+
+    # FastAPI reads the body's type from the signature: give it this action's.
+    optional = _accepts_nothing(body_type)
+    signature = inspect.signature(endpoint)
+    body_param = signature.parameters["body"].replace(
+        annotation=Annotated[body_type | None if optional else body_type, Body()],
+        default=None if optional else inspect.Parameter.empty,
+    )
+    params = [p for p in signature.parameters.values() if p.name != "body"]
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    params = [p.replace(annotation=hints[p.name]) for p in params]
+    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*params, body_param], return_annotation=ActionResult
+    )
+    endpoint.__name__ = f"action_{action}"
+    return endpoint
+
+
+def _accepts_nothing(body_type: type[ActionBody]) -> bool:
+    try:
+        body_type.model_validate({})
+    except ValidationError:
+        return False
+    return True
+
+
+for _action, (_body_type, _summary) in ACTION_BODIES.items():
+    router.add_api_route(
+        f"/tickets/{{number}}/actions/{_action}",
+        _action_endpoint(_action, _body_type),
+        methods=["POST"],
+        response_model=ActionResult,
+        summary=_summary,
+        description=f"`{_action}`: {_summary}. Answers with the ticket's state as the "
+        "workflow left it; 409 with the reason when its state does not allow it.",
+    )
+
+
+@router.post("/tickets/{number}/actions/{action}", include_in_schema=False)
+def unknown_action(number: str, action: str, agent: CurrentAgent) -> None:
+    raise HTTPException(
+        status.HTTP_404_NOT_FOUND,
+        f"unknown action {action!r}; known: {', '.join(sorted(ACTION_BODIES))}",
+    )
 
 
 @contextmanager
