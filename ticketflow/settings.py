@@ -17,6 +17,12 @@ from ticketflow.numbering import DEFAULT_TAG_FORMAT, SubjectTag
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_templates_dir() -> Path:
+    """Inside the package when installed from a wheel; the source tree's `templates/` else."""
+    installed = Path(__file__).resolve().parent / "templates"
+    return installed if installed.is_dir() else PROJECT_ROOT / "templates"
+
+
 def package_version() -> str:
     try:
         return version("ticketflow")
@@ -38,8 +44,8 @@ class Settings(BaseSettings):
     task_queue: str = "ticketflow"
     # Empty means the Maildir outbox inside data_dir.
     smtp_url: str = ""
-    desk_config: Path = PROJECT_ROOT / "ticketflow" / "desk.example.yaml"
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    desk_config: Path = Path(__file__).resolve().parent / "desk.example.yaml"
+    templates_dir: Path = Field(default_factory=default_templates_dir)
     # Address our mail comes from and the host part of our Message-IDs.
     mail_from: str = "support@ticketflow.localhost"
     mail_domain: str = "ticketflow.localhost"
