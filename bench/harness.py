@@ -92,6 +92,20 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
 
 
+def parse_with_smoke(parser: argparse.ArgumentParser, **smoke: object) -> argparse.Namespace:
+    """Parse the arguments; `--smoke` replaces them with `smoke`'s tiny sizes, so that CI
+    runs every benchmark end to end in seconds (its figures mean nothing; never recorded)."""
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny run that only checks the benchmark works"
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        for name, value in smoke.items():
+            setattr(args, name, value)
+        args.record = False
+    return args
+
+
 def stack_settings(args: argparse.Namespace) -> dict[str, str]:
     pairs = [item.split("=", 1) for item in args.set]
     if any(len(pair) != 2 for pair in pairs):

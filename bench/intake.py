@@ -32,7 +32,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from empty_workflow import EmptyWorkflow  # noqa: E402
-from harness import WORK, EmbeddedStack, add_stack_arguments, report, stack_settings  # noqa: E402
+from harness import (  # noqa: E402
+    WORK,
+    EmbeddedStack,
+    add_stack_arguments,
+    parse_with_smoke,
+    report,
+    stack_settings,
+)
 from mailset import count_new, make_mailset  # noqa: E402
 
 from ticketflow.models import Article, Ticket  # noqa: E402
@@ -180,7 +187,7 @@ def main() -> None:
     parser.add_argument("--empty-workflows", type=int, default=1000)
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     add_stack_arguments(parser)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, mails=20, empty_workflows=20, concurrency=4, no_peer=True)
 
     mails = make_mailset(args.mails)
     run_dir = WORK / f"tf-{uuid.uuid4().hex[:8]}"

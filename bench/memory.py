@@ -28,7 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, EmbeddedStack, add_stack_arguments, report, stack_settings  # noqa: E402
+from harness import (  # noqa: E402
+    WORK,
+    EmbeddedStack,
+    add_stack_arguments,
+    parse_with_smoke,
+    report,
+    stack_settings,
+)
 
 from ticketflow.contracts import TicketFacts, TicketInput  # noqa: E402
 from ticketflow.desk import load_desk  # noqa: E402
@@ -140,7 +147,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=32)
     add_stack_arguments(parser)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, tickets=200, concurrency=8)
 
     run_dir = WORK / f"mem-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import latency_line, percentile, report  # noqa: E402
+from harness import latency_line, parse_with_smoke, percentile, report  # noqa: E402
 
 from ticketflow.db import make_engine, make_session_factory  # noqa: E402
 from ticketflow.desk import load_desk  # noqa: E402
@@ -294,7 +294,9 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the database a previous run loaded"
     )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
-    args = parser.parse_args()
+    args = parse_with_smoke(
+        parser, tickets=2000, clients=2, seconds=2.0, database="tf_queues_smoke", reuse=False
+    )
 
     if args.reuse:
         url = make_url(args.admin_url).set(database=args.database).render_as_string(False)

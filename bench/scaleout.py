@@ -34,7 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, EmbeddedStack, add_stack_arguments, report, stack_settings  # noqa: E402
+from harness import (  # noqa: E402
+    WORK,
+    EmbeddedStack,
+    add_stack_arguments,
+    parse_with_smoke,
+    report,
+    stack_settings,
+)
 from intake import process_cpu, ticketflow_intake  # noqa: E402
 from mailset import count_new, make_mailset  # noqa: E402
 
@@ -191,7 +198,7 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=16)
     add_stack_arguments(parser)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, mails=30, concurrency=4)
     if args.database_url:
         raise SystemExit("scaleout runs three fresh stacks: use the SQLite read model")
 

@@ -116,9 +116,9 @@ def test_take_sets_owner_and_priority_sets_priority() -> None:
     [
         (Request(Action.MOVE, "a"), "move needs a queue"),
         (
-                Request(Action.MOVE, "a", queue="Nowhere"),
-                "unknown queue 'Nowhere'; known: Inbox, Passwords, Web",
-            ),
+            Request(Action.MOVE, "a", queue="Nowhere"),
+            "unknown queue 'Nowhere'; known: Inbox, Passwords, Web",
+        ),
         (Request(Action.MOVE, "a", queue="Inbox"), "the ticket is already in Inbox"),
         (Request(Action.PRIORITY, "a"), "priority must be 1-5"),
         (Request(Action.PRIORITY, "a", priority=0), "priority must be 1-5"),
