@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually, text_part
@@ -40,13 +40,15 @@ async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
         ("GET", "/api/v1/tickets/1"),
         ("GET", "/api/v1/search?q=password"),
         ("POST", "/api/v1/tickets/1/actions/take"),
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/desk"),
     ]:
         resp = await stack.http.request(method, path)
         assert resp.status_code == 401, path
         assert resp.headers["www-authenticate"] == "Bearer"
         resp = await stack.http.request(method, path, headers={"Authorization": "Bearer nope"})
         assert resp.status_code == 401, path
-        assert resp.json()["detail"] == "unknown or revoked token"
+        assert resp.json()["detail"] == "unknown, replaced or disabled token"
 
 
 async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
@@ -324,6 +326,33 @@ async def test_healthz_reports_database_and_temporal(stack: Stack) -> None:
     resp = await stack.http.get("/healthz")
     assert resp.status_code == 200
     assert resp.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_healthz_reports_a_schema_behind_the_code(stack: Stack) -> None:
+    with stack.components.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    resp = await stack.http.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json()["database"] == "needs migration"
+
+
+async def test_me_and_the_desk_as_the_agent_may_use_it(stack: Stack) -> None:
+    me = (await stack.http.get("/api/v1/me", headers=stack.auth("carol"))).json()
+    assert me == {"name": "carol", "groups": ["solvers", "web"], "queues": ["Web", "Solvers"]}
+    desk = (await stack.http.get("/api/v1/desk", headers=stack.auth("carol"))).json()
+    assert [q["name"] for q in desk["queues"]] == ["Web", "Solvers"]
+    assert desk["move_targets"][0] == "Inbox" and "Security" in desk["move_targets"]
+    # carol's groups run only the macros open to everyone; the first line runs its chains.
+    assert [m["name"] for m in desk["macros"]] == ["answer-password-reset"]
+    assert {"name": "ask_details", "languages": ["en", "ru", "tr"]} in desk["templates"]
+    first_line = (await stack.http.get("/api/v1/desk", headers=stack.auth("alice"))).json()
+    assert "to-passwords" in [m["name"] for m in first_line["macros"]]
+
+
+async def test_a_disabled_agent_is_refused_at_once(stack: Stack) -> None:
+    stack.components.agent_admin("test").set_disabled("bob", True)
+    resp = await stack.http.get("/api/v1/me", headers=stack.auth("bob"))
+    assert resp.status_code == 401
 
 
 async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack: Stack) -> None:

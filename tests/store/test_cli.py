@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,58 @@ async def test_temporal_setup_is_idempotent(dev_env: WorkflowEnvironment) -> Non
     settings = Settings(temporal_address=target)
     # start_local registered them already: a second registration adds nothing and fails not.
     assert await register_search_attributes(settings) == []
+
+
+def test_agent_administration_is_recorded_and_takes_effect_at_once(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = Components(Settings()).sessions
+    assert main(["agent", "add", "ann", "--groups", "first-line"]) == 0
+    first_token = capsys.readouterr().out.strip().splitlines()[-1]
+
+    assert main(["agent", "groups", "ann", "--set", "web,solvers"]) == 0
+    agent = agent_for_token(sessions, first_token)
+    assert agent is not None and agent.groups == frozenset({"web", "solvers"})
+    assert main(["agent", "groups", "ann", "--set", "webb"]) == 2
+    assert "unknown group 'webb'" in capsys.readouterr().err
+
+    assert main(["agent", "disable", "ann"]) == 0
+    assert agent_for_token(sessions, first_token) is None
+    assert main(["agent", "list"]) == 0
+    assert "disabled" in capsys.readouterr().out
+    assert main(["agent", "enable", "ann"]) == 0
+    assert agent_for_token(sessions, first_token) is not None
+
+    capsys.readouterr()
+    assert main(["agent", "reset-token", "ann"]) == 0
+    new_token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert agent_for_token(sessions, first_token) is None
+    assert agent_for_token(sessions, new_token) is not None
+    assert main(["agent", "disable", "nobody"]) == 2
+    assert "no agent 'nobody'" in capsys.readouterr().err
+
+    assert main(["agent", "log", "ann"]) == 0
+    log = capsys.readouterr().out.strip().splitlines()
+    changes = [line.split("  ")[2] for line in log]
+    assert changes == ["created", "groups", "disabled", "enabled", "token"]
+    assert all(line.endswith(f"by {getpass.getuser()} (cli)") for line in log)
+    assert "first-line -> solvers,web" in log[1]
+
+
+def test_every_command_takes_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TICKETFLOW_DATA_DIR", raising=False)
+    monkeypatch.delenv("TICKETFLOW_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["agent", "add", "ann", "--groups", "web", "--data-dir", str(elsewhere)]) == 0
+    assert main(["migrate", "--data-dir", str(elsewhere)]) == 0
+    assert (elsewhere / "ticketflow.db").exists() and not (tmp_path / ".data").exists()
+
+
+def test_desk_show_lists_what_agents_work_with(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["desk", "show"]) == 0
+    shown = capsys.readouterr().out
+    for expected in ("Inbox", "abuse: Abuse, Security", "to-passwords: move", "ask_details: en"):
+        assert expected in shown

@@ -129,3 +129,9 @@ def test_bad_arguments_are_refused_with_a_reason(request_: Request, reason: str)
     with pytest.raises(InvalidTransition) as err:
         decide(Ticket(state=F, queue="Inbox"), request_, LINES)
     assert err.value.reason == reason
+
+
+def test_every_agent_action_has_a_typed_body() -> None:
+    from ticketflow.schemas import ACTION_BODIES
+
+    assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS}

@@ -43,7 +43,7 @@ async def current_agent(
     if agent is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "unknown or revoked token",
+            "unknown, replaced or disabled token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return agent
