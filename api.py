@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from ticketflow.routes import attachments, desk, health, inbound, queues, search, tickets
 from ticketflow.settings import Settings, package_version
-from ticketflow.wiring import Components
+from ticketflow.wiring import Components, connect_temporal
 
 
 def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
@@ -21,10 +21,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         components = Components(settings)
         app.state.components = components
-        # Lazy: the API starts even while Temporal is still coming up.
-        app.state.temporal = temporal or await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace, lazy=True
-        )
+        app.state.temporal = temporal or await connect_temporal(settings, lazy=True)
         yield
         components.engine.dispose()
 

@@ -115,8 +115,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 def _setting_error(error: object) -> str:
     assert isinstance(error, dict)
-    name = "TICKETFLOW_" + "_".join(str(p) for p in error["loc"]).upper()
-    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
+    reason = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a rule across settings names them itself
+        return reason
+    return f"TICKETFLOW_{'_'.join(str(p) for p in error['loc']).upper()}: {reason}"
 
 
 def configure_logging(settings: Settings) -> None:

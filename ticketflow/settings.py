@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     system_id: str = Field(default="10", pattern=r"^[0-9]{1,6}$")
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # mTLS to a Temporal cluster that requires it (PEM files); unset: plain TCP, as the
+    # embedded dev server and the Compose shape on its private network speak.
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_domain: str = ""  # the server name to verify, when not the address's host
     task_queue: str = "ticketflow"
     # Empty means the Maildir outbox inside data_dir.
     smtp_url: str = ""
@@ -100,6 +106,12 @@ class Settings(BaseSettings):
                 "postgresql+psycopg2://user:password@host:5432/database or sqlite:///path/file.db"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TICKETFLOW_TEMPORAL_TLS_CERT and _KEY go together")
+        return self
 
     @field_validator("subject_tag_format")
     @classmethod

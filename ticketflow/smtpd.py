@@ -25,7 +25,7 @@ from temporalio.client import Client
 from ticketflow.mailparse import MailRefused
 from ticketflow.settings import Settings
 from ticketflow.ticket_service import TemporalUnavailable, accept_mail
-from ticketflow.wiring import Components
+from ticketflow.wiring import Components, connect_temporal
 
 log = logging.getLogger("ticketflow.smtpd")
 
@@ -73,9 +73,7 @@ def make_protocol(
 async def run_smtpd(settings: Settings, host: str, port: int, *, lmtp: bool) -> None:
     """`ticketflow smtpd`: serve until SIGINT or SIGTERM."""
     components = Components(settings)
-    client = await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, lazy=True
-    )
+    client = await connect_temporal(settings, lazy=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,7 +10,6 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
 from ticketflow.search_attributes import ALL_KEYS
@@ -44,7 +43,7 @@ async def wait_for_temporal(settings: Settings, timeout: float = 60.0) -> None:
     deadline = loop.time() + timeout
     while True:
         try:
-            await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            await connect_temporal(settings)
             return
         except Exception:
             if loop.time() > deadline:

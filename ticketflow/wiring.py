@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 
 from ticketflow.agents import AgentAdmin
 from ticketflow.db import make_engine, make_session_factory
@@ -88,10 +90,31 @@ class TemporalUnreachable(ConnectionError):
     """No Temporal frontend answers at the configured address."""
 
 
-async def connect_temporal(settings: Settings) -> Client:
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """The client's TLS from the TICKETFLOW_TEMPORAL_TLS_* settings; False when none is set."""
+    if not (settings.temporal_tls_ca or settings.temporal_tls_cert or settings.temporal_tls_domain):
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca),
+        client_cert=_read(settings.temporal_tls_cert),
+        client_private_key=_read(settings.temporal_tls_key),
+        domain=settings.temporal_tls_domain or None,
+    )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path is not None else None
+
+
+async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+    """A client of the configured cluster; `lazy` connects on first use (the API starts
+    while Temporal is still coming up)."""
     try:
         return await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            tls=temporal_tls(settings),
+            lazy=lazy,
         )
     except RuntimeError as exc:
         # The SDK's text is a Rust error chain; its innermost message is the useful part.
