@@ -22,6 +22,7 @@ from ticketflow.settings import Settings, package_version
 
 log = logging.getLogger("ticketflow")
 USAGE_ERROR = 2
+INTERRUPTED = 130  # as shells report a command ended by Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with --data-dir over TICKETFLOW_DATA_DIR."""
     from ticketflow.commands import CommandError
 
-    """Settings from the environment, with --data-dir over TICKETFLOW_DATA_DIR."""
     try:
         if args.data_dir is not None:
             return Settings(data_dir=args.data_dir.resolve())
@@ -160,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         return _refuse(f"{exc.filename or 'file'}: {exc.strerror or exc}")
     except OperationalError as exc:
         return _refuse(f"the read model's database is not reachable: {_first_line(exc.orig)}")
+    except KeyboardInterrupt:
+        return INTERRUPTED
 
 
 def _first_line(error: object) -> str:

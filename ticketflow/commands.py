@@ -35,7 +35,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from worker import run_worker
 
-    _require_current_schema(settings)
+    _check_ready(settings)
     asyncio.run(run_worker(settings))
     return 0
 
@@ -45,7 +45,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     from api import create_app
 
-    _require_current_schema(settings)
+    _check_ready(settings)
     check_port_free(args.host, args.port, "the API")
     uvicorn.run(
         create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
@@ -56,7 +56,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_smtpd(args: argparse.Namespace, settings: Settings) -> int:
     from ticketflow.smtpd import run_smtpd
 
-    _require_current_schema(settings)
+    _check_ready(settings)
     check_port_free(args.host, args.port, "smtpd")
     asyncio.run(run_smtpd(settings, args.host, args.port, lmtp=args.lmtp))
     return 0
@@ -210,7 +210,9 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _require_current_schema(settings: Settings) -> None:
+def _check_ready(settings: Settings) -> None:
+    """Refuse, before a server starts, a desk config with an error or an old schema."""
+    load_desk(settings.desk_config)
     components = Components(settings)
     try:
         check_schema(components.engine)

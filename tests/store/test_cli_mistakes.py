@@ -122,3 +122,12 @@ def test_a_busy_port_is_named_before_anything_starts(tmp_path: Path, flag: str) 
 def test_version(tmp_path: Path) -> None:
     done = ticketflow(tmp_path, "--version")
     assert done.returncode == 0 and done.stdout.startswith("ticketflow ")
+
+
+def test_servers_refuse_a_broken_desk_before_they_start(tmp_path: Path) -> None:
+    bad = tmp_path / "desk.yaml"
+    bad.write_text("queues: []\n")
+    assert ticketflow(tmp_path, "migrate").returncode == 0
+    for command in ("api", "worker", "smtpd"):
+        line = refused(ticketflow(tmp_path, command, TICKETFLOW_DESK_CONFIG=str(bad)))
+        assert f"{bad}:1:" in line and "exactly one queue must be marked default" in line
