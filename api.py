@@ -9,7 +9,16 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
-from ticketflow.routes import attachments, desk, health, inbound, queues, search, tickets
+from ticketflow.routes import (
+    actions,
+    attachments,
+    desk,
+    health,
+    inbound,
+    queues,
+    search,
+    tickets,
+)
 from ticketflow.settings import Settings, package_version
 from ticketflow.wiring import Components, connect_temporal
 
@@ -31,7 +40,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         summary="Help-desk tickets as durable Temporal workflows",
         lifespan=lifespan,
     )
-    for module in (attachments, desk, health, inbound, queues, search, tickets):
+    for module in (actions, attachments, desk, health, inbound, queues, search, tickets):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import base64
 import json
 import socket
@@ -28,6 +29,22 @@ from ticketflow.wiring import Components
 from worker import build_worker
 
 T = TypeVar("T")
+
+# Recorded workflow histories that tests/workflows/test_replay.py replays on today's code.
+HISTORIES = Path(__file__).resolve().parent / "workflows" / "histories"
+RECORD_VARIABLE = "TICKETFLOW_RECORD_HISTORIES"
+
+
+async def keep_history(
+    client: Client, workflow_id: str, name: str, run_id: str | None = None
+) -> None:
+    """With TICKETFLOW_RECORD_HISTORIES set (`python -m tests.workflows.record_histories`),
+    write this run's history to tests/workflows/histories/NAME.json; else nothing."""
+    if not os.environ.get(RECORD_VARIABLE):
+        return
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 @dataclass(frozen=True)

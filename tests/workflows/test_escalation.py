@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import customer_mail, eventually, make_components, new_worker
+from tests.support import customer_mail, eventually, keep_history, make_components, new_worker
 from tests.workflows.test_ticket_workflow import act, ticket_row, wait_state
 from ticketflow.calendars import calendar_for
 from ticketflow.models import Article, HistoryEvent
+from ticketflow.numbering import workflow_id
 from ticketflow.ticket_service import accept_mail
 from ticketflow.wiring import Components
 
@@ -108,6 +109,7 @@ async def test_friday_evening_mail_escalates_saturday_morning(
                 lambda: outbox(components), lambda m: any("lead@" in x for x in m)
             )
             assert any("SLA breach: first-response" in m and "lead@" in m for m in mails)
+            await keep_history(env.client, workflow_id(number), "sla-warning-breach-move")
 
 
 @pytest.mark.parametrize(
@@ -222,6 +224,7 @@ async def test_a_waiting_ticket_is_reminded_closed_and_reopened_by_a_late_reply(
 
         await accept_mail(components, env.client, customer_mail(subject=f"Re: [Ticket#{number}]"))
         await wait_state(components, number, "second-line", "Passwords")
+        await keep_history(env.client, workflow_id(number), "waiting-reminded-closed-reopened")
 
 
 async def test_remind_me_brings_a_waiting_ticket_back_to_the_agent(
@@ -238,6 +241,7 @@ async def test_remind_me_brings_a_waiting_ticket_back_to_the_agent(
         row = await wait_state(components, number, "first-line", "Inbox")
         assert row.owner == "bob"
         assert ("reminder", "bob") in history(components, number)
+        await keep_history(env.client, workflow_id(number), "remind-me")
 
 
 def inbox_add(components: Components, start: datetime, minutes: int) -> datetime:

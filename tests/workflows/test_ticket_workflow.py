@@ -16,6 +16,7 @@ from tests.support import (
     decoded_history_text,
     describe_run,
     eventually,
+    keep_history,
     make_components,
     new_worker,
 )
@@ -66,6 +67,7 @@ async def test_new_ticket_routes_to_inbox_and_gets_auto_reply(
         reply = (outbox / files[0]).read_text()
         assert f"[Ticket#{result.ticket_number}]" in reply
         assert "Auto-Submitted: auto-replied" in reply
+        await keep_history(client, workflow_id(result.ticket_number), "new-ticket-auto-reply")
 
 
 async def _list(folder: Path) -> list[str]:
@@ -137,6 +139,7 @@ async def test_answered_ticket_reopens_in_the_answering_queue(
         assert number in text
         for secret in (body, answer, "Thanks, but no.", "anna@example.org"):
             assert secret not in text
+        await keep_history(client, workflow_id(number), "answered-then-reopened")
 
 
 async def test_refused_action_changes_nothing_and_leaves_no_draft(
@@ -195,6 +198,8 @@ async def test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket(
                 select(HistoryEvent.seq).where(HistoryEvent.ticket_id == row.id)
             ).all()
         assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        await keep_history(client, wid, "reopen-window-ends", run_id=first_run)
+        await keep_history(client, wid, "reopen-after-window", run_id=second_run)
 
 
 async def test_long_ticket_continues_as_new_and_keeps_every_message(
@@ -248,6 +253,8 @@ async def test_long_ticket_continues_as_new_and_keeps_every_message(
             ).all()
         # Every message once, in order: 500 customer messages and the routing.
         assert sorted(seqs) == list(range(1, 502))
+        await keep_history(client, workflow_id(number), "continue-as-new", run_id=first_run)
+        await keep_history(client, workflow_id(number), "continued-run")
 
 
 async def test_a_macro_with_an_invalid_step_changes_nothing(
@@ -276,6 +283,33 @@ async def test_a_macro_with_an_invalid_step_changes_nothing(
                 select(Article.id).where(Article.ticket_id == row.id, Article.author == "alice")
             ).all()
         assert by_alice == []  # the note's and the question's drafts are gone
+
+
+async def test_a_macro_applies_every_step_as_one_change(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    client = time_skipping_env.client
+    chain = MacroConfig(
+        name="triage",
+        steps=[
+            MacroStep(action="take"),
+            MacroStep(action="note", text="Logins from two countries."),
+            MacroStep(action="priority", priority=4),
+            MacroStep(action="move", queue="Passwords"),
+        ],
+    )
+    async with new_worker(client, components):
+        number = await new_ticket_in_inbox(client, components)
+        status = await run_macro(components, client, ref(components, number), "alice", chain)
+        assert (status.state, status.queue, status.priority) == ("second-line", "Passwords", 4)
+        assert history_actions(components, number)[2:] == [
+            "macro",
+            "take",
+            "note",
+            "priority",
+            "move",
+        ]
+        await keep_history(client, workflow_id(number), "macro")
 
 
 def history_actions(components: Components, number: str) -> list[str]:
