@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
-from ticketflow.routes import (
+from ticketflow.api.routes import (
     actions,
     attachments,
     desk,
@@ -19,8 +19,8 @@ from ticketflow.routes import (
     search,
     tickets,
 )
+from ticketflow.components import Components, connect_temporal
 from ticketflow.settings import Settings, package_version
-from ticketflow.wiring import Components, connect_temporal
 
 
 def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:

@@ -14,10 +14,10 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
-from ticketflow.redelivery import sweep_forever
+from ticketflow.components import Components, connect_temporal
+from ticketflow.engine.redelivery import sweep_forever
+from ticketflow.mail.transport import Transport, make_transport
 from ticketflow.settings import Settings
-from ticketflow.transport import Transport, make_transport
-from ticketflow.wiring import Components, connect_temporal
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger("ticketflow.worker")

@@ -20,12 +20,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailSettings
-from ticketflow.compose import Outgoing, compose
-from ticketflow.contracts import EscalationNotice
-from ticketflow.desk import DeskConfig
-from ticketflow.letters import ESCALATION, letter_ticket, render_letter
-from ticketflow.models import Ticket, utcnow
-from ticketflow.transport import PermanentDeliveryError, Transport
+from ticketflow.desk.config import DeskConfig
+from ticketflow.letters.rendering import ESCALATION, letter_ticket, render_letter
+from ticketflow.mail.compose import Outgoing, compose
+from ticketflow.mail.transport import PermanentDeliveryError, Transport
+from ticketflow.payloads import EscalationNotice
+from ticketflow.store.models import Ticket, utcnow
 
 log = logging.getLogger("ticketflow.escalation")
 WEBHOOK_TIMEOUT_SECONDS = 10

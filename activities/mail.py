@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from ticketflow.compose import Outgoing, compose, new_message_id
-from ticketflow.contracts import ArticleRef, SendResult
-from ticketflow.letters import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
-from ticketflow.mailparse import first_address
-from ticketflow.models import Article, AutoReplyCount, Ticket, utcnow
-from ticketflow.numbering import DEFAULT_TAG, SubjectTag
-from ticketflow.transport import PermanentDeliveryError, Transport
+from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
+from ticketflow.mail.compose import Outgoing, compose, new_message_id
+from ticketflow.mail.parse import first_address
+from ticketflow.mail.transport import PermanentDeliveryError, Transport
+from ticketflow.payloads import ArticleRef, SendResult
+from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
+from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
 log = logging.getLogger("ticketflow.mail")
 

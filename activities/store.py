@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from ticketflow import counts
-from ticketflow.contracts import ArticleRef, Projection, Route, TicketFacts
-from ticketflow.desk import DeskConfig
-from ticketflow.intake import ARTICLE_RECEIVED
-from ticketflow.lifecycle import State
-from ticketflow.loops import OwnIdentity
-from ticketflow.mailparse import MailRefused, parse_mail
-from ticketflow.models import Article, HistoryEvent, RawMessage, Ticket
-from ticketflow.routing import route_new_ticket
-from ticketflow.sla import Clocks
+from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.routing import route_new_ticket
+from ticketflow.mail.loops import OwnIdentity
+from ticketflow.mail.parse import MailRefused, parse_mail
+from ticketflow.payloads import ArticleRef, Projection, Route, TicketFacts
+from ticketflow.store import counts
+from ticketflow.store.intake import ARTICLE_RECEIVED
+from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
+from ticketflow.tickets.lifecycle import State
+from ticketflow.tickets.sla import Clocks
 
 # Article status once the workflow has taken an article in.
 ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}

@@ -42,7 +42,7 @@ from harness import (  # noqa: E402
 )
 from mailset import count_new, make_mailset  # noqa: E402
 
-from ticketflow.models import Article, Ticket  # noqa: E402
+from ticketflow.store.models import Article, Ticket  # noqa: E402
 
 PEER_VERSION = "django-helpdesk==2.6.1"
 

@@ -37,11 +37,11 @@ from harness import (  # noqa: E402
     stack_settings,
 )
 
-from ticketflow.contracts import TicketFacts, TicketInput  # noqa: E402
-from ticketflow.desk import load_desk  # noqa: E402
-from ticketflow.models import Ticket  # noqa: E402
-from ticketflow.numbering import ticket_number, workflow_id  # noqa: E402
+from ticketflow.desk.config import load_desk  # noqa: E402
+from ticketflow.payloads import TicketFacts, TicketInput  # noqa: E402
 from ticketflow.settings import Settings  # noqa: E402
+from ticketflow.store.models import Ticket  # noqa: E402
+from ticketflow.tickets.numbering import ticket_number, workflow_id  # noqa: E402
 from workflows.ticket import TicketWorkflow  # noqa: E402
 
 CREATED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -38,10 +38,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import latency_line, parse_with_smoke, percentile, report  # noqa: E402
 
-from ticketflow.db import make_engine, make_session_factory  # noqa: E402
-from ticketflow.desk import load_desk  # noqa: E402
-from ticketflow.migrate import sync_queues, upgrade  # noqa: E402
-from ticketflow.queries import (  # noqa: E402
+from ticketflow.desk.config import load_desk  # noqa: E402
+from ticketflow.settings import Settings  # noqa: E402
+from ticketflow.store.db import make_engine, make_session_factory  # noqa: E402
+from ticketflow.store.migrate import sync_queues, upgrade  # noqa: E402
+from ticketflow.store.queries import (  # noqa: E402
     list_tickets,
     queue_stats,
     search_tickets,
@@ -49,7 +50,6 @@ from ticketflow.queries import (  # noqa: E402
     ticket_by_number,
     ticket_history,
 )
-from ticketflow.settings import Settings  # noqa: E402
 
 QUEUES = {"Inbox": 0.30, "Passwords": 0.25, "Web": 0.20, "Solvers": 0.10, "Abuse": 0.15}
 LINES = {"Inbox": "first-line"} | dict.fromkeys(

@@ -45,7 +45,7 @@ from harness import (  # noqa: E402
 from intake import process_cpu, ticketflow_intake  # noqa: E402
 from mailset import count_new, make_mailset  # noqa: E402
 
-from ticketflow.models import Article, HistoryEvent, Ticket  # noqa: E402
+from ticketflow.store.models import Article, HistoryEvent, Ticket  # noqa: E402
 
 
 def start_second_worker(stack: EmbeddedStack, settings: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -17,8 +17,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support import SmtpSink, free_port
-from ticketflow.binaries import find_binary
-from ticketflow.search_attributes import ALL_KEYS
+from ticketflow.engine.binaries import find_binary
+from workflows.search_attributes import ALL_KEYS
 
 POSTGRES_URL = os.environ.get(
     "TICKETFLOW_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -81,7 +81,7 @@ def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database on each backend; tests that use it run twice."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ticketflow.db'}"
+        yield f"sqlite:///{tmp_path / 'ticketflow.store.db'}"
     else:
         yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin"))
 

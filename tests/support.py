@@ -22,10 +22,10 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
-from ticketflow.migrate import sync_queues, upgrade
+from ticketflow.components import Components
+from ticketflow.mail.transport import Transport
 from ticketflow.settings import Settings
-from ticketflow.transport import Transport
-from ticketflow.wiring import Components
+from ticketflow.store.migrate import sync_queues, upgrade
 from worker import build_worker
 
 T = TypeVar("T")

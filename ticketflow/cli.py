@@ -134,11 +134,10 @@ def configure_logging(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (2 for a mistake, with its one-line reason)."""
     from ticketflow.commands import COMMANDS, CommandError
-    from ticketflow.desk import DeskConfigError
-    from ticketflow.migrate import SchemaNotCurrent
-    from ticketflow.ports import PortBusy
-    from ticketflow.supervisor import AlreadyRunning
-    from ticketflow.wiring import TemporalUnreachable
+    from ticketflow.components import TemporalUnreachable
+    from ticketflow.desk.config import DeskConfigError
+    from ticketflow.store.migrate import SchemaNotCurrent
+    from ticketflow.up import AlreadyRunning, PortBusy
 
     fixable = (
         AlreadyRunning,

@@ -11,12 +11,12 @@ import asyncio
 import getpass
 from collections.abc import Callable
 
-from ticketflow.agents import AgentAdmin, AgentError
-from ticketflow.desk import load_desk
-from ticketflow.migrate import check_schema, sync_queues, upgrade
-from ticketflow.ports import check_port_free
+from ticketflow.components import Components
+from ticketflow.desk.config import load_desk
 from ticketflow.settings import Settings
-from ticketflow.wiring import Components
+from ticketflow.store.agents import AgentAdmin, AgentError
+from ticketflow.store.migrate import check_schema, sync_queues, upgrade
+from ticketflow.up import check_port_free
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -26,7 +26,7 @@ class CommandError(Exception):
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.supervisor import EmbeddedStack, Ports
+    from ticketflow.up import EmbeddedStack, Ports
 
     ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
     return EmbeddedStack(settings, ports, api_host=args.host).run()
@@ -73,7 +73,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_temporal_setup(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.temporal_setup import register_search_attributes
+    from ticketflow.engine.temporal_setup import register_search_attributes
 
     added = asyncio.run(register_search_attributes(settings))
     print(f"search attributes on {settings.temporal_address}: {', '.join(added) or 'all present'}")
@@ -99,7 +99,7 @@ def _agent_add(args: argparse.Namespace, components: Components) -> int:
 
 
 def _agent_list(args: argparse.Namespace, components: Components) -> int:
-    from ticketflow.agents import list_agents
+    from ticketflow.store.agents import list_agents
 
     agents = list_agents(components.sessions)
     if not agents:
@@ -137,7 +137,7 @@ def _agent_reset_token(args: argparse.Namespace, components: Components) -> int:
 
 
 def _agent_log(args: argparse.Namespace, components: Components) -> int:
-    from ticketflow.agents import agent_changes
+    from ticketflow.store.agents import agent_changes
 
     for c in agent_changes(components.sessions, args.name):
         detail = f"  {c.detail}" if c.detail else ""
@@ -162,8 +162,8 @@ AGENT_ACTIONS: dict[str, Callable[[argparse.Namespace, Components], int]] = {
 
 
 def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.desk_report import check_templates, describe_desk
-    from ticketflow.templating import make_environment
+    from ticketflow.desk.report import check_templates, describe_desk
+    from ticketflow.letters.rendering import make_environment
 
     templates = make_environment(settings.templates_dir)
     if args.desk_command == "check":
@@ -184,8 +184,8 @@ def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.mailparse import MailRefused, parse_mail
-    from ticketflow.rules import classify
+    from ticketflow.desk.rules import classify
+    from ticketflow.mail.parse import MailRefused, parse_mail
 
     desk = load_desk(settings.desk_config)
     raw = args.message.read_bytes()

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from ticketflow.numbering import DEFAULT_TAG_FORMAT, SubjectTag
+from ticketflow.tickets.numbering import DEFAULT_TAG_FORMAT, SubjectTag
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     task_queue: str = "ticketflow"
     # Empty means the Maildir outbox inside data_dir.
     smtp_url: str = ""
-    desk_config: Path = Path(__file__).resolve().parent / "desk.example.yaml"
+    desk_config: Path = Path(__file__).resolve().parent / "desk" / "desk.example.yaml"
     templates_dir: Path = Field(default_factory=default_templates_dir)
     # Address our mail comes from and the host part of our Message-IDs.
     mail_from: str = "support@ticketflow.localhost"
@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # quoting someone else's number gets a ticket of their own.
     number_needs_known_sender: bool = True
     # Inbound webhooks must send it as X-Webhook-Secret; empty: a random secret kept
-    # in data_dir/webhook_secret (ticketflow.webhook_auth).
+    # in data_dir/webhook_secret (ticketflow.mail.webhook_auth).
     webhook_secret: str = ""
     # Mailgun's HTTP webhook signing key: its signed requests need no webhook secret.
     mailgun_signing_key: str = ""
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'ticketflow.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'ticketflow.store.db').resolve()}"
 
     @property
     def outbox_dir(self) -> Path:

@@ -22,10 +22,10 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from temporalio.client import Client
 
-from ticketflow.mailparse import MailRefused
+from ticketflow.components import Components, connect_temporal
+from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
+from ticketflow.mail.parse import MailRefused
 from ticketflow.settings import Settings
-from ticketflow.ticket_service import TemporalUnavailable, accept_mail
-from ticketflow.wiring import Components, connect_temporal
 
 log = logging.getLogger("ticketflow.smtpd")
 

@@ -1,6 +1,6 @@
 """TicketWorkflow: one durable workflow per ticket, the source of truth for its lifecycle.
 
-Deterministic code only. The lifecycle rules come from `ticketflow.lifecycle`;
+Deterministic code only. The lifecycle rules come from `ticketflow.tickets.lifecycle`;
 every side effect (SQL, mail) is an activity. Handlers change state at once and
 the main loop projects the changes to the read model in batches, sends mail,
 keeps the reopen window and continues-as-new before history grows large.
@@ -22,8 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.escalation import EscalationActivities
     from activities.mail import MailActivities
     from activities.store import StoreActivities
-    from ticketflow import lifecycle, sla, ticket_timers
-    from ticketflow.contracts import (
+    from ticketflow.payloads import (
         ActionRequest,
         ArticleRef,
         CustomerMessage,
@@ -35,8 +34,10 @@ with workflow.unsafe.imports_passed_through():
         TicketInput,
         TicketStatus,
     )
-    from ticketflow.lifecycle import Action, InvalidTransition, State
-    from ticketflow.search_attributes import (
+    from ticketflow.tickets import lifecycle, sla
+    from ticketflow.tickets import timers as ticket_timers
+    from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
+    from workflows.search_attributes import (
         TICKET_ESCALATION_AT,
         TICKET_NUMBER,
         TICKET_OWNER,

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from tests.support import SmtpSink, customer_mail, eventually, make_components, new_worker
-from ticketflow.wiring import Components
+from ticketflow.components import Components
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually, text_part
 from tests.unit.test_mail import delivery_report
-from ticketflow.models import RawMessage
+from ticketflow.store.models import RawMessage
 
 
 async def new_ticket(stack: Stack, **mail: str) -> str:

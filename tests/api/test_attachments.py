@@ -8,7 +8,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from tests.api.conftest import Stack
-from ticketflow.models import Blob
+from ticketflow.store.models import Blob
 
 
 def mail_with(files: list[tuple[str, bytes]], subject: str = "Logs") -> bytes:

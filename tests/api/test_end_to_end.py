@@ -8,7 +8,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, decoded_history_text, eventually, text_part
-from ticketflow.numbering import workflow_id
+from ticketflow.tickets.numbering import workflow_id
 
 BODY = "Hello, I cannot log in since yesterday. My backup address is anna.backup@example.net."
 

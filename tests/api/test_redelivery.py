@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from tests.support import customer_mail, eventually, free_port, make_components, new_worker
-from ticketflow.models import RawMessage, Ticket
-from ticketflow.redelivery import redeliver_stranded
+from ticketflow.engine.redelivery import redeliver_stranded
+from ticketflow.store.models import RawMessage, Ticket
 
 
 async def test_mail_taken_while_temporal_is_down_reaches_its_ticket_later(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually
-from ticketflow.models import RawMessage
+from ticketflow.store.models import RawMessage
 
 
 async def ticket(stack: Stack, number: str) -> dict:

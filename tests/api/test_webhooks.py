@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import Stack
 from tests.support import customer_mail, eventually
-from ticketflow.models import Article, RawMessage, Ticket
+from ticketflow.store.models import Article, RawMessage, Ticket
 
 SIGNING_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 

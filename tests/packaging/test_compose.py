@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ticketflow.binaries import find_binary
+from ticketflow.engine.binaries import find_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

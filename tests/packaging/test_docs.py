@@ -38,4 +38,4 @@ def test_links_resolve_and_nothing_points_outside_the_repository() -> None:
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
             if not target.startswith("http"):
                 assert (doc.parent / target).exists(), (doc, target)
-    assert "../shared" not in (ROOT / "ticketflow" / "desk.example.yaml").read_text()
+    assert "../shared" not in (ROOT / "ticketflow" / "desk" / "desk.example.yaml").read_text()

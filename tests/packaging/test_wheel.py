@@ -19,9 +19,9 @@ PACKAGES = ["ticketflow", "workflows", "activities", "templates"]
 RENDER = textwrap.dedent(
     """
     import api, worker, ticketflow
-    from ticketflow.letters import AUTO_REPLY, letter_ticket, render_letter
+    from ticketflow.letters.rendering import AUTO_REPLY, letter_ticket, render_letter
     from ticketflow.settings import Settings
-    from ticketflow.wiring import Components
+    from ticketflow.components import Components
 
     components = Components(Settings())
     ticket = letter_ticket("2026120110000001", "Cannot log in", "Inbox",

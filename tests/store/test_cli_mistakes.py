@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import free_port
 from ticketflow.settings import Settings
-from ticketflow.supervisor import data_dir_lock
+from ticketflow.up import data_dir_lock
 
 EXAMPLE_DESK = Settings().desk_config
 

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.support import SmtpSink, free_port
-from ticketflow.compose import Outgoing, compose
-from ticketflow.models import utcnow
-from ticketflow.transport import MaildirTransport, PermanentDeliveryError, SmtpTransport
+from ticketflow.mail.compose import Outgoing, compose
+from ticketflow.mail.transport import MaildirTransport, PermanentDeliveryError, SmtpTransport
+from ticketflow.store.models import utcnow
 
 
 def NO_HANDOVER() -> None:

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from activities.store import StoreActivities
 from tests.support import customer_mail, make_components
 from tests.unit.test_mail import delivery_report
-from ticketflow.agents import AgentError, agent_for_token
-from ticketflow.contracts import HistoryEntry, Projection
-from ticketflow.intake import IntakeResult, IntakeRules, store_inbound
-from ticketflow.mailparse import parse_mail
-from ticketflow.migrate import upgrade
-from ticketflow.models import (
+from ticketflow.components import Components
+from ticketflow.mail.parse import parse_mail
+from ticketflow.payloads import HistoryEntry, Projection
+from ticketflow.store.agents import AgentError, agent_for_token
+from ticketflow.store.intake import IntakeResult, IntakeRules, store_inbound
+from ticketflow.store.migrate import upgrade
+from ticketflow.store.models import (
     Agent,
     Article,
     Base,
@@ -27,8 +28,7 @@ from ticketflow.models import (
     RawMessage,
     Ticket,
 )
-from ticketflow.queries import list_tickets, search_tickets
-from ticketflow.wiring import Components
+from ticketflow.store.queries import list_tickets, search_tickets
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ticketflow.mail.webhook_auth import secret_matches, webhook_secret
 from ticketflow.settings import Settings
-from ticketflow.webhook_auth import secret_matches, webhook_secret
 
 
 def test_secret_is_made_once_and_kept(tmp_path: Path) -> None:

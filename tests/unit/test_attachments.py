@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from ticketflow.attachments import MAX_FILENAME, safe_filename
-from ticketflow.mailparse import parse_mail
+from ticketflow.mail.attachments import MAX_FILENAME, safe_filename
+from ticketflow.mail.parse import parse_mail
 
 
 def mail_with_everything() -> bytes:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ticketflow.calendars import (
+from ticketflow.tickets.calendars import (
     WEEKDAYS,
     BusinessCalendar,
     CalendarError,

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ticketflow.mailparse import ParsedMail, body_html, html_to_text, parse_mail, read_message
+from ticketflow.mail.parse import ParsedMail, body_html, html_to_text, parse_mail, read_message
 
 UNNAMED = "Zammad names an unnamed part 'file' or 'image.<ext>'; we name it attachment-<n>.<ext>"
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {

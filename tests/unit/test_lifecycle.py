@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from ticketflow.lifecycle import (
+from ticketflow.tickets.lifecycle import (
     AGENT_ACTIONS,
     Action,
     InvalidTransition,
@@ -132,6 +132,6 @@ def test_bad_arguments_are_refused_with_a_reason(request_: Request, reason: str)
 
 
 def test_every_agent_action_has_a_typed_body() -> None:
-    from ticketflow.schemas import ACTION_BODIES
+    from ticketflow.api.schemas import ACTION_BODIES
 
     assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ticketflow.compose import Outgoing, compose
-from ticketflow.loops import OwnIdentity, auto_reply_refusal
-from ticketflow.mailparse import parse_mail
-from ticketflow.models import utcnow
+from ticketflow.mail.compose import Outgoing, compose
+from ticketflow.mail.loops import OwnIdentity, auto_reply_refusal
+from ticketflow.mail.parse import parse_mail
+from ticketflow.store.models import utcnow
 
 OWN = OwnIdentity(addresses=frozenset({"support@desk.example"}), loop_value="support@desk.example")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.compose import Outgoing, compose
-from ticketflow.mailparse import MailRefused, html_to_text, parse_mail
-from ticketflow.numbering import DEFAULT_TAG, SubjectTag, ticket_number
+from ticketflow.mail.compose import Outgoing, compose
+from ticketflow.mail.parse import MailRefused, html_to_text, parse_mail
+from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 
 def test_parse_plain_mail() -> None:

@@ -7,11 +7,17 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from ticketflow.letters import AGENT_MAIL, AUTO_REPLY, letter_ticket, render_letter
-from ticketflow.numbering import SubjectTag
-from ticketflow.sanitize import resolve_content_ids, sanitize_html
+from ticketflow.letters.rendering import (
+    AGENT_MAIL,
+    AUTO_REPLY,
+    letter_ticket,
+    make_environment,
+    paragraphs,
+    render_letter,
+)
+from ticketflow.mail.sanitize import resolve_content_ids, sanitize_html
 from ticketflow.settings import PROJECT_ROOT
-from ticketflow.templating import make_environment, paragraphs
+from ticketflow.tickets.numbering import SubjectTag
 
 HOSTILE = """<html><head><title>secret title</title><style>p{display:none}</style>
 <script>alert(1)</script></head>

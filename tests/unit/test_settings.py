@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 from temporalio.service import TLSConfig
 
+from ticketflow.components import temporal_tls
 from ticketflow.settings import Settings
-from ticketflow.wiring import temporal_tls
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ticketflow.calendars import WEEKDAYS, CalendarSpec, parse_hours
-from ticketflow.sla import (
+from ticketflow.tickets.calendars import WEEKDAYS, CalendarSpec, parse_hours
+from ticketflow.tickets.sla import (
     BREACH,
     FIRST_RESPONSE,
     SOLUTION,
@@ -109,11 +109,11 @@ def test_a_queue_without_sla_has_no_clocks() -> None:
 
 
 def test_the_policy_travels_as_json_and_comes_back_whole() -> None:
-    from ticketflow.desk import load_desk
+    from ticketflow.desk.config import load_desk
     from ticketflow.settings import PROJECT_ROOT
-    from ticketflow.sla import policy_from_json, policy_json
+    from ticketflow.tickets.sla import policy_from_json, policy_json
 
-    policy = load_desk(PROJECT_ROOT / "ticketflow" / "desk.example.yaml").policy()
+    policy = load_desk(PROJECT_ROOT / "ticketflow" / "desk" / "desk.example.yaml").policy()
     assert policy is not None
     text = policy_json(policy)
     assert policy_from_json(text) == policy

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ticketflow.contracts import TicketFacts
-from ticketflow.lifecycle import Action, State, Ticket
-from ticketflow.sla import DeskPolicy, QueuePolicy
-from ticketflow.ticket_timers import after_change, next_timer, waiting_times
+from ticketflow.payloads import TicketFacts
+from ticketflow.tickets.lifecycle import Action, State, Ticket
+from ticketflow.tickets.sla import DeskPolicy, QueuePolicy
+from ticketflow.tickets.timers import after_change, next_timer, waiting_times
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

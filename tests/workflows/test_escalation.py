@@ -16,11 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.support import customer_mail, eventually, keep_history, make_components, new_worker
 from tests.workflows.test_ticket_workflow import act, ticket_row, wait_state
-from ticketflow.calendars import calendar_for
-from ticketflow.models import Article, HistoryEvent
-from ticketflow.numbering import workflow_id
-from ticketflow.ticket_service import accept_mail
-from ticketflow.wiring import Components
+from ticketflow.components import Components
+from ticketflow.engine.tickets import accept_mail
+from ticketflow.store.models import Article, HistoryEvent
+from ticketflow.tickets.calendars import calendar_for
+from ticketflow.tickets.numbering import workflow_id
 
 MSK = ZoneInfo("Europe/Moscow")
 MINUTE = timedelta(minutes=1)

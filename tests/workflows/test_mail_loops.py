@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support import customer_mail, eventually, make_components, new_worker
-from ticketflow.models import Article, HistoryEvent, Ticket
-from ticketflow.ticket_service import accept_mail
-from ticketflow.wiring import Components
+from ticketflow.components import Components
+from ticketflow.engine.tickets import accept_mail
+from ticketflow.store.models import Article, HistoryEvent, Ticket
 
 
 def installation(tmp_path: Path, name: str, **settings: object) -> Components:

@@ -14,10 +14,10 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support import customer_mail, eventually, free_port, make_components, new_worker
-from ticketflow.models import RawMessage, Ticket
+from ticketflow.components import Components
 from ticketflow.settings import Settings
 from ticketflow.smtpd import serve
-from ticketflow.wiring import Components
+from ticketflow.store.models import RawMessage, Ticket
 
 
 @asynccontextmanager

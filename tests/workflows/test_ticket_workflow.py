@@ -20,13 +20,13 @@ from tests.support import (
     make_components,
     new_worker,
 )
-from ticketflow.contracts import ActionRequest, TicketStatus
-from ticketflow.lifecycle import InvalidTransition
-from ticketflow.macros import MacroConfig, MacroStep
-from ticketflow.models import Article, HistoryEvent, Ticket
-from ticketflow.numbering import workflow_id
-from ticketflow.ticket_service import TicketRef, accept_mail, perform_action, run_macro
-from ticketflow.wiring import Components
+from ticketflow.components import Components
+from ticketflow.desk.macros import MacroConfig, MacroStep
+from ticketflow.engine.tickets import TicketRef, accept_mail, perform_action, run_macro
+from ticketflow.payloads import ActionRequest, TicketStatus
+from ticketflow.store.models import Article, HistoryEvent, Ticket
+from ticketflow.tickets.lifecycle import InvalidTransition
+from ticketflow.tickets.numbering import workflow_id
 
 
 def ticket_row(components: Components, number: str) -> Ticket:

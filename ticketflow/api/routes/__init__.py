@@ -1,0 +1,8 @@
+"""The API's routes, one module per area.
+
+- tickets: queue views, a ticket, its macros, language, preview, escalations.
+- actions: one typed route per agent action, and running macros.
+- inbound: mail over HTTP (raw and the providers' webhooks).
+- attachments: downloads. search: full-text search. queues: the agent's queues.
+- desk: the calling agent and the desk as it may use it. health: `/healthz`.
+"""

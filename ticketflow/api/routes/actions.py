@@ -1,0 +1,147 @@
+"""Agent actions on a ticket: one typed route per action, and macros (several at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, status
+from pydantic import ValidationError
+from temporalio.client import Client
+
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
+from ticketflow.api.routes.tickets import UNPROCESSABLE, ticket_ref
+from ticketflow.api.schemas import ACTION_BODIES, ActionBody, ActionResult
+from ticketflow.components import Components
+from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_macro
+from ticketflow.letters.answers import AnswerError, Written
+from ticketflow.payloads import ActionRequest
+from ticketflow.store.agents import AgentIdentity
+from ticketflow.tickets.lifecycle import InvalidTransition
+
+router = APIRouter(prefix="/api/v1", tags=["actions"])
+
+
+@router.post("/tickets/{number}/macros/{name}", response_model=ActionResult)
+async def post_macro(
+    number: str,
+    name: str,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    agent: CurrentAgent,
+) -> ActionResult:
+    """Run a macro as one step: all its actions, or (409 with the step and reason) none."""
+    macro = components.desk.macro(name)
+    if macro is None or not macro.may_run(agent.groups):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
+    ref = await asyncio.to_thread(ticket_ref, components, number, agent)
+    with _refusals():
+        result = await run_macro(components, client, ref, agent.name, macro)
+    return ActionResult(**vars(result))
+
+
+async def _act(
+    number: str,
+    action: str,
+    body: ActionBody | None,
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+) -> ActionResult:
+    """Act on a ticket; answers with its state as the workflow left it, or 409 with the reason."""
+    ref = await asyncio.to_thread(ticket_ref, components, number, agent)
+    fields = body.model_dump() if body is not None else {}
+    request = ActionRequest(
+        action=action,
+        agent=agent.name,
+        queue=fields.get("queue"),
+        priority=fields.get("priority"),
+        reason=fields.get("reason"),
+        remind_at=fields.get("at"),
+    )
+    written = None
+    if action in ("note", "ask", "answer"):
+        written = Written(text=fields.get("text"), template=fields.get("template"))
+    with _refusals():
+        result = await perform_action(components, client, ref, request, written)
+    return ActionResult(**vars(result))
+
+
+def _action_endpoint(action: str, body_type: type[ActionBody]) -> Callable[..., Any]:
+    """A route of its own per action, so OpenAPI shows the body each one takes."""
+
+    async def endpoint(
+        number: str,
+        components: ComponentsDep,
+        client: TemporalClientDep,
+        agent: CurrentAgent,
+        body: ActionBody | None = None,
+    ) -> ActionResult:
+        return await _act(number, action, body, components, client, agent)
+
+    # FastAPI reads the body's type from the signature: give it this action's.
+    optional = _accepts_nothing(body_type)
+    signature = inspect.signature(endpoint)
+    body_param = signature.parameters["body"].replace(
+        annotation=Annotated[body_type | None if optional else body_type, Body()],
+        default=None if optional else inspect.Parameter.empty,
+    )
+    # The others' annotations are strings here (postponed evaluation): resolve them.
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    params = [
+        p.replace(annotation=hints[p.name])
+        for p in signature.parameters.values()
+        if p.name != "body"
+    ]
+    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*params, body_param], return_annotation=ActionResult
+    )
+    endpoint.__name__ = f"action_{action}"
+    return endpoint
+
+
+def _accepts_nothing(body_type: type[ActionBody]) -> bool:
+    try:
+        body_type.model_validate({})
+    except ValidationError:
+        return False
+    return True
+
+
+for _action, (_body_type, _summary) in ACTION_BODIES.items():
+    router.add_api_route(
+        f"/tickets/{{number}}/actions/{_action}",
+        _action_endpoint(_action, _body_type),
+        methods=["POST"],
+        response_model=ActionResult,
+        summary=_summary,
+        description=f"`{_action}`: {_summary}. Answers with the ticket's state as the "
+        "workflow left it; 409 with the reason when its state does not allow it.",
+    )
+
+
+@router.post("/tickets/{number}/actions/{action}", include_in_schema=False)
+def unknown_action(number: str, action: str, agent: CurrentAgent) -> None:
+    raise HTTPException(
+        status.HTTP_404_NOT_FOUND,
+        f"unknown action {action!r}; known: {', '.join(sorted(ACTION_BODIES))}",
+    )
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """An action's refusals as HTTP answers with their reasons."""
+    try:
+        yield
+    except InvalidTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    except AnswerError as exc:
+        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
+    except TemporalUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
+        ) from exc

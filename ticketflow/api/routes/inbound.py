@@ -1,0 +1,216 @@
+"""Inbound mail over HTTP: a raw RFC 822 message, or a provider's webhook. Each message
+is stored before it is answered.
+
+Every route is authenticated: the webhook secret (header `X-Webhook-Secret`, or the
+password of HTTP Basic credentials, which providers put in the webhook URL), or for
+Mailgun its request signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+
+from ticketflow.api.deps import ComponentsDep, TemporalClientDep
+from ticketflow.api.schemas import InboundResult
+from ticketflow.components import Components
+from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
+from ticketflow.mail.parse import MailRefused
+from ticketflow.mail.providers import (
+    FormData,
+    WebhookRefused,
+    mailgun_mail,
+    mailgun_signature_ok,
+    parse_form,
+    postmark_mail,
+    sendgrid_mail,
+)
+from ticketflow.mail.webhook_auth import secret_matches
+
+T = TypeVar("T")
+log = logging.getLogger("ticketflow.inbound")
+router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
+MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
+SecretHeader = Annotated[str | None, Header()]
+# Codes that tell a provider to give up on a message instead of retrying it for hours.
+MAILGUN_REJECT = status.HTTP_406_NOT_ACCEPTABLE
+POSTMARK_REJECT = status.HTTP_403_FORBIDDEN
+
+
+@router.post(
+    "/mail",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InboundResult,
+    openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}}},
+)
+async def inbound_mail(
+    request: Request,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    x_webhook_secret: SecretHeader = None,
+    recipient: Annotated[list[str] | None, Query()] = None,
+) -> InboundResult:
+    """Take one raw message (Content-Type: message/rfc822): a new ticket or an article of one.
+    `recipient` (repeatable): the envelope recipients, for routing rules."""
+    _require_secret(components, request, x_webhook_secret)
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() not in MAIL_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the raw message as message/rfc822"
+        )
+    raw = await _read_limited(request, components.settings.max_message_bytes)
+    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST, recipient or [])
+
+
+@router.post("/mailgun", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+async def inbound_mailgun(
+    request: Request,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    x_webhook_secret: SecretHeader = None,
+) -> InboundResult:
+    """Mailgun's forward() of a route: parsed fields, or `body-mime` for a URL ending in
+    `mime`. Authenticated by its signature (TICKETFLOW_MAILGUN_SIGNING_KEY) or the secret.
+    Mail refused as not mail gets 406, which tells Mailgun not to retry."""
+    body = await _read_limited(request, components.settings.max_message_bytes)
+    form = _form(request, body, MAILGUN_REJECT)
+    signed = mailgun_signature_ok(
+        components.settings.mailgun_signing_key,
+        form.text("timestamp"),
+        form.text("token"),
+        form.text("signature"),
+        time.time(),
+    )
+    if not signed:
+        _require_secret(components, request, x_webhook_secret, "Mailgun signature")
+    raw = _built(mailgun_mail, form, MAILGUN_REJECT)
+    return await _accept(components, client, raw, MAILGUN_REJECT, form.text("recipient").split(","))
+
+
+@router.post("/postmark", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+async def inbound_postmark(
+    request: Request,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    x_webhook_secret: SecretHeader = None,
+) -> InboundResult:
+    """Postmark's inbound JSON (`RawEmail` when it is included). Mail refused as not mail
+    gets 403, which tells Postmark not to retry."""
+    _require_secret(components, request, x_webhook_secret)
+    body = await _read_limited(request, components.settings.max_message_bytes)
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise HTTPException(POSTMARK_REJECT, "the body is not JSON") from exc
+    raw = _built(postmark_mail, payload, POSTMARK_REJECT)
+    return await _accept(components, client, raw, POSTMARK_REJECT)
+
+
+@router.post("/sendgrid", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+async def inbound_sendgrid(
+    request: Request,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    x_webhook_secret: SecretHeader = None,
+) -> InboundResult:
+    """SendGrid Inbound Parse: the raw `email` field, or parsed fields in their `charsets`."""
+    _require_secret(components, request, x_webhook_secret)
+    body = await _read_limited(request, components.settings.max_message_bytes)
+    form = _form(request, body, status.HTTP_400_BAD_REQUEST)
+    raw = _built(sendgrid_mail, form, status.HTTP_400_BAD_REQUEST)
+    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST)
+
+
+def _require_secret(
+    components: Components,
+    request: Request,
+    header: str | None,
+    alternative: str = "",
+) -> None:
+    """The webhook secret, from X-Webhook-Secret or as the password of Basic credentials."""
+    expected = components.webhook_secret
+    if secret_matches(header, expected) or secret_matches(_basic_password(request), expected):
+        return
+    wanted = f"{alternative} or X-Webhook-Secret" if alternative else "X-Webhook-Secret"
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or wrong {wanted}")
+
+
+def _basic_password(request: Request) -> str | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True).decode().partition(":")[2]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _form(request: Request, body: bytes, refuse_status: int) -> FormData:
+    try:
+        return parse_form(request.headers.get("content-type", ""), body)
+    except WebhookRefused as exc:
+        raise HTTPException(refuse_status, exc.reason) from exc
+
+
+def _built(build: Callable[[T], bytes], data: T, refuse_status: int) -> bytes:
+    try:
+        raw = build(data)
+    except WebhookRefused as exc:
+        log.warning("refused webhook: %s", exc.reason)
+        raise HTTPException(refuse_status, exc.reason) from exc
+    return raw
+
+
+async def _accept(
+    components: Components,
+    client: TemporalClientDep,
+    raw: bytes,
+    refuse_status: int,
+    envelope_to: list[str] | None = None,
+) -> InboundResult:
+    envelope = [a.strip() for a in envelope_to or [] if a.strip()]
+    try:
+        result = await accept_mail(components, client, raw, envelope)
+    except MailRefused as exc:
+        log.warning("refused inbound message: %s", exc.reason)
+        raise HTTPException(refuse_status, exc.reason) from exc
+    except TemporalUnavailable as exc:
+        # Stored but not yet handed to its ticket: a redelivery, or the worker's sweep,
+        # hands it over.
+        log.error("inbound message stored, Temporal unreachable: %s", exc)
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "message stored but its ticket could not be updated; deliver it again later",
+        ) from exc
+    return InboundResult(
+        ticket=result.ticket_number or None,
+        created=result.created,
+        duplicate=result.duplicate,
+        ignored=result.ignored,
+    )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE, f"message larger than the limit of {limit} bytes"
+    )

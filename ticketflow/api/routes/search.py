@@ -1,0 +1,35 @@
+"""Full-text search over the articles of the tickets an agent may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.schemas import SearchHitOut, SearchResult, TicketSummary
+from ticketflow.store.queries import search_tickets
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+@router.get("/search", response_model=SearchResult)
+def search(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SearchResult:
+    """Tickets whose mail or notes match `q`, newest match first; a ticket number finds its
+    ticket. PostgreSQL stems Russian and English words and takes "phrases", `or` and `-word`."""
+    visible = components.desk.visible_queues(agent.groups)
+    with components.sessions() as session:
+        hits = search_tickets(session, q, visible, limit)
+        return SearchResult(
+            hits=[
+                SearchHitOut(
+                    ticket=TicketSummary.model_validate(hit.ticket), article_id=hit.article_id
+                )
+                for hit in hits
+            ]
+        )

@@ -1,0 +1,269 @@
+"""API request and response shapes, separate from the ORM classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from ticketflow.desk.macros import MacroConfig
+from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
+
+TEXT_LIMIT = 100_000
+
+
+class QueueOut(BaseModel):
+    name: str
+    line: str
+    open: int
+    waiting: int
+    oldest_open_age_seconds: float | None
+
+
+class TicketSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    subject: str
+    customer: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    created_at: datetime
+    pending_since: datetime
+    updated_at: datetime
+    # The next escalation deadline (SLA), past when breached; None when no clock runs.
+    escalation_at: datetime | None = None
+    language: str | None = None  # what answers are written in (en, ru, tr)
+
+
+class EscalationOut(TicketSummary):
+    breached: bool
+
+
+class EscalationList(BaseModel):
+    tickets: list[EscalationOut]
+
+
+class TicketPage(BaseModel):
+    tickets: list[TicketSummary]
+    next_cursor: str | None
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool
+    content_id: str | None
+    # False when larger than TICKETFLOW_MAX_ATTACHMENT_BYTES: only in the raw message.
+    stored: bool
+
+
+class ArticleOut(BaseModel):
+    id: int
+    direction: Literal["in", "out", "note"]
+    status: str
+    from_: str = Field(alias="from")
+    to: str
+    subject: str
+    body_text: str
+    # Safe to show: inbound HTML is sanitised, its cid: images point at their downloads.
+    body_html: str | None = None
+    message_id: str | None
+    author: str | None
+    bounce: bool
+    attachments: list[AttachmentOut] = []
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    from_queue: str | None
+    to_queue: str
+    detail: str | None
+    # The message, note or mail this event is about.
+    article_id: int | None
+
+
+class HintOut(BaseModel):
+    """A topic for agents, and why: the rule, the part of which message, what it found."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    topic: str
+    rule: str
+    article_id: int
+    part: str
+    matched: str
+
+
+class TicketDetail(TicketSummary):
+    tags: list[str]
+    hints: list[HintOut]
+    articles: list[ArticleOut]
+    history: list[HistoryOut]
+
+
+class ActionResult(BaseModel):
+    number: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+
+
+class InboundResult(BaseModel):
+    ticket: str | None  # None when a routing rule made no ticket of it
+    created: bool
+    duplicate: bool
+    ignored: str | None = None  # the rule's reason for making no ticket
+
+
+# Bodies of the agent actions; unknown fields are refused so a typo is not ignored.
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmptyBody(_Body):
+    pass
+
+
+class TextBody(_Body):
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class MailBody(_Body):
+    """An agent's own text, or an answer template by name (in the customer's language)."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=TEXT_LIMIT)
+    template: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _one(self) -> MailBody:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("give either text or template")
+        return self
+
+
+class LanguageBody(_Body):
+    language: Literal["en", "ru", "tr"]
+
+
+class MacroOut(BaseModel):
+    name: str
+    title: str
+    steps: list[str]  # the actions, in order
+    uses: int  # how often this agent ran it
+
+    @classmethod
+    def of(cls, macro: MacroConfig, uses: Mapping[str, int]) -> MacroOut:
+        return cls(
+            name=macro.name,
+            title=macro.title or macro.name,
+            steps=[s.action for s in macro.steps],
+            uses=uses.get(macro.name, 0),
+        )
+
+
+class MacroList(BaseModel):
+    macros: list[MacroOut]
+
+
+class PreviewBody(MailBody):
+    pass
+
+
+class PreviewOut(BaseModel):
+    subject: str
+    language: str
+    text: str
+    html: str
+
+
+class MoveBody(_Body):
+    queue: str = Field(min_length=1, max_length=100)
+
+
+class CloseBody(_Body):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class PriorityBody(_Body):
+    priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)
+
+
+class RemindBody(_Body):
+    at: AwareDatetime  # when the ticket comes back to the agent
+
+
+ActionBody = _Body
+# Each agent action's body and what it does (the OpenAPI summary of its route).
+ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
+    "take": (EmptyBody, "Become the ticket's owner"),
+    "note": (TextBody, "Add an internal note the customer never sees"),
+    "ask": (MailBody, "Ask the customer (text or template); the ticket waits for the reply"),
+    "answer": (MailBody, "Answer the customer (text or template) and close the ticket"),
+    "move": (MoveBody, "Move the ticket to another queue (and its line)"),
+    "close": (CloseBody, "Close the ticket without mail, with an optional reason"),
+    "reopen": (EmptyBody, "Open a closed ticket again in its last reply queue"),
+    "priority": (PriorityBody, "Set the priority, 1 lowest to 5 highest"),
+    "remind": (RemindBody, "Bring the ticket back to you at a time (ISO 8601 with its zone)"),
+}
+
+
+class SearchHitOut(BaseModel):
+    ticket: TicketSummary
+    article_id: int | None  # the newest matching article; None when the number matched
+
+
+class SearchResult(BaseModel):
+    hits: list[SearchHitOut]
+
+
+class MeOut(BaseModel):
+    """The calling agent: its groups and the queues they work."""
+
+    name: str
+    groups: list[str]
+    queues: list[str]
+
+
+class DeskQueueOut(BaseModel):
+    name: str
+    line: str
+    group: str
+    address: str | None  # what its mail comes from; None: the installation's default
+    sla: str | None
+
+
+class AnswerTemplateOut(BaseModel):
+    name: str
+    languages: list[str]
+
+
+class DeskOut(BaseModel):
+    """What this agent may use: its queues, the queues a move may target, its macros and
+    the answer templates."""
+
+    queues: list[DeskQueueOut]
+    move_targets: list[str]
+    macros: list[MacroOut]
+    templates: list[AnswerTemplateOut]

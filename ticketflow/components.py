@@ -1,0 +1,126 @@
+"""Builds the shared parts of a process (database, desk, Temporal client) from settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from jinja2 import Environment
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.service import TLSConfig
+
+from ticketflow.desk.config import DeskConfig, load_desk
+from ticketflow.letters.rendering import make_environment
+from ticketflow.mail.loops import OwnIdentity
+from ticketflow.mail.webhook_auth import webhook_secret
+from ticketflow.settings import Settings
+from ticketflow.store.agents import AgentAdmin
+from ticketflow.store.db import make_engine, make_session_factory
+from ticketflow.store.drafts import DraftSettings
+from ticketflow.store.intake import IntakeRules
+
+
+@dataclass
+class Components:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def desk(self) -> DeskConfig:
+        return load_desk(self.settings.desk_config)
+
+    @cached_property
+    def desk_policy(self) -> str | None:
+        """The desk's timers as ticket workflows carry them (ticketflow.tickets.sla.policy_json)."""
+        return self.desk.policy_json()
+
+    @cached_property
+    def intake_rules(self) -> IntakeRules:
+        return IntakeRules(
+            default_queue=self.desk.default_queue.name,
+            system_id=self.settings.system_id,
+            subject_tag=self.settings.subject_tag,
+            number_needs_known_sender=self.settings.number_needs_known_sender,
+            max_attachment_bytes=self.settings.max_attachment_bytes,
+        )
+
+    @cached_property
+    def own_identity(self) -> OwnIdentity:
+        """Our addresses (the default sender and every queue's) and our X-Loop value."""
+        addresses = {self.settings.mail_from, *self.desk.senders().values()}
+        return OwnIdentity(
+            addresses=frozenset(a.lower() for a in addresses), loop_value=self.settings.mail_from
+        )
+
+    @cached_property
+    def templates(self) -> Environment:
+        return make_environment(self.settings.templates_dir)
+
+    @cached_property
+    def draft_settings(self) -> DraftSettings:
+        return DraftSettings(
+            from_addr=self.settings.mail_from,
+            domain=self.settings.mail_domain,
+            templates=self.templates,
+            subject_tag=self.settings.subject_tag,
+            senders=self.desk.senders(),
+        )
+
+    def agent_admin(self, actor: str) -> AgentAdmin:
+        """Agent administration, each change recorded as made by `actor`."""
+        return AgentAdmin(self.sessions, self.desk.groups(), actor)
+
+    @cached_property
+    def webhook_secret(self) -> str:
+        return webhook_secret(self.settings)
+
+
+class TemporalUnreachable(ConnectionError):
+    """No Temporal frontend answers at the configured address."""
+
+
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """The client's TLS from the TICKETFLOW_TEMPORAL_TLS_* settings; False when none is set."""
+    if not (settings.temporal_tls_ca or settings.temporal_tls_cert or settings.temporal_tls_domain):
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca),
+        client_cert=_read(settings.temporal_tls_cert),
+        client_private_key=_read(settings.temporal_tls_key),
+        domain=settings.temporal_tls_domain or None,
+    )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path is not None else None
+
+
+async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+    """A client of the configured cluster; `lazy` connects on first use (the API starts
+    while Temporal is still coming up)."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            tls=temporal_tls(settings),
+            lazy=lazy,
+        )
+    except RuntimeError as exc:
+        # The SDK's text is a Rust error chain; its innermost message is the useful part.
+        found = re.findall(r'(?:message|error): "([^"]+)"', str(exc))
+        raise TemporalUnreachable(
+            f"Temporal is not reachable at {settings.temporal_address} "
+            f"({found[-1] if found else 'connection failed'}): start it (`ticketflow up` "
+            "runs one) or set TICKETFLOW_TEMPORAL_ADDRESS"
+        ) from None

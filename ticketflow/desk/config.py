@@ -1,0 +1,265 @@
+"""The desk configuration: queues, the line each belongs to and the group that works it;
+business calendars and the service levels (SLAs) that queues promise."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from ticketflow.desk.macros import MacroConfig
+from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
+from ticketflow.tickets.calendars import (
+    WEEKDAYS,
+    BusinessCalendar,
+    CalendarError,
+    CalendarSpec,
+    parse_hours,
+)
+from ticketflow.tickets.sla import (
+    DeskPolicy,
+    EscalationStep,
+    QueuePolicy,
+    SlaPolicy,
+    SlaTargets,
+    StepAction,
+    policy_json,
+)
+
+Line = Literal["first-line", "second-line"]
+
+# Agents in this group see and act on every queue.
+SUPERVISOR_GROUP = "supervisors"
+
+
+# Shorthands for several weekdays in a calendar's `hours`.
+DAY_GROUPS = {"every-day": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
+
+
+class CalendarConfig(BaseModel):
+    zone: str  # IANA, such as Europe/Moscow
+    # Weekday (mon..sun, every-day, weekdays, weekends) -> "09:00-15:00, 15:00-21:00";
+    # later keys override earlier ones; a weekday not named has no working hours.
+    hours: dict[str, str]
+    holidays: list[date] = []
+
+    def spec(self) -> CalendarSpec:
+        week: dict[str, list[list[int]]] = {}
+        for key, text in self.hours.items():
+            days = DAY_GROUPS.get(key, (key,))
+            for day in days:
+                week[day] = parse_hours(text)
+        return CalendarSpec(self.zone, week, [d.isoformat() for d in self.holidays])
+
+
+class Targets(BaseModel):
+    """Budgets in business minutes."""
+
+    first_response: PositiveInt | None = None
+    update: PositiveInt | None = None
+    solution: PositiveInt | None = None
+
+    def targets(self) -> SlaTargets:
+        return SlaTargets(self.first_response, self.update, self.solution)
+
+
+class StepConfig(BaseModel):
+    action: StepAction
+    queue: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _check(self) -> StepConfig:
+        if self.action == "move" and not self.queue:
+            raise ValueError("a move step needs a queue")
+        if self.action == "webhook" and not self.url:
+            raise ValueError("a webhook step needs a url")
+        return self
+
+
+class SlaConfig(Targets):
+    calendar: str
+    # Priority (1-5) -> budgets that replace the defaults for tickets of that priority.
+    priorities: dict[int, Targets] = {}
+    warn_at: float = Field(default=0.8, gt=0, lt=1)  # share of the budget
+    on_warning: list[StepConfig] = []
+    on_breach: list[StepConfig] = []
+
+
+class QueueConfig(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    line: Line
+    group: str = Field(min_length=1)
+    default: bool = False
+    # The address this queue's mail comes from (and replies go to); None: TICKETFLOW_MAIL_FROM.
+    address: str | None = Field(default=None, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    sla: str | None = None
+    # Addresses told about this queue's SLA warnings and breaches (a `notify` step).
+    supervisors: list[str] = []
+    # A waiting ticket with no customer reply closes after this many days; 0: never.
+    close_waiting_after_days: float = Field(default=7, ge=0)
+    remind_waiting: bool = False  # remind the customer halfway through that period
+
+
+class DeskConfig(BaseModel):
+    queues: list[QueueConfig]
+    calendars: dict[str, CalendarConfig] = {}
+    slas: dict[str, SlaConfig] = {}
+    # Routing rules (postmaster filters), evaluated in order for every arriving message.
+    rules: list[RuleConfig] = []
+    macros: list[MacroConfig] = []
+    _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> DeskConfig:
+        names = [q.name for q in self.queues]
+        if len(set(names)) != len(names):
+            raise ValueError("queue names must be unique")
+        defaults = [q for q in self.queues if q.default]
+        if len(defaults) != 1:
+            raise ValueError("exactly one queue must be marked default: true")
+        if defaults[0].line != "first-line":
+            raise ValueError("the default queue must be a first-line queue")
+        for name, calendar in self.calendars.items():
+            try:
+                BusinessCalendar(calendar.spec())
+            except CalendarError as exc:
+                raise ValueError(f"calendar {name!r}: {exc}") from None
+        for name, sla in self.slas.items():
+            if sla.calendar not in self.calendars:
+                raise ValueError(f"SLA {name!r}: unknown calendar {sla.calendar!r}")
+            for step in sla.on_warning + sla.on_breach:
+                if step.queue is not None and step.queue not in names:
+                    raise ValueError(f"SLA {name!r}: unknown queue {step.queue!r}")
+        for q in self.queues:
+            if q.sla is not None and q.sla not in self.slas:
+                raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+        macro_names = [m.name for m in self.macros]
+        if len(set(macro_names)) != len(macro_names):
+            raise ValueError("macro names must be unique")
+        for macro in self.macros:
+            for macro_step in macro.steps:
+                if macro_step.queue is not None and macro_step.queue not in names:
+                    raise ValueError(f"macro {macro.name!r}: unknown queue {macro_step.queue!r}")
+        try:
+            self._compiled_rules = compile_rules(self.rules, set(names))
+        except RuleError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def routing_rules(self) -> list[Rule]:
+        return self._compiled_rules
+
+    def macro(self, name: str) -> MacroConfig | None:
+        return next((m for m in self.macros if m.name == name), None)
+
+    def policy_json(self) -> str | None:
+        """The policy as ticket workflows carry it (ticketflow.tickets.sla.policy_json)."""
+        policy = self.policy()
+        return policy_json(policy) if policy is not None else None
+
+    def policy(self) -> DeskPolicy | None:
+        """The timers ticket workflows keep; None when no queue has any."""
+        queues = {
+            q.name: QueuePolicy(
+                sla=q.sla,
+                close_waiting_after_minutes=round(q.close_waiting_after_days * 24 * 60) or None,
+                remind_waiting=q.remind_waiting,
+            )
+            for q in self.queues
+        }
+        if all(p == QueuePolicy() for p in queues.values()) and not self.slas:
+            return None  # the defaults: the workflow keeps them without being told
+        slas = {
+            name: SlaPolicy(
+                name=name,
+                calendar=self.calendars[sla.calendar].spec(),
+                targets=sla.targets(),
+                by_priority={str(p): t.targets() for p, t in sla.priorities.items()},
+                warn_share=sla.warn_at,
+                on_warning=[EscalationStep(s.action, s.queue, s.url) for s in sla.on_warning],
+                on_breach=[EscalationStep(s.action, s.queue, s.url) for s in sla.on_breach],
+            )
+            for name, sla in self.slas.items()
+        }
+        return DeskPolicy(queues=queues, slas=slas)
+
+    @property
+    def default_queue(self) -> QueueConfig:
+        return next(q for q in self.queues if q.default)
+
+    def queue(self, name: str) -> QueueConfig | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+    def senders(self) -> dict[str, str]:
+        """Queue name -> the address its mail comes from, for queues that have their own."""
+        return {q.name: q.address for q in self.queues if q.address}
+
+    def lines(self) -> dict[str, str]:
+        return {q.name: q.line for q in self.queues}
+
+    def groups(self) -> frozenset[str]:
+        """The groups an agent may belong to: those that work a queue, and supervisors."""
+        return frozenset({q.group for q in self.queues} | {SUPERVISOR_GROUP})
+
+    def visible_queues(self, groups: frozenset[str]) -> list[str]:
+        if SUPERVISOR_GROUP in groups:
+            return [q.name for q in self.queues]
+        return [q.name for q in self.queues if q.group in groups]
+
+
+class DeskConfigError(ValueError):
+    """A desk config that cannot be used: its file, the line where known, and the reason."""
+
+
+def load_desk(path: Path) -> DeskConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise DeskConfigError(f"desk config {path}: {reason}") from None
+    try:
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)  # kept for the lines of errors
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DeskConfigError(f"{path}{line}: {problem}") from None
+    try:
+        return DeskConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = tuple(first["loc"])
+        where = ".".join(str(part) for part in loc)
+        reason = first["msg"].removeprefix("Value error, ")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        line_number = _line_of(tree, loc) if tree is not None else 1
+        raise DeskConfigError(
+            f"{path}:{line_number}: {where + ': ' if where else ''}{reason}{more}"
+        ) from None
+
+
+def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
+    """The line of the deepest YAML node on a validation error's path."""
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1

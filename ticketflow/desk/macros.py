@@ -1,0 +1,82 @@
+"""Macros: named chains of agent actions that run with one click, all or nothing.
+
+Configured in the desk config; a macro runs as a single workflow Update, which checks
+every step against the ticket's state before it applies any (ticketflow.tickets.lifecycle), so
+an invalid step rejects the whole macro and changes nothing. Texts and answer templates
+of its steps are stored as drafts first, like any agent text (claim check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ticketflow.tickets.lifecycle import (
+    MAX_PRIORITY,
+    MIN_PRIORITY,
+    Action,
+    InvalidTransition,
+    Request,
+    decide_all,
+)
+from ticketflow.tickets.lifecycle import Ticket as LifecycleTicket
+
+TEXT_STEPS = frozenset({"note", "ask", "answer"})
+
+
+class MacroStep(BaseModel):
+    action: Literal["take", "note", "ask", "answer", "move", "priority", "close"]
+    text: str | None = Field(default=None, min_length=1)
+    template: str | None = Field(default=None, min_length=1)
+    queue: str | None = None
+    priority: int | None = Field(default=None, ge=MIN_PRIORITY, le=MAX_PRIORITY)
+    reason: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _check(self) -> MacroStep:
+        if self.action in TEXT_STEPS and (self.text is None) == (self.template is None):
+            raise ValueError(f"a {self.action} step needs either text or template")
+        if self.action == "note" and self.template is not None:
+            raise ValueError("a note step takes text, not a template")
+        if self.action == "move" and not self.queue:
+            raise ValueError("a move step needs a queue")
+        if self.action == "priority" and self.priority is None:
+            raise ValueError("a priority step needs a priority")
+        return self
+
+
+class MacroConfig(BaseModel):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    title: str = ""
+    # Groups whose agents may run it; empty: every agent who can act on the ticket.
+    groups: list[str] = []
+    steps: list[MacroStep] = Field(min_length=1)
+
+    def may_run(self, agent_groups: frozenset[str]) -> bool:
+        return (
+            not self.groups
+            or bool(agent_groups & set(self.groups))
+            or ("supervisors" in agent_groups)
+        )
+
+
+def check_macro(
+    macro: MacroConfig, ticket: LifecycleTicket, lines: dict[str, str], agent: str
+) -> str | None:
+    """Why the macro cannot run on a ticket in this state (its first invalid step), or None."""
+    requests = [
+        Request(Action(step.action), agent, queue=step.queue, priority=step.priority)
+        for step in macro.steps
+    ]
+    try:
+        decide_all(ticket, requests, lines)
+    except InvalidTransition as exc:
+        return exc.reason
+    return None
+
+
+def most_used_first(macros: Iterable[MacroConfig], uses: Mapping[str, int]) -> list[MacroConfig]:
+    """Most used first; among equals, the desk config's order."""
+    return sorted(macros, key=lambda m: -uses.get(m.name, 0))

@@ -1,0 +1,59 @@
+"""Handing stranded inbound mail to its ticket: stored, but its workflow was never told.
+
+That happens when Temporal was unreachable at intake (the API answered 503) and the
+sender did not deliver again. The worker sweeps for such articles periodically;
+the workflow drops a signal for an article it already took in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from temporalio.client import Client
+
+from ticketflow.components import Components
+from ticketflow.engine.tickets import deliver_customer_message
+from ticketflow.store.intake import ARTICLE_RECEIVED
+from ticketflow.store.models import Article, Ticket, utcnow
+
+log = logging.getLogger("ticketflow.engine.redelivery")
+SWEEP_INTERVAL = timedelta(minutes=1)
+# Younger articles are most likely in flight right now; leave them be.
+MIN_AGE = timedelta(seconds=30)
+BATCH = 500
+
+
+def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[str, int]]:
+    with components.sessions() as session:
+        rows = session.execute(
+            select(Ticket.number, Article.id)
+            .join(Ticket, Article.ticket_id == Ticket.id)
+            .where(Article.status == ARTICLE_RECEIVED, Article.created_at < utcnow() - min_age)
+            .order_by(Article.id)
+            .limit(BATCH)
+        ).all()
+        return [(row.number, row.id) for row in rows]
+
+
+async def redeliver_stranded(
+    components: Components, client: Client, min_age: timedelta = MIN_AGE
+) -> int:
+    """Signal each stranded article's workflow; returns how many were signalled."""
+    stranded = await asyncio.to_thread(stranded_articles, components, min_age)
+    for number, article_id in stranded:
+        await deliver_customer_message(client, components.settings, number, article_id)
+    if stranded:
+        log.warning("re-signalled %d stranded inbound articles", len(stranded))
+    return len(stranded)
+
+
+async def sweep_forever(components: Components, client: Client) -> None:
+    while True:
+        try:
+            await redeliver_stranded(components, client)
+        except Exception:
+            log.exception("redelivery sweep failed; trying again next interval")
+        await asyncio.sleep(SWEEP_INTERVAL.total_seconds())

@@ -1,0 +1,268 @@
+"""How the API reaches ticket workflows: signal-with-start for mail, update-with-start for agents.
+
+Both start a new run when the ticket's workflow has completed (after its reopen
+window), so a late reply or action finds the ticket as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.workflow import UpdateMethodMultiParam
+
+from ticketflow.components import Components
+from ticketflow.desk.macros import TEXT_STEPS, MacroConfig
+from ticketflow.desk.routing import route_new_ticket
+from ticketflow.desk.rules import Classification, classify
+from ticketflow.letters.answers import AnswerError, Written
+from ticketflow.mail.parse import ParsedMail, parse_mail
+from ticketflow.payloads import (
+    ActionRequest,
+    CustomerMessage,
+    MacroRequest,
+    TicketFacts,
+    TicketInput,
+    TicketStatus,
+)
+from ticketflow.settings import Settings
+from ticketflow.store.drafts import create_draft, discard_draft
+from ticketflow.store.intake import IntakeResult, store_ignored, store_inbound
+from ticketflow.store.macro_uses import count_macro_use
+from ticketflow.store.models import utcnow
+from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
+from ticketflow.tickets.numbering import workflow_id
+from workflows.ticket import TicketWorkflow
+
+U = TypeVar("U")
+
+
+class TemporalUnavailable(Exception):
+    """The ticket's workflow could not be reached (Temporal down or unreachable)."""
+
+
+def ticket_input(
+    settings: Settings, number: str, new_ticket: TicketFacts | None = None
+) -> TicketInput:
+    return TicketInput(
+        number=number,
+        reopen_window_seconds=settings.reopen_window.total_seconds(),
+        max_history_events=settings.max_history_events,
+        carried=new_ticket,
+    )
+
+
+def new_ticket_facts(
+    components: Components,
+    result: IntakeResult,
+    mail: ParsedMail,
+    now: datetime,
+    found: Classification | None = None,
+) -> TicketFacts:
+    """What intake knows of a ticket it just made, its route included: its first run
+    need neither load nor route it."""
+    return TicketFacts(
+        ticket_id=result.ticket_id,
+        state=State.RECEIVED.value,
+        queue=components.desk.default_queue.name,
+        owner=None,
+        priority=DEFAULT_PRIORITY,
+        reply_queue=None,
+        pending_since=now,
+        closed_at=None,
+        version=0,
+        last_seq=0,
+        lines=components.desk.lines(),
+        first_article_id=result.article_id,
+        route=route_new_ticket(components.desk, mail, components.own_identity, found),
+        policy=components.desk_policy,
+    )
+
+
+async def deliver_customer_message(
+    client: Client,
+    settings: Settings,
+    number: str,
+    article_id: int,
+    new_ticket: TicketFacts | None = None,
+) -> None:
+    """Signal-with-start; `new_ticket` only for a ticket intake has just made."""
+    await client.start_workflow(
+        TicketWorkflow.run,
+        ticket_input(settings, number, new_ticket),
+        id=workflow_id(number),
+        task_queue=settings.task_queue,
+        start_signal="customer_message",
+        start_signal_args=[CustomerMessage(article_id=article_id)],
+    )
+
+
+async def accept_mail(
+    components: Components, client: Client, raw: bytes, envelope_to: Sequence[str] = ()
+) -> IntakeResult:
+    """Store a raw message (durably, before anything else), then hand it to its ticket's workflow.
+
+    The desk's routing rules see the message and its envelope recipients (`envelope_to`)
+    first; a rule may make no ticket of it (the raw message is kept all the same).
+    Raises MailRefused for input that is not mail. When Temporal cannot be reached the
+    message stays stored and unsignalled; a redelivery of it signals again.
+    """
+    parsed = parse_mail(raw)
+    found = classify(components.desk.routing_rules(), parsed, envelope_to)
+    if found.ignore is not None:
+        duplicate = await asyncio.to_thread(
+            store_ignored, components.sessions, raw, parsed, found.ignore
+        )
+        return IntakeResult.without_ticket(found.ignore, duplicate)
+    now = utcnow()
+    result = await asyncio.to_thread(
+        store_inbound,
+        components.sessions,
+        raw,
+        parsed,
+        components.intake_rules,
+        now,
+        found,
+    )
+    if result.needs_signal:
+        facts = new_ticket_facts(components, result, parsed, now, found) if result.created else None
+        try:
+            await deliver_customer_message(
+                client, components.settings, result.ticket_number, result.article_id, facts
+            )
+        except (RPCError, RuntimeError) as exc:
+            # RuntimeError: a lazy client's first connection failed.
+            raise TemporalUnavailable(str(exc)) from exc
+    return result
+
+
+async def run_action(
+    client: Client, settings: Settings, number: str, request: ActionRequest
+) -> TicketStatus:
+    """Run an agent action as an Update; raises InvalidTransition when the workflow refuses it."""
+    return await _update(client, settings, number, TicketWorkflow.act, request)
+
+
+async def _update(
+    client: Client,
+    settings: Settings,
+    number: str,
+    update: UpdateMethodMultiParam[[TicketWorkflow, U], TicketStatus],
+    argument: U,
+) -> TicketStatus:
+    """An Update of the ticket's workflow, starting a new run if none is open."""
+    start = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        ticket_input(settings, number),
+        id=workflow_id(number),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    try:
+        return await client.execute_update_with_start_workflow(
+            update, argument, start_workflow_operation=start
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
+            raise InvalidTransition(cause.message) from err
+        raise
+    except (RPCError, RuntimeError) as exc:
+        raise TemporalUnavailable(str(exc)) from exc
+
+
+async def run_macro(
+    components: Components, client: Client, ticket: TicketRef, agent: str, macro: MacroConfig
+) -> TicketStatus:
+    """Run a macro as one Update: its texts are stored as drafts first; if the workflow
+    refuses any step, nothing changes and the drafts go. Raises InvalidTransition naming
+    the step, or AnswerError for a template that does not render."""
+    steps: list[ActionRequest] = []
+    drafts: list[int] = []
+    try:
+        for step in macro.steps:
+            request = ActionRequest(
+                action=step.action,
+                agent=agent,
+                queue=step.queue,
+                priority=step.priority,
+                reason=step.reason,
+            )
+            if step.action in TEXT_STEPS:
+                written = Written(text=step.text, template=step.template)
+                request.article_id = await asyncio.to_thread(
+                    create_draft,
+                    components.sessions,
+                    ticket.id,
+                    Action(step.action),
+                    agent,
+                    written,
+                    components.draft_settings,
+                )
+                drafts.append(request.article_id)
+            steps.append(request)
+        status = await _update(
+            client,
+            components.settings,
+            ticket.number,
+            TicketWorkflow.run_macro,
+            MacroRequest(name=macro.name, agent=agent, steps=steps),
+        )
+    except (InvalidTransition, AnswerError):
+        for article_id in drafts:
+            await asyncio.to_thread(discard_draft, components.sessions, article_id)
+        raise
+    await asyncio.to_thread(count_macro_use, components.sessions, agent, macro.name)
+    return status
+
+
+async def perform_action(
+    components: Components,
+    client: Client,
+    ticket: TicketRef,
+    request: ActionRequest,
+    text: str | Written | None = None,
+) -> TicketStatus:
+    """Run an agent action; its text (or template) is stored first and the Update carries
+    only its id.
+
+    Raises InvalidTransition with the reason when the ticket refuses the action, and
+    AnswerError for a template that does not exist or does not render.
+    """
+    settings = components.settings
+    written = Written(text=text) if isinstance(text, str) else text
+    if written is not None:
+        request.article_id = await asyncio.to_thread(
+            create_draft,
+            components.sessions,
+            ticket.id,
+            Action(request.action),
+            request.agent,
+            written,
+            components.draft_settings,
+        )
+    try:
+        return await run_action(client, settings, ticket.number, request)
+    except InvalidTransition:
+        # Refused for certain: the draft will never be sent. On any other failure the
+        # Update may have landed, so the draft stays (unaccepted drafts are never shown).
+        if request.article_id is not None:
+            await asyncio.to_thread(discard_draft, components.sessions, request.article_id)
+        raise
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    id: int
+    number: str

@@ -1,0 +1,79 @@
+"""Loop protection: whether a message may get an automatic reply. Pure functions.
+
+A help desk that answers automatic mail with automatic mail can trade messages with
+an autoresponder, a mailing list or another help desk forever. The checks follow
+RFC 3834 (Auto-Submitted), the de-facto Precedence, List-Id and
+X-Auto-Response-Suppress fields, our own X-Loop mark, null senders and daemon
+addresses. A per-sender daily limit (in the send activity) backs them up for
+peers that mark nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketflow.mail.parse import ParsedMail
+
+DAEMON_LOCAL_PARTS = frozenset(
+    {
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "mailerdaemon",
+        "noreply",
+        "no-reply",
+        "do-not-reply",
+        "donotreply",
+        "bounce",
+        "bounces",
+    }
+)
+BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+REPORT_TYPES = frozenset({"multipart/report", "message/delivery-status"})
+
+
+@dataclass(frozen=True)
+class OwnIdentity:
+    """Who we are: the addresses we send from and the value of our X-Loop field."""
+
+    addresses: frozenset[str]
+    loop_value: str
+
+
+def auto_reply_refusal(mail: ParsedMail, own: OwnIdentity) -> str | None:
+    """Why `mail` must get no automatic reply, or None when it may get one."""
+    headers = mail.automation_headers
+
+    def first(name: str) -> str:
+        return headers.get(name, [""])[0].strip()
+
+    auto_submitted = first("auto-submitted")
+    if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = first("precedence").lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("list-id", "list-unsubscribe"):
+        if first(name):
+            return f"mailing list ({name.title()})"
+    suppress = first("x-auto-response-suppress")
+    if suppress and suppress.lower() != "none":
+        return f"X-Auto-Response-Suppress: {suppress}"
+    loops = [v.strip().lower() for v in headers.get("x-loop", [])]
+    if own.loop_value.lower() in loops:
+        return "X-Loop: our own mail came back"
+    for name in ("x-autoreply", "x-autorespond"):
+        if first(name):
+            return f"{name.title()} present"
+    if first("return-path") == "<>":
+        return "null sender (Return-Path: <>)"
+    if mail.content_type in REPORT_TYPES:
+        return f"delivery report ({mail.content_type})"
+    sender = mail.from_addr.lower()
+    if not sender:
+        return "no sender address"
+    if sender in own.addresses:
+        return "sent from one of our own addresses"
+    if sender.split("@", 1)[0] in DAEMON_LOCAL_PARTS:
+        return "sent by a mail daemon or no-reply address"
+    return None

@@ -1,0 +1,176 @@
+"""Payloads between API, workflow and activities.
+
+Claim check: ids and small metadata only. Mail bodies, agent texts and
+addresses stay in the database; none of these classes may carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ticketflow.tickets.sla import Clocks
+
+
+@dataclass
+class Route:
+    """Where a new ticket goes, decided by ticketflow.desk.routing."""
+
+    queue: str
+    # Why the first message gets no automatic reply (loop protection, a rule); None: it gets one.
+    no_auto_reply: str | None = None
+    priority: int | None = None  # set by a rule
+    close_reason: str | None = None  # a rule closed it at once (spam)
+
+
+@dataclass
+class TicketFacts:
+    """A ticket's lifecycle state, as loaded from the read model or carried over."""
+
+    ticket_id: int
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    reply_queue: str | None
+    pending_since: datetime
+    closed_at: datetime | None
+    version: int
+    last_seq: int
+    # Queue name -> line, from the desk config when the run started.
+    lines: dict[str, str]
+    # The inbound article that created the ticket (routing and the automatic reply use it).
+    first_article_id: int | None = None
+    # Intake's routing of a new ticket; None: the run asks the `route` activity.
+    route: Route | None = None
+    seen_articles: list[int] = field(default_factory=list)
+    # Handed over by continue-as-new: messages not yet taken in, and mail not yet
+    # started as [kind, article id].
+    pending_articles: list[int] = field(default_factory=list)
+    pending_mail: list[list[str | int]] = field(default_factory=list)
+    # Timers. `policy`: the desk's calendars, SLAs and waiting periods as JSON
+    # (ticketflow.tickets.sla.policy_json; None: the defaults). `clocks`: made on first use.
+    policy: str | None = None
+    clocks: Clocks | None = None
+    waiting_since: datetime | None = None
+    waiting_reminded: bool = False
+    remind_at: datetime | None = None
+    remind_agent: str | None = None
+
+
+@dataclass
+class TicketInput:
+    number: str
+    reopen_window_seconds: float
+    max_history_events: int
+    # Set on continue-as-new, and by intake for a ticket it has just made; otherwise
+    # the run loads the ticket from the read model.
+    carried: TicketFacts | None = None
+
+
+@dataclass
+class CustomerMessage:
+    article_id: int
+
+
+@dataclass
+class ActionRequest:
+    action: str
+    agent: str
+    queue: str | None = None
+    priority: int | None = None
+    # A short agent-chosen reason, such as "spam"; never customer text.
+    reason: str | None = None
+    # The stored note or outgoing mail (claim check) for note, ask and answer.
+    article_id: int | None = None
+    remind_at: datetime | None = None  # for remind
+
+
+@dataclass
+class MacroRequest:
+    """A macro's steps, all applied or none; their texts are stored drafts (article ids)."""
+
+    name: str
+    agent: str
+    steps: list[ActionRequest]
+
+
+@dataclass
+class TicketStatus:
+    number: str
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+
+
+@dataclass
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    from_queue: str | None
+    to_queue: str
+    detail: str | None = None
+    article_id: int | None = None
+
+
+@dataclass
+class Projection:
+    ticket_id: int
+    # Equals the seq of the last event: the workflow counts both together.
+    version: int
+    state: str
+    queue: str
+    owner: str | None
+    priority: int
+    reply_queue: str | None
+    pending_since: datetime
+    updated_at: datetime
+    events: list[HistoryEntry]
+    # Articles the workflow has taken in: inbound ones, and agent notes and mails.
+    accepted_articles: list[int]
+    # The earliest deadline of a running escalation clock (maybe already past).
+    escalation_at: datetime | None = None
+
+
+@dataclass
+class ArticleRef:
+    ticket_id: int
+    article_id: int
+    # The ticket's queue as the workflow knows it (the read model may not show it yet):
+    # which address an automatic reply comes from.
+    queue: str | None = None
+    # For mail the activity writes itself (a reminder): the key that makes it once.
+    key: str | None = None
+
+
+@dataclass
+class EscalationNotice:
+    """A warning or breach to tell supervisors (notify) or another system (webhook) about."""
+
+    ticket_id: int
+    number: str
+    queue: str
+    priority: int
+    clock: str
+    kind: str  # warning | breach
+    deadline: datetime
+    action: str  # notify | webhook
+    url: str | None = None
+
+
+@dataclass
+class SendResult:
+    # The outbound article (for an automatic reply, the one the activity made).
+    article_id: int | None
+    sent: bool
+    # Why nothing was sent: a permanent SMTP failure, or no address to send to.
+    error: str | None = None
+    # Why an automatic reply was deliberately not made (the per-sender daily limit).
+    skipped: str | None = None
+    # Handed to the SMTP server, which never confirmed it; not sent again.
+    unconfirmed: bool = False

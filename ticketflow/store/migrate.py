@@ -1,0 +1,74 @@
+"""Schema migrations (Alembic) and the queue table's sync with the desk config."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ticketflow.desk.config import DeskConfig
+from ticketflow.store.models import Queue
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The read model's schema is not the one this code was written for."""
+
+
+@cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema's revision; None for a database never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raises SchemaNotCurrent, saying what to run, unless the schema is at head."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        found = f"at revision {current}" if current else "not migrated"
+        raise SchemaNotCurrent(
+            f"the read model is {found}, this version needs {head}: run `ticketflow migrate`"
+        )
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Upgrade the schema to head; returns the revisions before and after."""
+    before = current_revision(engine)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, head_revision()
+
+
+def sync_queues(engine: Engine, desk: DeskConfig) -> None:
+    """Make the queues table match the desk config.
+
+    Queues are never deleted here: tickets refer to them by name.
+    """
+    with Session(engine) as session, session.begin():
+        existing = {q.name: q for q in session.scalars(select(Queue))}
+        for qc in desk.queues:
+            row = existing.get(qc.name) or Queue(name=qc.name)
+            row.line, row.group_name = qc.line, qc.group
+            session.add(row)

@@ -1,0 +1,253 @@
+"""Read-side queries for the agent API: queue lists, keyset-paginated views, ticket pages."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, func, literal_column, select, table, tuple_
+from sqlalchemy.orm import Session
+
+from ticketflow.store.models import (
+    Article,
+    ArticleAttachment,
+    Blob,
+    HistoryEvent,
+    Queue,
+    QueueCount,
+    Ticket,
+    TicketHint,
+    TicketTag,
+    utcnow,
+)
+from ticketflow.tickets.lifecycle import OPEN_STATES, State
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    name: str
+    line: str
+    open: int
+    waiting: int
+    oldest_open_age_seconds: float | None
+
+
+def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
+    """One statement: counts from the counters table, the oldest open ticket per queue from
+    the queue index (a min over its leading columns reads one index entry)."""
+    oldest = (
+        select(func.min(Ticket.pending_since))
+        .where(Ticket.queue == Queue.name, Ticket.state == Queue.line)
+        .scalar_subquery()
+    )
+
+    def count(state: Any) -> Any:
+        return (
+            select(func.coalesce(func.sum(QueueCount.count), 0))
+            .where(QueueCount.queue == Queue.name, QueueCount.state == state)
+            .scalar_subquery()
+        )
+
+    rows = session.execute(
+        select(Queue.name, Queue.line, count(Queue.line), count(State.WAITING.value), oldest)
+        .where(Queue.name.in_(names))
+        .order_by(Queue.id)
+    ).all()
+    now = utcnow()
+    return [
+        QueueStats(
+            name=name,
+            line=line,
+            open=int(open_count),
+            waiting=int(waiting),
+            oldest_open_age_seconds=(now - since).total_seconds() if since else None,
+        )
+        for name, line, open_count, waiting, since in rows
+    ]
+
+
+# How a queue view is ordered: oldest pending first, or soonest escalation first (only
+# tickets with a running escalation clock).
+SORT_KEYS = {"pending": Ticket.pending_since, "escalation": Ticket.escalation_at}
+
+
+def encode_cursor(ticket: Ticket, sort: str = "pending") -> str:
+    stamp = getattr(ticket, SORT_KEYS[sort].key)
+    raw = f"{stamp.isoformat()}|{ticket.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError as exc:
+        raise BadCursor("invalid cursor") from exc
+
+
+def list_tickets(
+    session: Session,
+    queues: Sequence[str],
+    states: Sequence[str],
+    limit: int,
+    cursor: str | None,
+    sort: str = "pending",
+    tag: str | None = None,
+) -> tuple[list[Ticket], str | None]:
+    """Ordered by `sort`; `cursor` continues after the last ticket of the previous page."""
+    key = SORT_KEYS[sort]
+    query = select(Ticket).where(Ticket.queue.in_(queues), Ticket.state.in_(states))
+    if tag is not None:
+        tagged = select(TicketTag.ticket_id).where(TicketTag.tag == tag)
+        query = query.where(Ticket.id.in_(tagged))
+    if sort == "escalation":
+        query = query.where(key.is_not(None))
+    if cursor:
+        query = query.where(tuple_(key, Ticket.id) > decode_cursor(cursor))
+    rows = list(session.scalars(query.order_by(key, Ticket.id).limit(limit + 1)).all())
+    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def escalating_tickets(
+    session: Session, queues: Sequence[str], until: datetime, limit: int
+) -> list[Ticket]:
+    """Tickets whose next escalation deadline falls before `until` (or has passed)."""
+    query = (
+        select(Ticket)
+        .where(Ticket.queue.in_(queues), Ticket.escalation_at <= until)
+        .order_by(Ticket.escalation_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query).all())
+
+
+def default_states(line: str | None) -> list[str]:
+    """A queue view shows the open tickets: those in the queue's line, or both lines."""
+    return [line] if line else [s.value for s in OPEN_STATES]
+
+
+def ticket_by_number(session: Session, number: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.number == number))
+
+
+def ticket_articles(session: Session, ticket_id: int) -> Sequence[Article]:
+    return session.scalars(
+        select(Article)
+        .where(Article.ticket_id == ticket_id, Article.status != "draft")
+        .order_by(Article.id)
+    ).all()
+
+
+def ticket_tags(session: Session, ticket_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id).order_by(TicketTag.tag)
+        )
+    )
+
+
+def ticket_hints(session: Session, ticket_id: int) -> Sequence[TicketHint]:
+    return session.scalars(
+        select(TicketHint).where(TicketHint.ticket_id == ticket_id).order_by(TicketHint.id)
+    ).all()
+
+
+def ticket_history(session: Session, ticket_id: int) -> Sequence[HistoryEvent]:
+    return session.scalars(
+        select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id).order_by(HistoryEvent.seq)
+    ).all()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    ticket: Ticket
+    article_id: int | None  # the newest article that matched; None for a ticket-number hit
+
+
+def search_tickets(
+    session: Session, text: str, queues: Sequence[str], limit: int
+) -> list[SearchHit]:
+    """Tickets in `queues` whose articles match `text`, newest matching article first.
+
+    Full-text search on PostgreSQL (stemmed, `websearch_to_tsquery` syntax) and on
+    SQLite (FTS5, whole words). A ticket number finds its ticket first.
+    """
+    hits: list[SearchHit] = []
+    exact = ticket_by_number(session, text.strip()) if text.strip().isdigit() else None
+    if exact is not None and exact.queue in queues:
+        hits.append(SearchHit(exact, None))
+    match = _article_match(session, text)
+    if match is None:
+        return hits
+    # Newest articles first without grouping: for a common word the primary key is
+    # walked backwards and stops early; for a rare one the search index is used.
+    rows = session.execute(
+        select(Article.id, Article.ticket_id)
+        .join(Ticket, Ticket.id == Article.ticket_id)
+        .where(match, Article.status != "draft", Ticket.queue.in_(queues))
+        .order_by(Article.id.desc())
+        .limit(limit * 4)
+    ).all()
+    newest: dict[int, int] = {}
+    for article_id, ticket_id in rows:
+        newest.setdefault(ticket_id, article_id)
+    wanted = [t for t in newest if exact is None or t != exact.id][: limit - len(hits)]
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(wanted)))}
+    hits += [SearchHit(tickets[t], newest[t]) for t in wanted]
+    return hits
+
+
+def _article_match(session: Session, text: str) -> Any:
+    """The WHERE clause matching articles against `text`; None when nothing is searchable."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = func.websearch_to_tsquery(literal_column("'russian'::regconfig"), text)
+        return literal_column("articles.search_vector").bool_op("@@")(query)
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    # Only word characters, each word quoted: nothing in user input is FTS5 syntax.
+    fts_query = " ".join(f'"{word}"' for word in words)
+    fts_match = literal_column("articles_fts").bool_op("MATCH")(fts_query)
+    return Article.id.in_(
+        select(literal_column("rowid", Integer)).select_from(table("articles_fts")).where(fts_match)
+    )
+
+
+def article_attachments(
+    session: Session, article_ids: Sequence[int]
+) -> dict[int, list[ArticleAttachment]]:
+    """The attachments of these articles, in the order the message had them."""
+    found: dict[int, list[ArticleAttachment]] = {}
+    rows = session.scalars(
+        select(ArticleAttachment)
+        .where(ArticleAttachment.article_id.in_(article_ids))
+        .order_by(ArticleAttachment.id)
+    )
+    for row in rows:
+        found.setdefault(row.article_id, []).append(row)
+    return found
+
+
+def attachment_and_ticket(
+    session: Session, attachment_id: int
+) -> tuple[ArticleAttachment, Ticket] | None:
+    row = session.execute(
+        select(ArticleAttachment, Ticket)
+        .join(Article, Article.id == ArticleAttachment.article_id)
+        .join(Ticket, Ticket.id == Article.ticket_id)
+        .where(ArticleAttachment.id == attachment_id, Article.status != "draft")
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def blob_data(session: Session, sha256: str) -> bytes | None:
+    return session.scalar(select(Blob.data).where(Blob.sha256 == sha256))

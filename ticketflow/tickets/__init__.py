@@ -1,0 +1,9 @@
+"""The pure domain of a ticket: imports nothing of ours but itself, does no I/O.
+
+- lifecycle: the states, the actions, and which action is valid in which state (one table).
+- sla: the escalation clocks (first response, update, solution) in business time.
+- calendars: business calendars (working hours in a zone, holidays) and business-time maths.
+- timers: a ticket's other timers (waiting period, reminders) and how a change moves them all.
+- numbering: ticket numbers and the subject tag that carries them in mail.
+- language: the language a customer writes in.
+"""
