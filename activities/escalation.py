@@ -24,7 +24,7 @@ from ticketflow.desk.config import DeskConfig
 from ticketflow.letters.rendering import ESCALATION, letter_ticket, render_letter
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
-from ticketflow.payloads import EscalationNotice
+from ticketflow.payloads import ActivityName, EscalationNotice
 from ticketflow.store.models import Ticket, utcnow
 
 log = logging.getLogger("ticketflow.escalation")
@@ -48,7 +48,7 @@ class EscalationActivities:
         self._templates = templates
         self._settings = settings
 
-    @activity.defn(name="notify_supervisors")
+    @activity.defn(name=ActivityName.NOTIFY_SUPERVISORS)
     def notify_supervisors(self, notice: EscalationNotice) -> str | None:
         """Mail the queue's supervisors; returns why nobody was told, if so."""
         queue = self._desk.queue(notice.queue)
@@ -88,7 +88,7 @@ class EscalationActivities:
             raise ApplicationError(str(exc), non_retryable=True) from exc
         return None
 
-    @activity.defn(name="call_webhook")
+    @activity.defn(name=ActivityName.CALL_WEBHOOK)
     def call_webhook(self, notice: EscalationNotice) -> None:
         """POST the event as JSON; 2xx is done, a final 4xx gives up, the rest retries."""
         assert notice.url is not None

@@ -27,7 +27,7 @@ from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ti
 from ticketflow.mail.compose import Outgoing, compose, new_message_id
 from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
-from ticketflow.payloads import ArticleRef, SendResult
+from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
@@ -68,7 +68,7 @@ class MailActivities:
         self._templates = templates
         self._settings = settings
 
-    @activity.defn(name="send_auto_reply")
+    @activity.defn(name=ActivityName.SEND_AUTO_REPLY)
     def send_auto_reply(self, ref: ArticleRef) -> SendResult:
         """Acknowledge a new ticket to its customer, quoting its number; at most
         `auto_reply_limit_per_day` of these go to one address a day."""
@@ -78,7 +78,7 @@ class MailActivities:
             return SendResult(article_id=None, sent=False, skipped=made.reason)
         return self._deliver(made, automatic=True)
 
-    @activity.defn(name="send_article")
+    @activity.defn(name=ActivityName.SEND_ARTICLE)
     def send_article(self, ref: ArticleRef) -> SendResult:
         """Send an agent's question or answer, stored by the API as an outbound article."""
         return self._deliver(ref.article_id, automatic=False)
@@ -101,7 +101,7 @@ class MailActivities:
             article.in_reply_to, article.references = inbound.message_id, inbound.references
             return _save_once(session, article, key)
 
-    @activity.defn(name="send_waiting_reminder")
+    @activity.defn(name=ActivityName.SEND_WAITING_REMINDER)
     def send_waiting_reminder(self, ref: ArticleRef) -> SendResult:
         """Remind a customer who has not answered our question; once per waiting period
         (`ref.key`), threaded under the question."""

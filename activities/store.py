@@ -16,7 +16,7 @@ from ticketflow.desk.config import DeskConfig
 from ticketflow.desk.routing import route_new_ticket
 from ticketflow.mail.loops import OwnIdentity
 from ticketflow.mail.parse import MailRefused, parse_mail
-from ticketflow.payloads import ArticleRef, Projection, Route, TicketFacts
+from ticketflow.payloads import ActivityName, ArticleRef, Projection, Route, TicketFacts
 from ticketflow.store import counts
 from ticketflow.store.intake import ARTICLE_RECEIVED
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
@@ -34,7 +34,7 @@ class StoreActivities:
         self._own = own
         self._policy = desk.policy_json()
 
-    @activity.defn(name="load_ticket")
+    @activity.defn(name=ActivityName.LOAD_TICKET)
     def load_ticket(self, number: str) -> TicketFacts:
         with self._sessions() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number))
@@ -78,7 +78,7 @@ class StoreActivities:
                 clocks=Clocks(responded=True) if responded is not None else None,
             )
 
-    @activity.defn(name="route")
+    @activity.defn(name=ActivityName.ROUTE)
     def route(self, ref: ArticleRef) -> Route:
         """Where a new ticket goes, for a run that did not start with intake's route
         (intake routes while it has the parsed message in hand)."""
@@ -95,7 +95,7 @@ class StoreActivities:
             pass  # stored before a parser change refused it: the ticket still needs a queue
         return Route(queue=self._desk.default_queue.name, no_auto_reply="message unreadable")
 
-    @activity.defn(name="project")
+    @activity.defn(name=ActivityName.PROJECT)
     def project(self, projection: Projection) -> None:
         with self._sessions() as session, session.begin():
             ticket = session.get(Ticket, projection.ticket_id, with_for_update=True)

@@ -8,8 +8,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from ticketflow.tickets.sla import Clocks
+
+
+class ActivityName(StrEnum):
+    """The activities the ticket workflow calls, by the names the worker registers."""
+
+    LOAD_TICKET = "load_ticket"
+    ROUTE = "route"
+    PROJECT = "project"
+    SEND_AUTO_REPLY = "send_auto_reply"
+    SEND_ARTICLE = "send_article"
+    SEND_WAITING_REMINDER = "send_waiting_reminder"
+    NOTIFY_SUPERVISORS = "notify_supervisors"
+    CALL_WEBHOOK = "call_webhook"
+
+
+class MailKind(StrEnum):
+    """What a ticket sends: carried by value through continue-as-new (`pending_mail`)."""
+
+    AUTO_REPLY = "auto-reply"  # the acknowledgement of a new ticket
+    ARTICLE = "article"  # an agent's question or answer, stored before the Update
+    WAITING_REMINDER = "waiting-reminder"  # the reminder of a question left unanswered
+
+
+@dataclass(frozen=True)
+class OutboundMail:
+    kind: MailKind
+    article_id: int  # the inbound article answered, or the outbound one; 0 for a reminder
 
 
 @dataclass

@@ -1,0 +1,9 @@
+"""Deterministic workflow code: the ticket's life on Temporal. Imports the domain and the
+payloads, never the store, mail transport or HTTP; activities are called by name.
+
+- ticket: TicketWorkflow, handlers and the main loop.
+- ticket_state: TicketRun, the run's whole state and every decision over it (no Temporal).
+- alarm: one durable timer for the next due moment.
+- outbound: which activity sends each kind of mail, and what its outcome records.
+- search_attributes: the attributes supervisors filter tickets by in the Temporal UI.
+"""

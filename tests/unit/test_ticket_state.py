@@ -1,0 +1,108 @@
+"""TicketRun, the ticket workflow's state and decisions, without Temporal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ticketflow.payloads import ActionRequest, MailKind, OutboundMail, TicketFacts
+from ticketflow.tickets.lifecycle import Action, InvalidTransition
+from workflows.ticket_state import TicketRun
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+LINES = {"Inbox": "first-line", "Passwords": "second-line"}
+
+
+def facts(**overrides: object) -> TicketFacts:
+    base: dict[str, object] = dict(
+        ticket_id=7,
+        state="first-line",
+        queue="Inbox",
+        owner=None,
+        priority=3,
+        reply_queue=None,
+        pending_since=T0,
+        closed_at=None,
+        version=2,
+        last_seq=2,
+        lines=LINES,
+    )
+    return TicketFacts(**(base | overrides))  # type: ignore[arg-type]
+
+
+def test_restore_takes_handed_over_messages_and_mail_first() -> None:
+    carried = facts(pending_articles=[5], pending_mail=[["article", 9]])
+    run = TicketRun.restore("2026120110000001", carried, early_inbox=[6])
+    assert run.inbox == [5, 6]
+    assert run.outbound == [OutboundMail(MailKind.ARTICLE, 9)]
+    assert (carried.pending_articles, carried.pending_mail) == ([], [])
+    assert run.projected == 2 and not run.pending_projection
+
+
+def test_an_answer_closes_queues_its_mail_and_records_once() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    answer = ActionRequest(action="answer", agent="bob", article_id=11)
+    version = run.apply("bob", Action.ANSWER, run.decide(answer, T0), answer, T0)
+    assert version == 3 and run.state == "closed" and run.facts.closed_at == T0
+    assert run.outbound == [OutboundMail(MailKind.ARTICLE, 11)]
+    assert [e.action for e in run.events] == ["answer"]
+    projection = run.projection(T0)
+    assert (projection.version, projection.state, projection.accepted_articles) == (
+        3,
+        "closed",
+        [11],
+    )
+    assert run.events == [] and run.accepted == []
+
+
+def test_a_redelivered_message_is_taken_in_once() -> None:
+    run = TicketRun.restore("n", facts(state="closed", reply_queue="Passwords"), [21, 21])
+    run.take_inbox(T0)
+    assert (run.state, run.facts.queue) == ("second-line", "Passwords")
+    assert [e.action for e in run.events] == ["customer-message"]
+
+
+def test_a_refused_system_action_is_noted_not_applied() -> None:
+    run = TicketRun.restore("n", facts(state="closed"), [])
+    run.system_action(Action.CLOSE, T0, reason="no reply")
+    assert run.state == "closed"
+    assert [(e.action, e.detail) for e in run.events] == [
+        ("close-skipped", "cannot close a ticket that is closed")
+    ]
+
+
+def test_remind_needs_a_time_in_the_future() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    with pytest.raises(InvalidTransition, match="in the future"):
+        run.decide(ActionRequest(action="remind", agent="a", remind_at=T0), T0)
+    later = ActionRequest(action="remind", agent="a", remind_at=T0 + timedelta(hours=1))
+    run.apply("a", Action.REMIND, run.decide(later, T0), later, T0)
+    assert run.next_timer() == T0 + timedelta(hours=1)
+    run.fire_timers(T0 + timedelta(hours=1))
+    assert run.events[-1].action == "reminder" and run.facts.owner == "a"
+
+
+def test_a_waiting_ticket_closes_after_the_default_period() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    ask = ActionRequest(action="ask", agent="a", article_id=3)
+    run.apply("a", Action.ASK, run.decide(ask, T0), ask, T0)
+    assert run.state == "waiting" and run.next_timer() == T0 + timedelta(days=7)
+    run.fire_timers(T0 + timedelta(days=7))
+    assert run.state == "closed"
+    assert run.events[-1].detail == "no reply from the customer in 7 days"
+
+
+def test_carry_over_hands_over_what_is_not_yet_done() -> None:
+    run = TicketRun.restore("n", facts(), [4])
+    run.outbound.append(OutboundMail(MailKind.AUTO_REPLY, 4))
+    carried = run.carry_over()
+    assert (carried.pending_articles, carried.pending_mail) == ([4], [["auto-reply", 4]])
+
+
+def test_the_state_object_imports_nothing_of_temporal() -> None:
+    probe = "import sys, workflows.ticket_state; print('temporalio' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert found.stdout.strip() == "False", found.stderr

@@ -1,0 +1,301 @@
+"""TicketRun: everything one run of a ticket's workflow knows, in one object.
+
+The facts carried through continue-as-new (`TicketFacts`, the single source of the ticket's
+state) and what this run has taken in but not yet projected or sent. Every method is pure:
+the workflow passes `workflow.now()`, so this module imports nothing of Temporal's and its
+logic is tested without a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ticketflow.payloads import (
+    ActionRequest,
+    EscalationNotice,
+    HistoryEntry,
+    MailKind,
+    OutboundMail,
+    Projection,
+    TicketFacts,
+    TicketStatus,
+)
+from ticketflow.tickets import lifecycle, sla, timers
+from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
+from ticketflow.tickets.history import skipped, sla_event
+from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
+
+SYSTEM, CUSTOMER = "system", "customer"
+# Enough to drop a redelivered signal for an article already taken in.
+SEEN_ARTICLES_KEPT = 200
+
+
+@dataclass
+class TicketRun:
+    number: str
+    facts: TicketFacts
+    # Customer messages signalled but not yet taken in (article ids).
+    inbox: list[int] = field(default_factory=list)
+    # History entries and articles not yet projected to the read model.
+    events: list[HistoryEntry] = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)
+    outbound: list[OutboundMail] = field(default_factory=list)
+    # The version the read model shows; the facts' version runs ahead of it.
+    projected: int = 0
+    search_dirty: bool = False
+    # The desk's timers (calendars, SLAs, waiting periods) as the facts carry them.
+    policy: sla.DeskPolicy = field(default_factory=sla.DeskPolicy, repr=False)
+
+    @classmethod
+    def restore(cls, number: str, facts: TicketFacts, early_inbox: list[int]) -> TicketRun:
+        """A run from loaded or carried facts; messages handed over come first."""
+        run = cls(
+            number=number,
+            facts=facts,
+            inbox=facts.pending_articles + early_inbox,
+            outbound=[OutboundMail(MailKind(str(k)), int(a)) for k, a in facts.pending_mail],
+            projected=facts.version,
+            policy=sla.policy_from_json(facts.policy) if facts.policy else sla.DeskPolicy(),
+        )
+        facts.pending_articles, facts.pending_mail = [], []
+        return run
+
+    # --- the ticket -----------------------------------------------------------------
+
+    @property
+    def ticket(self) -> lifecycle.Ticket:
+        f = self.facts
+        return lifecycle.Ticket(State(f.state), f.queue, f.owner, f.priority, f.reply_queue)
+
+    def _set_ticket(self, ticket: lifecycle.Ticket) -> None:
+        f = self.facts
+        f.state, f.queue, f.owner = ticket.state.value, ticket.queue, ticket.owner
+        f.priority, f.reply_queue = ticket.priority, ticket.reply_queue
+
+    @property
+    def state(self) -> State:
+        return State(self.facts.state)
+
+    def status(self) -> TicketStatus:
+        f = self.facts
+        return TicketStatus(self.number, f.state, f.queue, f.owner, f.priority)
+
+    def escalation_at(self) -> datetime | None:
+        clocks = self.facts.clocks
+        return sla.escalation_at(clocks) if clocks else None
+
+    # --- decisions --------------------------------------------------------------------
+
+    def decide(self, request: ActionRequest, now: datetime) -> lifecycle.Ticket:
+        """The ticket after `request`, or InvalidTransition."""
+        if request.action == Action.REMIND and (
+            request.remind_at is None or request.remind_at <= now
+        ):
+            raise InvalidTransition("remind needs a time in the future")
+        return lifecycle.decide(self.ticket, lifecycle_request(request), self.facts.lines)
+
+    def plan(self, steps: list[ActionRequest]) -> None:
+        """Raise InvalidTransition, naming the step, if any step of a macro would be refused."""
+        requests = [lifecycle_request(step) for step in steps]
+        lifecycle.decide_all(self.ticket, requests, self.facts.lines)
+
+    # --- changes ----------------------------------------------------------------------
+
+    def apply(
+        self,
+        actor: str,
+        action: Action,
+        after: lifecycle.Ticket,
+        request: ActionRequest,
+        now: datetime,
+    ) -> int:
+        """Make `after` the ticket's state and record the event; returns the new version."""
+        facts, before = self.facts, self.ticket
+        if after.state in lifecycle.OPEN_STATES and before.state not in lifecycle.OPEN_STATES:
+            facts.pending_since = now
+        if after.state is State.CLOSED and before.state is not State.CLOSED:
+            facts.closed_at = now
+        self._set_ticket(after)
+        timers.after_change(facts, self.policy, before, after, action, now)
+        if action is Action.REMIND:
+            facts.remind_at, facts.remind_agent = request.remind_at, request.agent
+        if request.article_id is not None:
+            self.accepted.append(request.article_id)
+            if action in lifecycle.MAIL_ACTIONS:
+                self.outbound.append(OutboundMail(MailKind.ARTICLE, request.article_id))
+        detail = request.reason or (str(request.priority) if action is Action.PRIORITY else None)
+        if action is Action.REMIND and request.remind_at is not None:
+            detail = request.remind_at.isoformat(timespec="minutes")
+        elif action is Action.REMINDER:
+            detail = request.agent
+        self.search_dirty = True
+        return self.record(actor, action.value, before, after, detail, request.article_id, now)
+
+    def system_action(
+        self, action: Action, now: datetime, agent: str = SYSTEM, **fields: object
+    ) -> None:
+        """A change the system makes (routing, timers, escalations); a refused one is noted."""
+        request = ActionRequest(action=action, agent=agent, **fields)  # type: ignore[arg-type]
+        try:
+            after = self.decide(request, now)
+        except InvalidTransition as err:
+            self.note(skipped(action), err.reason, None, now)
+            return
+        self.apply(SYSTEM, action, after, request, now)
+
+    def take_inbox(self, now: datetime) -> None:
+        """Take in the customer's messages, each once (a redelivered signal is dropped)."""
+        seen = self.facts.seen_articles
+        while self.inbox:
+            article_id = self.inbox.pop(0)
+            if article_id in seen:
+                continue
+            seen.append(article_id)
+            del seen[:-SEEN_ARTICLES_KEPT]
+            request = ActionRequest(
+                action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER, article_id=article_id
+            )
+            self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
+
+    def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> None:
+        """A history entry that changes nothing."""
+        self.record(SYSTEM, name, self.ticket, self.ticket, detail, article_id, now)
+
+    def record(
+        self,
+        actor: str,
+        action: str,
+        before: lifecycle.Ticket,
+        after: lifecycle.Ticket,
+        detail: str | None,
+        article_id: int | None,
+        at: datetime,
+    ) -> int:
+        facts = self.facts
+        facts.last_seq += 1
+        facts.version += 1
+        self.events.append(
+            HistoryEntry(
+                seq=facts.last_seq,
+                at=at,
+                actor=actor,
+                action=action,
+                from_state=before.state.value,
+                to_state=after.state.value,
+                from_queue=before.queue,
+                to_queue=after.queue,
+                detail=detail,
+                article_id=article_id,
+            )
+        )
+        return facts.version
+
+    # --- timers -----------------------------------------------------------------------
+
+    def next_timer(self) -> datetime | None:
+        return timers.next_timer(self.facts, self.policy.queue(self.facts.queue))
+
+    def timer_due(self, now: datetime) -> bool:
+        when = self.next_timer()
+        return when is not None and when <= now
+
+    def fire_timers(self, now: datetime) -> list[EscalationNotice]:
+        """Everything that has fallen due: escalations (their notices returned, for the
+        workflow to send), a waiting ticket's reminder or closing, an agent's reminder."""
+        facts, notices = self.facts, []
+        for due in sla.due(facts.clocks, now) if facts.clocks else []:
+            notices += self._escalate(due, now)
+        reminder_at, close_at = timers.waiting_times(facts, self.policy.queue(facts.queue))
+        if reminder_at is not None and reminder_at <= now:
+            facts.waiting_reminded = True
+            self.outbound.append(OutboundMail(MailKind.WAITING_REMINDER, 0))
+        if close_at is not None and close_at <= now:
+            days = round((close_at - (facts.waiting_since or close_at)).total_seconds() / 86400, 1)
+            self.system_action(
+                Action.CLOSE, now, reason=f"no reply from the customer in {days:g} days"
+            )
+        if facts.remind_at is not None and facts.remind_at <= now:
+            agent, facts.remind_at, facts.remind_agent = facts.remind_agent, None, None
+            self.system_action(Action.REMINDER, now, agent=agent or SYSTEM)
+        return notices
+
+    def _escalate(self, due: sla.Due, now: datetime) -> list[EscalationNotice]:
+        detail = f"{due.clock} due {due.deadline.isoformat(timespec='minutes')}"
+        self.note(sla_event(due.kind), detail, None, now)
+        # Notices name the queue whose promise was missed, even after a move step.
+        queue = self.facts.queue
+        policy = self.policy.sla_for(queue)
+        steps = []
+        if policy is not None:
+            steps = policy.on_warning if due.kind == sla.WARNING else policy.on_breach
+        notices = []
+        for step in steps:
+            if step.action in NOTICE_STEPS:
+                notices.append(
+                    EscalationNotice(
+                        ticket_id=self.facts.ticket_id,
+                        number=self.number,
+                        queue=queue,
+                        priority=self.facts.priority,
+                        clock=due.clock,
+                        kind=due.kind,
+                        deadline=due.deadline,
+                        action=step.action,
+                        url=step.url,
+                    )
+                )
+            elif (change := change_for(step, self.ticket)) is not None:
+                self.system_action(change.action, now, priority=change.priority, queue=change.queue)
+        return notices
+
+    def window_end(self, reopen_window: timedelta) -> datetime | None:
+        """When a closed ticket stops waiting for a reply; None while it is open."""
+        if self.state is not State.CLOSED or self.facts.closed_at is None:
+            return None
+        return self.facts.closed_at + reopen_window
+
+    # --- projection and hand-over -----------------------------------------------------
+
+    @property
+    def pending_projection(self) -> bool:
+        return self.facts.version > self.projected
+
+    def projection(self, now: datetime) -> Projection:
+        """Every change since the last projection, handed over (the buffers are emptied)."""
+        f = self.facts
+        projection = Projection(
+            ticket_id=f.ticket_id,
+            version=f.version,
+            state=f.state,
+            queue=f.queue,
+            owner=f.owner,
+            priority=f.priority,
+            reply_queue=f.reply_queue,
+            pending_since=f.pending_since,
+            updated_at=now,
+            events=self.events,
+            accepted_articles=self.accepted,
+            escalation_at=self.escalation_at(),
+        )
+        self.events, self.accepted = [], []
+        return projection
+
+    def carry_over(self) -> TicketFacts:
+        """The facts for the next run: messages not yet taken in and mail not yet started
+        go along as ids."""
+        return dataclasses.replace(
+            self.facts,
+            pending_articles=list(self.inbox),
+            pending_mail=[[mail.kind.value, mail.article_id] for mail in self.outbound],
+        )
+
+
+def lifecycle_request(request: ActionRequest) -> lifecycle.Request:
+    return lifecycle.Request(
+        action=Action(request.action),
+        actor=request.agent,
+        queue=request.queue,
+        priority=request.priority,
+    )
