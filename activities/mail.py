@@ -29,12 +29,11 @@ from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
+from ticketflow.tickets.articles import FINAL_STATUSES, ArticleStatus, Direction
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
 log = logging.getLogger("ticketflow.mail")
 
-QUEUED, SENDING, SENT, FAILED, UNCONFIRMED = "queued", "sending", "sent", "failed", "unconfirmed"
-FINAL_STATUSES = frozenset({SENT, FAILED, UNCONFIRMED})
 UNCONFIRMED_REASON = (
     "handed to the mail server, which did not confirm it; not sent again to avoid a duplicate:"
     " the customer may or may not have it"
@@ -114,7 +113,7 @@ class MailActivities:
                     return SendResult(article_id=None, sent=False, skipped="no customer address")
                 question = session.scalar(
                     select(Article)
-                    .where(Article.ticket_id == ticket.id, Article.direction == "out")
+                    .where(Article.ticket_id == ticket.id, Article.direction == Direction.OUT)
                     .order_by(Article.id.desc())
                     .limit(1)
                 )
@@ -138,8 +137,8 @@ class MailActivities:
         )
         return Article(
             ticket_id=ticket.id,
-            direction="out",
-            status="queued",
+            direction=Direction.OUT,
+            status=ArticleStatus.QUEUED,
             from_addr=self._settings.senders.get(queue, self._settings.from_addr),
             to_addr=ticket.customer,
             subject=tag.tagged(ticket.subject, ticket.number),
@@ -156,13 +155,13 @@ class MailActivities:
             if article.status in FINAL_STATUSES:
                 return SendResult(
                     article_id,
-                    article.status == SENT,
+                    article.status == ArticleStatus.SENT,
                     article.error,
-                    unconfirmed=article.status == UNCONFIRMED,
+                    unconfirmed=article.status == ArticleStatus.UNCONFIRMED,
                 )
-            if article.status == SENDING and not self._transport.idempotent:
+            if article.status == ArticleStatus.SENDING and not self._transport.idempotent:
                 # An earlier attempt handed the mail over and never heard back.
-                article.status, article.error = UNCONFIRMED, UNCONFIRMED_REASON
+                article.status, article.error = ArticleStatus.UNCONFIRMED, UNCONFIRMED_REASON
                 session.commit()
                 log.warning("article %s: delivery unconfirmed, not sent again", article_id)
                 return SendResult(article_id, False, article.error, unconfirmed=True)
@@ -185,22 +184,22 @@ class MailActivities:
                 message = compose(outgoing, self._settings.loop_value)
 
                 def handover() -> None:
-                    article.status, article.message_id = SENDING, outgoing.message_id
+                    article.status, article.message_id = ArticleStatus.SENDING, outgoing.message_id
                     session.commit()
 
                 self._transport.send(message, [recipient], handover)
             except (PermanentDeliveryError, ValueError) as exc:
                 # Recorded on the article and shown to agents; the ticket moves on.
-                article.status, article.error = FAILED, str(exc)[:1000]
+                article.status, article.error = ArticleStatus.FAILED, str(exc)[:1000]
                 session.commit()
                 return SendResult(article_id, sent=False, error=article.error)
             except smtplib.SMTPResponseException:
                 # The server answered with a temporary refusal: it does not have the mail,
                 # even if it was handed over; the retry sends it.
-                article.status = QUEUED
+                article.status = ArticleStatus.QUEUED
                 session.commit()
                 raise
-            article.status, article.sent_at = SENT, utcnow()
+            article.status, article.sent_at = ArticleStatus.SENT, utcnow()
             article.message_id = outgoing.message_id
             session.commit()
             return SendResult(article_id, sent=True)

@@ -18,13 +18,12 @@ from ticketflow.mail.loops import OwnIdentity
 from ticketflow.mail.parse import MailRefused, parse_mail
 from ticketflow.payloads import ActivityName, ArticleRef, Projection, Route, TicketFacts
 from ticketflow.store import counts
-from ticketflow.store.intake import ARTICLE_RECEIVED
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
+from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import State
 from ticketflow.tickets.sla import Clocks
 
 # Article status once the workflow has taken an article in.
-ACCEPTED_STATUS = {"in": "processed", "out": "queued", "note": "saved"}
 
 
 class StoreActivities:
@@ -47,7 +46,7 @@ class StoreActivities:
             )
             first_article_id = session.scalar(
                 select(func.min(Article.id)).where(
-                    Article.ticket_id == ticket.id, Article.direction == "in"
+                    Article.ticket_id == ticket.id, Article.direction == Direction.IN
                 )
             )
             # A new run of an old ticket: its first response was given if an agent wrote.
@@ -55,9 +54,9 @@ class StoreActivities:
                 select(Article.id)
                 .where(
                     Article.ticket_id == ticket.id,
-                    Article.direction == "out",
+                    Article.direction == Direction.OUT,
                     Article.author != "system",
-                    Article.status != "draft",
+                    Article.status != ArticleStatus.DRAFT,
                 )
                 .limit(1)
             )
@@ -126,7 +125,7 @@ class StoreActivities:
             .where(
                 Article.id.in_(article_ids),
                 Article.ticket_id == ticket_id,
-                Article.status.in_([ARTICLE_RECEIVED, "draft"]),
+                Article.status.in_([ArticleStatus.RECEIVED, ArticleStatus.DRAFT]),
             )
             .values(status=case(ACCEPTED_STATUS, value=Article.direction))
         )

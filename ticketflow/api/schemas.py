@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.desk.macros import MacroConfig
+from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
 TEXT_LIMIT = 100_000
@@ -68,8 +69,8 @@ class AttachmentOut(BaseModel):
 
 class ArticleOut(BaseModel):
     id: int
-    direction: Literal["in", "out", "note"]
-    status: str
+    direction: Direction
+    status: ArticleStatus
     from_: str = Field(alias="from")
     to: str
     subject: str

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 from ticketflow.tickets.lifecycle import (
     MAX_PRIORITY,
     MIN_PRIORITY,
+    TEXT_ACTIONS,
     Action,
     InvalidTransition,
     Request,
@@ -23,7 +24,7 @@ from ticketflow.tickets.lifecycle import (
 )
 from ticketflow.tickets.lifecycle import Ticket as LifecycleTicket
 
-TEXT_STEPS = frozenset({"note", "ask", "answer"})
+TEXT_STEPS = TEXT_ACTIONS
 
 
 class MacroStep(BaseModel):

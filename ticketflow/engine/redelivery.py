@@ -16,8 +16,8 @@ from temporalio.client import Client
 
 from ticketflow.components import Components
 from ticketflow.engine.tickets import deliver_customer_message
-from ticketflow.store.intake import ARTICLE_RECEIVED
 from ticketflow.store.models import Article, Ticket, utcnow
+from ticketflow.tickets.articles import ArticleStatus
 
 log = logging.getLogger("ticketflow.engine.redelivery")
 SWEEP_INTERVAL = timedelta(minutes=1)
@@ -31,7 +31,9 @@ def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[
         rows = session.execute(
             select(Ticket.number, Article.id)
             .join(Ticket, Article.ticket_id == Ticket.id)
-            .where(Article.status == ARTICLE_RECEIVED, Article.created_at < utcnow() - min_age)
+            .where(
+                Article.status == ArticleStatus.RECEIVED, Article.created_at < utcnow() - min_age
+            )
             .order_by(Article.id)
             .limit(BATCH)
         ).all()

@@ -22,10 +22,9 @@ from ticketflow.letters.answers import (
 from ticketflow.letters.rendering import LetterBody, letter_ticket
 from ticketflow.mail.compose import new_message_id
 from ticketflow.store.models import Article, Ticket, utcnow
+from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAIL_ACTIONS, Action
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
-
-DRAFT = "draft"
 
 
 @dataclass(frozen=True)
@@ -53,15 +52,15 @@ def create_draft(
         assert ticket is not None
         article = Article(
             ticket_id=ticket.id,
-            direction="note",
-            status=DRAFT,
+            direction=Direction.NOTE,
+            status=ArticleStatus.DRAFT,
             body_text=written.text or "",
             author=agent,
             created_at=utcnow(),
         )
         if action in MAIL_ACTIONS:
             mail = agent_mail(session, ticket, agent, written, settings)
-            article.direction = "out"
+            article.direction = Direction.OUT
             article.from_addr = settings.senders.get(ticket.queue, settings.from_addr)
             article.to_addr = ticket.customer
             article.subject = mail.subject
@@ -89,7 +88,7 @@ def agent_mail(
     """An agent's mail to the ticket's customer, under their last message, quoting it."""
     last_in = session.scalar(
         select(Article)
-        .where(Article.ticket_id == ticket.id, Article.direction == "in")
+        .where(Article.ticket_id == ticket.id, Article.direction == Direction.IN)
         .order_by(Article.id.desc())
         .limit(1)
     )
@@ -128,4 +127,6 @@ def preview_mail(
 
 def discard_draft(sessions: sessionmaker[Session], article_id: int) -> None:
     with sessions.begin() as session:
-        session.execute(delete(Article).where(Article.id == article_id, Article.status == DRAFT))
+        session.execute(
+            delete(Article).where(Article.id == article_id, Article.status == ArticleStatus.DRAFT)
+        )

@@ -33,6 +33,7 @@ from ticketflow.store.models import (
     TicketHint,
     TicketTag,
 )
+from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.language import detect_language
 from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, State
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
@@ -40,7 +41,6 @@ from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 log = logging.getLogger("ticketflow.store.intake")
 
 # An inbound article the workflow has not yet taken in.
-ARTICLE_RECEIVED = "received"
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
         article_id=row.id,
         created=False,
         duplicate=True,
-        needs_signal=row.status == ARTICLE_RECEIVED,
+        needs_signal=row.status == ArticleStatus.RECEIVED,
     )
 
 
@@ -164,8 +164,8 @@ def _store_new(
     session.flush()
     article = Article(
         ticket_id=ticket.id,
-        direction="in",
-        status=ARTICLE_RECEIVED,
+        direction=Direction.IN,
+        status=ArticleStatus.RECEIVED,
         from_addr=parsed.from_header[:1000],
         to_addr=parsed.to_header[:2000],
         subject=parsed.subject[:1000],
@@ -275,11 +275,11 @@ def _known_sender(session: Session, ticket: Ticket, address: str) -> bool:
         return True
     rows = session.execute(
         select(Article.direction, Article.from_addr, Article.to_addr).where(
-            Article.ticket_id == ticket.id, Article.direction != "note"
+            Article.ticket_id == ticket.id, Article.direction != Direction.NOTE
         )
     ).all()
     for direction, from_header, to_header in rows:
-        header = from_header if direction == "in" else to_header
+        header = from_header if direction == Direction.IN else to_header
         if address in {a.lower() for _, a in getaddresses([header or ""])}:
             return True
     return False

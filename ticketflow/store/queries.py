@@ -24,6 +24,7 @@ from ticketflow.store.models import (
     TicketTag,
     utcnow,
 )
+from ticketflow.tickets.articles import ArticleStatus
 from ticketflow.tickets.lifecycle import OPEN_STATES, State
 
 
@@ -142,7 +143,7 @@ def ticket_by_number(session: Session, number: str) -> Ticket | None:
 def ticket_articles(session: Session, ticket_id: int) -> Sequence[Article]:
     return session.scalars(
         select(Article)
-        .where(Article.ticket_id == ticket_id, Article.status != "draft")
+        .where(Article.ticket_id == ticket_id, Article.status != ArticleStatus.DRAFT)
         .order_by(Article.id)
     ).all()
 
@@ -193,7 +194,7 @@ def search_tickets(
     rows = session.execute(
         select(Article.id, Article.ticket_id)
         .join(Ticket, Ticket.id == Article.ticket_id)
-        .where(match, Article.status != "draft", Ticket.queue.in_(queues))
+        .where(match, Article.status != ArticleStatus.DRAFT, Ticket.queue.in_(queues))
         .order_by(Article.id.desc())
         .limit(limit * 4)
     ).all()
@@ -244,7 +245,7 @@ def attachment_and_ticket(
         select(ArticleAttachment, Ticket)
         .join(Article, Article.id == ArticleAttachment.article_id)
         .join(Ticket, Ticket.id == Article.ticket_id)
-        .where(ArticleAttachment.id == attachment_id, Article.status != "draft")
+        .where(ArticleAttachment.id == attachment_id, Article.status != ArticleStatus.DRAFT)
     ).first()
     return (row[0], row[1]) if row else None
 

@@ -51,6 +51,8 @@ AGENT_ACTIONS = frozenset(
 )
 # Actions that send the customer a mail written by an agent.
 MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
+# Actions that carry an agent's text (stored as a draft first: claim check).
+TEXT_ACTIONS = frozenset({Action.NOTE, Action.ASK, Action.ANSWER})
 OPEN_STATES = frozenset({State.FIRST_LINE, State.SECOND_LINE})
 MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 1, 5, 3
 

@@ -21,7 +21,7 @@ from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_m
 from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.payloads import ActionRequest
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.tickets.lifecycle import InvalidTransition
+from ticketflow.tickets.lifecycle import TEXT_ACTIONS, InvalidTransition
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 
@@ -64,7 +64,7 @@ async def _act(
         remind_at=fields.get("at"),
     )
     written = None
-    if action in ("note", "ask", "answer"):
+    if action in TEXT_ACTIONS:
         written = Written(text=fields.get("text"), template=fields.get("template"))
     with _refusals():
         result = await perform_action(components, client, ref, request, written)
