@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -38,6 +39,7 @@ def build_worker(
     task_queue: str | None = None,
     transport: Transport | None = None,
     executor: ThreadPoolExecutor | None = None,
+    workflow_failure_exception_types: Sequence[type[BaseException]] = (),
 ) -> Worker:
     settings = components.settings
     store = StoreActivities(components.sessions, components.desk, components.own_identity)
@@ -73,6 +75,9 @@ def build_worker(
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         max_cached_workflows=settings.max_cached_workflows,
         workflow_runner=WORKFLOW_RUNNER,
+        # Tests pass [Exception]: a bug in workflow code then fails the workflow at once
+        # instead of retrying its task forever (production keeps retrying: a deploy fixes it).
+        workflow_failure_exception_types=workflow_failure_exception_types,
     )
 
 

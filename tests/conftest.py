@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import SmtpSink, free_port
+from tests.support.stack import SmtpSink, free_port
 from ticketflow.engine.binaries import find_binary
 from workflows.search_attributes import ALL_KEYS
 

@@ -8,29 +8,10 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually, text_part
-from tests.unit.test_mail import delivery_report
+from tests.support.mail import customer_mail, delivery_report, text_part
+from tests.support.stack import Stack
+from tests.support.temporal import eventually
 from ticketflow.store.models import RawMessage
-
-
-async def new_ticket(stack: Stack, **mail: str) -> str:
-    resp = await stack.send_mail(customer_mail(**mail))
-    assert resp.status_code == 202, resp.text
-    number: str = resp.json()["ticket"]
-
-    async def state() -> str:
-        r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
-        return str(r.json()["state"])
-
-    await eventually(state, lambda s: s == "first-line")
-    return number
-
-
-async def action(stack: Stack, number: str, name: str, agent: str = "alice", **body: object):
-    return await stack.http.post(
-        f"/api/v1/tickets/{number}/actions/{name}", json=body, headers=stack.auth(agent)
-    )
 
 
 async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
@@ -52,23 +33,23 @@ async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
 
 
 async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
-    number = await new_ticket(stack)
-    resp = await action(stack, "999", "take")
+    number = await stack.open_ticket()
+    resp = await stack.act("999", "take")
     assert (resp.status_code, resp.json()["detail"]) == (404, "no ticket 999")
-    resp = await action(stack, number, "fly")
+    resp = await stack.act(number, "fly")
     assert resp.status_code == 404 and "unknown action 'fly'" in resp.json()["detail"]
-    resp = await action(stack, number, "priority", priority=9)
+    resp = await stack.act(number, "priority", priority=9)
     assert resp.status_code == 422
-    resp = await action(stack, number, "move", queu="Web")
+    resp = await stack.act(number, "move", queu="Web")
     assert resp.status_code == 422
-    resp = await action(stack, number, "note")
+    resp = await stack.act(number, "note")
     assert resp.status_code == 422
-    resp = await action(stack, number, "reopen")
+    resp = await stack.act(number, "reopen")
     assert (resp.status_code, resp.json()["detail"]) == (
         409,
         "cannot reopen a ticket that is first-line",
     )
-    resp = await action(stack, number, "move", queue="Nowhere")
+    resp = await stack.act(number, "move", queue="Nowhere")
     assert (resp.status_code, resp.json()["detail"]) == (
         409,
         "unknown queue 'Nowhere'; known: Abuse, Inbox, Passwords, Security, Solvers, Web",
@@ -79,10 +60,10 @@ async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
 
 
 async def test_agents_see_and_act_only_in_their_groups_queues(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("bob"))
     assert resp.status_code == 403
-    assert (await action(stack, number, "take", agent="bob")).status_code == 403
+    assert (await stack.act(number, "take", agent="bob")).status_code == 403
     resp = await stack.http.get("/api/v1/tickets?queue=Inbox", headers=stack.auth("bob"))
     assert resp.status_code == 403
     resp = await stack.http.get("/api/v1/tickets?queue=Nope", headers=stack.auth("bob"))
@@ -92,7 +73,7 @@ async def test_agents_see_and_act_only_in_their_groups_queues(stack: Stack) -> N
 
 
 async def test_search_finds_only_tickets_the_agent_may_see(stack: Stack) -> None:
-    number = await new_ticket(stack, subject="Пароль", body="Не могу войти в почту")
+    number = await stack.open_ticket(subject="Пароль", body="Не могу войти в почту")
     resp = await stack.http.get(
         "/api/v1/search", params={"q": "войти"}, headers=stack.auth("alice")
     )
@@ -106,13 +87,13 @@ async def test_search_finds_only_tickets_the_agent_may_see(stack: Stack) -> None
 
 
 async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> None:
-    number = await new_ticket(stack)
-    resp = await action(stack, number, "take")
+    number = await stack.open_ticket()
+    resp = await stack.act(number, "take")
     assert resp.json()["owner"] == "alice"
-    resp = await action(stack, number, "priority", priority=1)
+    resp = await stack.act(number, "priority", priority=1)
     assert resp.json()["priority"] == 1
-    assert (await action(stack, number, "note", text="Looks like a phishing victim")).is_success
-    resp = await action(stack, number, "ask", text="Which browser do you use?")
+    assert (await stack.act(number, "note", text="Looks like a phishing victim")).is_success
+    resp = await stack.act(number, "ask", text="Which browser do you use?")
     assert resp.json()["state"] == "waiting"
     question = (await stack.smtp.wait_for(2))[1]
     assert "Which browser do you use?" in text_part(question)
@@ -139,7 +120,7 @@ async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> N
 
 
 async def test_queue_view_pages_oldest_first_by_cursor(stack: Stack) -> None:
-    numbers = [await new_ticket(stack, subject=f"Question {i}") for i in range(5)]
+    numbers = [await stack.open_ticket(subject=f"Question {i}") for i in range(5)]
     seen: list[str] = []
     cursor = None
     for _ in range(3):
@@ -213,8 +194,8 @@ async def test_same_message_twice_is_one_article(stack: Stack) -> None:
 
 
 async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack: Stack) -> None:
-    number = await new_ticket(stack)
-    resp = await action(stack, number, "answer", text="Reset it here.")
+    number = await stack.open_ticket()
+    resp = await stack.act(number, "answer", text="Reset it here.")
     assert resp.json()["state"] == "closed"
     answer = (await stack.smtp.wait_for(2))[1]  # after the automatic reply
     resp = await stack.send_mail(delivery_report(answer["Message-ID"]))
@@ -231,9 +212,9 @@ async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack:
 
 
 async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
-    number = await new_ticket(stack)
-    assert (await action(stack, number, "move", queue="Abuse")).json()["queue"] == "Abuse"
-    resp = await action(stack, number, "answer", agent="sam", text="We blocked the sender.")
+    number = await stack.open_ticket()
+    assert (await stack.act(number, "move", queue="Abuse")).json()["queue"] == "Abuse"
+    resp = await stack.act(number, "answer", agent="sam", text="We blocked the sender.")
     assert resp.json()["state"] == "closed"
     auto_reply, answer = await stack.smtp.wait_for(2)
     assert (auto_reply["From"], auto_reply["Reply-To"]) == ("support@ticketflow.localhost",) * 2
@@ -256,9 +237,9 @@ async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
 
 
 async def test_mail_goes_out_as_text_and_html_and_is_stored_as_sent(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     text = "Open Settings > Security,\nthen press <Reset>.\n\nKind regards"
-    await action(stack, number, "answer", agent="alice", text=text)
+    await stack.act(number, "answer", agent="alice", text=text)
     auto_reply, answer = await stack.smtp.wait_for(2)
     for sent in (auto_reply, answer):
         assert sent.get_content_type() == "multipart/alternative"
@@ -282,7 +263,7 @@ async def test_mail_goes_out_as_text_and_html_and_is_stored_as_sent(stack: Stack
 
 
 async def test_escalations_list_tickets_by_their_next_deadline(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     detail = (await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))).json()
     due = datetime.fromisoformat(detail["escalation_at"])
     # The Inbox promises a first answer within 60 business minutes (09:00-21:00 Moscow).
@@ -306,19 +287,19 @@ async def test_escalations_list_tickets_by_their_next_deadline(stack: Stack) -> 
         "/api/v1/tickets", params={"sort": "escalation"}, headers=stack.auth("alice")
     )
     assert [t["number"] for t in page.json()["tickets"]] == [number]
-    await action(stack, number, "answer", text="Done.")
+    await stack.act(number, "answer", text="Done.")
     assert await listed(within_minutes=7 * 24 * 60) == []
 
 
 async def test_remind_needs_a_future_time_with_a_zone(stack: Stack) -> None:
-    number = await new_ticket(stack)
+    number = await stack.open_ticket()
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    resp = await action(stack, number, "remind", at=past)
+    resp = await stack.act(number, "remind", at=past)
     assert (resp.status_code, resp.json()["detail"]) == (409, "remind needs a time in the future")
-    resp = await action(stack, number, "remind", at="2030-01-01T10:00:00")
+    resp = await stack.act(number, "remind", at="2030-01-01T10:00:00")
     assert resp.status_code == 422  # no time zone
     soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    resp = await action(stack, number, "remind", at=soon)
+    resp = await stack.act(number, "remind", at=soon)
     assert resp.status_code == 200 and resp.json()["state"] == "first-line"
 
 
@@ -357,8 +338,8 @@ async def test_a_disabled_agent_is_refused_at_once(stack: Stack) -> None:
 
 async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack: Stack) -> None:
     stack.smtp.refused.add("gone@example.org")
-    number = await new_ticket(stack, sender="gone@example.org")
-    resp = await action(stack, number, "answer", text="Here is how to fix it.")
+    number = await stack.open_ticket(sender="gone@example.org")
+    resp = await stack.act(number, "answer", text="Here is how to fix it.")
     assert resp.json()["state"] == "closed"
 
     async def detail() -> dict:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Stack
-from tests.support import text_part
+from tests.support.mail import text_part
+from tests.support.stack import Stack
 
 
 async def preview(stack: Stack, number: str, **body: str) -> dict:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from tests.api.conftest import Stack
+from tests.support.stack import Stack
 from ticketflow.store.models import Blob
 
 

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.support import customer_mail, free_port
+from tests.support.mail import customer_mail
+from tests.support.stack import free_port
 
 T = TypeVar("T")
 

@@ -6,8 +6,9 @@ from email.utils import make_msgid
 
 from temporalio.client import WorkflowExecutionStatus
 
-from tests.api.conftest import Stack
-from tests.support import customer_mail, decoded_history_text, eventually, text_part
+from tests.support.mail import customer_mail, text_part
+from tests.support.stack import Stack
+from tests.support.temporal import decoded_history_text, eventually
 from ticketflow.tickets.numbering import workflow_id
 
 BODY = "Hello, I cannot log in since yesterday. My backup address is anna.backup@example.net."

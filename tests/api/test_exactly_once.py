@@ -6,15 +6,15 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import Stack, open_stack
-from tests.api.test_agent_api import action, new_ticket
-from tests.support import SmtpSink, eventually, text_part
+from tests.support.mail import text_part
+from tests.support.stack import SmtpSink, Stack, open_stack
+from tests.support.temporal import eventually
 
 
 async def answered(stack: Stack, number: str, fault: str) -> dict:
     await stack.smtp.wait_for(1)  # the automatic reply went out normally
     stack.smtp.faults.append(fault)
-    resp = await action(stack, number, "answer", text="Here is how to reset it.")
+    resp = await stack.act(number, "answer", text="Here is how to reset it.")
     assert resp.json()["state"] == "closed"
 
     async def detail() -> dict:
@@ -36,7 +36,7 @@ async def test_a_timeout_after_the_server_took_the_mail_does_not_send_it_twice(
     smtp[0].slow_seconds = 8  # the server keeps the answer but replies after our timeout
     url = f"sqlite:///{tmp_path / 'tf.db'}"
     async with open_stack(dev_env, url, tmp_path, smtp, "?timeout=3") as stack:
-        number = await new_ticket(stack)
+        number = await stack.open_ticket()
         ticket = await answered(stack, number, "slow")
         answer = [a for a in ticket["articles"] if a["direction"] == "out"][-1]
         assert answer["status"] == "unconfirmed"
@@ -52,7 +52,7 @@ async def test_a_temporary_refusal_after_the_data_is_retried_and_sent_once(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'tf.db'}"
     async with open_stack(dev_env, url, tmp_path, smtp, "?timeout=10") as stack:
-        number = await new_ticket(stack)
+        number = await stack.open_ticket()
         ticket = await answered(stack, number, "busy")
         answer = [a for a in ticket["articles"] if a["direction"] == "out"][-1]
         assert (answer["status"], answer["error"]) == ("sent", None)

@@ -11,7 +11,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from tests.support import customer_mail, eventually, free_port, make_components, new_worker
+from tests.support.mail import customer_mail
+from tests.support.stack import free_port, make_components
+from tests.support.temporal import eventually, new_worker
 from ticketflow.engine.redelivery import redeliver_stranded
 from ticketflow.store.models import RawMessage, Ticket
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually
+from tests.support.mail import customer_mail
+from tests.support.stack import Stack
+from tests.support.temporal import eventually
 from ticketflow.store.models import RawMessage
 
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.api.conftest import Stack
-from tests.support import customer_mail, eventually
+from tests.support.mail import customer_mail
+from tests.support.stack import Stack
+from tests.support.temporal import eventually
 from ticketflow.store.models import Article, RawMessage, Ticket
 
 SIGNING_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"

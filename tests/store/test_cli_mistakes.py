@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
+from tests.support.stack import free_port
 from ticketflow.settings import Settings
 from ticketflow.up import data_dir_lock
 

@@ -16,7 +16,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.support import SmtpSink, free_port
+from tests.support.stack import SmtpSink, free_port
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.transport import MaildirTransport, PermanentDeliveryError, SmtpTransport
 from ticketflow.store.models import utcnow

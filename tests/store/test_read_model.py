@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from activities.store import StoreActivities
-from tests.support import customer_mail, make_components
-from tests.unit.test_mail import delivery_report
+from tests.support.mail import customer_mail, delivery_report
+from tests.support.stack import make_components
 from ticketflow.components import Components
 from ticketflow.mail.parse import parse_mail
 from ticketflow.payloads import HistoryEntry, Projection

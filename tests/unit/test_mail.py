@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.mail import delivery_report
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.parse import MailRefused, html_to_text, parse_mail
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
@@ -140,35 +141,6 @@ def test_composed_mail_threads_and_marks_automatic_replies() -> None:
 def test_header_injection_is_refused(field: str) -> None:
     with pytest.raises(ValueError):
         compose(outgoing(**{field: "x\r\nBcc: victim@example.org"}), loop_value="x").as_bytes()
-
-
-def delivery_report(original_id: str, *, standard: bool = True) -> bytes:
-    """A bounce as MTAs send them: RFC 3464 with the original's headers, or a daemon's
-    plain mail with the whole original attached."""
-    if standard:
-        return (
-            "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
-            "To: support@desk.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-            "Message-ID: <dsn-1@mx.example.org>\r\nMIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-            "--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
-            "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.example.org\r\n\r\n"
-            "Final-Recipient: rfc822; gone@example.org\r\n"
-            "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
-            "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-            f"From: support@desk.example\r\nTo: gone@example.org\r\nMessage-ID: {original_id}\r\n"
-            "Subject: Re: [Ticket#2026112410000001] Help\r\n\r\n--b--\r\n"
-        ).encode()
-    return (
-        "From: postmaster@old-mx.example.org\r\nTo: support@desk.example\r\n"
-        "Subject: failure notice\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
-        "--m\r\nContent-Type: text/plain\r\n\r\nSorry, no mailbox here.\r\n"
-        "--m\r\nContent-Type: message/rfc822\r\n\r\n"
-        f"From: support@desk.example\r\nMessage-ID: {original_id}\r\nSubject: Re: Help\r\n\r\n"
-        "Our answer.\r\n--m--\r\n"
-    ).encode()
 
 
 @pytest.mark.parametrize("standard", [True, False])

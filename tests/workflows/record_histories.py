@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.support import HISTORIES, RECORD_VARIABLE
+from tests.support.temporal import HISTORIES, RECORD_VARIABLE
 
 SCENARIOS = [
     "tests/workflows/test_ticket_workflow.py::test_new_ticket_routes_to_inbox_and_gets_auto_reply",

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import customer_mail, eventually, keep_history, make_components, new_worker
-from tests.workflows.test_ticket_workflow import act, ticket_row, wait_state
+from tests.support.mail import customer_mail
+from tests.support.stack import make_components
+from tests.support.temporal import eventually, keep_history, new_worker
+from tests.support.tickets import act, ticket_row, wait_state
 from ticketflow.components import Components
 from ticketflow.engine.tickets import accept_mail
 from ticketflow.store.models import Article, HistoryEvent
@@ -24,12 +26,6 @@ from ticketflow.tickets.numbering import workflow_id
 
 MSK = ZoneInfo("Europe/Moscow")
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def components(tmp_path: Path) -> Components:
-    """The example desk: Inbox answers first within 60 business minutes, 09:00-21:00 MSK."""
-    return make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}")
 
 
 async def skip_to(env: WorkflowEnvironment, weekday: int, hour: int, minute: int) -> datetime:

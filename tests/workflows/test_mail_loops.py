@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import customer_mail, eventually, make_components, new_worker
+from tests.support.mail import customer_mail
+from tests.support.stack import make_components
+from tests.support.temporal import eventually, new_worker
 from ticketflow.components import Components
 from ticketflow.engine.tickets import accept_mail
 from ticketflow.store.models import Article, HistoryEvent, Ticket

@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.support import HISTORIES
+from tests.support.temporal import HISTORIES
 from worker import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import customer_mail, eventually, free_port, make_components, new_worker
+from tests.support.mail import customer_mail
+from tests.support.stack import free_port
+from tests.support.temporal import eventually, new_worker
 from ticketflow.components import Components
 from ticketflow.settings import Settings
 from ticketflow.smtpd import serve
@@ -42,11 +44,6 @@ def deliver(port: int, raw: bytes, *, lmtp: bool = False) -> tuple[int, bytes]:
         client.mail("mta-bounce@example.org")
         client.rcpt("support@ticketflow.localhost")
         return client.data(raw)
-
-
-@pytest.fixture
-def components(tmp_path: Path) -> Components:
-    return make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}")
 
 
 @pytest.mark.parametrize("lmtp", [False, True])

@@ -11,47 +11,22 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import (
-    customer_mail,
+from tests.support.mail import customer_mail
+from tests.support.stack import make_components
+from tests.support.temporal import (
     decoded_history_text,
     describe_run,
     eventually,
     keep_history,
-    make_components,
     new_worker,
 )
+from tests.support.tickets import act, new_ticket_in_inbox, ref, ticket_row, wait_state
 from ticketflow.components import Components
 from ticketflow.desk.macros import MacroConfig, MacroStep
-from ticketflow.engine.tickets import TicketRef, accept_mail, perform_action, run_macro
-from ticketflow.payloads import ActionRequest, TicketStatus
-from ticketflow.store.models import Article, HistoryEvent, Ticket
+from ticketflow.engine.tickets import accept_mail, run_macro
+from ticketflow.store.models import Article, HistoryEvent
 from ticketflow.tickets.lifecycle import InvalidTransition
 from ticketflow.tickets.numbering import workflow_id
-
-
-def ticket_row(components: Components, number: str) -> Ticket:
-    with components.sessions() as session:
-        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
-        assert ticket is not None
-        return ticket
-
-
-async def wait_state(components: Components, number: str, state: str, queue: str) -> Ticket:
-    async def probe() -> Ticket:
-        return ticket_row(components, number)
-
-    return await eventually(probe, lambda t: (t.state, t.queue) == (state, queue))
-
-
-async def new_ticket_in_inbox(client: Client, components: Components) -> str:
-    number = (await accept_mail(components, client, customer_mail())).ticket_number
-    await wait_state(components, number, "first-line", "Inbox")
-    return number
-
-
-@pytest.fixture
-def components(tmp_path: Path) -> Components:
-    return make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}")
 
 
 async def test_new_ticket_routes_to_inbox_and_gets_auto_reply(
@@ -72,17 +47,6 @@ async def test_new_ticket_routes_to_inbox_and_gets_auto_reply(
 
 async def _list(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def ref(components: Components, number: str) -> TicketRef:
-    return TicketRef(id=ticket_row(components, number).id, number=number)
-
-
-async def act(
-    client: Client, components: Components, number: str, action: str, text: str | None = None, **kw
-) -> TicketStatus:
-    request = ActionRequest(action=action, agent=kw.pop("agent", "alice"), **kw)
-    return await perform_action(components, client, ref(components, number), request, text)
 
 
 async def history_json(client: Client, number: str) -> str:

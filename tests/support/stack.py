@@ -1,0 +1,162 @@
+"""The real stack for tests: settings on a migrated database, the API with a worker on a
+Temporal server, an SMTP server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from api import create_app
+from tests.support.mail import customer_mail
+from tests.support.temporal import eventually, new_worker
+from ticketflow.components import Components
+from ticketflow.settings import Settings
+from ticketflow.store.migrate import sync_queues, upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def make_components(tmp_path: Path, database_url: str, **overrides: object) -> Components:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        task_queue=f"tq-{uuid.uuid4()}",
+        # Tests share one Temporal server: distinct system ids keep workflow ids apart.
+        system_id=str(uuid.uuid4().int % 900000 + 100000),
+        **overrides,  # type: ignore[arg-type]
+    )
+    components = Components(settings)
+    upgrade(components.engine)
+    sync_queues(components.engine, components.desk)
+    return components
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    # Recipients refused for good, as a mail server does for a mailbox that does not exist.
+    refused: set[str] = field(default_factory=set)
+    # Failures to inject into the next messages' DATA: "slow" keeps the message and answers
+    # only after `slow_seconds` (the client times out after the server took it); "busy"
+    # answers 451 and keeps nothing.
+    faults: list[str] = field(default_factory=list)
+    slow_seconds: float = 3.0
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "busy":
+            return "451 4.3.2 try again later"
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        if fault == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
+        for _ in range(int(timeout / 0.05)):
+            if len(self.messages) >= count:
+                return self.messages
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"expected {count} mails, got {len(self.messages)}")
+
+
+@dataclass
+class Stack:
+    http: httpx.AsyncClient
+    components: Components
+    env: WorkflowEnvironment
+    smtp: SmtpSink
+    tokens: dict[str, str]
+
+    def auth(self, agent: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[agent]}"}
+
+    async def send_mail(self, raw: bytes) -> httpx.Response:
+        return await self.http.post("/api/v1/inbound/mail", content=raw, headers=self.inbound)
+
+    async def open_ticket(self, **mail: str) -> str:
+        """A customer's new ticket (customer_mail with `mail`), once it is in the first line."""
+        resp = await self.send_mail(customer_mail(**mail))
+        assert resp.status_code == 202, resp.text
+        number: str = resp.json()["ticket"]
+
+        async def state() -> str:
+            resp = await self.http.get(f"/api/v1/tickets/{number}", headers=self.auth("sam"))
+            return str(resp.json()["state"])
+
+        await eventually(state, lambda s: s == "first-line")
+        return number
+
+    async def act(
+        self, number: str, action: str, agent: str = "alice", **body: object
+    ) -> httpx.Response:
+        """An agent's action over the API, as the agent's client posts it."""
+        return await self.http.post(
+            f"/api/v1/tickets/{number}/actions/{action}", json=body, headers=self.auth(agent)
+        )
+
+    @property
+    def inbound(self) -> dict[str, str]:
+        """Headers of an authenticated inbound post of a raw message."""
+        return {
+            "Content-Type": "message/rfc822",
+            "X-Webhook-Secret": self.components.webhook_secret,
+        }
+
+
+AGENTS = {
+    "alice": ["first-line"],
+    "bob": ["passwords"],
+    "carol": ["web", "solvers"],
+    "sam": ["supervisors"],
+}
+
+
+@asynccontextmanager
+async def open_stack(
+    dev_env: WorkflowEnvironment,
+    database_url: str,
+    tmp_path: Path,
+    smtp: tuple[SmtpSink, int],
+    smtp_query: str = "",
+) -> AsyncIterator[Stack]:
+    """API, worker and database on the dev server, mailing through `smtp`."""
+    sink, port = smtp
+    smtp_url = f"smtp://127.0.0.1:{port}{smtp_query}"
+    components = make_components(tmp_path, database_url, smtp_url=smtp_url)
+    tokens = {name: components.agent_admin("test").add(name, g) for name, g in AGENTS.items()}
+    app = create_app(components.settings, temporal=dev_env.client)
+    async with (
+        new_worker(dev_env.client, components),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        yield Stack(http, components, dev_env, sink, tokens)
+    components.engine.dispose()
