@@ -1,7 +1,9 @@
 """The pure domain of a ticket: imports nothing of ours but itself, does no I/O.
 
 - lifecycle: the states, the actions, and which action is valid in which state (one table).
+- articles: an article's direction and status. history: the names of history entries.
 - sla: the escalation clocks (first response, update, solution) in business time.
+- escalation: what a warning's or breach's steps do to the ticket.
 - calendars: business calendars (working hours in a zone, holidays) and business-time maths.
 - timers: a ticket's other timers (waiting period, reminders) and how a change moves them all.
 - numbering: ticket numbers and the subject tag that carries them in mail.
