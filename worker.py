@@ -42,16 +42,12 @@ def build_worker(
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
 ) -> Worker:
     settings = components.settings
-    store = StoreActivities(components.sessions, components.desk, components.own_identity)
+    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
     transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
     # One mail identity for customers' mail and supervisors' notices.
     mail_settings = MailSettings(
-        from_addr=settings.mail_from,
-        domain=settings.mail_domain,
-        loop_value=settings.mail_from,
+        identity=components.mail_identity,
         auto_reply_limit_per_day=settings.auto_reply_limit_per_day,
-        subject_tag=settings.subject_tag,
-        senders=components.desk.senders(),
     )
     mail = MailActivities(components.sessions, transport, components.templates, mail_settings)
     escalation = EscalationActivities(

@@ -58,7 +58,7 @@ class EscalationActivities:
         with self._sessions() as session:
             ticket = session.get(Ticket, notice.ticket_id)
             subject = ticket.subject if ticket else ""
-        tag = self._settings.subject_tag
+        tag = self._settings.identity.subject_tag
         body = render_letter(
             self._templates,
             ESCALATION,
@@ -69,18 +69,18 @@ class EscalationActivities:
         what = "SLA breach" if notice.kind == "breach" else "SLA warning"
         message = compose(
             Outgoing(
-                from_addr=self._settings.from_addr,
+                from_addr=self._settings.identity.from_addr,
                 to_addr=", ".join(supervisors),
                 subject=f"{what}: {notice.clock} {tag.tag(notice.number)} {subject}"[:300],
                 body_text=body.text,
                 body_html=body.html,
-                message_id=f"<{_key(notice)}@{self._settings.domain}>",
+                message_id=f"<{_key(notice)}@{self._settings.identity.domain}>",
                 in_reply_to=None,
                 references=None,
                 date=utcnow(),
                 automatic=True,
             ),
-            self._settings.loop_value,
+            self._settings.identity.loop_value,
         )
         try:
             self._transport.send(message, supervisors, lambda: None)

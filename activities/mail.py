@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
@@ -25,12 +25,12 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
 from ticketflow.mail.compose import Outgoing, compose, new_message_id
+from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.tickets.articles import FINAL_STATUSES, ArticleStatus, Direction
-from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
 log = logging.getLogger("ticketflow.mail")
 
@@ -42,13 +42,8 @@ UNCONFIRMED_REASON = (
 
 @dataclass(frozen=True)
 class MailSettings:
-    from_addr: str
-    domain: str
-    loop_value: str
+    identity: MailIdentity
     auto_reply_limit_per_day: int = 10
-    subject_tag: SubjectTag = DEFAULT_TAG
-    # Queue name -> the address its mail comes from; others use from_addr.
-    senders: dict[str, str] = field(default_factory=dict)
 
 
 T = TypeVar("T")
@@ -131,7 +126,7 @@ class MailActivities:
     def _system_article(self, ticket: Ticket, key: str, kind: str, queue: str | None) -> Article:
         """A mail of ours (not an agent's) to the ticket's customer, from its queue's address."""
         queue = queue or ticket.queue
-        tag = self._settings.subject_tag
+        tag = self._settings.identity.subject_tag
         body = render_letter(
             self._templates, kind, letter_ticket(ticket.number, ticket.subject, queue, tag)
         )
@@ -139,12 +134,12 @@ class MailActivities:
             ticket_id=ticket.id,
             direction=Direction.OUT,
             status=ArticleStatus.QUEUED,
-            from_addr=self._settings.senders.get(queue, self._settings.from_addr),
+            from_addr=self._settings.identity.sender(queue),
             to_addr=ticket.customer,
             subject=tag.tagged(ticket.subject, ticket.number),
             body_text=body.text,
             body_html=body.html,
-            message_id=new_message_id(self._settings.domain),
+            message_id=new_message_id(self._settings.identity.domain),
             author="system",
             idempotency_key=key,
         )
@@ -167,12 +162,12 @@ class MailActivities:
                 return SendResult(article_id, False, article.error, unconfirmed=True)
             recipient = first_address(article.to_addr)
             outgoing = Outgoing(
-                from_addr=article.from_addr or self._settings.from_addr,
+                from_addr=article.from_addr or self._settings.identity.from_addr,
                 to_addr=article.to_addr,
                 subject=article.subject,
                 body_text=article.body_text,
                 body_html=article.body_html,
-                message_id=article.message_id or new_message_id(self._settings.domain),
+                message_id=article.message_id or new_message_id(self._settings.identity.domain),
                 in_reply_to=article.in_reply_to,
                 references=article.references,
                 date=article.created_at,
@@ -181,7 +176,7 @@ class MailActivities:
             try:
                 if not recipient:
                     raise PermanentDeliveryError(f"no address in {article.to_addr!r}")
-                message = compose(outgoing, self._settings.loop_value)
+                message = compose(outgoing, self._settings.identity.loop_value)
 
                 def handover() -> None:
                     article.status, article.message_id = ArticleStatus.SENDING, outgoing.message_id

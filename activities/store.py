@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.desk.config import DeskConfig
 from ticketflow.desk.routing import route_new_ticket
-from ticketflow.mail.loops import OwnIdentity
+from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import MailRefused, parse_mail
 from ticketflow.payloads import ActivityName, ArticleRef, Projection, Route, TicketFacts
 from ticketflow.store import counts
@@ -27,7 +27,9 @@ from ticketflow.tickets.sla import Clocks
 
 
 class StoreActivities:
-    def __init__(self, sessions: sessionmaker[Session], desk: DeskConfig, own: OwnIdentity) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], desk: DeskConfig, own: MailIdentity
+    ) -> None:
         self._sessions = sessions
         self._desk = desk
         self._own = own

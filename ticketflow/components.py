@@ -15,7 +15,7 @@ from temporalio.service import TLSConfig
 
 from ticketflow.desk.config import DeskConfig, load_desk
 from ticketflow.letters.rendering import make_environment
-from ticketflow.mail.loops import OwnIdentity
+from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.webhook_auth import webhook_secret
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin
@@ -56,11 +56,13 @@ class Components:
         )
 
     @cached_property
-    def own_identity(self) -> OwnIdentity:
-        """Our addresses (the default sender and every queue's) and our X-Loop value."""
-        addresses = {self.settings.mail_from, *self.desk.senders().values()}
-        return OwnIdentity(
-            addresses=frozenset(a.lower() for a in addresses), loop_value=self.settings.mail_from
+    def mail_identity(self) -> MailIdentity:
+        """Who our mail comes from: the installation's sender and every queue's own."""
+        return MailIdentity(
+            from_addr=self.settings.mail_from,
+            domain=self.settings.mail_domain,
+            subject_tag=self.settings.subject_tag,
+            senders=self.desk.senders(),
         )
 
     @cached_property
@@ -69,13 +71,7 @@ class Components:
 
     @cached_property
     def draft_settings(self) -> DraftSettings:
-        return DraftSettings(
-            from_addr=self.settings.mail_from,
-            domain=self.settings.mail_domain,
-            templates=self.templates,
-            subject_tag=self.settings.subject_tag,
-            senders=self.desk.senders(),
-        )
+        return DraftSettings(identity=self.mail_identity, templates=self.templates)
 
     def agent_admin(self, actor: str) -> AgentAdmin:
         """Agent administration, each change recorded as made by `actor`."""

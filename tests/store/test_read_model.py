@@ -194,7 +194,7 @@ def projection(ticket_id: int, version: int, state: str, queue: str, seqs: range
 
 
 def test_projection_is_idempotent_even_for_overlapping_batches(components: Components) -> None:
-    store = StoreActivities(components.sessions, components.desk, components.own_identity)
+    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
     receive(components, customer_mail())
     with components.sessions() as session:
         ticket_id = session.scalars(select(Ticket.id)).one()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ticketflow.mail.compose import Outgoing, compose
-from ticketflow.mail.loops import OwnIdentity, auto_reply_refusal
+from ticketflow.mail.identity import MailIdentity
+from ticketflow.mail.loops import auto_reply_refusal
 from ticketflow.mail.parse import parse_mail
 from ticketflow.store.models import utcnow
 
-OWN = OwnIdentity(addresses=frozenset({"support@desk.example"}), loop_value="support@desk.example")
+OWN = MailIdentity(from_addr="support@desk.example", domain="desk.example")
 
 
 def mail(*headers: str, sender: str = "anna@example.org") -> bytes:
@@ -74,7 +75,7 @@ def test_our_own_automatic_reply_is_refused_by_a_peer_and_by_us() -> None:
         ),
         OWN.loop_value,
     )
-    peer = OwnIdentity(addresses=frozenset({"help@peer.example"}), loop_value="help@peer.example")
+    peer = MailIdentity(from_addr="help@peer.example", domain="peer.example")
     as_received = parse_mail(ours.as_bytes())
     assert auto_reply_refusal(as_received, peer) == "Auto-Submitted: auto-replied"
     assert auto_reply_refusal(as_received, OWN) is not None

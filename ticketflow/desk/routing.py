@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from ticketflow.desk.config import DeskConfig
 from ticketflow.desk.rules import Classification, classify
-from ticketflow.mail.loops import OwnIdentity, auto_reply_refusal
+from ticketflow.mail.identity import MailIdentity
+from ticketflow.mail.loops import auto_reply_refusal
 from ticketflow.mail.parse import ParsedMail
 from ticketflow.payloads import Route
 
 
 def route_new_ticket(
-    desk: DeskConfig, mail: ParsedMail, own: OwnIdentity, found: Classification | None = None
+    desk: DeskConfig, mail: ParsedMail, own: MailIdentity, found: Classification | None = None
 ) -> Route:
     """The queue and priority a new ticket starts with (the desk's rules, else the default
     queue), whether a rule closes it as spam, and why it must get no automatic reply."""

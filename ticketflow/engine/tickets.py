@@ -85,7 +85,7 @@ def new_ticket_facts(
         last_seq=0,
         lines=components.desk.lines(),
         first_article_id=result.article_id,
-        route=route_new_ticket(components.desk, mail, components.own_identity, found),
+        route=route_new_ticket(components.desk, mail, components.mail_identity, found),
         policy=components.desk_policy,
     )
 

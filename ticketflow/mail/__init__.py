@@ -7,6 +7,7 @@
 - loops: whether a message may get an automatic reply (loop protection).
 - providers: Mailgun, Postmark and SendGrid webhooks turned into raw messages.
 - webhook_auth: the shared secret inbound webhooks present.
+- identity: who our mail comes from (senders, Message-ID domain, X-Loop, subject tag).
 - compose: building outbound messages (threading headers, no injection, loop marks).
 - transport: delivering outbound mail over SMTP, or into a Maildir outbox.
 """

@@ -10,8 +10,7 @@ peers that mark nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import ParsedMail
 
 DAEMON_LOCAL_PARTS = frozenset(
@@ -32,15 +31,7 @@ BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 REPORT_TYPES = frozenset({"multipart/report", "message/delivery-status"})
 
 
-@dataclass(frozen=True)
-class OwnIdentity:
-    """Who we are: the addresses we send from and the value of our X-Loop field."""
-
-    addresses: frozenset[str]
-    loop_value: str
-
-
-def auto_reply_refusal(mail: ParsedMail, own: OwnIdentity) -> str | None:
+def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
     """Why `mail` must get no automatic reply, or None when it may get one."""
     headers = mail.automation_headers
 

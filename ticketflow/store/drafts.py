@@ -6,7 +6,7 @@ refuses is deleted; one it accepts becomes a saved note or a queued mail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from jinja2 import Environment
 from sqlalchemy import delete, select
@@ -21,20 +21,16 @@ from ticketflow.letters.answers import (
 )
 from ticketflow.letters.rendering import LetterBody, letter_ticket
 from ticketflow.mail.compose import new_message_id
+from ticketflow.mail.identity import MailIdentity
 from ticketflow.store.models import Article, Ticket, utcnow
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAIL_ACTIONS, Action
-from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
 
 @dataclass(frozen=True)
 class DraftSettings:
-    from_addr: str
-    domain: str
+    identity: MailIdentity
     templates: Environment
-    subject_tag: SubjectTag = DEFAULT_TAG
-    # Queue name -> the address its mail comes from; others use from_addr.
-    senders: dict[str, str] = field(default_factory=dict)
 
 
 def create_draft(
@@ -61,11 +57,11 @@ def create_draft(
         if action in MAIL_ACTIONS:
             mail = agent_mail(session, ticket, agent, written, settings)
             article.direction = Direction.OUT
-            article.from_addr = settings.senders.get(ticket.queue, settings.from_addr)
+            article.from_addr = settings.identity.sender(ticket.queue)
             article.to_addr = ticket.customer
             article.subject = mail.subject
             article.body_text, article.body_html = mail.body.text, mail.body.html
-            article.message_id = new_message_id(settings.domain)
+            article.message_id = new_message_id(settings.identity.domain)
             if mail.last_in is not None:
                 article.in_reply_to = mail.last_in.message_id
                 article.references = mail.last_in.references
@@ -101,14 +97,16 @@ def agent_mail(
     language = answer_language(ticket.language)
     body = compose_agent_mail(
         settings.templates,
-        letter_ticket(ticket.number, ticket.subject, ticket.queue, settings.subject_tag),
+        letter_ticket(ticket.number, ticket.subject, ticket.queue, settings.identity.subject_tag),
         written,
         customer=customer_of(last_in.from_addr if last_in else "", ticket.customer),
         agent=agent,
         language=language,
         quote=quote,
     )
-    return AgentMail(settings.subject_tag.tagged(subject, ticket.number), body, language, last_in)
+    return AgentMail(
+        settings.identity.subject_tag.tagged(subject, ticket.number), body, language, last_in
+    )
 
 
 def preview_mail(

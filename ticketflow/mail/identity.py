@@ -1,0 +1,33 @@
+"""Who our mail comes from, in one place: the installation's sender, each queue's own, the
+right side of our Message-IDs, our X-Loop value and the tag that carries ticket numbers in
+subjects. Every part that writes mail, and loop protection, reads this one object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    from_addr: str  # TICKETFLOW_MAIL_FROM
+    domain: str  # TICKETFLOW_MAIL_DOMAIN: our Message-IDs end in it
+    subject_tag: SubjectTag = DEFAULT_TAG
+    # Queue name -> the address its mail comes from (and replies go to).
+    senders: Mapping[str, str] = field(default_factory=dict)
+
+    def sender(self, queue: str | None) -> str:
+        """The address mail of a ticket in `queue` comes from."""
+        return self.senders.get(queue or "", self.from_addr)
+
+    @property
+    def loop_value(self) -> str:
+        """Our X-Loop field's value: a message carrying it came from us."""
+        return self.from_addr
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        """Every address we send from, lower-cased: mail from these is our own."""
+        return frozenset(a.lower() for a in (self.from_addr, *self.senders.values()))
