@@ -61,13 +61,34 @@ async def test_errors_carry_reasons_and_change_nothing(stack: Stack) -> None:
 
 async def test_agents_see_and_act_only_in_their_groups_queues(stack: Stack) -> None:
     number = await stack.open_ticket()
-    resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("bob"))
-    assert resp.status_code == 403
-    assert (await stack.act(number, "take", agent="bob")).status_code == 403
+    unknown = "2026010199999999"
+
+    async def refusals(path: str, **body: object) -> list[tuple[int, str]]:
+        """What bob gets for `number` and for a number that does not exist, side by side."""
+        answers = []
+        for n in (number, unknown):
+            url = path.format(n=n)
+            if body or "/actions/" in url or "/preview" in url:
+                resp = await stack.http.post(url, json=body, headers=stack.auth("bob"))
+            else:
+                resp = await stack.http.get(url, headers=stack.auth("bob"))
+            answers.append((resp.status_code, resp.json()["detail"].replace(n, "N")))
+        return answers
+
+    # What bob may not see is refused exactly as what does not exist: 404, same words.
+    for path, body in [
+        ("/api/v1/tickets/{n}", {}),
+        ("/api/v1/tickets/{n}/macros", {}),
+        ("/api/v1/tickets/{n}/actions/take", {}),
+        ("/api/v1/tickets/{n}/actions/note", {"text": "peek"}),
+        ("/api/v1/tickets/{n}/preview", {"text": "peek"}),
+    ]:
+        mine, none = await refusals(path, **body)
+        assert mine == none == (404, "no ticket N"), path
     resp = await stack.http.get("/api/v1/tickets?queue=Inbox", headers=stack.auth("bob"))
-    assert resp.status_code == 403
-    resp = await stack.http.get("/api/v1/tickets?queue=Nope", headers=stack.auth("bob"))
-    assert resp.status_code == 404
+    nope = await stack.http.get("/api/v1/tickets?queue=Nope", headers=stack.auth("bob"))
+    assert (resp.status_code, resp.json()["detail"]) == (404, "no queue Inbox")
+    assert (nope.status_code, nope.json()["detail"]) == (404, "no queue Nope")
     queues = (await stack.http.get("/api/v1/queues", headers=stack.auth("carol"))).json()
     assert [q["name"] for q in queues] == ["Web", "Solvers"]
 

@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from ticketflow.api.access import may_see
 from ticketflow.api.deps import ComponentsDep, CurrentAgent
-from ticketflow.api.routes.tickets import visible_ticket
 from ticketflow.store.queries import attachment_and_ticket, blob_data
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -21,10 +21,9 @@ def download_attachment(
     or runs it in our origin."""
     with components.sessions() as session:
         found = attachment_and_ticket(session, attachment_id)
-        if found is None:
+        if found is None or not may_see(components, found[1], agent):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no attachment {attachment_id}")
-        attachment, ticket = found
-        visible_ticket(components, ticket, agent)
+        attachment, _ = found
         data = blob_data(session, attachment.blob_sha256) if attachment.blob_sha256 else None
     if data is None:
         raise HTTPException(

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy.orm import Session
 
+from ticketflow.api.access import access_queue, access_ticket
 from ticketflow.api.deps import ComponentsDep, CurrentAgent
 from ticketflow.api.schemas import (
     ArticleOut,
@@ -42,7 +42,6 @@ from ticketflow.store.queries import (
     escalating_tickets,
     list_tickets,
     ticket_articles,
-    ticket_by_number,
     ticket_hints,
     ticket_history,
     ticket_tags,
@@ -69,8 +68,8 @@ def get_tickets(
     """Tickets oldest first, or soonest escalation first (open ones unless `state` says
     otherwise), paginated by cursor."""
     visible = components.desk.visible_queues(agent.groups)
-    if queue is not None and queue not in visible:
-        _queue_refused(components, queue)
+    if queue is not None:
+        access_queue(components, queue, agent)
     queues = [queue] if queue else visible
     line = components.desk.lines().get(queue) if queue else None
     states = [state.value] if state else default_states(line)
@@ -88,7 +87,7 @@ def get_tickets(
 def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> MacroList:
     """The macros this agent may run on this ticket in its state, most used first."""
     with components.sessions() as session:
-        row = visible_ticket(components, session_ticket(session, number), agent)
+        row = access_ticket(components, session, number, agent)
         ticket = lifecycle_ticket(row)
     uses = macro_uses(components.sessions, agent.name)
     lines = components.desk.lines()
@@ -107,7 +106,7 @@ def put_language(
     """Set the language the ticket's answers are written in (detected from its first
     message until set)."""
     with components.sessions.begin() as session:
-        ticket = visible_ticket(components, session_ticket(session, number), agent)
+        ticket = access_ticket(components, session, number, agent)
         ticket.language = body.language
         session.flush()
         return TicketSummary.model_validate(ticket)
@@ -164,7 +163,7 @@ def get_escalations(
 def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> TicketDetail:
     """One ticket with its articles and history."""
     with components.sessions() as session:
-        ticket = visible_ticket(components, session_ticket(session, number), agent)
+        ticket = access_ticket(components, session, number, agent)
         rows = ticket_articles(session, ticket.id)
         attachments = article_attachments(session, [a.id for a in rows])
         articles = [article_out(a, attachments.get(a.id, [])) for a in rows]
@@ -182,7 +181,7 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
 
 def ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
     with components.sessions() as session:
-        ticket = visible_ticket(components, session_ticket(session, number), agent)
+        ticket = access_ticket(components, session, number, agent)
         return TicketRef(id=ticket.id, number=ticket.number)
 
 
@@ -194,29 +193,6 @@ def lifecycle_ticket(row: Ticket) -> lifecycle.Ticket:
         owner=row.owner,
         priority=row.priority,
         reply_queue=row.reply_queue,
-    )
-
-
-def session_ticket(session: Session, number: str) -> Ticket:
-    ticket = ticket_by_number(session, number)
-    if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {number}")
-    return ticket
-
-
-def visible_ticket(components: Components, ticket: Ticket, agent: AgentIdentity) -> Ticket:
-    if ticket.queue not in components.desk.visible_queues(agent.groups):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"queue {ticket.queue} is not among your groups' queues"
-        )
-    return ticket
-
-
-def _queue_refused(components: Components, queue: str) -> None:
-    if components.desk.queue(queue) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no queue {queue}")
-    raise HTTPException(
-        status.HTTP_403_FORBIDDEN, f"queue {queue} is not among your groups' queues"
     )
 
 
