@@ -32,7 +32,7 @@ class EmbeddedStack:
         self.data_dir = data_dir
         # Extra TICKETFLOW_* settings for the stack, e.g. {"MAX_CACHED_WORKFLOWS": "200"}.
         self.settings = settings or {}
-        self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.store.db'}"
+        self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 

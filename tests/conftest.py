@@ -81,7 +81,7 @@ def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database on each backend; tests that use it run twice."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ticketflow.store.db'}"
+        yield f"sqlite:///{tmp_path / 'ticketflow.db'}"
     else:
         yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin"))
 

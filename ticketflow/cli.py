@@ -23,6 +23,7 @@ from ticketflow.settings import Settings, package_version
 log = logging.getLogger("ticketflow")
 USAGE_ERROR = 2
 INTERRUPTED = 130  # as shells report a command ended by Ctrl-C
+PRIVATE_UMASK = 0o077
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = build_parser().parse_args(argv)
+    # Everything we (and `up`'s children) create is the owner's alone: the databases hold
+    # every customer's mail, the data directory holds the webhook secret and the outbox.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings(args)
         configure_logging(settings)

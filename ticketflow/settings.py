@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'ticketflow.store.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'ticketflow.db').resolve()}"
 
     @property
     def outbox_dir(self) -> Path:

@@ -91,6 +91,12 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
         assert ticket["queue"] == "Inbox"
         outbox = data_dir / "outbox" / "new"
         assert poll(lambda: list(outbox.glob("*")), lambda files: len(files) == 1)
+        # Customers' mail and the secret are the owner's alone: nothing for group or others.
+        private = [data_dir, *outbox.glob("*"), data_dir / "webhook_secret"]
+        private += [data_dir / "ticketflow.db", data_dir / "temporal.db"]
+        assert {p.name: oct(p.stat().st_mode & 0o077) for p in private} == {
+            p.name: "0o0" for p in private
+        }
 
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(60) == 0

@@ -31,7 +31,7 @@ def test_migrate_then_agent_add_prints_a_working_token_last(
     agent = agent_for_token(Components(Settings()).sessions, token)
     assert agent is not None
     assert agent.groups == frozenset({"first-line", "web"})
-    assert (data_dir / "ticketflow.store.db").exists()
+    assert (data_dir / "ticketflow.db").exists()
 
 
 def test_agent_add_refuses_a_duplicate_with_a_reason(
@@ -92,7 +92,7 @@ def test_every_command_takes_data_dir(tmp_path: Path, monkeypatch: pytest.Monkey
     elsewhere = tmp_path / "elsewhere"
     assert main(["agent", "add", "ann", "--groups", "web", "--data-dir", str(elsewhere)]) == 0
     assert main(["migrate", "--data-dir", str(elsewhere)]) == 0
-    assert (elsewhere / "ticketflow.store.db").exists() and not (tmp_path / ".data").exists()
+    assert (elsewhere / "ticketflow.db").exists() and not (tmp_path / ".data").exists()
 
 
 def test_desk_show_lists_what_agents_work_with(

@@ -46,3 +46,10 @@ def test_temporal_tls_is_off_unless_configured_and_reads_the_pem_files(tmp_path:
     )
     with pytest.raises(ValidationError, match="go together"):
         Settings(temporal_tls_cert=cert)
+
+
+def test_the_embedded_read_model_keeps_its_file_name(tmp_path: Path) -> None:
+    # Installations hold their tickets in this file: a new name would start them empty.
+    assert Settings(data_dir=tmp_path).resolved_database_url == (
+        f"sqlite:///{tmp_path.resolve() / 'ticketflow.db'}"
+    )
