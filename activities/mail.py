@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
 from ticketflow.mail.compose import Outgoing, compose, new_message_id
 from ticketflow.mail.identity import MailIdentity
+from ticketflow.mail.loops import counted_sender
 from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
@@ -89,7 +90,8 @@ class MailActivities:
             if not ticket.customer:
                 return Skipped("no customer address")
             limit = self._settings.auto_reply_limit_per_day
-            if not _take_auto_reply_slot(session, ticket.customer, utcnow().date(), limit):
+            sender = counted_sender(ticket.customer)
+            if not _take_auto_reply_slot(session, sender, utcnow().date(), limit):
                 return Skipped(f"daily limit of {limit} automatic replies to this sender reached")
             article = self._system_article(ticket, key, AUTO_REPLY, ref.queue)
             article.in_reply_to, article.references = inbound.message_id, inbound.references

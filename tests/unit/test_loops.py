@@ -6,7 +6,7 @@ import pytest
 
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.mail.loops import auto_reply_refusal
+from ticketflow.mail.loops import auto_reply_refusal, counted_sender
 from ticketflow.mail.parse import parse_mail
 from ticketflow.store.models import utcnow
 
@@ -34,6 +34,10 @@ def test_a_person_s_mail_gets_a_reply() -> None:
         (["Precedence: bulk"], "anna@example.org", "Precedence: bulk"),
         (["Precedence: JUNK"], "anna@example.org", "Precedence: junk"),
         (["Precedence: list"], "anna@example.org", "Precedence: list"),
+        (["Precedence: auto_reply"], "anna@example.org", "Precedence: auto_reply"),
+        (["Precedence: Auto_Reply"], "anna@example.org", "Precedence: auto_reply"),
+        (["Return-Path: < >"], "anna@example.org", "null sender"),
+        (["X-Autorespond: yes"], "anna@example.org", "X-Autorespond present"),
         (["List-Id: <users.lists.example.org>"], "anna@example.org", "mailing list"),
         (["List-Unsubscribe: <mailto:leave@example.org>"], "anna@example.org", "mailing list"),
         (["X-Auto-Response-Suppress: All"], "anna@example.org", "X-Auto-Response-Suppress"),
@@ -79,3 +83,17 @@ def test_our_own_automatic_reply_is_refused_by_a_peer_and_by_us() -> None:
     as_received = parse_mail(ours.as_bytes())
     assert auto_reply_refusal(as_received, peer) == "Auto-Submitted: auto-replied"
     assert auto_reply_refusal(as_received, OWN) is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        ("anna@example.org", "anna@example.org"),
+        ("Anna+promo@Example.ORG", "anna@example.org"),
+        ("anna+a+b@example.org", "anna@example.org"),
+        ("+x@example.org", "+x@example.org"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_sub_addresses_count_as_their_mailbox(address: str, counted: str) -> None:
+    assert counted_sender(address) == counted

@@ -27,7 +27,8 @@ DAEMON_LOCAL_PARTS = frozenset(
         "bounces",
     }
 )
-BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+# Precedence values that mark mail no person wrote (auto_reply: some vacation responders).
+AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 REPORT_TYPES = frozenset({"multipart/report", "message/delivery-status"})
 
 
@@ -42,7 +43,7 @@ def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
         return f"Auto-Submitted: {auto_submitted}"
     precedence = first("precedence").lower()
-    if precedence in BULK_PRECEDENCE:
+    if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     for name in ("list-id", "list-unsubscribe"):
         if first(name):
@@ -56,7 +57,7 @@ def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
     for name in ("x-autoreply", "x-autorespond"):
         if first(name):
             return f"{name.title()} present"
-    if first("return-path") == "<>":
+    if "".join(first("return-path").split()) == "<>":  # `< >` is a null sender too
         return "null sender (Return-Path: <>)"
     if mail.content_type in REPORT_TYPES:
         return f"delivery report ({mail.content_type})"
@@ -68,3 +69,12 @@ def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
     if sender.split("@", 1)[0] in DAEMON_LOCAL_PARTS:
         return "sent by a mail daemon or no-reply address"
     return None
+
+
+def counted_sender(address: str) -> str:
+    """The mailbox the daily automatic-reply limit counts: `Anna+x@Example.org` and
+    `anna@example.org` are one sender, so sub-addresses cannot dodge it."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    return f"{local.split('+', 1)[0] or local}@{domain}"
