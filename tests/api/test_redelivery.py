@@ -37,6 +37,7 @@ async def test_mail_taken_while_temporal_is_down_reaches_its_ticket_later(
         resp = await http.post("/api/v1/inbound/mail", content=raw, headers=headers)
         assert resp.status_code == 503
         assert "message stored" in resp.json()["detail"]
+        assert resp.headers["retry-after"] == "30"  # providers and MTAs deliver again
         with components.sessions() as session:
             number = session.scalars(select(Ticket.number)).one()
         resp = await http.post(

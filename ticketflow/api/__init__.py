@@ -2,5 +2,7 @@
 
 - deps: dependencies: the process's components, its Temporal client, the calling agent.
 - schemas: request and response shapes.
+- access: fetch what an agent asked for, or refuse exactly as if it did not exist.
+- outages: 503 with Retry-After while the database is unreachable.
 - routes/: one module per area.
 """

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
+from ticketflow.api.outages import RETRY_AFTER_SECONDS
 from ticketflow.api.routes.tickets import UNPROCESSABLE, ticket_ref
 from ticketflow.api.schemas import ACTION_BODIES, ActionBody, ActionResult
 from ticketflow.components import Components
@@ -143,5 +144,7 @@ def _refusals() -> Iterator[None]:
         raise HTTPException(UNPROCESSABLE, str(exc)) from exc
     except TemporalUnavailable as exc:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "the ticket engine is unreachable; try again"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the ticket engine is unreachable; try again",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc

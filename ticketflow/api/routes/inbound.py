@@ -19,6 +19,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
+from ticketflow.api.outages import RETRY_AFTER_SECONDS
 from ticketflow.api.schemas import InboundResult
 from ticketflow.components import Components
 from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
@@ -188,6 +189,7 @@ async def _accept(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "message stored but its ticket could not be updated; deliver it again later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc
     return InboundResult(
         ticket=result.ticket_number or None,
