@@ -6,12 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from email import message_from_bytes, policy
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.support.mail import customer_mail
 from tests.support.stack import Stack
@@ -22,7 +23,7 @@ SIGNING_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 
 
 def mailgun_signature(key: str = SIGNING_KEY, at: int | None = None) -> dict[str, str]:
-    timestamp, token = str(at or int(time.time())), "c5e1a4b0d7a9f3e2" * 3 + "ab"
+    timestamp, token = str(at or int(time.time())), secrets.token_hex(25)
     digest = hmac.new(key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
     return {"timestamp": timestamp, "token": token, "signature": digest}
 
@@ -250,3 +251,20 @@ async def test_sendgrid_raw_email_field_is_kept_byte_exact(stack: Stack) -> None
         return str(r.json()["state"])
 
     await eventually(routed, lambda s: s == "first-line")
+
+
+async def test_a_captured_mailgun_request_is_accepted_once(stack: Stack) -> None:
+    stack = mailgun_stack(stack)
+    signed = mailgun_signature()
+    first = mailgun_fields() | signed
+    resp = await stack.http.post("/api/v1/inbound/mailgun", data=first)
+    assert resp.status_code == 202, resp.text
+    # The same signature again, with the same body or with another one: refused for good.
+    for body in (first, mailgun_fields(subject="Send your password here") | signed):
+        again = await stack.http.post("/api/v1/inbound/mailgun", data=body)
+        assert (again.status_code, again.json()["detail"]) == (
+            406,
+            "this signed request was already delivered",
+        )
+    with stack.components.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RawMessage)) == 1

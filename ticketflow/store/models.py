@@ -258,3 +258,13 @@ class AutoReplyCount(Base):
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookToken(Base):
+    """A signed provider request's token, kept for its validity window: used once only."""
+
+    __tablename__ = "webhook_tokens"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

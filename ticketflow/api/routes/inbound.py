@@ -8,15 +8,18 @@ Mailgun its request signature.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from sqlalchemy.exc import OperationalError
 
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.outages import RETRY_AFTER_SECONDS
@@ -25,6 +28,7 @@ from ticketflow.components import Components
 from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import (
+    MAILGUN_MAX_AGE_SECONDS,
     FormData,
     WebhookRefused,
     mailgun_mail,
@@ -34,6 +38,8 @@ from ticketflow.mail.providers import (
     sendgrid_mail,
 )
 from ticketflow.mail.webhook_auth import secret_matches
+from ticketflow.store.models import utcnow
+from ticketflow.store.webhook_tokens import remember_token, token_used
 
 T = TypeVar("T")
 log = logging.getLogger("ticketflow.inbound")
@@ -42,6 +48,7 @@ MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
 SecretHeader = Annotated[str | None, Header()]
 # Codes that tell a provider to give up on a message instead of retrying it for hours.
 MAILGUN_REJECT = status.HTTP_406_NOT_ACCEPTABLE
+MAILGUN = "mailgun"
 POSTMARK_REJECT = status.HTTP_403_FORBIDDEN
 
 
@@ -82,17 +89,35 @@ async def inbound_mailgun(
     Mail refused as not mail gets 406, which tells Mailgun not to retry."""
     body = await _read_limited(request, components.settings.max_message_bytes)
     form = _form(request, body, MAILGUN_REJECT)
+    token = form.text("token")
     signed = mailgun_signature_ok(
         components.settings.mailgun_signing_key,
         form.text("timestamp"),
-        form.text("token"),
+        token,
         form.text("signature"),
         time.time(),
     )
     if not signed:
         _require_secret(components, request, x_webhook_secret, "Mailgun signature")
+    elif await asyncio.to_thread(token_used, components.sessions, MAILGUN, token):
+        # A captured request sent again, with this body or another one. Mailgun's own
+        # retries of a delivery we stored are refused harmlessly: the message is kept.
+        raise HTTPException(MAILGUN_REJECT, "this signed request was already delivered")
     raw = _built(mailgun_mail, form, MAILGUN_REJECT)
-    return await _accept(components, client, raw, MAILGUN_REJECT, form.text("recipient").split(","))
+    remember = signed
+    try:
+        return await _accept(
+            components, client, raw, MAILGUN_REJECT, form.text("recipient").split(",")
+        )
+    except OperationalError:
+        remember = False  # nothing was stored: Mailgun's retry must get through
+        raise
+    finally:
+        if remember:
+            keep = timedelta(seconds=2 * MAILGUN_MAX_AGE_SECONDS)
+            await asyncio.to_thread(
+                remember_token, components.sessions, MAILGUN, token, utcnow(), keep
+            )
 
 
 @router.post("/postmark", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
