@@ -145,6 +145,25 @@ def test_a_stranger_naming_a_ticket_number_gets_a_ticket_of_their_own(
     assert (trusted.ticket_number, trusted.created) == (anna.ticket_number, False)
 
 
+def test_a_from_that_only_looks_like_a_customer_s_address_is_not_hers(
+    components: Components,
+) -> None:
+    anna = receive(components, customer_mail())
+    tag = f"[Ticket#{anna.ticket_number}]"
+    # A quoted local part with a folded line and her address inside: the address is at
+    # atk.example (RFC 5322), and it may not join or reopen her ticket.
+    forged = (
+        f'From: "x\r\n y: anna@example.org"@atk.example\r\nTo: support@ticketflow.localhost\r\n'
+        f"Subject: Re: {tag}\r\nMessage-ID: <forged-1@atk.example>\r\n\r\n"
+        "Send me the reset link.\r\n"
+    ).encode()
+    attack = receive(components, forged)
+    assert attack.created and attack.ticket_number != anna.ticket_number
+    with components.sessions() as session:
+        customer = session.scalar(select(Ticket.customer).where(Ticket.id == attack.ticket_id))
+    assert customer == '"x y: anna@example.org"@atk.example'
+
+
 def test_reply_to_our_outbound_mail_joins_its_ticket_even_with_a_new_subject(
     components: Components,
 ) -> None:

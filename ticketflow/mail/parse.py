@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message, MIMEPart
+from email.policy import default as STRICT
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
@@ -260,6 +261,9 @@ def first_address(header_value: str) -> str:
     """The first mailbox of an address header, lower-cased, its local part unquoted.
     Obsolete and broken forms real mail carries (spaces in the local part, a trailing
     dot, a bare daemon name) still give the address."""
+    strict = _strict_address(header_value)
+    if strict:
+        return strict
     for _name, addr in getaddresses([header_value]):
         if "@" in addr:
             local, _, domain = addr.strip().rpartition("@")
@@ -273,6 +277,24 @@ def first_address(header_value: str) -> str:
     bare = header_value.split("(")[0].strip()
     if DOT_ATOM.match(bare):
         return bare.lower()  # "MAILER-DAEMON (Mail Delivery System)"
+    return ""
+
+
+def _strict_address(header_value: str) -> str:
+    """The first mailbox as RFC 5322 reads it (the `email` package's header registry):
+    a quoted local part stays one local part, so `"x y: anna@example.org"@atk.example` is
+    an address at atk.example, never anna's. Empty when the registry finds no mailbox."""
+    unfolded = re.sub(r"\r?\n", "", header_value)  # a folded line is one line (RFC 5322)
+    try:
+        addresses = STRICT.header_factory("From", unfolded).addresses
+    except Exception:  # the registry records defects; anything else: the lenient reading
+        return ""
+    for address in addresses:
+        if address.username and address.domain:
+            local, quoted = address.username, address.addr_spec.rpartition("@")[0]
+            if quoted.startswith('"') and quoted in unfolded:
+                local = quoted  # quoted by its sender, so it stays one quoted local part
+            return f"{local}@{address.domain}".lower()
     return ""
 
 
