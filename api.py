@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
+from ticketflow.api.guards import AgentRequestGuard
 from ticketflow.api.outages import add_outage_handlers
 from ticketflow.api.routes import (
     actions,
@@ -44,6 +45,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     for module in (actions, attachments, desk, health, inbound, queues, search, tickets):
         app.include_router(module.router)
     add_outage_handlers(app)
+    app.add_middleware(AgentRequestGuard)
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

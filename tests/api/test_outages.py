@@ -43,3 +43,29 @@ async def test_routes_answer_503_with_retry_after_while_the_database_is_down(
         assert "unreachable" in resp.json()["detail"]
     assert marker not in caplog.text and "anna@example.org" not in caplog.text
     assert "read model unreachable (OperationalError)" in caplog.text
+
+
+async def test_agent_routes_refuse_before_reading_a_body(tmp_path) -> None:
+    """No credentials: 401 at once, whatever the body; a body past the cap: 413."""
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'db'}")
+    temporal = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    app = create_app(settings, temporal=temporal)
+    huge = b"x" * (2 * 1024 * 1024)
+    url = "/api/v1/tickets/1/actions/note"
+
+    async def chunks():  # a chunked body: no Content-Length to go by
+        for start in range(0, len(huge), 65536):
+            yield huge[start : start + 65536]
+
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        anonymous = await http.post(url, content=huge)
+        assert (anonymous.status_code, anonymous.json()["detail"]) == (401, "missing bearer token")
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        auth = {"Authorization": "Bearer whatever", "Content-Type": "application/json"}
+        for body in (huge, chunks()):
+            resp = await http.post(url, content=body, headers=auth)
+            assert resp.status_code == 413, resp.text
+            assert resp.json()["detail"] == "a body of at most 1048576 bytes"

@@ -4,5 +4,6 @@
 - schemas: request and response shapes.
 - access: fetch what an agent asked for, or refuse exactly as if it did not exist.
 - outages: 503 with Retry-After while the database is unreachable.
+- guards: agent routes refuse before reading a body (no credentials; past the cap).
 - routes/: one module per area.
 """
