@@ -20,7 +20,6 @@ from sqlalchemy.exc import OperationalError
 
 from ticketflow.settings import Settings, package_version
 
-log = logging.getLogger("ticketflow")
 USAGE_ERROR = 2
 INTERRUPTED = 130  # as shells report a command ended by Ctrl-C
 PRIVATE_UMASK = 0o077

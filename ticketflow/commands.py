@@ -14,9 +14,9 @@ from collections.abc import Callable
 from ticketflow.components import Components
 from ticketflow.desk.config import load_desk
 from ticketflow.settings import Settings
-from ticketflow.store.agents import AgentAdmin, AgentError
-from ticketflow.store.migrate import check_schema, sync_queues, upgrade
-from ticketflow.up import check_port_free
+from ticketflow.store.agents import AgentAdmin, AgentError, agent_changes, list_agents
+from ticketflow.store.migrate import bring_up_to_date, check_schema
+from ticketflow.up import EmbeddedStack, Ports, check_port_free
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -26,8 +26,6 @@ class CommandError(Exception):
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.up import EmbeddedStack, Ports
-
     ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
     return EmbeddedStack(settings, ports, api_host=args.host).run()
 
@@ -64,8 +62,7 @@ def cmd_smtpd(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     components = Components(settings)
-    before, after = upgrade(components.engine)
-    sync_queues(components.engine, components.desk)
+    before, after = bring_up_to_date(components.engine, components.desk)
     where = settings.resolved_database_url.split("@")[-1]
     change = "is current" if before == after else f"upgraded from {before or 'empty'}"
     print(f"read model at {where} {change} (revision {after})")
@@ -83,8 +80,7 @@ def cmd_temporal_setup(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_agent(args: argparse.Namespace, settings: Settings) -> int:
     components = Components(settings)
     # The administration commands work on a fresh data directory: no separate migrate step.
-    upgrade(components.engine)
-    sync_queues(components.engine, components.desk)
+    bring_up_to_date(components.engine, components.desk)
     try:
         return AGENT_ACTIONS[args.agent_command](args, components)
     except AgentError as exc:
@@ -99,8 +95,6 @@ def _agent_add(args: argparse.Namespace, components: Components) -> int:
 
 
 def _agent_list(args: argparse.Namespace, components: Components) -> int:
-    from ticketflow.store.agents import list_agents
-
     agents = list_agents(components.sessions)
     if not agents:
         print("no agents yet: ticketflow agent add NAME --groups GROUP")
@@ -111,16 +105,15 @@ def _agent_list(args: argparse.Namespace, components: Components) -> int:
     return 0
 
 
-def _agent_disable(args: argparse.Namespace, components: Components) -> int:
-    changed = _admin(components).set_disabled(args.name, True)
-    print(f"agent {args.name} {'disabled' if changed else 'was already disabled'}")
-    return 0
+def _agent_disabled(disabled: bool) -> Callable[[argparse.Namespace, Components], int]:
+    done = "disabled" if disabled else "enabled"
 
+    def run(args: argparse.Namespace, components: Components) -> int:
+        changed = _admin(components).set_disabled(args.name, disabled)
+        print(f"agent {args.name} {done if changed else 'was already ' + done}")
+        return 0
 
-def _agent_enable(args: argparse.Namespace, components: Components) -> int:
-    changed = _admin(components).set_disabled(args.name, False)
-    print(f"agent {args.name} {'enabled' if changed else 'was already enabled'}")
-    return 0
+    return run
 
 
 def _agent_groups(args: argparse.Namespace, components: Components) -> int:
@@ -137,8 +130,6 @@ def _agent_reset_token(args: argparse.Namespace, components: Components) -> int:
 
 
 def _agent_log(args: argparse.Namespace, components: Components) -> int:
-    from ticketflow.store.agents import agent_changes
-
     for c in agent_changes(components.sessions, args.name):
         detail = f"  {c.detail}" if c.detail else ""
         print(f"{c.at:%Y-%m-%d %H:%M:%S}  {c.agent}  {c.change}{detail}  by {c.actor}")
@@ -153,8 +144,8 @@ def _admin(components: Components) -> AgentAdmin:
 AGENT_ACTIONS: dict[str, Callable[[argparse.Namespace, Components], int]] = {
     "add": _agent_add,
     "list": _agent_list,
-    "disable": _agent_disable,
-    "enable": _agent_enable,
+    "disable": _agent_disabled(True),
+    "enable": _agent_disabled(False),
     "groups": _agent_groups,
     "reset-token": _agent_reset_token,
     "log": _agent_log,
@@ -163,9 +154,8 @@ AGENT_ACTIONS: dict[str, Callable[[argparse.Namespace, Components], int]] = {
 
 def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
     from ticketflow.desk.report import check_templates, describe_desk
-    from ticketflow.letters.rendering import make_environment
 
-    templates = make_environment(settings.templates_dir)
+    templates = Components(settings).templates
     if args.desk_command == "check":
         desk = load_desk(args.file)
         problems = check_templates(desk, templates)

@@ -31,7 +31,7 @@ from ticketflow.engine.binaries import find_binary
 from ticketflow.engine.temporal_setup import register_search_attributes, wait_for_temporal
 from ticketflow.mail.webhook_auth import secret_path, webhook_secret
 from ticketflow.settings import Settings
-from ticketflow.store.migrate import sync_queues, upgrade
+from ticketflow.store.migrate import bring_up_to_date
 from workflows.search_attributes import cli_flags
 
 log = logging.getLogger("ticketflow.up")
@@ -138,8 +138,7 @@ class EmbeddedStack:
         self._start_temporal(data_dir)
         asyncio.run(self._prepare_temporal())
         components = Components(self.settings)
-        upgrade(components.engine)
-        sync_queues(components.engine, components.desk)
+        bring_up_to_date(components.engine, components.desk)
         components.engine.dispose()
         webhook_secret(self.settings)  # made now, so it can be read before the first mail
         cli = [sys.executable, "-m", "ticketflow.cli"]

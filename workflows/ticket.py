@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ticket_state import SYSTEM, TicketRun
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
-NOTICE_TIMEOUT = timedelta(minutes=2)
 # Runs begun before escalation timers had another main loop; none is left anywhere (the
 # timers came before any installation), so the marker stays but its old branch is gone.
 TIMERS_PATCH = "escalation-timers"
@@ -291,14 +290,14 @@ class TicketWorkflow:
                 await workflow.execute_activity(
                     ActivityName.CALL_WEBHOOK,
                     notice,
-                    start_to_close_timeout=NOTICE_TIMEOUT,
+                    start_to_close_timeout=outbound.SEND_TIMEOUT,
                     retry_policy=WEBHOOK_RETRY,
                 )
                 return
             skipped = await workflow.execute_activity(
                 ActivityName.NOTIFY_SUPERVISORS,
                 notice,
-                start_to_close_timeout=NOTICE_TIMEOUT,
+                start_to_close_timeout=outbound.SEND_TIMEOUT,
                 retry_policy=outbound.SEND_RETRY,
             )
         except ActivityError as err:

@@ -22,7 +22,7 @@ from tests.support.mail import customer_mail
 from tests.support.temporal import eventually, new_worker
 from ticketflow.components import Components
 from ticketflow.settings import Settings
-from ticketflow.store.migrate import sync_queues, upgrade
+from ticketflow.store.migrate import bring_up_to_date
 
 
 def free_port() -> int:
@@ -42,8 +42,7 @@ def make_components(tmp_path: Path, database_url: str, **overrides: object) -> C
         **overrides,  # type: ignore[arg-type]
     )
     components = Components(settings)
-    upgrade(components.engine)
-    sync_queues(components.engine, components.desk)
+    bring_up_to_date(components.engine, components.desk)
     return components
 
 

@@ -61,6 +61,14 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
+def bring_up_to_date(engine: Engine, desk: DeskConfig) -> tuple[str | None, str]:
+    """Upgrade the schema and sync the queues with the desk: what every process that may
+    find a fresh or older database does first. Returns the revisions before and after."""
+    revisions = upgrade(engine)
+    sync_queues(engine, desk)
+    return revisions
+
+
 def sync_queues(engine: Engine, desk: DeskConfig) -> None:
     """Make the queues table match the desk config.
 
