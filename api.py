@@ -34,7 +34,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.state.components = components
         app.state.temporal = temporal or await connect_temporal(settings, lazy=True)
         yield
-        components.engine.dispose()
+        components.close()
 
     app = FastAPI(
         title="Ticketflow",

@@ -90,7 +90,7 @@ async def run_worker(settings: Settings) -> None:
         sweep = asyncio.create_task(sweep_forever(components, client))
         await stop.wait()
         sweep.cancel()
-    components.engine.dispose()
+    components.close()
 
 
 if __name__ == "__main__":

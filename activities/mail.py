@@ -24,9 +24,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
+from ticketflow.mail.addresses import counted_sender
 from ticketflow.mail.compose import Outgoing, compose, new_message_id
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.mail.loops import counted_sender
 from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult

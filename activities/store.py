@@ -14,8 +14,9 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.desk.config import DeskConfig
 from ticketflow.desk.routing import route_new_ticket
+from ticketflow.mail.bounded import MailLimits, read_bounded
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.mail.parse import MailRefused, parse_mail
+from ticketflow.mail.parse import MailRefused
 from ticketflow.payloads import ActivityName, ArticleRef, Projection, Route, TicketFacts
 from ticketflow.store import counts
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
@@ -91,9 +92,9 @@ class StoreActivities:
             )
         try:
             if raw is not None:
-                return route_new_ticket(self._desk, parse_mail(raw), self._own)
+                return route_new_ticket(self._desk, read_bounded(raw, MailLimits()), self._own)
         except MailRefused:
-            pass  # stored before a parser change refused it: the ticket still needs a queue
+            pass  # unreadable within the limits now: the ticket still needs a queue
         return Route(queue=self._desk.default_queue.name, no_auto_reply="message unreadable")
 
     @activity.defn(name=ActivityName.PROJECT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from temporalio.service import TLSConfig
 
 from ticketflow.desk.config import DeskConfig, load_desk
 from ticketflow.letters.rendering import make_environment
+from ticketflow.mail.bounded import MailLimits
 from ticketflow.mail.identity import MailIdentity
+from ticketflow.mail.reader import MailReader
 from ticketflow.mail.webhook_auth import webhook_secret
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin
@@ -53,6 +56,9 @@ class Components:
             subject_tag=self.settings.subject_tag,
             number_needs_known_sender=self.settings.number_needs_known_sender,
             max_attachment_bytes=self.settings.max_attachment_bytes,
+            new_tickets_per_sender=self.settings.new_tickets_per_sender,
+            new_ticket_window=timedelta(minutes=self.settings.new_ticket_window_minutes),
+            plus_tags_are_one_sender=self.settings.plus_tags_are_one_sender,
         )
 
     @cached_property
@@ -80,6 +86,31 @@ class Components:
     @cached_property
     def webhook_secret(self) -> str:
         return webhook_secret(self.settings)
+
+    @cached_property
+    def mail_limits(self) -> MailLimits:
+        settings = self.settings
+        return MailLimits(
+            max_parts=settings.mail_max_parts,
+            max_depth=settings.mail_max_depth,
+            max_seconds=settings.mail_read_seconds,
+        )
+
+    @cached_property
+    def mail_reader(self) -> MailReader:
+        """Reader processes for inbound mail (started on the first message)."""
+        return MailReader(
+            self.settings.mail_readers,
+            self.settings.mail_read_seconds,
+            preload=("ticketflow.desk.reading",),
+        )
+
+    def close(self) -> None:
+        """Stop the reader processes and close the database connections."""
+        if "mail_reader" in self.__dict__:
+            self.mail_reader.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
 
 class TemporalUnreachable(ConnectionError):

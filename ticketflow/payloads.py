@@ -99,6 +99,8 @@ class TicketInput:
 @dataclass
 class CustomerMessage:
     article_id: int
+    # Recorded in the history with the article (a reused Message-ID); never mail text.
+    warning: str | None = None
 
 
 @dataclass

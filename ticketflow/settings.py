@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     max_message_bytes: int = 25 * 1024 * 1024
     # Attachments larger than this are listed on the article but not stored apart.
     max_attachment_bytes: int = 20 * 1024 * 1024
+    # Reading inbound mail: processes that parse and classify it, and the bounds past
+    # which a message is kept unread in quarantine (ticketflow quarantine).
+    mail_readers: int = Field(default=2, ge=1, le=64)
+    mail_read_seconds: float = Field(default=10.0, gt=0)
+    mail_max_parts: int = Field(default=1000, ge=1)
+    mail_max_depth: int = Field(default=40, ge=1, le=200)
+    # New tickets one sender may open per window; past it, mail is kept, makes no ticket
+    # and is listed for review (ticketflow quarantine list). 0: no limit.
+    new_tickets_per_sender: int = Field(default=20, ge=0)
+    new_ticket_window_minutes: float = Field(default=60.0, gt=0)
+    # Whether a+tag@example.org counts as a@example.org for that limit and for threading.
+    plus_tags_are_one_sender: bool = True
     # How ticket numbers are tagged in subjects; {number} stands for the number.
     subject_tag_format: str = DEFAULT_TAG_FORMAT
     # A message whose subject carries a ticket's number joins that ticket only if it

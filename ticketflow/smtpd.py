@@ -23,7 +23,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from temporalio.client import Client
 
 from ticketflow.components import Components, connect_temporal
-from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
+from ticketflow.engine.inbound import accept_mail
+from ticketflow.engine.tickets import TemporalUnavailable
 from ticketflow.mail.parse import MailRefused
 from ticketflow.settings import Settings
 
@@ -40,7 +41,9 @@ class IntakeHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         try:
-            result = await accept_mail(self._components, self._client, raw, envelope.rcpt_tos)
+            result = await accept_mail(
+                self._components, self._client, raw, envelope.rcpt_tos, source="smtp"
+            )
         except MailRefused as exc:
             log.warning("refused message from %s: %s", envelope.mail_from, exc.reason)
             return f"554 5.6.0 not accepted: {exc.reason}"
@@ -52,6 +55,8 @@ class IntakeHandler:
             return "451 4.3.0 could not store the message; try again later"
         if result.ignored:
             return f"250 2.0.0 stored, no ticket: {result.ignored}"
+        if result.set_aside:
+            return f"250 2.0.0 stored as {result.raw_id} for review, no ticket: {result.set_aside}"
         return f"250 2.0.0 stored for ticket {result.ticket_number}"
 
 
@@ -79,7 +84,7 @@ async def run_smtpd(settings: Settings, host: str, port: int, *, lmtp: bool) -> 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await serve(components, client, host, port, lmtp=lmtp, stop=stop)
-    components.engine.dispose()
+    components.close()
 
 
 async def serve(

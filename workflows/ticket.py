@@ -71,6 +71,8 @@ class TicketWorkflow:
         self._input = input
         self._run: TicketRun | None = None  # once the ticket is loaded
         self._early_inbox: list[int] = []  # messages signalled before that
+        # Warnings intake sent with a message, recorded when it is taken in.
+        self._warnings: dict[int, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # mail and notices in flight
         self._alarm = Alarm()
 
@@ -85,6 +87,8 @@ class TicketWorkflow:
     def customer_message(self, message: CustomerMessage) -> None:
         inbox = self._run.inbox if self._run is not None else self._early_inbox
         inbox.append(message.article_id)
+        if message.warning:
+            self._warnings[message.article_id] = message.warning[:300]
 
     @workflow.update
     async def act(self, request: ActionRequest) -> TicketStatus:
@@ -172,7 +176,7 @@ class TicketWorkflow:
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
-            run.take_inbox(now)
+            run.take_inbox(now, self._warnings)
             for notice in run.fire_timers(now):
                 self._start(self._tell(notice))
             if run.state is State.RECEIVED:

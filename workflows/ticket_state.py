@@ -24,7 +24,7 @@ from ticketflow.payloads import (
 )
 from ticketflow.tickets import lifecycle, sla, timers
 from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
-from ticketflow.tickets.history import skipped, sla_event
+from ticketflow.tickets.history import EventName, skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
 
 SYSTEM, CUSTOMER = "system", "customer"
@@ -145,8 +145,9 @@ class TicketRun:
             return
         self.apply(SYSTEM, action, after, request, now)
 
-    def take_inbox(self, now: datetime) -> None:
-        """Take in the customer's messages, each once (a redelivered signal is dropped)."""
+    def take_inbox(self, now: datetime, warnings: dict[int, str] | None = None) -> None:
+        """Take in the customer's messages, each once (a redelivered signal is dropped),
+        with a history warning for those intake `warnings` about."""
         seen = self.facts.seen_articles
         while self.inbox:
             article_id = self.inbox.pop(0)
@@ -158,6 +159,9 @@ class TicketRun:
                 action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER, article_id=article_id
             )
             self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
+            warning = (warnings or {}).pop(article_id, None)
+            if warning:
+                self.note(EventName.MESSAGE_WARNING, warning, article_id, now)
 
     def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> None:
         """A history entry that changes nothing."""

@@ -205,6 +205,8 @@ async def test_same_message_twice_is_one_article(stack: Stack) -> None:
         "created": False,
         "duplicate": True,
         "ignored": None,
+        "set_aside": None,
+        "raw_id": first["raw_id"],
     }
     no_id = b"From: x@example.org\r\nSubject: no id\r\n\r\nbody\r\n"
     third, fourth = (await stack.send_mail(no_id)).json(), (await stack.send_mail(no_id)).json()

@@ -20,7 +20,14 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
     resp = await stack.send_mail(customer_mail(body=BODY, message_id=first_id))
     assert resp.status_code == 202, resp.text
     number = resp.json()["ticket"]
-    assert resp.json() == {"ticket": number, "created": True, "duplicate": False, "ignored": None}
+    assert resp.json() == {
+        "ticket": number,
+        "created": True,
+        "duplicate": False,
+        "ignored": None,
+        "set_aside": None,
+        "raw_id": 1,
+    }
 
     # The ticket waits in Inbox, first-line; the customer has the automatic reply.
     async def inbox() -> list[dict]:
@@ -68,7 +75,14 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
     reply = customer_mail(subject="Thanks but it still fails", in_reply_to=answer["Message-ID"])
     resp = await stack.send_mail(reply)
     assert resp.status_code == 202, resp.text
-    assert resp.json() == {"ticket": number, "created": False, "duplicate": False, "ignored": None}
+    assert resp.json() == {
+        "ticket": number,
+        "created": False,
+        "duplicate": False,
+        "ignored": None,
+        "set_aside": None,
+        "raw_id": resp.json()["raw_id"],
+    }
 
     async def ticket() -> dict:
         return (await http.get(f"/api/v1/tickets/{number}", headers=stack.auth("bob"))).json()

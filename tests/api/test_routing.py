@@ -83,6 +83,8 @@ async def test_a_mass_mailing_is_kept_but_makes_no_ticket(stack: Stack) -> None:
         "created": False,
         "duplicate": False,
         "ignored": "rule 'mass mailing is not a customer'",
+        "set_aside": None,
+        "raw_id": 1,
     }
     again = await stack.send_mail(raw)
     assert again.json()["duplicate"] is True

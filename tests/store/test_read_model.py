@@ -14,10 +14,12 @@ from activities.store import StoreActivities
 from tests.support.mail import customer_mail, delivery_report
 from tests.support.stack import make_components
 from ticketflow.components import Components
+from ticketflow.mail.bounded import content_digest
 from ticketflow.mail.parse import parse_mail
 from ticketflow.payloads import HistoryEntry, Projection
 from ticketflow.store.agents import AgentError, agent_for_token
-from ticketflow.store.intake import IntakeResult, IntakeRules, store_inbound
+from ticketflow.store.inbox import keep_raw
+from ticketflow.store.intake import IntakeResult, IntakeRules, store_read
 from ticketflow.store.migrate import upgrade
 from ticketflow.store.models import (
     Agent,
@@ -44,7 +46,10 @@ def receive(
     rules = IntakeRules(
         default_queue="Inbox", system_id="42", number_needs_known_sender=not trust_numbers
     )
-    return store_inbound(components.sessions, raw, parse_mail(raw), rules, at)
+    # What the engine does, without its reader processes: keep, read, store.
+    kept = keep_raw(components.sessions, raw, [], "test", at)
+    mail = parse_mail(raw)
+    return store_read(components.sessions, kept.raw_id, mail, content_digest(raw, mail), rules, at)
 
 
 def counts(components: Components) -> dict[tuple[str, str], int]:

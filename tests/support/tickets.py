@@ -8,7 +8,8 @@ from temporalio.client import Client
 from tests.support.mail import customer_mail
 from tests.support.temporal import eventually
 from ticketflow.components import Components
-from ticketflow.engine.tickets import TicketRef, accept_mail, perform_action
+from ticketflow.engine.inbound import accept_mail
+from ticketflow.engine.tickets import TicketRef, perform_action
 from ticketflow.payloads import ActionRequest, TicketStatus
 from ticketflow.store.models import Ticket
 

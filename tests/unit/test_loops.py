@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ticketflow.mail.addresses import counted_sender
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.mail.loops import auto_reply_refusal, counted_sender
+from ticketflow.mail.loops import auto_reply_refusal
 from ticketflow.mail.parse import parse_mail
 from ticketflow.store.models import utcnow
 

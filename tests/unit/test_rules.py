@@ -78,7 +78,6 @@ def test_a_keyword_matches_at_the_start_of_a_word_only() -> None:
         ({"field": "sender", "keywords": ["@example.org"]}, mail()),
         ({"field": "recipients", "keywords": ["abuse@"]}, mail(to="Abuse <abuse@t.localhost>")),
         ({"field": "recipients", "keywords": ["sec@"]}, mail(extra="Cc: sec@t.localhost\n")),
-        ({"field": "recipients", "keywords": ["sec@"]}, mail(extra="Delivered-To: sec@t\n")),
         ({"field": "subject", "regex": r"\bticket\s*#?\d+"}, mail(subject="About Ticket #12")),
         ({"field": "body", "regex": "фишинг|мошенни"}, mail(body="Это МОШЕННИКИ!")),
         ({"field": "attachments"}, mail(attachment="scan.pdf")),
@@ -98,6 +97,18 @@ def test_the_envelope_recipient_is_a_recipient() -> None:
     )
     assert classify(sec, parse_mail(mail()), ["security@t.localhost"]).matched_rules == ["s"]
     assert classify(sec, parse_mail(mail())).matched_rules == []
+
+
+@pytest.mark.parametrize("header", ["Delivered-To", "X-Original-To"])
+def test_recipient_headers_count_only_where_the_desk_trusts_them(header: str) -> None:
+    # Anyone can write Delivered-To: security@ into a message to jump the queue; only a
+    # desk whose MTA writes the field says to trust it.
+    sec = rules(
+        {"name": "s", "all": [{"field": "recipients", "keywords": ["security@"]}], "then": {}}
+    )
+    forged = parse_mail(mail(extra=f"{header}: security@t.localhost\n"))
+    assert classify(sec, forged).matched_rules == []
+    assert classify(sec, forged, (), ["Delivered-To", "X-Original-To"]).matched_rules == ["s"]
 
 
 def test_all_and_any_combine() -> None:

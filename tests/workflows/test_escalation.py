@@ -19,7 +19,7 @@ from tests.support.stack import make_components
 from tests.support.temporal import eventually, keep_history, new_worker
 from tests.support.tickets import act, ticket_row, wait_state
 from ticketflow.components import Components
-from ticketflow.engine.tickets import accept_mail
+from ticketflow.engine.inbound import accept_mail
 from ticketflow.store.models import Article, HistoryEvent
 from ticketflow.tickets.calendars import calendar_for
 from ticketflow.tickets.numbering import workflow_id

@@ -13,7 +13,7 @@ from tests.support.mail import customer_mail
 from tests.support.stack import make_components
 from tests.support.temporal import eventually, new_worker
 from ticketflow.components import Components
-from ticketflow.engine.tickets import accept_mail
+from ticketflow.engine.inbound import accept_mail
 from ticketflow.store.models import Article, HistoryEvent, Ticket
 
 

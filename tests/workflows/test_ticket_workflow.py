@@ -23,7 +23,8 @@ from tests.support.temporal import (
 from tests.support.tickets import act, new_ticket_in_inbox, ref, ticket_row, wait_state
 from ticketflow.components import Components
 from ticketflow.desk.macros import MacroConfig, MacroStep
-from ticketflow.engine.tickets import accept_mail, run_macro
+from ticketflow.engine.inbound import accept_mail
+from ticketflow.engine.tickets import run_macro
 from ticketflow.store.models import Article, HistoryEvent
 from ticketflow.tickets.lifecycle import InvalidTransition
 from ticketflow.tickets.numbering import workflow_id

@@ -132,10 +132,14 @@ class ActionResult(BaseModel):
 
 
 class InboundResult(BaseModel):
-    ticket: str | None  # None when a routing rule made no ticket of it
+    ticket: str | None  # None when the message made no ticket
     created: bool
     duplicate: bool
     ignored: str | None = None  # the rule's reason for making no ticket
+    # Kept for an administrator instead (unreadable, past a limit, sender over the
+    # new-ticket limit): the reason, and the id `ticketflow quarantine show` takes.
+    set_aside: str | None = None
+    raw_id: int | None = None
 
 
 # Bodies of the agent actions; unknown fields are refused so a typo is not ignored.

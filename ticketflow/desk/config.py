@@ -117,6 +117,10 @@ class DeskConfig(BaseModel):
     slas: dict[str, SlaConfig] = {}
     # Routing rules (postmaster filters), evaluated in order for every arriving message.
     rules: list[RuleConfig] = []
+    # Header fields naming a recipient that the desk's own MTA writes (Delivered-To,
+    # X-Original-To): only these count as recipients for the rules. Senders can write
+    # any header, so none is trusted unless listed.
+    trusted_recipient_headers: list[str] = []
     macros: list[MacroConfig] = []
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
 

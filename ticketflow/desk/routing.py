@@ -22,7 +22,8 @@ def route_new_ticket(
 ) -> Route:
     """The queue and priority a new ticket starts with (the desk's rules, else the default
     queue), whether a rule closes it as spam, and why it must get no automatic reply."""
-    found = found if found is not None else classify(desk.routing_rules(), mail)
+    if found is None:
+        found = classify(desk.routing_rules(), mail, (), desk.trusted_recipient_headers)
     spam = f"spam ({found.spam})" if found.spam else None
     return Route(
         queue=found.queue or desk.default_queue.name,

@@ -149,9 +149,12 @@ class Rule:
 class MessageParts:
     """The parts of a message rules look at, folded once each when first asked for."""
 
-    def __init__(self, mail: ParsedMail, envelope_to: list[str]) -> None:
+    def __init__(
+        self, mail: ParsedMail, envelope_to: list[str], trusted_headers: Sequence[str] = ()
+    ) -> None:
         self._mail = mail
         self._envelope = envelope_to
+        self._trusted = trusted_headers
         self._folded: dict[str, str] = {}
 
     def part(self, name: str) -> str:
@@ -159,8 +162,10 @@ class MessageParts:
         if name == "sender":
             return f"{mail.from_header} {mail.from_addr}"
         if name == "recipients":
-            delivered = mail.header_values("Delivered-To")
-            return "\n".join([mail.to_header, mail.cc_header, *delivered, *self._envelope])
+            # Delivered-To and X-Original-To are written by whoever sends the message
+            # unless our own MTA sets them: they count only where the desk trusts them.
+            stamped = [v for name in self._trusted for v in mail.header_values(name)]
+            return "\n".join([mail.to_header, mail.cc_header, *stamped, *self._envelope])
         if name == "subject":
             return mail.subject
         if name == "body":
@@ -209,12 +214,17 @@ def _condition(config: ConditionConfig) -> Condition:
 
 
 def classify(
-    rules: Sequence[Rule], mail: ParsedMail, envelope_to: Sequence[str] = ()
+    rules: Sequence[Rule],
+    mail: ParsedMail,
+    envelope_to: Sequence[str] = (),
+    trusted_headers: Sequence[str] = (),
 ) -> Classification:
     """Evaluate the rules in order; later rules override the queue and priority of
-    earlier ones, tags and hints add up, `stop` ends the evaluation."""
+    earlier ones, tags and hints add up, `stop` ends the evaluation. The `recipients`
+    part is the To and Cc fields, the envelope recipients, and the values of the
+    `trusted_headers` (Delivered-To, X-Original-To where the desk's MTA writes them)."""
     result = Classification()
-    message = MessageParts(mail, list(envelope_to))
+    message = MessageParts(mail, list(envelope_to), trusted_headers)
     for rule in rules:
         found = rule.matches(message)
         if found is None:

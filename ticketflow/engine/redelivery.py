@@ -1,8 +1,8 @@
-"""Handing stranded inbound mail to its ticket: stored, but its workflow was never told.
-
-That happens when Temporal was unreachable at intake (the API answered 503) and the
-sender did not deliver again. The worker sweeps for such articles periodically;
-the workflow drops a signal for an article it already took in.
+"""Handing stranded inbound mail to its ticket: stored, but its workflow was never told
+(Temporal was unreachable at intake, the API answered 503 and the sender did not
+deliver again), or kept but never read (the API stopped while reading it). The worker
+sweeps for both periodically; the workflow drops a signal for an article it already
+took in.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from ticketflow.components import Components
+from ticketflow.engine.inbound import read_unread
 from ticketflow.engine.tickets import deliver_customer_message
 from ticketflow.store.models import Article, Ticket, utcnow
 from ticketflow.tickets.articles import ArticleStatus
@@ -55,6 +56,7 @@ async def redeliver_stranded(
 async def sweep_forever(components: Components, client: Client) -> None:
     while True:
         try:
+            await read_unread(components, client)
             await redeliver_stranded(components, client)
         except Exception:
             log.exception("redelivery sweep failed; trying again next interval")

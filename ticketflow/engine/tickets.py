@@ -7,7 +7,6 @@ window), so a late reply or action finds the ticket as it was.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -25,9 +24,9 @@ from temporalio.workflow import UpdateMethodMultiParam
 from ticketflow.components import Components
 from ticketflow.desk.macros import TEXT_STEPS, MacroConfig
 from ticketflow.desk.routing import route_new_ticket
-from ticketflow.desk.rules import Classification, classify
+from ticketflow.desk.rules import Classification
 from ticketflow.letters.answers import AnswerError, Written
-from ticketflow.mail.parse import ParsedMail, parse_mail
+from ticketflow.mail.parse import ParsedMail
 from ticketflow.payloads import (
     ActionRequest,
     CustomerMessage,
@@ -38,9 +37,8 @@ from ticketflow.payloads import (
 )
 from ticketflow.settings import Settings
 from ticketflow.store.drafts import create_draft, discard_draft
-from ticketflow.store.intake import IntakeResult, store_ignored, store_inbound
+from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
-from ticketflow.store.models import utcnow
 from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.tickets.numbering import workflow_id
 from workflows.ticket import TicketWorkflow
@@ -96,55 +94,18 @@ async def deliver_customer_message(
     number: str,
     article_id: int,
     new_ticket: TicketFacts | None = None,
+    warning: str | None = None,
 ) -> None:
-    """Signal-with-start; `new_ticket` only for a ticket intake has just made."""
+    """Signal-with-start; `new_ticket` only for a ticket intake has just made; `warning`
+    goes into the ticket's history with the article."""
     await client.start_workflow(
         TicketWorkflow.run,
         ticket_input(settings, number, new_ticket),
         id=workflow_id(number),
         task_queue=settings.task_queue,
         start_signal="customer_message",
-        start_signal_args=[CustomerMessage(article_id=article_id)],
+        start_signal_args=[CustomerMessage(article_id=article_id, warning=warning)],
     )
-
-
-async def accept_mail(
-    components: Components, client: Client, raw: bytes, envelope_to: Sequence[str] = ()
-) -> IntakeResult:
-    """Store a raw message (durably, before anything else), then hand it to its ticket's workflow.
-
-    The desk's routing rules see the message and its envelope recipients (`envelope_to`)
-    first; a rule may make no ticket of it (the raw message is kept all the same).
-    Raises MailRefused for input that is not mail. When Temporal cannot be reached the
-    message stays stored and unsignalled; a redelivery of it signals again.
-    """
-    parsed = parse_mail(raw)
-    found = classify(components.desk.routing_rules(), parsed, envelope_to)
-    if found.ignore is not None:
-        duplicate = await asyncio.to_thread(
-            store_ignored, components.sessions, raw, parsed, found.ignore
-        )
-        return IntakeResult.without_ticket(found.ignore, duplicate)
-    now = utcnow()
-    result = await asyncio.to_thread(
-        store_inbound,
-        components.sessions,
-        raw,
-        parsed,
-        components.intake_rules,
-        now,
-        found,
-    )
-    if result.needs_signal:
-        facts = new_ticket_facts(components, result, parsed, now, found) if result.created else None
-        try:
-            await deliver_customer_message(
-                client, components.settings, result.ticket_number, result.article_id, facts
-            )
-        except (RPCError, RuntimeError) as exc:
-            # RuntimeError: a lazy client's first connection failed.
-            raise TemporalUnavailable(str(exc)) from exc
-    return result
 
 
 async def run_action(

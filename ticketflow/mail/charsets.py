@@ -55,7 +55,7 @@ def decode_bytes(data: bytes, declared: str | None, hints: tuple[str, ...] = ())
             if charset == JIS_AS_CP932:
                 return iso2022jp_as_cp932(data)
             return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):
             continue
     # Nothing declared fits: let charset-normalizer tell from the bytes themselves.
     detected = from_bytes(data).best()
@@ -136,13 +136,25 @@ def decode_header_value(raw: str, hints: tuple[str, ...] = ()) -> str:
     return "".join(parts)
 
 
+# Codecs Python has that no mail text is written in: they decode escapes, transforms or
+# nothing at all, so a label naming one is treated as unknown.
+NOT_CHARSETS = frozenset(
+    {"undefined", "unicode-escape", "raw-unicode-escape", "punycode", "idna", "mbcs", "oem"}
+)
+
+
 def _known(charset: str | None) -> str | None:
+    """The codec's name for a label that names a text charset, else None."""
     if not charset:
         return None
     try:
-        return codecs.lookup(charset).name
-    except LookupError:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it
         return None
+    # Byte transforms (base64, zlib, rot13...) are not text encodings.
+    if not getattr(info, "_is_text_encoding", True) or info.name in NOT_CHARSETS:
+        return None
+    return info.name
 
 
 LATIN_LABELS = frozenset(

@@ -69,12 +69,3 @@ def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
     if sender.split("@", 1)[0] in DAEMON_LOCAL_PARTS:
         return "sent by a mail daemon or no-reply address"
     return None
-
-
-def counted_sender(address: str) -> str:
-    """The mailbox the daily automatic-reply limit counts: `Anna+x@Example.org` and
-    `anna@example.org` are one sender, so sub-addresses cannot dodge it."""
-    local, at, domain = address.strip().lower().rpartition("@")
-    if not at:
-        return address.strip().lower()
-    return f"{local.split('+', 1)[0] or local}@{domain}"

@@ -89,8 +89,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         cc_header=_one_line(_header(msg, "Cc", hints)),
         in_reply_to=first_msgid(_header(msg, "In-Reply-To", hints)),
         references=MSGID_RE.findall(_header(msg, "References", hints)),
-        body_text=body_text(msg),
-        body_html=sanitize_html(body_html(msg)),
+        body_text=_no_nul(body_text(msg)),
+        body_html=_no_nul(sanitize_html(body_html(msg))),
         automation_headers=_automation_headers(msg),
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
@@ -241,7 +241,16 @@ def _header(msg: Message, name: str, hints: tuple[str, ...] = ()) -> str:
 def _headers(msg: Message, name: str, hints: tuple[str, ...] = ()) -> list[str]:
     """Every value of a header field, decoded."""
     wanted = name.lower()
-    return [decode_header_value(str(v), hints) for k, v in msg.raw_items() if k.lower() == wanted]
+    return [
+        _no_nul(decode_header_value(str(v), hints))
+        for k, v in msg.raw_items()
+        if k.lower() == wanted
+    ]
+
+
+def _no_nul(text: str) -> str:
+    # NUL is no character of any mail text, and PostgreSQL refuses it in a text column.
+    return text.replace("\x00", "")
 
 
 def _one_line(value: str) -> str:

@@ -32,6 +32,10 @@ MIME_FIELDS = frozenset(
 FOLDING = re.compile(r"\r?\n[ \t]*")
 # Mailgun signs each request with the time it sent it; older ones are refused as replays.
 MAILGUN_MAX_AGE_SECONDS = 300
+# Fields and files of one webhook form: a provider sends a few dozen fields and the
+# message's attachments. Counted before the form is parsed, so a form of 60,000 fields
+# costs a scan, not a parse.
+MAX_FORM_PARTS = 500
 
 
 class WebhookRefused(MailRefused):
@@ -50,13 +54,15 @@ class FormData:
     fields: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, Upload] = field(default_factory=dict)
 
-    def text(self, name: str, charset: str = "utf-8") -> str:
+    def text(self, name: str, charset: object = "utf-8") -> str:
+        """The field decoded in `charset` (a provider's label: anything may come), else
+        as UTF-8 with replacement characters."""
         raw = self.fields.get(name)
         if raw is None:
             return ""
         try:
-            return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            return raw.decode(charset if isinstance(charset, str) else "utf-8")
+        except (LookupError, UnicodeError, ValueError):
             return raw.decode("utf-8", errors="replace")
 
 
@@ -66,14 +72,21 @@ def parse_form(content_type: str, body: bytes) -> FormData:
     form = FormData()
     if kind == "application/x-www-form-urlencoded":
         # latin-1 maps each %XX back to its byte: the fields stay bytes, as in multipart.
-        pairs = parse_qsl(
-            body.decode("ascii", "replace"), keep_blank_values=True, encoding="latin-1"
-        )
+        try:
+            pairs = parse_qsl(
+                body.decode("ascii", "replace"),
+                keep_blank_values=True,
+                encoding="latin-1",
+                max_num_fields=MAX_FORM_PARTS,
+            )
+        except ValueError as exc:
+            raise WebhookRefused(f"more than {MAX_FORM_PARTS} form fields") from exc
         for key, value in pairs:
             form.fields[key] = value.encode("latin-1")
         return form
     if kind != "multipart/form-data":
         raise WebhookRefused("send the form as multipart/form-data or urlencoded")
+    _refuse_many_parts(content_type, body)
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = BytesParser(policy=policy.default).parsebytes(head + body)
     if not message.is_multipart():
@@ -90,6 +103,15 @@ def parse_form(content_type: str, body: bytes) -> FormData:
         else:
             form.fields[name] = data
     return form
+
+
+def _refuse_many_parts(content_type: str, body: bytes) -> None:
+    match = re.search(r'boundary\s*=\s*"?([^";]{1,200})', content_type, re.I)
+    if match is None:
+        raise WebhookRefused("multipart/form-data without a boundary")
+    delimiter = b"--" + match.group(1).strip().encode("latin-1", "replace")
+    if body.count(delimiter) > MAX_FORM_PARTS + 1:
+        raise WebhookRefused(f"more than {MAX_FORM_PARTS} form fields")
 
 
 def mailgun_signature_ok(
@@ -128,29 +150,46 @@ def postmark_mail(payload: Any) -> bytes:
         return raw.encode("utf-8", errors="surrogateescape")
     headers: list[tuple[str, str]] = []
     for name, key in (("From", "From"), ("To", "To"), ("Cc", "Cc"), ("Reply-To", "ReplyTo")):
-        if payload.get(key):
-            headers.append((name, str(payload[key])))
-    headers += [
-        ("Subject", str(payload.get("Subject") or "")),
-        ("Date", str(payload.get("Date") or "")),
-    ]
+        if _text(payload, key):
+            headers.append((name, _text(payload, key)))
+    headers += [("Subject", _text(payload, "Subject")), ("Date", _text(payload, "Date"))]
     # The RFC Message-ID, In-Reply-To, References come from Headers; Postmark's own
     # MessageID names its copy, not the mail, and threads nothing.
-    for item in payload.get("Headers") or []:
-        if isinstance(item, dict) and item.get("Name"):
-            headers.append((str(item["Name"]), str(item.get("Value") or "")))
+    for item in _objects(payload, "Headers"):
+        if _text(item, "Name"):
+            headers.append((_text(item, "Name"), _text(item, "Value")))
     uploads = []
-    for item in payload.get("Attachments") or []:
+    for item in _objects(payload, "Attachments"):
         try:
-            data = base64.b64decode(item.get("Content") or "", validate=True)
-        except (binascii.Error, AttributeError) as exc:
+            data = base64.b64decode(_text(item, "Content"), validate=True)
+        except (binascii.Error, ValueError) as exc:
             raise WebhookRefused("an attachment's Content is not base64") from exc
         uploads.append(
-            Upload(str(item.get("Name") or "attachment"), str(item.get("ContentType") or ""), data)
+            Upload(_text(item, "Name") or "attachment", _text(item, "ContentType"), data)
         )
-    return build_mail(
-        headers, str(payload.get("TextBody") or ""), str(payload.get("HtmlBody") or ""), uploads
-    )
+    return build_mail(headers, _text(payload, "TextBody"), _text(payload, "HtmlBody"), uploads)
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    """A JSON field that should be a string; a number is written out, anything else is
+    refused."""
+    value = item.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise WebhookRefused(f"{key} must be a string")
+
+
+def _objects(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = payload.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+        raise WebhookRefused(f"{key} must be a list of objects")
+    return value
 
 
 def sendgrid_mail(form: FormData) -> bytes:
@@ -160,7 +199,8 @@ def sendgrid_mail(form: FormData) -> bytes:
         charsets = json.loads(form.text("charsets") or "{}")
     except ValueError as exc:
         raise WebhookRefused("charsets is not JSON") from exc
-    charsets = charsets if isinstance(charsets, dict) else {}
+    if not isinstance(charsets, dict):
+        charsets = {}
     header_block = form.text("headers", charsets.get("headers", "utf-8"))
     parsed = HeaderParser(policy=policy.compat32).parsestr(header_block)
     headers = [(name, str(value)) for name, value in parsed.items()]

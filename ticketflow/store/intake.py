@@ -1,8 +1,10 @@
-"""Storing inbound mail: byte-exact raw message, deduplication, threading, new tickets.
+"""Making articles (and new tickets) of inbound mail once it has been read:
+deduplication, threading, the per-sender limit.
 
-Runs in the API before it answers, so an accepted message is durable even if
-Temporal is unreachable; the workflow is told afterwards (and again on a
-redelivery, until it has taken the article).
+The raw bytes were kept before (ticketflow.store.inbox); this runs after a reader
+process parsed them, still before the sender is answered, so an accepted message is
+durable even if Temporal is unreachable; the workflow is told afterwards (and again
+on a redelivery, until it has taken the article).
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import getaddresses
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.desk.rules import Classification
+from ticketflow.mail.addresses import counted_sender, normalised_address
 from ticketflow.mail.attachments import MailAttachment
 from ticketflow.mail.parse import ParsedMail
 from ticketflow.store import counts
+from ticketflow.store.inbox import RawState
 from ticketflow.store.models import (
     Article,
     ArticleAttachment,
@@ -40,8 +44,6 @@ from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 log = logging.getLogger("ticketflow.store.intake")
 
-# An inbound article the workflow has not yet taken in.
-
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -54,17 +56,28 @@ class IntakeResult:
     needs_signal: bool
     # Why a routing rule made no ticket of it (then it has no ticket and no article).
     ignored: str | None = None
+    # Why it was kept without a ticket for an administrator (quarantined or held).
+    set_aside: str | None = None
+    raw_id: int = 0
+    # Its Message-ID was another message's: the workflow records a warning.
+    reused_message_id: bool = False
 
     @classmethod
-    def without_ticket(cls, reason: str, duplicate: bool) -> IntakeResult:
-        """A message kept, but made no ticket of by a routing rule."""
-        return cls(0, "", 0, created=False, duplicate=duplicate, needs_signal=False, ignored=reason)
-
-
-def dedup_key(parsed: ParsedMail, raw: bytes) -> str:
-    if parsed.message_id:
-        return parsed.message_id
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+    def without_ticket(
+        cls, reason: str, duplicate: bool, raw_id: int = 0, *, aside: bool = False
+    ) -> IntakeResult:
+        """A message kept, but made no ticket of (by a routing rule, or set aside)."""
+        return cls(
+            0,
+            "",
+            0,
+            created=False,
+            duplicate=duplicate,
+            needs_signal=False,
+            ignored=None if aside else reason,
+            set_aside=reason if aside else None,
+            raw_id=raw_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -79,50 +92,178 @@ class IntakeRules:
     number_needs_known_sender: bool = True
     # Attachments larger than this are listed but not stored apart (the raw message has them).
     max_attachment_bytes: int = 20 * 1024 * 1024
+    # New tickets one sender may open per window (0: no limit), and whether a+x@d is a@d.
+    new_tickets_per_sender: int = 0
+    new_ticket_window: timedelta = timedelta(hours=1)
+    plus_tags_are_one_sender: bool = True
 
 
-def store_inbound(
+def store_read(
     sessions: sessionmaker[Session],
-    raw: bytes,
-    parsed: ParsedMail,
+    raw_id: int,
+    mail: ParsedMail,
+    digest: str,
     rules: IntakeRules,
     now: datetime,
     found: Classification | None = None,
+    *,
+    limit_senders: bool = True,
 ) -> IntakeResult:
-    """Store the message with its article (a new ticket's too) and what the routing rules
-    `found` (tags, hints), in one transaction; a message delivered again is a duplicate."""
-    key = dedup_key(parsed, raw)
-    try:
-        with sessions.begin() as session:
-            return _find_duplicate(session, key) or _store_new(
-                session, key, raw, parsed, rules, now, found or Classification()
+    """Make the article of a kept message that has been read (a new ticket's too) with
+    what the routing rules `found` (tags, hints), in one transaction. A copy of a
+    message read before is a duplicate; `limit_senders=False` lets a held message
+    through (an administrator's retry)."""
+    for attempt in range(2):
+        try:
+            with sessions.begin() as session:
+                return _store_read(
+                    session,
+                    raw_id,
+                    mail,
+                    digest,
+                    rules,
+                    now,
+                    found or Classification(),
+                    limit_senders,
+                )
+        except IntegrityError:
+            # A concurrent delivery of the same message won the race; read again, this
+            # one is its duplicate.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store_read(
+    session: Session,
+    raw_id: int,
+    mail: ParsedMail,
+    digest: str,
+    rules: IntakeRules,
+    now: datetime,
+    found: Classification,
+    limit_senders: bool,
+) -> IntakeResult:
+    claimed = session.execute(  # type: ignore[attr-defined]
+        update(RawMessage)
+        .where(RawMessage.id == raw_id, RawMessage.state == RawState.RECEIVED)
+        .values(state=RawState.READ)
+    ).rowcount
+    if not claimed:  # another delivery of these bytes read them first
+        return result_of(session, raw_id)
+    raw_row = session.get_one(RawMessage, raw_id)
+    earlier = _earlier_copies(session, mail.message_id, raw_id)
+    same = next((e for e in earlier if e.content_digest in (None, digest)), None)
+    if same is not None:
+        raw_row.state, raw_row.duplicate_of = RawState.DUPLICATE, same.id
+        return result_of(session, same.id)
+    raw_row.message_id = (mail.message_id or "")[:1000] or None
+    raw_row.content_digest = digest
+    if found.ignore is not None:
+        raw_row.state, raw_row.ignored = RawState.IGNORED, found.ignore[:300]
+        log.info("raw message %d made no ticket: %s", raw_id, found.ignore)
+        return IntakeResult.without_ticket(found.ignore, duplicate=False, raw_id=raw_id)
+    ticket = find_thread(session, mail, rules)
+    created = ticket is None
+    if ticket is None:
+        sender = counted_sender(mail.from_addr)[:320] if mail.from_addr else None
+        if limit_senders and sender and _over_sender_limit(session, sender, rules, now):
+            problem = (
+                f"sender over the limit of {rules.new_tickets_per_sender} new tickets "
+                f"per {rules.new_ticket_window}"
             )
-    except IntegrityError:
-        # A concurrent delivery of the same message won the race: it is a duplicate.
-        with sessions() as session:
-            duplicate = _find_duplicate(session, key)
-        if duplicate is None:
-            raise
-        return duplicate
+            raw_row.state, raw_row.problem = RawState.HELD, problem
+            log.warning("raw message %d held: %s", raw_id, problem)
+            return IntakeResult.without_ticket(problem, False, raw_id, aside=True)
+        ticket = _new_ticket(session, mail, rules, now)
+        raw_row.new_ticket_sender = sender
+    session.flush()
+    article = Article(
+        ticket_id=ticket.id,
+        direction=Direction.IN,
+        status=ArticleStatus.RECEIVED,
+        from_addr=mail.from_header[:1000],
+        to_addr=mail.to_header[:2000],
+        subject=mail.subject[:1000],
+        body_text=mail.body_text,
+        body_html=mail.body_html or None,
+        message_id=mail.message_id,
+        in_reply_to=mail.in_reply_to,
+        references=" ".join(mail.references) or None,
+        raw_message_id=raw_id,
+        created_at=now,
+        bounce=mail.is_bounce,
+    )
+    session.add(article)
+    session.flush()
+    _store_attachments(session, article.id, mail.attachments, rules.max_attachment_bytes)
+    _store_findings(session, ticket.id, article.id, found)
+    if earlier:
+        log.warning("raw message %d reuses the Message-ID of raw message %d", raw_id, earlier[0].id)
+    return IntakeResult(
+        ticket.id,
+        ticket.number,
+        article.id,
+        created,
+        duplicate=False,
+        needs_signal=True,
+        raw_id=raw_id,
+        reused_message_id=bool(earlier),
+    )
 
 
-def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
-    row = session.execute(
-        select(
-            RawMessage.ignored,
-            Article.id,
-            Article.status,
-            Ticket.id.label("ticket_id"),
-            Ticket.number,
+def _earlier_copies(session: Session, message_id: str | None, raw_id: int) -> list[RawMessage]:
+    """Other messages read under this Message-ID, oldest first."""
+    if not message_id:
+        return []
+    return list(
+        session.scalars(
+            select(RawMessage)
+            .where(
+                RawMessage.message_id == message_id[:1000],
+                RawMessage.id != raw_id,
+                RawMessage.state.in_((RawState.READ, RawState.IGNORED, RawState.HELD)),
+            )
+            .order_by(RawMessage.id)
         )
-        .outerjoin(Article, Article.raw_message_id == RawMessage.id)
-        .outerjoin(Ticket, Article.ticket_id == Ticket.id)
-        .where(RawMessage.dedup_key == key)
+    )
+
+
+def _over_sender_limit(session: Session, sender: str, rules: IntakeRules, now: datetime) -> bool:
+    if rules.new_tickets_per_sender <= 0:
+        return False
+    opened = session.scalar(
+        select(func.count())
+        .select_from(RawMessage)
+        .where(
+            RawMessage.new_ticket_sender == sender,
+            RawMessage.received_at >= now - rules.new_ticket_window,
+        )
+    )
+    return (opened or 0) >= rules.new_tickets_per_sender
+
+
+def result_of(session: Session, raw_id: int) -> IntakeResult:
+    """What became of a message kept before, told as a duplicate delivery of it."""
+    for _ in range(10):  # a duplicate of a duplicate: follow to the one read
+        raw_row = session.get(RawMessage, raw_id)
+        if raw_row is None or raw_row.state != RawState.DUPLICATE or not raw_row.duplicate_of:
+            break
+        raw_id = raw_row.duplicate_of
+    if raw_row is None:
+        raise LookupError(f"no raw message {raw_id}")
+    state = RawState(raw_row.state)
+    if state == RawState.IGNORED:
+        return IntakeResult.without_ticket(raw_row.ignored or "ignored", True, raw_id)
+    if state in (RawState.QUARANTINED, RawState.HELD, RawState.DROPPED):
+        return IntakeResult.without_ticket(raw_row.problem or state.value, True, raw_id, aside=True)
+    row = session.execute(
+        select(Article.id, Article.status, Ticket.id.label("ticket_id"), Ticket.number)
+        .join(Ticket, Article.ticket_id == Ticket.id)
+        .where(Article.raw_message_id == raw_id)
     ).first()
-    if row is None or (row.id is None and row.ignored is None):
-        return None
-    if row.id is None:  # kept before without a ticket: a rule ignored it
-        return IntakeResult.without_ticket(row.ignored, duplicate=True)
+    if row is None:  # being read by a delivery in flight right now
+        return IntakeResult(0, "", 0, False, duplicate=True, needs_signal=False, raw_id=raw_id)
     return IntakeResult(
         ticket_id=row.ticket_id,
         ticket_number=row.number,
@@ -130,61 +271,13 @@ def _find_duplicate(session: Session, key: str) -> IntakeResult | None:
         created=False,
         duplicate=True,
         needs_signal=row.status == ArticleStatus.RECEIVED,
+        raw_id=raw_id,
     )
 
 
-def store_ignored(
-    sessions: sessionmaker[Session], raw: bytes, parsed: ParsedMail, reason: str
-) -> bool:
-    """Keep a message a rule made no ticket of, with the reason; True if it was kept before."""
-    key = dedup_key(parsed, raw)
-    with sessions.begin() as session:
-        if session.scalar(select(RawMessage.id).where(RawMessage.dedup_key == key)) is not None:
-            return True
-        session.add(RawMessage(dedup_key=key, raw=raw, ignored=reason[:300]))
-    log.info("message %s made no ticket: %s", key, reason)
-    return False
-
-
-def _store_new(
-    session: Session,
-    key: str,
-    raw: bytes,
-    parsed: ParsedMail,
-    rules: IntakeRules,
-    now: datetime,
-    found: Classification,
-) -> IntakeResult:
-    raw_row = RawMessage(dedup_key=key, raw=raw, received_at=now)
-    session.add(raw_row)
-    ticket = find_thread(session, parsed, rules)
-    created = ticket is None
-    if ticket is None:
-        ticket = _new_ticket(session, parsed, rules, now)
-    session.flush()
-    article = Article(
-        ticket_id=ticket.id,
-        direction=Direction.IN,
-        status=ArticleStatus.RECEIVED,
-        from_addr=parsed.from_header[:1000],
-        to_addr=parsed.to_header[:2000],
-        subject=parsed.subject[:1000],
-        body_text=parsed.body_text,
-        body_html=parsed.body_html or None,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references) or None,
-        raw_message_id=raw_row.id,
-        created_at=now,
-        bounce=parsed.is_bounce,
-    )
-    session.add(article)
-    session.flush()
-    _store_attachments(session, article.id, parsed.attachments, rules.max_attachment_bytes)
-    _store_findings(session, ticket.id, article.id, found)
-    return IntakeResult(
-        ticket.id, ticket.number, article.id, created, duplicate=False, needs_signal=True
-    )
+def kept_result(sessions: sessionmaker[Session], raw_id: int) -> IntakeResult:
+    with sessions() as session:
+        return result_of(session, raw_id)
 
 
 def _store_findings(
@@ -261,17 +354,24 @@ def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Tic
     ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None:
         return None
-    if rules.number_needs_known_sender and not _known_sender(session, ticket, parsed.from_addr):
+    known = _known_sender(session, ticket, parsed.from_addr, rules.plus_tags_are_one_sender)
+    if rules.number_needs_known_sender and not known:
         log.info("ticket %s named by an unknown sender: a new ticket instead", number)
         return None
     return ticket
 
 
-def _known_sender(session: Session, ticket: Ticket, address: str) -> bool:
-    """Whether `address` is the ticket's customer or has written to or been written to on it."""
+def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag: bool) -> bool:
+    """Whether `address` is the ticket's customer or has written to or been written to on
+    it, compared as one mailbox (case, IDNA, and sub-addresses when `fold_plus_tag`)."""
     if not address:
         return False
-    if address == ticket.customer.lower():
+
+    def same(other: str) -> str:
+        return normalised_address(other, fold_plus_tag=fold_plus_tag)
+
+    wanted = same(address)
+    if wanted == same(ticket.customer):
         return True
     rows = session.execute(
         select(Article.direction, Article.from_addr, Article.to_addr).where(
@@ -280,7 +380,7 @@ def _known_sender(session: Session, ticket: Ticket, address: str) -> bool:
     ).all()
     for direction, from_header, to_header in rows:
         header = from_header if direction == Direction.IN else to_header
-        if address in {a.lower() for _, a in getaddresses([header or ""])}:
+        if wanted in {same(a) for _, a in getaddresses([header or ""]) if a}:
             return True
     return False
 

@@ -90,15 +90,36 @@ class AgentChange(Base):
 
 
 class RawMessage(Base):
-    """A delivered message, byte-exact, stored before the sender is answered."""
+    """A delivered message, byte-exact, stored before the sender is answered and before
+    anything reads it (ticketflow.store.inbox)."""
 
     __tablename__ = "raw_messages"
+    __table_args__ = (
+        # One article per message: a copy delivered again is a duplicate; the same
+        # Message-ID on other content is a message of its own.
+        UniqueConstraint("message_id", "content_digest", name="uq_raw_messages_message_content"),
+        Index("ix_raw_messages_state", "state", "received_at"),
+        Index("ix_raw_messages_new_ticket_sender", "new_ticket_sender", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The Message-ID, or a content hash when the message has none: one row per message.
+    # A hash of the bytes: the same bytes delivered again are one row. (Rows from before
+    # raw messages were kept unread hold the Message-ID here.)
     dedup_key: Mapped[str] = mapped_column(String(1000), unique=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ticketflow.store.inbox.RawState: received, read, ignored, duplicate, quarantined...
+    state: Mapped[str] = mapped_column(String(20), default="received", server_default="read")
+    # Why it was set aside (quarantined or held); for an administrator, never mail text.
+    problem: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    # What two deliveries of one message share (ticketflow.mail.bounded.content_digest).
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(20))  # mail, mailgun, smtp...
+    envelope: Mapped[str | None] = mapped_column(Text)  # JSON list of envelope recipients
+    # The sender (as the per-sender limit counts it) when this message opened a ticket.
+    new_ticket_sender: Mapped[str | None] = mapped_column(String(320))
     # Why a routing rule made no ticket of it (kept all the same); None: it has an article.
     ignored: Mapped[str | None] = mapped_column(String(300))
 

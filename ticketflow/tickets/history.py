@@ -22,6 +22,7 @@ class EventName(StrEnum):
     NOTIFY_SKIPPED = "notify-skipped"
     NOTIFY_FAILED = "notify-failed"
     WEBHOOK_FAILED = "webhook-failed"
+    MESSAGE_WARNING = "message-warning"  # intake's warning about an article (reused Message-ID)
 
 
 def sla_event(kind: str) -> EventName:

@@ -25,7 +25,8 @@ from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.outages import RETRY_AFTER_SECONDS
 from ticketflow.api.schemas import InboundResult
 from ticketflow.components import Components
-from ticketflow.engine.tickets import TemporalUnavailable, accept_mail
+from ticketflow.engine.inbound import accept_mail
+from ticketflow.engine.tickets import TemporalUnavailable
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import (
     MAILGUN_MAX_AGE_SECONDS,
@@ -74,7 +75,9 @@ async def inbound_mail(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the raw message as message/rfc822"
         )
     raw = await _read_limited(request, components.settings.max_message_bytes)
-    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST, recipient or [])
+    return await _accept(
+        components, client, raw, "mail", status.HTTP_400_BAD_REQUEST, recipient or []
+    )
 
 
 @router.post("/mailgun", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
@@ -88,7 +91,7 @@ async def inbound_mailgun(
     `mime`. Authenticated by its signature (TICKETFLOW_MAILGUN_SIGNING_KEY) or the secret.
     Mail refused as not mail gets 406, which tells Mailgun not to retry."""
     body = await _read_limited(request, components.settings.max_message_bytes)
-    form = _form(request, body, MAILGUN_REJECT)
+    form = await _form(request, body, MAILGUN_REJECT)
     token = form.text("token")
     signed = mailgun_signature_ok(
         components.settings.mailgun_signing_key,
@@ -103,11 +106,11 @@ async def inbound_mailgun(
         # A captured request sent again, with this body or another one. Mailgun's own
         # retries of a delivery we stored are refused harmlessly: the message is kept.
         raise HTTPException(MAILGUN_REJECT, "this signed request was already delivered")
-    raw = _built(mailgun_mail, form, MAILGUN_REJECT)
+    raw = await _built(mailgun_mail, form, MAILGUN_REJECT)
     remember = signed
     try:
         return await _accept(
-            components, client, raw, MAILGUN_REJECT, form.text("recipient").split(",")
+            components, client, raw, MAILGUN, MAILGUN_REJECT, form.text("recipient").split(",")
         )
     except OperationalError:
         remember = False  # nothing was stored: Mailgun's retry must get through
@@ -135,8 +138,8 @@ async def inbound_postmark(
         payload = json.loads(body)
     except ValueError as exc:
         raise HTTPException(POSTMARK_REJECT, "the body is not JSON") from exc
-    raw = _built(postmark_mail, payload, POSTMARK_REJECT)
-    return await _accept(components, client, raw, POSTMARK_REJECT)
+    raw = await _built(postmark_mail, payload, POSTMARK_REJECT)
+    return await _accept(components, client, raw, "postmark", POSTMARK_REJECT)
 
 
 @router.post("/sendgrid", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
@@ -149,9 +152,9 @@ async def inbound_sendgrid(
     """SendGrid Inbound Parse: the raw `email` field, or parsed fields in their `charsets`."""
     _require_secret(components, request, x_webhook_secret)
     body = await _read_limited(request, components.settings.max_message_bytes)
-    form = _form(request, body, status.HTTP_400_BAD_REQUEST)
-    raw = _built(sendgrid_mail, form, status.HTTP_400_BAD_REQUEST)
-    return await _accept(components, client, raw, status.HTTP_400_BAD_REQUEST)
+    form = await _form(request, body, status.HTTP_400_BAD_REQUEST)
+    raw = await _built(sendgrid_mail, form, status.HTTP_400_BAD_REQUEST)
+    return await _accept(components, client, raw, "sendgrid", status.HTTP_400_BAD_REQUEST)
 
 
 def _require_secret(
@@ -178,32 +181,39 @@ def _basic_password(request: Request) -> str | None:
         return None
 
 
-def _form(request: Request, body: bytes, refuse_status: int) -> FormData:
+async def _form(request: Request, body: bytes, refuse_status: int) -> FormData:
+    """The form, parsed off the event loop (its parts were counted first)."""
+    content_type = request.headers.get("content-type", "")
     try:
-        return parse_form(request.headers.get("content-type", ""), body)
+        return await asyncio.to_thread(parse_form, content_type, body)
     except WebhookRefused as exc:
         raise HTTPException(refuse_status, exc.reason) from exc
 
 
-def _built(build: Callable[[T], bytes], data: T, refuse_status: int) -> bytes:
+async def _built(build: Callable[[T], bytes], data: T, refuse_status: int) -> bytes:
+    """The message a provider's fields make, built off the event loop."""
     try:
-        raw = build(data)
+        return await asyncio.to_thread(build, data)
     except WebhookRefused as exc:
         log.warning("refused webhook: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
-    return raw
+    except (ValueError, TypeError, AttributeError, LookupError) as exc:
+        # Fields of the right types holding what no message can (lone surrogates,
+        # unencodable header text): a refusal the provider will not retry.
+        log.warning("refused webhook: fields that make no message (%s)", type(exc).__name__)
+        raise HTTPException(refuse_status, "the payload's fields do not make a message") from exc
 
 
 async def _accept(
     components: Components,
     client: TemporalClientDep,
     raw: bytes,
+    source: str,
     refuse_status: int,
     envelope_to: list[str] | None = None,
 ) -> InboundResult:
-    envelope = [a.strip() for a in envelope_to or [] if a.strip()]
     try:
-        result = await accept_mail(components, client, raw, envelope)
+        result = await accept_mail(components, client, raw, envelope_to or [], source)
     except MailRefused as exc:
         log.warning("refused inbound message: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
@@ -221,6 +231,8 @@ async def _accept(
         created=result.created,
         duplicate=result.duplicate,
         ignored=result.ignored,
+        set_aside=result.set_aside,
+        raw_id=result.raw_id or None,
     )
 
 

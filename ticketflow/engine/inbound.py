@@ -1,0 +1,171 @@
+"""Inbound mail from its bytes to its ticket: kept first, read in a reader process,
+made an article, handed to the ticket's workflow.
+
+Every step after the first may fail on what a sender wrote; none of them loses the
+message: what cannot be read within the limits is quarantined with the reason, what
+its sender sends past the new-ticket limit is held, both for an administrator
+(`ticketflow quarantine`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from ticketflow.components import Components
+from ticketflow.desk.reading import Reading, read_and_classify
+from ticketflow.engine.tickets import (
+    TemporalUnavailable,
+    deliver_customer_message,
+    new_ticket_facts,
+)
+from ticketflow.mail.bounded import refuse_non_mail
+from ticketflow.mail.parse import MailRefused
+from ticketflow.payloads import TicketFacts
+from ticketflow.store.inbox import (
+    RawState,
+    keep_raw,
+    load_raw,
+    reopen_for_reading,
+    set_aside,
+    unread_since,
+)
+from ticketflow.store.intake import IntakeResult, kept_result, store_read
+from ticketflow.store.models import utcnow
+
+log = logging.getLogger("ticketflow.engine.inbound")
+REUSED_MESSAGE_ID = "its Message-ID was already another message's; kept as a message of its own"
+
+
+async def accept_mail(
+    components: Components,
+    client: Client,
+    raw: bytes,
+    envelope_to: Sequence[str] = (),
+    source: str = "mail",
+) -> IntakeResult:
+    """Keep a raw message (durably, before anything reads it), read it, make its
+    article and hand it to its ticket's workflow.
+
+    `envelope_to`: the recipients the route or the SMTP session gave, which routing
+    rules trust. Raises MailRefused only for bytes that are no message at all (nothing
+    is kept); TemporalUnavailable when the message is stored but its workflow could
+    not be told (a redelivery, or the worker's sweep, tells it).
+    """
+    refuse_non_mail(raw)
+    envelope = [a.strip() for a in envelope_to if a.strip()]
+    kept = await asyncio.to_thread(keep_raw, components.sessions, raw, envelope, source, utcnow())
+    if not kept.new and kept.state != RawState.RECEIVED:
+        result = await asyncio.to_thread(kept_result, components.sessions, kept.raw_id)
+        await _hand_over(components, client, result)
+        return result
+    return await _read_store_hand_over(components, client, kept.raw_id, raw, envelope)
+
+
+async def _read_store_hand_over(
+    components: Components,
+    client: Client,
+    raw_id: int,
+    raw: bytes,
+    envelope: list[str],
+    *,
+    limit_senders: bool = True,
+) -> IntakeResult:
+    try:
+        reading: Reading = await components.mail_reader.run(
+            read_and_classify,
+            raw,
+            components.mail_limits,
+            components.desk.routing_rules(),
+            envelope,
+            components.desk.trusted_recipient_headers,
+        )
+    except MailRefused as exc:  # MailUnreadable too: kept, for an administrator
+        await asyncio.to_thread(
+            set_aside, components.sessions, raw_id, RawState.QUARANTINED, exc.reason
+        )
+        return IntakeResult.without_ticket(exc.reason, False, raw_id, aside=True)
+    now = utcnow()
+    result = await asyncio.to_thread(
+        store_read,
+        components.sessions,
+        raw_id,
+        reading.mail,
+        reading.digest,
+        components.intake_rules,
+        now,
+        reading.found,
+        limit_senders=limit_senders,
+    )
+    # A new ticket's first run starts with what intake knows, its route included.
+    facts = new_ticket_facts(components, result, reading.mail, now, reading.found)
+    await _hand_over(components, client, result, facts if result.created else None)
+    return result
+
+
+async def _hand_over(
+    components: Components,
+    client: Client,
+    result: IntakeResult,
+    facts: TicketFacts | None = None,
+) -> None:
+    if not result.needs_signal:
+        return
+    warning = REUSED_MESSAGE_ID if result.reused_message_id else None
+    try:
+        await deliver_customer_message(
+            client,
+            components.settings,
+            result.ticket_number,
+            result.article_id,
+            facts,
+            warning=warning,
+        )
+    except (RPCError, RuntimeError) as exc:
+        # RuntimeError: a lazy client's first connection failed.
+        raise TemporalUnavailable(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Retried:
+    raw_id: int
+    result: IntakeResult
+
+
+async def retry_set_aside(components: Components, client: Client, raw_id: int) -> Retried | None:
+    """Read a quarantined or held message again (a held one past the sender limit: an
+    administrator let it through); None when it is not set aside."""
+    loaded = await asyncio.to_thread(load_raw, components.sessions, raw_id)
+    if loaded is None:
+        return None
+    raw, envelope = loaded
+    if not await asyncio.to_thread(reopen_for_reading, components.sessions, raw_id):
+        return None
+    result = await _read_store_hand_over(
+        components, client, raw_id, raw, envelope, limit_senders=False
+    )
+    return Retried(raw_id, result)
+
+
+UNREAD_MIN_AGE = timedelta(minutes=2)
+
+
+async def read_unread(components: Components, client: Client, limit: int = 100) -> int:
+    """Read messages kept but never read (the API stopped between keeping and reading
+    them): the worker's sweep calls it. Returns how many it read."""
+    before = utcnow() - UNREAD_MIN_AGE
+    ids = await asyncio.to_thread(unread_since, components.sessions, before, limit)
+    for raw_id in ids:
+        loaded = await asyncio.to_thread(load_raw, components.sessions, raw_id)
+        if loaded is None:
+            continue
+        await _read_store_hand_over(components, client, raw_id, *loaded)
+    if ids:
+        log.warning("read %d kept messages that were never read", len(ids))
+    return len(ids)

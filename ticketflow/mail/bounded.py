@@ -1,0 +1,119 @@
+"""Reading mail any sender can write, with bounds: a message the desk cannot read in
+bounded time and memory is refused with a reason (MailUnreadable), never an exception
+of the parser's.
+
+The shape is checked on the bytes before the `email` package sees them: its parser
+spends about half a millisecond per MIME part and recurses once per nesting level, so
+a message of 20,000 parts or 1,000 levels would take seconds or blow the stack. The
+clock bound itself is the reader process's (ticketflow.engine.mail_reader).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ticketflow.mail.parse import HEADER_LINE, MailRefused, ParsedMail, parse_mail
+
+BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.I)
+DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,202}?)[ \t]*\r?$", re.M)
+
+
+class MailUnreadable(MailRefused):
+    """Mail the desk keeps but cannot read within its limits; `reason` names the limit or
+    the part that failed."""
+
+
+@dataclass(frozen=True)
+class MailLimits:
+    max_parts: int = 1000
+    max_depth: int = 40
+    max_header_bytes: int = 512 * 1024
+    max_header_fields: int = 2000
+    # Wall-clock seconds the reader may spend on one message (enforced by the reader).
+    max_seconds: float = 10.0
+
+
+def check_shape(raw: bytes, limits: MailLimits) -> None:
+    """Refuse a message whose header or MIME structure is past the limits."""
+    head = _header_block(raw)
+    if len(head) > limits.max_header_bytes:
+        raise MailUnreadable(f"header larger than {limits.max_header_bytes} bytes")
+    fields = sum(1 for line in head.split(b"\n") if line[:1] not in (b" ", b"\t", b""))
+    if fields > limits.max_header_fields:
+        raise MailUnreadable(f"more than {limits.max_header_fields} header fields")
+    boundaries = {m.group(1) or m.group(2) for m in BOUNDARY_PARAM.finditer(raw)}
+    if not boundaries:
+        return
+    parts, depth = mime_shape(raw, boundaries)
+    if parts > limits.max_parts:
+        raise MailUnreadable(f"more than {limits.max_parts} MIME parts")
+    if depth > limits.max_depth:
+        raise MailUnreadable(f"MIME parts nested more than {limits.max_depth} deep")
+
+
+def mime_shape(raw: bytes, boundaries: set[bytes]) -> tuple[int, int]:
+    """How many parts the delimiter lines open, and how deep they nest: a delimiter of a
+    boundary not yet open opens a level, a close delimiter (or one of an outer boundary)
+    ends the levels inside it."""
+    parts, depth = 0, 0
+    open_: list[bytes] = []
+    for match in DELIMITER_LINE.finditer(raw):
+        token = match.group(1)
+        closing = token.endswith(b"--") and token[:-2] in boundaries
+        boundary = token[:-2] if closing else token
+        if boundary not in boundaries:
+            continue
+        if boundary in open_:
+            del open_[open_.index(boundary) + 1 :]
+            if closing:
+                open_.pop()
+        elif not closing:
+            open_.append(boundary)
+        if not closing:
+            parts += 1
+        depth = max(depth, len(open_))
+    return parts, depth
+
+
+def read_bounded(raw: bytes, limits: MailLimits) -> ParsedMail:
+    """The message parsed, or MailRefused (not mail) / MailUnreadable (past a limit, or
+    the parser failed on it) with the reason."""
+    check_shape(raw, limits)
+    try:
+        return parse_mail(raw)
+    except MailRefused:
+        raise
+    except RecursionError:
+        raise MailUnreadable("MIME structure nested too deep to read") from None
+    except MemoryError:
+        raise MailUnreadable("too large to read in the reader's memory") from None
+    except Exception as exc:  # a parser defect on hostile input: keep the message, say so
+        raise MailUnreadable(f"the mail parser failed ({type(exc).__name__})") from None
+
+
+def refuse_non_mail(raw: bytes) -> None:
+    """MailRefused for bytes that are no message at all (nothing worth keeping): empty, or
+    no header field within the first lines. A cheap look; anything else is kept first."""
+    if not raw.strip():
+        raise MailRefused("empty message")
+    if not any(HEADER_LINE.match(line) for line in raw.split(b"\n", 6)[:6]):
+        raise MailRefused("not an RFC 822 message: no header fields")
+
+
+def content_digest(raw: bytes, mail: ParsedMail) -> str:
+    """What every delivery of one message shares: its author, subject and body bytes.
+    Trace fields (Received, Delivered-To, Return-Path) differ from path to path, so a
+    copy that came twice compares equal, and other content under a reused Message-ID
+    does not."""
+    digest = hashlib.sha256()
+    for value in (mail.from_header, mail.subject, mail.to_header, mail.cc_header):
+        digest.update(value.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(raw[len(_header_block(raw)) :].lstrip(b"\r\n"))
+    return digest.hexdigest()
+
+
+def _header_block(raw: bytes) -> bytes:
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i != -1]
+    return raw[: min(ends)] if ends else raw

@@ -1,0 +1,212 @@
+"""Raw messages as they arrive, kept before anything reads them, and the ones set aside.
+
+A message is stored byte-exact first (`keep_raw`); reading it may then fail or run past
+the limits, and the message stays, quarantined with the reason, or held when its sender
+opened too many tickets. Administrators list, inspect, retry and drop those
+(`ticketflow quarantine`, /api/v1/admin/quarantine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ticketflow.store.models import RawMessage
+
+log = logging.getLogger("ticketflow.store.inbox")
+
+
+class RawState(StrEnum):
+    RECEIVED = "received"  # kept, not read yet (or its reading was cut short)
+    READ = "read"  # an article of a ticket
+    IGNORED = "ignored"  # a routing rule made no ticket of it
+    DUPLICATE = "duplicate"  # a copy of a message read before (duplicate_of)
+    QUARANTINED = "quarantined"  # unreadable, or past the reading limits
+    HELD = "held"  # its sender was over the new-ticket limit
+    DROPPED = "dropped"  # an administrator decided it makes no ticket
+
+
+SET_ASIDE = (RawState.QUARANTINED, RawState.HELD)
+MAX_PROBLEM = 500
+
+
+@dataclass(frozen=True)
+class Kept:
+    raw_id: int
+    state: RawState
+    new: bool  # False: the same bytes were kept before
+
+
+def raw_key(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def keep_raw(
+    sessions: sessionmaker[Session],
+    raw: bytes,
+    envelope_to: list[str],
+    source: str,
+    now: datetime,
+) -> Kept:
+    """Store the bytes (durably, in their own transaction); the same bytes again are the
+    row kept before."""
+    key = raw_key(raw)
+    try:
+        with sessions.begin() as session:
+            found = _kept(session, key)
+            if found is not None:
+                return found
+            row = RawMessage(
+                dedup_key=key,
+                raw=raw,
+                received_at=now,
+                state=RawState.RECEIVED,
+                source=source[:20],
+                envelope=json.dumps(envelope_to[:100]) if envelope_to else None,
+            )
+            session.add(row)
+            session.flush()
+            return Kept(row.id, RawState.RECEIVED, new=True)
+    except IntegrityError:
+        # The same bytes delivered twice at once: the other delivery stored them.
+        with sessions() as session:
+            found = _kept(session, key)
+        if found is None:
+            raise
+        return found
+
+
+def _kept(session: Session, key: str) -> Kept | None:
+    row = session.execute(
+        select(RawMessage.id, RawMessage.state).where(RawMessage.dedup_key == key)
+    ).first()
+    return None if row is None else Kept(row.id, RawState(row.state), new=False)
+
+
+def set_aside(sessions: sessionmaker[Session], raw_id: int, state: RawState, problem: str) -> None:
+    """Quarantine (or hold) a kept message, with the reason."""
+    with sessions.begin() as session:
+        session.execute(
+            update(RawMessage)
+            .where(RawMessage.id == raw_id)
+            .values(state=state, problem=problem[:MAX_PROBLEM])
+        )
+    log.warning("raw message %d %s: %s", raw_id, state.value, problem)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A kept message that made no ticket, as an administrator reviews it."""
+
+    raw_id: int
+    state: RawState
+    problem: str
+    received_at: datetime
+    source: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RawDetail:
+    entry: SetAside
+    raw: bytes
+    envelope_to: list[str]
+
+
+def list_set_aside(
+    sessions: sessionmaker[Session],
+    states: tuple[RawState, ...] = SET_ASIDE,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[SetAside]:
+    """Newest first; `before_id` pages on."""
+    query = (
+        select(
+            RawMessage.id,
+            RawMessage.state,
+            RawMessage.problem,
+            RawMessage.received_at,
+            RawMessage.source,
+            func.length(RawMessage.raw).label("size"),
+        )
+        .where(RawMessage.state.in_(states))
+        .order_by(RawMessage.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(RawMessage.id < before_id)
+    with sessions() as session:
+        return [_entry(row) for row in session.execute(query)]
+
+
+def raw_detail(sessions: sessionmaker[Session], raw_id: int) -> RawDetail | None:
+    with sessions() as session:
+        row = session.get(RawMessage, raw_id)
+        if row is None:
+            return None
+        entry = SetAside(
+            row.id,
+            RawState(row.state),
+            row.problem or "",
+            row.received_at,
+            row.source or "",
+            len(row.raw),
+        )
+        return RawDetail(entry, row.raw, json.loads(row.envelope) if row.envelope else [])
+
+
+def reopen_for_reading(
+    sessions: sessionmaker[Session], raw_id: int, states: tuple[RawState, ...] = SET_ASIDE
+) -> bool:
+    """Put a set-aside message back to be read; False if it is not set aside."""
+    with sessions.begin() as session:
+        changed = session.execute(
+            update(RawMessage)
+            .where(RawMessage.id == raw_id, RawMessage.state.in_(states))
+            .values(state=RawState.RECEIVED)
+        ).rowcount  # type: ignore[attr-defined]
+    return bool(changed)
+
+
+def drop_set_aside(sessions: sessionmaker[Session], raw_id: int) -> bool:
+    """Mark a set-aside message dropped: it stays stored, it makes no ticket."""
+    with sessions.begin() as session:
+        changed = session.execute(
+            update(RawMessage)
+            .where(RawMessage.id == raw_id, RawMessage.state.in_(SET_ASIDE))
+            .values(state=RawState.DROPPED)
+        ).rowcount  # type: ignore[attr-defined]
+    return bool(changed)
+
+
+def unread_since(sessions: sessionmaker[Session], before: datetime, limit: int) -> list[int]:
+    """Messages kept but never read (their reader was cut short), oldest first."""
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(RawMessage.id)
+                .where(RawMessage.state == RawState.RECEIVED, RawMessage.received_at < before)
+                .order_by(RawMessage.id)
+                .limit(limit)
+            )
+        )
+
+
+def load_raw(sessions: sessionmaker[Session], raw_id: int) -> tuple[bytes, list[str]] | None:
+    detail = raw_detail(sessions, raw_id)
+    return None if detail is None else (detail.raw, detail.envelope_to)
+
+
+def _entry(row: Row[Any]) -> SetAside:
+    return SetAside(
+        row.id, RawState(row.state), row.problem or "", row.received_at, row.source or "", row.size
+    )
