@@ -17,6 +17,7 @@ from ticketflow.api.routes import (
     desk,
     health,
     inbound,
+    quarantine,
     queues,
     search,
     tickets,
@@ -42,7 +43,17 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         summary="Help-desk tickets as durable Temporal workflows",
         lifespan=lifespan,
     )
-    for module in (actions, attachments, desk, health, inbound, queues, search, tickets):
+    for module in (
+        actions,
+        attachments,
+        desk,
+        health,
+        inbound,
+        quarantine,
+        queues,
+        search,
+        tickets,
+    ):
         app.include_router(module.router)
     add_outage_handlers(app)
     app.add_middleware(AgentRequestGuard)

@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test.add_argument(
         "--recipient", action="append", default=[], help="an envelope recipient (repeatable)"
     )
+
+    quarantine = command("quarantine", "mail kept for review: list, show, retry, drop", True)
+    kept = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
+    listing = action(kept, "list", "quarantined and held messages, newest first")
+    listing.add_argument("--state", choices=["quarantined", "held", "dropped"])
+    listing.add_argument("--limit", type=int, default=100)
+    for name, help in (
+        ("show", "why a message was kept, and its envelope (--raw: its bytes)"),
+        ("retry", "read it again (a held one is let past the sender limit)"),
+        ("drop", "it makes no ticket; its bytes stay stored"),
+    ):
+        sub = action(kept, name, help)
+        sub.add_argument("id", type=int)
+        if name == "show":
+            sub.add_argument("--raw", action="store_true", help="write the message to stdout")
     return parser
 
 

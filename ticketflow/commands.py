@@ -210,6 +210,19 @@ def _check_ready(settings: Settings) -> None:
         components.engine.dispose()
 
 
+def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.quarantine import QuarantineError, run_quarantine_action
+
+    components = Components(settings)
+    try:
+        check_schema(components.engine)
+        return run_quarantine_action(args, components)
+    except QuarantineError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        components.close()
+
+
 COMMANDS: dict[str, Command] = {
     "up": cmd_up,
     "worker": cmd_worker,
@@ -220,4 +233,5 @@ COMMANDS: dict[str, Command] = {
     "agent": cmd_agent,
     "desk": cmd_desk,
     "rules": cmd_rules,
+    "quarantine": cmd_quarantine,
 }

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.support.mail import customer_mail
 from ticketflow.cli import main
 from ticketflow.components import Components
 from ticketflow.engine.temporal_setup import register_search_attributes
 from ticketflow.settings import Settings
 from ticketflow.store.agents import agent_for_token
+from ticketflow.store.inbox import RawState, keep_raw, set_aside
 
 
 @pytest.fixture
@@ -102,3 +105,36 @@ def test_desk_show_lists_what_agents_work_with(
     shown = capsys.readouterr().out
     for expected in ("Inbox", "abuse: Abuse, Security", "to-passwords: move", "ask_details: en"):
         assert expected in shown
+
+
+def test_quarantine_list_show_retry_drop(
+    data_dir: Path,
+    dev_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(
+        "TICKETFLOW_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host
+    )
+    assert main(["migrate"]) == 0
+    sessions = Components(Settings()).sessions
+    now = datetime.now(UTC)
+    held = keep_raw(sessions, customer_mail(), ["support@t.localhost"], "smtp", now).raw_id
+    set_aside(sessions, held, RawState.HELD, "sender over the limit")
+    bomb = keep_raw(sessions, b"From: m@x.example\r\n\r\n", [], "mail", now).raw_id
+    set_aside(sessions, bomb, RawState.QUARANTINED, "MIME parts nested more than 40 deep")
+    capsys.readouterr()
+
+    assert main(["quarantine", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == [str(bomb), str(held)]
+    assert main(["quarantine", "show", str(held)]) == 0
+    shown = capsys.readouterr().out
+    assert "sender over the limit" in shown and "support@t.localhost" in shown
+    assert main(["quarantine", "retry", str(held)]) == 0
+    assert "a new ticket" in capsys.readouterr().out
+    assert main(["quarantine", "drop", str(bomb)]) == 0
+    assert main(["quarantine", "list"]) == 0
+    assert "nothing kept for review" in capsys.readouterr().out
+    assert main(["quarantine", "drop", str(bomb)]) == 2
+    assert "is not kept for review" in capsys.readouterr().err

@@ -135,6 +135,7 @@ AGENTS = {
     "bob": ["passwords"],
     "carol": ["web", "solvers"],
     "sam": ["supervisors"],
+    "dana": ["admins"],
 }
 
 
@@ -145,11 +146,13 @@ async def open_stack(
     tmp_path: Path,
     smtp: tuple[SmtpSink, int],
     smtp_query: str = "",
+    **overrides: object,
 ) -> AsyncIterator[Stack]:
-    """API, worker and database on the dev server, mailing through `smtp`."""
+    """API, worker and database on the dev server, mailing through `smtp`; `overrides`
+    are settings."""
     sink, port = smtp
     smtp_url = f"smtp://127.0.0.1:{port}{smtp_query}"
-    components = make_components(tmp_path, database_url, smtp_url=smtp_url)
+    components = make_components(tmp_path, database_url, smtp_url=smtp_url, **overrides)
     tokens = {name: components.agent_admin("test").add(name, g) for name, g in AGENTS.items()}
     app = create_app(components.settings, temporal=dev_env.client)
     async with (
@@ -158,4 +161,4 @@ async def open_stack(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):
         yield Stack(http, components, dev_env, sink, tokens)
-    components.engine.dispose()
+    components.close()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from ticketflow.components import Components
+from ticketflow.desk.config import ADMIN_GROUP
 from ticketflow.store.agents import AgentIdentity, agent_for_token
+from ticketflow.store.queries import ROW_ID_MAX
 
 _bearer = HTTPBearer(auto_error=False, description="An agent's token from `ticketflow agent add`")
 
@@ -50,3 +52,17 @@ async def current_agent(
 
 
 CurrentAgent = Annotated[AgentIdentity, Depends(current_agent)]
+
+
+async def current_admin(agent: CurrentAgent) -> AgentIdentity:
+    """An agent of the administrators' group; others get 403 (what admin routes hold
+    is no secret of any ticket's existence)."""
+    if ADMIN_GROUP not in agent.groups:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only the {ADMIN_GROUP} group may do this")
+    return agent
+
+
+CurrentAdmin = Annotated[AgentIdentity, Depends(current_admin)]
+# A row id in a path: past the largest a row can have it is refused as a 422, not sent to
+# the database (which would overflow).
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.desk.macros import MacroConfig
+from ticketflow.store.inbox import SetAside
+from ticketflow.store.intake import IntakeResult
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
@@ -140,6 +142,41 @@ class InboundResult(BaseModel):
     # new-ticket limit): the reason, and the id `ticketflow quarantine show` takes.
     set_aside: str | None = None
     raw_id: int | None = None
+
+    @classmethod
+    def of(cls, result: IntakeResult) -> InboundResult:
+        return cls(
+            ticket=result.ticket_number or None,
+            created=result.created,
+            duplicate=result.duplicate,
+            ignored=result.ignored,
+            set_aside=result.set_aside,
+            raw_id=result.raw_id or None,
+        )
+
+
+class SetAsideOut(BaseModel):
+    """A message kept for review: why, when, from which route, how large (no mail text)."""
+
+    raw_id: int
+    state: str
+    problem: str
+    received_at: datetime
+    source: str
+    size: int
+    envelope_to: list[str] | None = None  # on one message's page
+
+    @classmethod
+    def of(cls, entry: SetAside, envelope_to: list[str] | None = None) -> SetAsideOut:
+        return cls(
+            raw_id=entry.raw_id,
+            state=entry.state.value,
+            problem=entry.problem,
+            received_at=entry.received_at,
+            source=entry.source,
+            size=entry.size,
+            envelope_to=envelope_to,
+        )
 
 
 # Bodies of the agent actions; unknown fields are refused so a typo is not ignored.

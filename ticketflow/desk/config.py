@@ -40,6 +40,8 @@ Line = Literal["first-line", "second-line"]
 
 # Agents in this group see and act on every queue.
 SUPERVISOR_GROUP = "supervisors"
+# Administrators: the mail kept for review (quarantine). Works no queue by itself.
+ADMIN_GROUP = "admins"
 
 
 # Shorthands for several weekdays in a calendar's `hours`.
@@ -213,8 +215,9 @@ class DeskConfig(BaseModel):
         return {q.name: q.line for q in self.queues}
 
     def groups(self) -> frozenset[str]:
-        """The groups an agent may belong to: those that work a queue, and supervisors."""
-        return frozenset({q.group for q in self.queues} | {SUPERVISOR_GROUP})
+        """The groups an agent may belong to: those that work a queue, supervisors and
+        administrators."""
+        return frozenset({q.group for q in self.queues} | {SUPERVISOR_GROUP, ADMIN_GROUP})
 
     def visible_queues(self, groups: frozenset[str]) -> list[str]:
         if SUPERVISOR_GROUP in groups:

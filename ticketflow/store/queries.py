@@ -77,6 +77,8 @@ def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
 
 # How a queue view is ordered: oldest pending first, or soonest escalation first (only
 # tickets with a running escalation clock).
+# The largest id a row can have (PostgreSQL's integer): a larger one names no row.
+ROW_ID_MAX = 2**31 - 1
 SORT_KEYS = {"pending": Ticket.pending_since, "escalation": Ticket.escalation_at}
 
 
@@ -89,9 +91,12 @@ def encode_cursor(ticket: Ticket, sort: str = "pending") -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(ident)
+        at, row_id = datetime.fromisoformat(stamp), int(ident)
     except ValueError as exc:
         raise BadCursor("invalid cursor") from exc
+    if not 0 <= row_id <= ROW_ID_MAX or at.tzinfo is None:
+        raise BadCursor("invalid cursor")
+    return at, row_id
 
 
 def list_tickets(

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Response, status
 
 from ticketflow.api.access import may_see
-from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, RowId
 from ticketflow.store.queries import attachment_and_ticket, blob_data
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["attachments"])
 
 @router.get("/attachments/{attachment_id}", response_class=Response)
 def download_attachment(
-    attachment_id: int, components: ComponentsDep, agent: CurrentAgent
+    attachment_id: RowId, components: ComponentsDep, agent: CurrentAgent
 ) -> Response:
     """The file as the customer sent it, always as a download: a browser never renders
     or runs it in our origin."""

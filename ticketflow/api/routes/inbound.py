@@ -226,14 +226,7 @@ async def _accept(
             "message stored but its ticket could not be updated; deliver it again later",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from exc
-    return InboundResult(
-        ticket=result.ticket_number or None,
-        created=result.created,
-        duplicate=result.duplicate,
-        ignored=result.ignored,
-        set_aside=result.set_aside,
-        raw_id=result.raw_id or None,
-    )
+    return InboundResult.of(result)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
