@@ -7,6 +7,8 @@ retried or re-run activity writes nothing twice.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -17,13 +19,21 @@ from ticketflow.desk.routing import route_new_ticket
 from ticketflow.mail.bounded import MailLimits, read_bounded
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import MailRefused
-from ticketflow.payloads import ActivityName, ArticleRef, Projection, Route, TicketFacts
+from ticketflow.payloads import (
+    ActivityName,
+    ArticleRef,
+    HistoryEntry,
+    Projection,
+    Route,
+    TicketFacts,
+)
 from ticketflow.store import counts
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import State
 from ticketflow.tickets.sla import Clocks
 
+log = logging.getLogger("ticketflow.activities.store")
 # Article status once the workflow has taken an article in.
 
 
@@ -103,6 +113,7 @@ class StoreActivities:
             ticket = session.get(Ticket, projection.ticket_id, with_for_update=True)
             if ticket is None:
                 raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
+            _refuse_conflicts(session, ticket.id, projection.events)
             if ticket.version >= projection.version:
                 return
             # A local activity can run again with a larger batch after its workflow
@@ -132,3 +143,29 @@ class StoreActivities:
             )
             .values(status=case(ACCEPTED_STATUS, value=Article.direction))
         )
+
+
+def _refuse_conflicts(session: Session, ticket_id: int, events: list[HistoryEntry]) -> None:
+    """A seq the read model has for another event means two runs of the workflow numbered
+    its history differently: writing would lose one of them. Refused, loudly, and retried
+    (the ticket waits; an operator looks) rather than written wrong for good."""
+    incoming = {e.seq: e for e in events}
+    if not incoming:
+        return
+    stored = session.execute(
+        select(HistoryEvent.seq, HistoryEvent.action, HistoryEvent.article_id).where(
+            HistoryEvent.ticket_id == ticket_id, HistoryEvent.seq.in_(list(incoming))
+        )
+    ).all()
+    conflicts = [
+        row.seq
+        for row in stored
+        if (row.action, row.article_id) != (incoming[row.seq].action, incoming[row.seq].article_id)
+    ]
+    if conflicts:
+        log.error(
+            "ticket id %d: history seqs %s already hold other events; projection refused",
+            ticket_id,
+            conflicts,
+        )
+        raise ApplicationError("history sequence numbers conflict", type="HistoryConflict")

@@ -144,6 +144,8 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         # Alembic tells of every step of every migration at INFO: `migrate` says what changed.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # aiosmtpd (`ticketflow smtpd`) logs every envelope address at INFO.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,13 +45,13 @@ class IntakeHandler:
                 self._components, self._client, raw, envelope.rcpt_tos, source="smtp"
             )
         except MailRefused as exc:
-            log.warning("refused message from %s: %s", envelope.mail_from, exc.reason)
+            log.warning("refused a message: %s", exc.reason)
             return f"554 5.6.0 not accepted: {exc.reason}"
         except TemporalUnavailable as exc:
             log.error("message stored, Temporal unreachable (the sweep delivers it): %s", exc)
             return "250 2.0.0 stored"
-        except Exception:
-            log.exception("could not store a message from %s", envelope.mail_from)
+        except Exception as exc:
+            log.error("could not store a message (%s); the MTA will retry", type(exc).__name__)
             return "451 4.3.0 could not store the message; try again later"
         if result.ignored:
             return f"250 2.0.0 stored, no ticket: {result.ignored}"

@@ -54,6 +54,8 @@ LOCAL_TIMEOUT = timedelta(seconds=30)
 # Runs begun before escalation timers had another main loop; none is left anywhere (the
 # timers came before any installation), so the marker stays but its old branch is gone.
 TIMERS_PATCH = "escalation-timers"
+# A new ticket's first step takes its first message alone (see run()).
+FIRST_STEP_PATCH = "first-step-alone"
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(
@@ -176,7 +178,15 @@ class TicketWorkflow:
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
-            run.take_inbox(now, self._warnings)
+            if run.state is State.RECEIVED and workflow.patched(FIRST_STEP_PATCH):
+                # The first step's events are written by a local activity before its
+                # workflow task completes. Should that task be lost (its worker killed),
+                # the retry sees every message that arrived meanwhile; taking the first
+                # one alone, then routing, numbers the events as the lost attempt did,
+                # so the read model's history is the same whichever attempt wrote it.
+                run.take_inbox(now, self._warnings, at_most=1)
+            else:
+                run.take_inbox(now, self._warnings)
             for notice in run.fire_timers(now):
                 self._start(self._tell(notice))
             if run.state is State.RECEIVED:

@@ -145,11 +145,14 @@ class TicketRun:
             return
         self.apply(SYSTEM, action, after, request, now)
 
-    def take_inbox(self, now: datetime, warnings: dict[int, str] | None = None) -> None:
-        """Take in the customer's messages, each once (a redelivered signal is dropped),
-        with a history warning for those intake `warnings` about."""
+    def take_inbox(
+        self, now: datetime, warnings: dict[int, str] | None = None, at_most: int | None = None
+    ) -> None:
+        """Take in the customer's messages (`at_most` of them), each once (a redelivered
+        signal is dropped), with a history warning for those intake `warnings` about."""
         seen = self.facts.seen_articles
-        while self.inbox:
+        taken = 0
+        while self.inbox and (at_most is None or taken < at_most):
             article_id = self.inbox.pop(0)
             if article_id in seen:
                 continue
@@ -159,6 +162,7 @@ class TicketRun:
                 action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER, article_id=article_id
             )
             self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
+            taken += 1
             warning = (warnings or {}).pop(article_id, None)
             if warning:
                 self.note(EventName.MESSAGE_WARNING, warning, article_id, now)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -213,3 +215,31 @@ async def test_health_answers_while_bombs_are_read(stack: Stack) -> None:
     assert not all(post.done() for post in bomb_posts)
     answers = await asyncio.gather(*bomb_posts)
     assert all(a.status_code == 202 for a in answers)
+
+
+async def test_logs_carry_no_mail_text_or_addresses(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A marker in the sender, subject and body of mail that takes every path (a ticket,
+    an automatic reply, an answer, a duplicate, quarantine, refusals) is in no log line."""
+    caplog.set_level(logging.DEBUG)
+    marker = "zq" + uuid.uuid4().hex[:12]
+    sender = f"{marker}@example.org"
+    mail = customer_mail(sender=sender, subject=f"About {marker}", body=f"Text {marker}")
+    number = (await stack.send_mail(mail)).json()["ticket"]
+    await stack.send_mail(mail)  # a duplicate
+    await stack.send_mail(bombs.nested(100).replace(b"Mallory", marker.encode()))
+    await stack.send_mail(f"{marker}\r\n\r\n".encode())  # refused: not mail
+    secret = {"X-Webhook-Secret": stack.components.webhook_secret}
+    await stack.http.post(
+        "/api/v1/inbound/postmark", json={"From": sender, "Headers": marker}, headers=secret
+    )
+    await stack.smtp.wait_for(1)  # the automatic reply went out
+    resp = await stack.act(number, "answer", agent="alice", text=f"Answer for {marker}")
+    assert resp.status_code == 200, resp.text
+    await stack.smtp.wait_for(2)
+    # mail.log: the test's SMTP sink (aiosmtpd) telling its own envelopes.
+    ours = [r for r in caplog.records if r.name != "mail.log"]
+    assert ours, "nothing was logged: the test would prove nothing"
+    leaks = [f"{r.name}: {r.getMessage()} {r.exc_text or ''}" for r in ours]
+    assert [line for line in leaks if marker in line] == []

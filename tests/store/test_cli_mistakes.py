@@ -97,7 +97,7 @@ def test_api_and_worker_refuse_an_unmigrated_database(tmp_path: Path) -> None:
 
 def test_an_unknown_group_lists_the_known_ones(tmp_path: Path) -> None:
     line = refused(ticketflow(tmp_path, "agent", "add", "ann", "--groups", "frist-line"))
-    assert "unknown group 'frist-line'; known: abuse, first-line, passwords" in line
+    assert "unknown group 'frist-line'; known: abuse, admins, first-line, passwords" in line
 
 
 def test_a_second_up_on_the_same_data_directory_names_the_first(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from temporalio.exceptions import ApplicationError
 
 from activities.store import StoreActivities
 from tests.support.mail import customer_mail, delivery_report
@@ -234,6 +236,25 @@ def test_projection_is_idempotent_even_for_overlapping_batches(components: Compo
         assert (ticket.state, ticket.queue, ticket.version) == ("second-line", "Web", 3)
     assert seqs == [1, 2, 3]
     assert counts(components) == {("Web", "second-line"): 1}
+
+
+def test_projection_refuses_seqs_that_hold_other_events(
+    components: Components, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Seq 2 was written as a route by one run of the first step; another run numbers a
+    # customer message 2: writing it would lose one of the two for good.
+    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
+    receive(components, customer_mail())
+    with components.sessions() as session:
+        ticket_id = session.scalars(select(Ticket.id)).one()
+    store.project(projection(ticket_id, 2, "first-line", "Inbox", range(1, 3)))
+    other = projection(ticket_id, 3, "first-line", "Inbox", range(1, 4))
+    other.events[1] = dataclasses.replace(other.events[1], action="customer-message")
+    with pytest.raises(ApplicationError, match="conflict"):
+        store.project(other)
+    assert "history seqs [2] already hold other events" in caplog.text
+    with components.sessions() as session:
+        assert session.get_one(Ticket, ticket_id).version == 2  # nothing written
 
 
 def test_queue_view_pages_by_keyset_without_gaps_or_repeats(components: Components) -> None:

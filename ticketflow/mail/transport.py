@@ -111,8 +111,10 @@ def _transaction(
     recipients: list[str],
     handover: Callable[[], None],
 ) -> dict[str, tuple[int, bytes]]:
-    """MAIL, RCPT, DATA as smtplib's send_message does, with `handover` called just before
-    the end of data: the one step after which the server may have the mail."""
+    """MAIL, RCPT, DATA as smtplib's send_message does, with `handover` called once the
+    final dot has gone out and before the server's answer is read: from then on the
+    server may have the mail (an attempt cut short before it never reached that point,
+    and is sent again; one cut short after it is unconfirmed, never sent twice)."""
     sender = next((a for _, a in getaddresses([str(msg["From"] or "")]) if a), "")
     data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
     client.ehlo_or_helo_if_needed()
@@ -136,8 +138,8 @@ def _transaction(
         raise smtplib.SMTPDataError(code, reply)
     stuffed = DOT_LINE.sub(b"..", data)
     client.send(stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n")
-    handover()
     client.send(b".\r\n")
+    handover()
     code, reply = client.getreply()
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
