@@ -268,3 +268,19 @@ async def test_a_captured_mailgun_request_is_accepted_once(stack: Stack) -> None
         )
     with stack.components.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RawMessage)) == 1
+
+
+async def test_a_mailgun_form_bomb_is_refused_before_it_is_parsed(stack: Stack) -> None:
+    """60,000 fields: without a signing key the secret is asked for before the body is
+    read; with one, the parts are counted before the form is parsed."""
+    bomb = "&".join(f"f{i}=x" for i in range(60_000))
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    unsigned = await stack.http.post("/api/v1/inbound/mailgun", content=bomb, headers=form)
+    assert unsigned.status_code == 401
+    signed = mailgun_stack(stack)
+    resp = await signed.http.post("/api/v1/inbound/mailgun", content=bomb, headers=form)
+    assert resp.status_code == 406 and "more than 500 form fields" in resp.json()["detail"]
+    multipart = await signed.http.post(
+        "/api/v1/inbound/mailgun", files={f"f{i}": "x" for i in range(600)}
+    )
+    assert multipart.status_code == 406 and "form fields" in multipart.json()["detail"]

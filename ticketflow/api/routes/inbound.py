@@ -90,6 +90,11 @@ async def inbound_mailgun(
     """Mailgun's forward() of a route: parsed fields, or `body-mime` for a URL ending in
     `mime`. Authenticated by its signature (TICKETFLOW_MAILGUN_SIGNING_KEY) or the secret.
     Mail refused as not mail gets 406, which tells Mailgun not to retry."""
+    # The signature is inside the form, so the form must be read to check it; without a
+    # signing key only the secret can pass, and it is checked before the body is read.
+    # Either way the body is read bounded in bytes and form parts.
+    if not components.settings.mailgun_signing_key:
+        _require_secret(components, request, x_webhook_secret)
     body = await _read_limited(request, components.settings.max_message_bytes)
     form = await _form(request, body, MAILGUN_REJECT)
     token = form.text("token")
