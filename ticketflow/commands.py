@@ -39,15 +39,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from api import create_app
+    from ticketflow.serve_api import serve_api
 
     _check_ready(settings)
     check_port_free(args.host, args.port, "the API")
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
-    )
+    serve_api(settings, args.host, args.port)
     return 0
 
 
