@@ -138,9 +138,12 @@ def _setting_error(error: object) -> str:
 
 
 def configure_logging(settings: Settings) -> None:
+    from ticketflow.logs import bound_repeats
+
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    bound_repeats(logging.getLogger())
     if settings.log_level != "DEBUG":
         # Alembic tells of every step of every migration at INFO: `migrate` says what changed.
         logging.getLogger("alembic").setLevel(logging.WARNING)
