@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import SmtpSink, free_port
+from tests.support.stack import OPENED, SmtpSink, free_port
 from ticketflow.engine.binaries import find_binary
 from workflows.search_attributes import ALL_KEYS
 
@@ -140,6 +140,14 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def close_components() -> Iterator[None]:
+    """Stop the reader processes and connections of every Components a test made."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
 
 
 _exit_status = 0

@@ -32,6 +32,11 @@ def free_port() -> int:
         return port
 
 
+# Components made for a test, closed after it (tests/conftest.py): each may have started
+# reader processes and holds database connections.
+OPENED: list[Components] = []
+
+
 def make_components(tmp_path: Path, database_url: str, **overrides: object) -> Components:
     settings = Settings(
         data_dir=tmp_path,
@@ -42,6 +47,7 @@ def make_components(tmp_path: Path, database_url: str, **overrides: object) -> C
         **overrides,  # type: ignore[arg-type]
     )
     components = Components(settings)
+    OPENED.append(components)
     bring_up_to_date(components.engine, components.desk)
     return components
 

@@ -164,26 +164,24 @@ def raw_detail(sessions: sessionmaker[Session], raw_id: int) -> RawDetail | None
         return RawDetail(entry, row.raw, json.loads(row.envelope) if row.envelope else [])
 
 
-def reopen_for_reading(
-    sessions: sessionmaker[Session], raw_id: int, states: tuple[RawState, ...] = SET_ASIDE
-) -> bool:
+def reopen_for_reading(sessions: sessionmaker[Session], raw_id: int) -> bool:
     """Put a set-aside message back to be read; False if it is not set aside."""
-    with sessions.begin() as session:
-        changed = session.execute(
-            update(RawMessage)
-            .where(RawMessage.id == raw_id, RawMessage.state.in_(states))
-            .values(state=RawState.RECEIVED)
-        ).rowcount  # type: ignore[attr-defined]
-    return bool(changed)
+    return _move(sessions, raw_id, SET_ASIDE, RawState.RECEIVED)
 
 
 def drop_set_aside(sessions: sessionmaker[Session], raw_id: int) -> bool:
     """Mark a set-aside message dropped: it stays stored, it makes no ticket."""
+    return _move(sessions, raw_id, SET_ASIDE, RawState.DROPPED)
+
+
+def _move(
+    sessions: sessionmaker[Session], raw_id: int, states: tuple[RawState, ...], to: RawState
+) -> bool:
     with sessions.begin() as session:
         changed = session.execute(
             update(RawMessage)
-            .where(RawMessage.id == raw_id, RawMessage.state.in_(SET_ASIDE))
-            .values(state=RawState.DROPPED)
+            .where(RawMessage.id == raw_id, RawMessage.state.in_(states))
+            .values(state=to)
         ).rowcount  # type: ignore[attr-defined]
     return bool(changed)
 

@@ -10,9 +10,17 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from ticketflow.api.deps import ComponentsDep, CurrentAdmin, RowId, TemporalClientDep
 from ticketflow.api.schemas import InboundResult, SetAsideOut
+from ticketflow.components import Components
 from ticketflow.engine.inbound import retry_set_aside
 from ticketflow.engine.tickets import TemporalUnavailable
-from ticketflow.store.inbox import SET_ASIDE, RawState, drop_set_aside, list_set_aside, raw_detail
+from ticketflow.store.inbox import (
+    SET_ASIDE,
+    RawDetail,
+    RawState,
+    drop_set_aside,
+    list_set_aside,
+    raw_detail,
+)
 from ticketflow.store.queries import ROW_ID_MAX
 
 router = APIRouter(prefix="/api/v1/admin/quarantine", tags=["admin"])
@@ -37,9 +45,7 @@ async def list_quarantine(
 async def show_quarantined(
     components: ComponentsDep, admin: CurrentAdmin, raw_id: RowId
 ) -> SetAsideOut:
-    detail = await asyncio.to_thread(raw_detail, components.sessions, raw_id)
-    if detail is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    detail = await _detail(components, raw_id)
     return SetAsideOut.of(detail.entry, detail.envelope_to)
 
 
@@ -48,9 +54,7 @@ async def quarantined_raw(
     components: ComponentsDep, admin: CurrentAdmin, raw_id: RowId
 ) -> Response:
     """The message byte-exact, as delivered (to save and open with care)."""
-    detail = await asyncio.to_thread(raw_detail, components.sessions, raw_id)
-    if detail is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    detail = await _detail(components, raw_id)
     return Response(
         detail.raw,
         media_type="message/rfc822",
@@ -85,3 +89,10 @@ async def drop_quarantined(components: ComponentsDep, admin: CurrentAdmin, raw_i
     """It makes no ticket; the bytes stay stored."""
     if not await asyncio.to_thread(drop_set_aside, components.sessions, raw_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+
+
+async def _detail(components: Components, raw_id: int) -> RawDetail:
+    detail = await asyncio.to_thread(raw_detail, components.sessions, raw_id)
+    if detail is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return detail
