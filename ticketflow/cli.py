@@ -138,12 +138,12 @@ def _setting_error(error: object) -> str:
 
 
 def configure_logging(settings: Settings) -> None:
-    from ticketflow.logs import bound_repeats
+    from ticketflow.logs import stderr_handler
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    bound_repeats(logging.getLogger())
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: a host's own logging setup stays
+        root.addHandler(stderr_handler("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.setLevel(settings.log_level)
     if settings.log_level != "DEBUG":
         # Alembic tells of every step of every migration at INFO: `migrate` says what changed.
         logging.getLogger("alembic").setLevel(logging.WARNING)

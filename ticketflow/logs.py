@@ -43,7 +43,9 @@ class RepeatFilter(logging.Filter):
         return True
 
 
-def bound_repeats(logger: logging.Logger) -> None:
-    """Give each of the logger's handlers a RepeatFilter."""
-    for handler in logger.handlers:
-        handler.addFilter(RepeatFilter())
+def stderr_handler(format: str) -> logging.Handler:
+    """The commands' log handler: standard error, like warnings bounded."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(format))
+    handler.addFilter(RepeatFilter())
+    return handler
