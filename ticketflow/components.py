@@ -18,7 +18,7 @@ from ticketflow.desk.config import DeskConfig, load_desk
 from ticketflow.letters.rendering import make_environment
 from ticketflow.mail.bounded import MailLimits
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.mail.reader import MailReader
+from ticketflow.mail.reader import ReaderLanes
 from ticketflow.mail.webhook_auth import webhook_secret
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin
@@ -97,18 +97,19 @@ class Components:
         )
 
     @cached_property
-    def mail_reader(self) -> MailReader:
-        """Reader processes for inbound mail (started on the first message)."""
-        return MailReader(
+    def mail_readers(self) -> ReaderLanes:
+        """Reader processes for inbound mail (started on the first message of each lane)."""
+        return ReaderLanes(
             self.settings.mail_readers,
+            self.settings.mail_heavy_readers,
             self.settings.mail_read_seconds,
             preload=("ticketflow.desk.reading",),
         )
 
     def close(self) -> None:
         """Stop the reader processes and close the database connections."""
-        if "mail_reader" in self.__dict__:
-            self.mail_reader.close()
+        if "mail_readers" in self.__dict__:
+            self.mail_readers.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

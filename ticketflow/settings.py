@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # Reading inbound mail: processes that parse and classify it, and the bounds past
     # which a message is kept unread in quarantine (ticketflow quarantine).
     mail_readers: int = Field(default=2, ge=1, le=64)
+    # Readers of heavy messages (large, or of many parts), apart so none delays the rest.
+    mail_heavy_readers: int = Field(default=1, ge=1, le=64)
     mail_read_seconds: float = Field(default=10.0, gt=0)
     mail_max_parts: int = Field(default=1000, ge=1)
     mail_max_depth: int = Field(default=40, ge=1, le=200)

@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.support import bombs
 from tests.support.mail import customer_mail
 from tests.support.stack import SmtpSink, Stack, open_stack
 from tests.support.temporal import eventually
+from ticketflow.engine.inbound import KEPT_UNREAD, read_unread
 from ticketflow.store.models import Article, RawMessage, Ticket
 
 ADMIN = "dana"
@@ -243,3 +245,21 @@ async def test_logs_carry_no_mail_text_or_addresses(
     assert ours, "nothing was logged: the test would prove nothing"
     leaks = [f"{r.name}: {r.getMessage()} {r.exc_text or ''}" for r in ours]
     assert [line for line in leaks if marker in line] == []
+
+
+async def test_a_flood_of_heavy_mail_is_kept_unread_then_read(stack: Stack) -> None:
+    """Past what the heavy-mail reader has in hand, bombs are kept on disk unread (not in
+    memory), and the worker's sweep reads them later; ordinary mail goes on meanwhile."""
+    flood = [bombs.many_parts(900, tag=f"flood{i}") for i in range(8)]
+    posts = [asyncio.create_task(stack.send_mail(raw)) for raw in flood]
+    ordinary = await stack.send_mail(customer_mail())
+    answers = [(await post).json() for post in posts]
+    assert ordinary.json()["created"] is True
+    deferred = [a for a in answers if a["set_aside"] == KEPT_UNREAD]
+    assert deferred, answers
+    assert {r.state for r in kept(stack).values() if r.id in {a["raw_id"] for a in deferred}} == {
+        "received"
+    }
+    read = await read_unread(stack.components, stack.env.client, min_age=timedelta(0))
+    assert read == len(deferred)
+    assert "received" not in {r.state for r in kept(stack).values()}

@@ -40,6 +40,7 @@ from ticketflow.store.intake import IntakeResult, kept_result, store_read
 from ticketflow.store.models import utcnow
 
 log = logging.getLogger("ticketflow.engine.inbound")
+KEPT_UNREAD = "kept unread while the readers are busy; it is read within minutes"
 REUSED_MESSAGE_ID = "its Message-ID was already another message's; kept as a message of its own"
 
 
@@ -77,8 +78,14 @@ async def _read_store_hand_over(
     *,
     limit_senders: bool = True,
 ) -> IntakeResult:
+    reader = components.mail_readers.lane(raw)
+    if reader.busy:
+        # A flood of heavy mail: kept unread (its bytes on disk, not in memory), read by
+        # the worker's sweep once the flood is past.
+        log.warning("raw message %d kept unread: the heavy-mail readers are busy", raw_id)
+        return IntakeResult.without_ticket(KEPT_UNREAD, False, raw_id, aside=True)
     try:
-        reading: Reading = await components.mail_reader.run(
+        reading: Reading = await reader.run(
             read_and_classify,
             raw,
             components.mail_limits,
@@ -156,10 +163,16 @@ async def retry_set_aside(components: Components, client: Client, raw_id: int) -
 UNREAD_MIN_AGE = timedelta(minutes=2)
 
 
-async def read_unread(components: Components, client: Client, limit: int = 100) -> int:
+async def read_unread(
+    components: Components,
+    client: Client,
+    limit: int = 100,
+    min_age: timedelta = UNREAD_MIN_AGE,
+) -> int:
     """Read messages kept but never read (the API stopped between keeping and reading
-    them): the worker's sweep calls it. Returns how many it read."""
-    before = utcnow() - UNREAD_MIN_AGE
+    them, or kept them while its readers were busy): the worker's sweep calls it.
+    Returns how many it read."""
+    before = utcnow() - min_age
     ids = await asyncio.to_thread(unread_since, components.sessions, before, limit)
     for raw_id in ids:
         loaded = await asyncio.to_thread(load_raw, components.sessions, raw_id)

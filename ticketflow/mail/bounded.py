@@ -5,7 +5,7 @@ of the parser's.
 The shape is checked on the bytes before the `email` package sees them: its parser
 spends about half a millisecond per MIME part and recurses once per nesting level, so
 a message of 20,000 parts or 1,000 levels would take seconds or blow the stack. The
-clock bound itself is the reader process's (ticketflow.engine.mail_reader).
+clock bound itself is the reader process's (ticketflow.mail.reader).
 """
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ class MailLimits:
     max_header_fields: int = 2000
     # Wall-clock seconds the reader may spend on one message (enforced by the reader).
     max_seconds: float = 10.0
+
+
+# Past either, a message is read in the heavy lane (ticketflow.mail.reader.ReaderLanes):
+# ordinary mail, a few parts and a few hundred KiB, never waits behind it.
+HEAVY_BYTES = 512 * 1024
+HEAVY_DELIMITERS = 64
+
+
+def is_heavy(raw: bytes) -> bool:
+    """Large, or of many parts: a C-speed look, taken on the event loop."""
+    return len(raw) > HEAVY_BYTES or raw.count(b"\n--") > HEAVY_DELIMITERS
 
 
 def check_shape(raw: bytes, limits: MailLimits) -> None:

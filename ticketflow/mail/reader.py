@@ -1,5 +1,6 @@
 """Reading inbound mail in worker processes, with a clock: parsing and classifying a
-hostile message must not hold the API's event loop (or its GIL), and must end.
+hostile message must not hold the API's event loop (or its GIL), and must end; and in two
+lanes, so that ordinary mail never queues behind heavy messages.
 
 Each reader process runs one message at a time under an interval timer; a message that
 runs past its time, or kills its process, is refused with MailUnreadable and the pool
@@ -19,13 +20,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from ticketflow.mail.bounded import MailUnreadable
+from ticketflow.mail.bounded import MailUnreadable, is_heavy
 
 T = TypeVar("T")
 log = logging.getLogger("ticketflow.mail.reader")
 # Past the reader's own timer: how long the parent waits before it kills the process
 # (a regular expression or C code the timer cannot interrupt).
 GRACE_SECONDS = 5.0
+# Messages waiting per reader process before the pool counts as busy: what waits holds
+# its bytes in memory, so a flood of large messages is kept unread instead (see busy).
+WAITING_PER_PROCESS = 4
 
 
 class _OutOfTime(BaseException):
@@ -51,16 +55,38 @@ def _timed(seconds: float, function: Callable[..., T], *args: Any) -> T:
 class MailReader:
     """A small pool of reader processes, started on first use."""
 
-    def __init__(self, processes: int, seconds: float, preload: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        processes: int,
+        seconds: float,
+        preload: tuple[str, ...] = (),
+        *,
+        may_be_busy: bool = False,
+    ) -> None:
         self._processes = processes
+        self._may_be_busy = may_be_busy
         self._seconds = seconds
         # Modules the fork server imports once, so a new reader process starts warm.
         self._preload = list(preload)
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._in_flight = 0
+
+    @property
+    def busy(self) -> bool:
+        """Enough messages in hand or waiting: a caller keeps the next one for later
+        (only a pool made `may_be_busy`: one for large messages)."""
+        return self._may_be_busy and self._in_flight >= self._processes * WAITING_PER_PROCESS
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` in a reader process: its result, or the exception it raised."""
+        self._in_flight += 1
+        try:
+            return await self._run(function, args)
+        finally:
+            self._in_flight -= 1
+
+    async def _run(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         future = self._submit(function, args)
         try:
             return await asyncio.wait_for(
@@ -120,3 +146,21 @@ class MailReader:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+class ReaderLanes:
+    """Two pools: heavy messages (large, or of many parts) in one, all others in the other,
+    so a stream of bombs delays only other bombs."""
+
+    def __init__(
+        self, light: int, heavy: int, seconds: float, preload: tuple[str, ...] = ()
+    ) -> None:
+        self.light = MailReader(light, seconds, preload)
+        self.heavy = MailReader(heavy, seconds, preload, may_be_busy=True)
+
+    def lane(self, raw: bytes) -> MailReader:
+        return self.heavy if is_heavy(raw) else self.light
+
+    def close(self) -> None:
+        self.light.close()
+        self.heavy.close()
