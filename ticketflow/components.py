@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -25,6 +26,8 @@ from ticketflow.store.agents import AgentAdmin
 from ticketflow.store.db import make_engine, make_session_factory
 from ticketflow.store.drafts import DraftSettings
 from ticketflow.store.intake import IntakeRules
+
+INTAKE_THREADS = 4
 
 
 @dataclass
@@ -106,8 +109,15 @@ class Components:
             preload=("ticketflow.desk.reading",),
         )
 
+    @cached_property
+    def intake_threads(self) -> ThreadPoolExecutor:
+        """Threads for intake's database work (SQLite takes one writer at a time anyway)."""
+        return ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="intake")
+
     def close(self) -> None:
-        """Stop the reader processes and close the database connections."""
+        """Stop the reader processes and threads, close the database connections."""
+        if "intake_threads" in self.__dict__:
+            self.intake_threads.shutdown(wait=True)
         if "mail_readers" in self.__dict__:
             self.mail_readers.close()
         if "engine" in self.__dict__:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -40,6 +42,7 @@ from ticketflow.store.intake import IntakeResult, kept_result, store_read
 from ticketflow.store.models import utcnow
 
 log = logging.getLogger("ticketflow.engine.inbound")
+T = TypeVar("T")
 KEPT_UNREAD = "kept unread while the readers are busy; it is read within minutes"
 REUSED_MESSAGE_ID = "its Message-ID was already another message's; kept as a message of its own"
 
@@ -61,9 +64,9 @@ async def accept_mail(
     """
     refuse_non_mail(raw)
     envelope = [a.strip() for a in envelope_to if a.strip()]
-    kept = await asyncio.to_thread(keep_raw, components.sessions, raw, envelope, source, utcnow())
+    kept = await _stored(components, keep_raw, components.sessions, raw, envelope, source, utcnow())
     if not kept.new and kept.state != RawState.RECEIVED:
-        result = await asyncio.to_thread(kept_result, components.sessions, kept.raw_id)
+        result = await _stored(components, kept_result, components.sessions, kept.raw_id)
         await _hand_over(components, client, result)
         return result
     return await _read_store_hand_over(components, client, kept.raw_id, raw, envelope)
@@ -94,13 +97,14 @@ async def _read_store_hand_over(
             components.desk.trusted_recipient_headers,
         )
     except MailRefused as exc:  # MailUnreadable too: kept, for an administrator
-        await asyncio.to_thread(
-            set_aside, components.sessions, raw_id, RawState.QUARANTINED, exc.reason
+        await _stored(
+            components, set_aside, components.sessions, raw_id, RawState.QUARANTINED, exc.reason
         )
         return IntakeResult.without_ticket(exc.reason, False, raw_id, aside=True)
     now = utcnow()
-    result = await asyncio.to_thread(
-        store_read,
+    result = await _stored(
+        components,
+        partial(store_read, limit_senders=limit_senders),
         components.sessions,
         raw_id,
         reading.mail,
@@ -108,7 +112,6 @@ async def _read_store_hand_over(
         components.intake_rules,
         now,
         reading.found,
-        limit_senders=limit_senders,
     )
     # A new ticket's first run starts with what intake knows, its route included.
     facts = new_ticket_facts(components, result, reading.mail, now, reading.found)
@@ -139,6 +142,13 @@ async def _hand_over(
         raise TemporalUnavailable(str(exc)) from exc
 
 
+async def _stored(components: Components, function: Callable[..., T], *args: Any) -> T:
+    """A store call of intake, in intake's own threads: a flood of mail then waits for
+    those, and agents' requests and /healthz keep the default threads to themselves."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(components.intake_threads, partial(function, *args))
+
+
 @dataclass(frozen=True)
 class Retried:
     raw_id: int
@@ -148,11 +158,11 @@ class Retried:
 async def retry_set_aside(components: Components, client: Client, raw_id: int) -> Retried | None:
     """Read a quarantined or held message again (a held one past the sender limit: an
     administrator let it through); None when it is not set aside."""
-    loaded = await asyncio.to_thread(load_raw, components.sessions, raw_id)
+    loaded = await _stored(components, load_raw, components.sessions, raw_id)
     if loaded is None:
         return None
     raw, envelope = loaded
-    if not await asyncio.to_thread(reopen_for_reading, components.sessions, raw_id):
+    if not await _stored(components, reopen_for_reading, components.sessions, raw_id):
         return None
     result = await _read_store_hand_over(
         components, client, raw_id, raw, envelope, limit_senders=False
@@ -173,9 +183,9 @@ async def read_unread(
     them, or kept them while its readers were busy): the worker's sweep calls it.
     Returns how many it read."""
     before = utcnow() - min_age
-    ids = await asyncio.to_thread(unread_since, components.sessions, before, limit)
+    ids = await _stored(components, unread_since, components.sessions, before, limit)
     for raw_id in ids:
-        loaded = await asyncio.to_thread(load_raw, components.sessions, raw_id)
+        loaded = await _stored(components, load_raw, components.sessions, raw_id)
         if loaded is None:
             continue
         await _read_store_hand_over(components, client, raw_id, *loaded)
