@@ -114,8 +114,10 @@ async def _read_store_hand_over(
         reading.found,
     )
     # A new ticket's first run starts with what intake knows, its route included.
-    facts = new_ticket_facts(components, result, reading.mail, now, reading.found)
-    await _hand_over(components, client, result, facts if result.created else None)
+    facts = None
+    if result.created:
+        facts = new_ticket_facts(components, result, reading.mail, now, reading.found)
+    await _hand_over(components, client, result, facts)
     return result
 
 
