@@ -10,6 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     PositiveInt,
     PrivateAttr,
@@ -26,6 +27,7 @@ from ticketflow.tickets.calendars import (
     CalendarSpec,
     parse_hours,
 )
+from ticketflow.tickets.rights import Right, RightsError, expand
 from ticketflow.tickets.sla import (
     DeskPolicy,
     EscalationStep,
@@ -113,8 +115,20 @@ class QueueConfig(BaseModel):
     remind_waiting: bool = False  # remind the customer halfway through that period
 
 
+class GroupConfig(BaseModel):
+    """A group's rights, queue by queue (ticketflow.tickets.rights)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^,/\s]+$")
+    rights: dict[str, list[str]] = {}
+
+
 class DeskConfig(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     queues: list[QueueConfig]
+    # Rights per group per queue. Without it, as before: a queue's group has every right
+    # in it, supervisors in every queue, and any queue may be a move's target.
+    group_rights: list[GroupConfig] = Field(default=[], alias="groups")
     calendars: dict[str, CalendarConfig] = {}
     slas: dict[str, SlaConfig] = {}
     # Routing rules (postmaster filters), evaluated in order for every arriving message.
@@ -125,6 +139,7 @@ class DeskConfig(BaseModel):
     trusted_recipient_headers: list[str] = []
     macros: list[MacroConfig] = []
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
+    _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
@@ -161,7 +176,31 @@ class DeskConfig(BaseModel):
             self._compiled_rules = compile_rules(self.rules, set(names))
         except RuleError as exc:
             raise ValueError(str(exc)) from None
+        self._rights = self._group_rights(names)
         return self
+
+    def _group_rights(self, names: list[str]) -> dict[str, dict[str, frozenset[Right]]]:
+        everywhere = dict.fromkeys(names, expand(["rw", "move_into"]))
+        if not self.group_rights:
+            rights: dict[str, dict[str, frozenset[Right]]] = {SUPERVISOR_GROUP: everywhere}
+            for q in self.queues:
+                rights.setdefault(q.group, dict.fromkeys(names, expand(["move_into"])))
+                rights[q.group][q.name] = everywhere[q.name]
+            return rights
+        rights = {SUPERVISOR_GROUP: dict.fromkeys(names, expand(["ro"]))}
+        seen: set[str] = set()
+        for group in self.group_rights:
+            if group.name in seen:
+                raise ValueError(f"group {group.name!r} is listed twice")
+            seen.add(group.name)
+            unknown = sorted(set(group.rights) - set(names))
+            if unknown:
+                raise ValueError(f"group {group.name!r}: unknown queue {unknown[0]!r}")
+            try:
+                rights[group.name] = {q: expand(r) for q, r in group.rights.items()}
+            except RightsError as exc:
+                raise ValueError(f"group {group.name!r}: {exc}") from None
+        return rights
 
     def routing_rules(self) -> list[Rule]:
         return self._compiled_rules
@@ -215,14 +254,20 @@ class DeskConfig(BaseModel):
         return {q.name: q.line for q in self.queues}
 
     def groups(self) -> frozenset[str]:
-        """The groups an agent may belong to: those that work a queue, supervisors and
-        administrators."""
-        return frozenset({q.group for q in self.queues} | {SUPERVISOR_GROUP, ADMIN_GROUP})
+        """The groups an agent may belong to: those that work a queue or have rights,
+        supervisors and administrators."""
+        named = {q.group for q in self.queues} | set(self._rights)
+        return frozenset(named | {SUPERVISOR_GROUP, ADMIN_GROUP})
+
+    def rights_in(self, groups: frozenset[str], queue: str) -> frozenset[Right]:
+        """What an agent of `groups` may do in `queue`."""
+        given: frozenset[Right] = frozenset()
+        for group in groups:
+            given |= self._rights.get(group, {}).get(queue, frozenset())
+        return given
 
     def visible_queues(self, groups: frozenset[str]) -> list[str]:
-        if SUPERVISOR_GROUP in groups:
-            return [q.name for q in self.queues]
-        return [q.name for q in self.queues if q.group in groups]
+        return [q.name for q in self.queues if Right.RO in self.rights_in(groups, q.name)]
 
 
 class DeskConfigError(ValueError):

@@ -227,3 +227,4 @@ async def perform_action(
 class TicketRef:
     id: int
     number: str
+    queue: str = ""  # as the read model has it: where the agent's rights are looked up

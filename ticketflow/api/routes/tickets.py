@@ -182,7 +182,7 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
 def ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
     with components.sessions() as session:
         ticket = access_ticket(components, session, number, agent)
-        return TicketRef(id=ticket.id, number=ticket.number)
+        return TicketRef(id=ticket.id, number=ticket.number, queue=ticket.queue)
 
 
 def lifecycle_ticket(row: Ticket) -> lifecycle.Ticket:
