@@ -53,8 +53,12 @@ def until(check: object, proc: subprocess.Popen[str], timeout: float = 60) -> No
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    output, _ = proc.communicate(timeout=60)
+    """Its output once it has ended (SIGTERM sent), checked for a clean exit."""
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
     assert proc.returncode == 0, output
     assert not [sign for sign in CRASH_SIGNS if sign in output], output
     return output
@@ -90,5 +94,7 @@ def test_api_and_smtpd_and_worker_exit_cleanly(
 
         until(delivered, smtpd)
     finally:
+        for proc in (api, smtpd, worker):
+            proc.send_signal(signal.SIGTERM)
         outputs = [stop(proc) for proc in (api, smtpd, worker)]
     assert "SMTP listening" in outputs[1]

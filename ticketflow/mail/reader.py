@@ -3,9 +3,10 @@ hostile message must not hold the API's event loop (or its GIL), and must end; a
 lanes, so that ordinary mail never queues behind heavy messages.
 
 Each reader process runs one message at a time under an interval timer; a message that
-runs past its time, or kills its process, is refused with MailUnreadable and the pool
-is made anew. Processes come from a fork server, so none inherits the API's threads
-or sockets.
+runs past its time is refused with MailUnreadable. When a pool breaks (a process killed
+by the message it read, or ended because one overran), its messages are read again each
+in a process of its own, so that only the one that kills it is refused. Processes come
+from a fork server, so none inherits the API's threads or sockets.
 """
 
 from __future__ import annotations
@@ -87,25 +88,29 @@ class MailReader:
             self._in_flight -= 1
 
     async def _run(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
-        future = self._submit(function, args)
+        pool, future = self._submit(function, args)
+        try:
+            return await self._wait(pool, future)
+        except BrokenProcessPool:
+            self._discard(pool, kill=False)
+        # The pool broke under this message or under another one in it: read this one in
+        # a process of its own, so that only the message that kills it is unreadable.
+        alone = self._new_pool(1)
+        try:
+            return await self._wait(alone, alone.submit(_timed, self._seconds, function, *args))
+        except BrokenProcessPool:
+            raise self._lost(alone, "the mail reader crashed on this message") from None
+        finally:
+            alone.shutdown(wait=False)
+
+    async def _wait(self, pool: ProcessPoolExecutor, future: Future[T]) -> T:
         try:
             return await asyncio.wait_for(
                 asyncio.wrap_future(future), self._seconds + GRACE_SECONDS
             )
         except TimeoutError:
-            raise self._lost(future, "reading did not end: the reader was stopped") from None
-        except BrokenProcessPool:
-            raise self._lost(future, "the mail reader crashed on this message") from None
-
-    def run_sync(self, function: Callable[..., T], *args: Any) -> T:
-        """The same as `run`, for a caller in a thread of its own."""
-        future = self._submit(function, args)
-        try:
-            return future.result(self._seconds + GRACE_SECONDS)
-        except TimeoutError:
-            raise self._lost(future, "reading did not end: the reader was stopped") from None
-        except BrokenProcessPool:
-            raise self._lost(future, "the mail reader crashed on this message") from None
+            future.cancel()
+            raise self._lost(pool, "reading did not end: the reader was stopped") from None
 
     def close(self) -> None:
         with self._lock:
@@ -113,37 +118,42 @@ class MailReader:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, function: Callable[..., T], args: tuple[Any, ...]) -> Future[T]:
+    def _submit(
+        self, function: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[ProcessPoolExecutor, Future[T]]:
+        pool = self._executor()
         try:
-            return self._executor().submit(_timed, self._seconds, function, *args)
+            return pool, pool.submit(_timed, self._seconds, function, *args)
         except BrokenProcessPool:  # broken by another message since: start again
-            self._discard(kill=False)
-            return self._executor().submit(_timed, self._seconds, function, *args)
+            self._discard(pool, kill=False)
+            pool = self._executor()
+            return pool, pool.submit(_timed, self._seconds, function, *args)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(self._preload)
-                self._pool = ProcessPoolExecutor(self._processes, mp_context=context)
+                self._pool = self._new_pool(self._processes)
             return self._pool
 
-    def _lost(self, future: Future[Any], reason: str) -> MailUnreadable:
-        future.cancel()
-        # Other messages in flight in the same pool fail with BrokenProcessPool and are
-        # kept as unreadable too; a retry reads them again.
-        self._discard(kill=True)
+    def _new_pool(self, processes: int) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(self._preload)
+        return ProcessPoolExecutor(processes, mp_context=context)
+
+    def _lost(self, pool: ProcessPoolExecutor, reason: str) -> MailUnreadable:
+        self._discard(pool, kill=True)
         log.error("mail reader: %s", reason)
         return MailUnreadable(reason)
 
-    def _discard(self, *, kill: bool) -> None:
+    def _discard(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
+        """Give `pool` up; the next message starts a new one (unless another already did)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is None:
-            return
+            if self._pool is pool:
+                self._pool = None
         if kill:
             # ProcessPoolExecutor cannot cancel a running call: end its processes.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+            for process in list(processes.values()):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
