@@ -184,9 +184,15 @@ async def test_wrongly_typed_provider_payloads_are_refused_with_a_reason(stack: 
         )
         assert resp.status_code == 403, (payload, resp.text)
         assert resp.json()["detail"]
+    nested = "[" * 100_000 + "]" * 100_000
+    resp = await stack.http.post("/api/v1/inbound/postmark", content=nested, headers=secret)
+    assert resp.status_code == 403 and resp.json()["detail"] == "the body is not JSON"
     form = {"from": "a@example.org", "subject": "s", "text": "t", "charsets": '{"text": 5}'}
     resp = await stack.http.post("/api/v1/inbound/sendgrid", data=form, headers=secret)
     assert resp.status_code == 202, resp.text
+    form["charsets"] = "[" * 100_000
+    resp = await stack.http.post("/api/v1/inbound/sendgrid", data=form, headers=secret)
+    assert resp.status_code == 400, resp.text
     many = {f"f{i}": "x" for i in range(600)}
     resp = await stack.http.post("/api/v1/inbound/sendgrid", files=many, headers=secret)
     assert resp.status_code == 400 and "form fields" in resp.json()["detail"]

@@ -140,8 +140,8 @@ async def inbound_postmark(
     _require_secret(components, request, x_webhook_secret)
     body = await _read_limited(request, components.settings.max_message_bytes)
     try:
-        payload = json.loads(body)
-    except ValueError as exc:
+        payload = await asyncio.to_thread(json.loads, body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested past reason
         raise HTTPException(POSTMARK_REJECT, "the body is not JSON") from exc
     raw = await _built(postmark_mail, payload, POSTMARK_REJECT)
     return await _accept(components, client, raw, "postmark", POSTMARK_REJECT)
@@ -202,9 +202,10 @@ async def _built(build: Callable[[T], bytes], data: T, refuse_status: int) -> by
     except WebhookRefused as exc:
         log.warning("refused webhook: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
-    except (ValueError, TypeError, AttributeError, LookupError) as exc:
+    except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:
         # Fields of the right types holding what no message can (lone surrogates,
-        # unencodable header text): a refusal the provider will not retry.
+        # unencodable header text, JSON nested past reason): a refusal the provider will
+        # not retry.
         log.warning("refused webhook: fields that make no message (%s)", type(exc).__name__)
         raise HTTPException(refuse_status, "the payload's fields do not make a message") from exc
 
