@@ -114,6 +114,8 @@ class ActionRequest:
     # The stored note or outgoing mail (claim check) for note, ask and answer.
     article_id: int | None = None
     remind_at: datetime | None = None  # for remind
+    # For take: the agent has the steal right in the ticket's queue (the API checks it).
+    steal: bool = False
 
 
 @dataclass

@@ -56,6 +56,8 @@ LOCAL_TIMEOUT = timedelta(seconds=30)
 TIMERS_PATCH = "escalation-timers"
 # A new ticket's first step takes its first message alone (see run()).
 FIRST_STEP_PATCH = "first-step-alone"
+# An owned ticket is its owner's alone (ticketflow.tickets.lifecycle.OWNER_ACTIONS).
+ONE_OWNER_PATCH = "one-owner"
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(
@@ -166,6 +168,7 @@ class TicketWorkflow:
         )
         workflow.deprecate_patch(TIMERS_PATCH)
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
+        run.one_owner = workflow.patched(ONE_OWNER_PATCH)
         self._upsert_search_attributes()
         while True:
             if not await self._wait_for_work():

@@ -27,7 +27,7 @@ from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
 from ticketflow.tickets.history import EventName, skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
 
-SYSTEM, CUSTOMER = "system", "customer"
+SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
 # Enough to drop a redelivered signal for an article already taken in.
 SEEN_ARTICLES_KEPT = 200
 
@@ -47,6 +47,9 @@ class TicketRun:
     search_dirty: bool = False
     # The desk's timers (calendars, SLAs, waiting periods) as the facts carry them.
     policy: sla.DeskPolicy = field(default_factory=sla.DeskPolicy, repr=False)
+    # An owned ticket is its owner's alone (the workflow sets it from a patch: runs that
+    # began before the rule keep the old one).
+    one_owner: bool = True
 
     @classmethod
     def restore(cls, number: str, facts: TicketFacts, early_inbox: list[int]) -> TicketRun:
@@ -94,12 +97,14 @@ class TicketRun:
             request.remind_at is None or request.remind_at <= now
         ):
             raise InvalidTransition("remind needs a time in the future")
-        return lifecycle.decide(self.ticket, lifecycle_request(request), self.facts.lines)
+        return lifecycle.decide(
+            self.ticket, lifecycle_request(request), self.facts.lines, self.one_owner
+        )
 
     def plan(self, steps: list[ActionRequest]) -> None:
         """Raise InvalidTransition, naming the step, if any step of a macro would be refused."""
         requests = [lifecycle_request(step) for step in steps]
-        lifecycle.decide_all(self.ticket, requests, self.facts.lines)
+        lifecycle.decide_all(self.ticket, requests, self.facts.lines, self.one_owner)
 
     # --- changes ----------------------------------------------------------------------
 
@@ -126,6 +131,8 @@ class TicketRun:
             if action in lifecycle.MAIL_ACTIONS:
                 self.outbound.append(OutboundMail(MailKind.ARTICLE, request.article_id))
         detail = request.reason or (str(request.priority) if action is Action.PRIORITY else None)
+        if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
+            detail = f"taken from {before.owner}"  # a steal: the history says from whom
         if action is Action.REMIND and request.remind_at is not None:
             detail = request.remind_at.isoformat(timespec="minutes")
         elif action is Action.REMINDER:
@@ -306,4 +313,5 @@ def lifecycle_request(request: ActionRequest) -> lifecycle.Request:
         actor=request.agent,
         queue=request.queue,
         priority=request.priority,
+        steal=request.steal,
     )

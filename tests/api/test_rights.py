@@ -23,6 +23,7 @@ GROUPS = [
         "name": "passwords",
         "rights": {"Passwords": ["rw"], "Solvers": MOVE_ONLY, "Inbox": MOVE_ONLY},
     },
+    {"name": "leads", "rights": {"Inbox": ["rw", "steal"]}},
 ]
 
 
@@ -70,3 +71,36 @@ async def test_rights_per_group_per_queue(rights_stack: Stack) -> None:
 async def test_a_group_without_rights_sees_no_queue(rights_stack: Stack) -> None:
     me = await rights_stack.http.get("/api/v1/me", headers=rights_stack.auth("carol"))
     assert me.json()["queues"] == []
+
+
+async def test_one_agent_per_ticket(stack: Stack) -> None:
+    """The example desk: while alice owns a ticket, a supervisor may note but not answer,
+    close or take it."""
+    number = await stack.open_ticket()
+    assert (await stack.act(number, "take", agent="alice")).status_code == 200
+    for action, body in (("answer", {"text": "x"}), ("close", {"reason": "x"})):
+        resp = await stack.act(number, action, agent="sam", **body)
+        assert (resp.status_code, resp.json()["detail"]) == (409, "alice owns this ticket")
+    taken = await stack.act(number, "take", agent="sam")
+    assert taken.status_code == 409 and "needs the steal right" in taken.json()["detail"]
+    assert (await stack.act(number, "note", agent="sam", text="FYI")).status_code == 200
+    assert (await stack.act(number, "answer", agent="alice", text="Done.")).status_code == 200
+
+
+async def test_a_steal_is_recorded_with_whom_it_was_taken_from(rights_stack: Stack) -> None:
+    stack = rights_stack
+    token = stack.components.agent_admin("test").add("lea", ["leads"])
+    number = await stack.open_ticket()
+    assert (await stack.act(number, "take", agent="alice")).status_code == 200
+    stolen = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/take",
+        json={},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (stolen.status_code, stolen.json()["owner"]) == (200, "lea")
+    detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+    takes = [e for e in detail.json()["history"] if e["action"] == "take"]
+    assert [(e["actor"], e["detail"]) for e in takes] == [
+        ("alice", None),
+        ("lea", "taken from alice"),
+    ]

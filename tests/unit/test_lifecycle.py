@@ -135,3 +135,39 @@ def test_every_agent_action_has_a_typed_body() -> None:
     from ticketflow.api.schemas import ACTION_BODIES
 
     assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS}
+
+
+# One agent per ticket: what another agent may still do while "ann" owns it.
+OTHERS_MAY = {
+    Action.NOTE: True,
+    Action.TAKE: False,  # only with the steal right
+    Action.ASK: False,
+    Action.ANSWER: False,
+    Action.CLOSE: False,
+    Action.MOVE: False,
+    Action.PRIORITY: False,
+    Action.REMIND: True,
+}
+
+
+@pytest.mark.parametrize(("action", "allowed"), sorted(OTHERS_MAY.items()))
+def test_an_owned_ticket_is_its_owner_s_alone(action: Action, allowed: bool) -> None:
+    owned = Ticket(F, "Inbox", owner="ann")
+    args = ARGS.get(action, {})
+    decide(owned, Request(action, "ann", **args), LINES)  # the owner may
+    if allowed:
+        decide(owned, Request(action, "bob", **args), LINES)
+    else:
+        with pytest.raises(InvalidTransition, match="ann owns this ticket"):
+            decide(owned, Request(action, "bob", **args), LINES)
+    # Timers and escalation steps act whoever owns it; runs before the rule had none.
+    if action in (Action.CLOSE, Action.MOVE, Action.PRIORITY):
+        decide(owned, Request(action, "system", **args), LINES)
+    decide(owned, Request(action, "bob", **args), LINES, one_owner=False)
+
+
+def test_taking_from_the_owner_needs_the_steal_right() -> None:
+    owned = Ticket(F, "Inbox", owner="ann")
+    with pytest.raises(InvalidTransition, match="needs the steal right"):
+        decide(owned, Request(Action.TAKE, "bob"), LINES)
+    assert decide(owned, Request(Action.TAKE, "bob", steal=True), LINES).owner == "bob"

@@ -53,6 +53,11 @@ AGENT_ACTIONS = frozenset(
 MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
 # Actions that carry an agent's text (stored as a draft first: claim check).
 TEXT_ACTIONS = frozenset({Action.NOTE, Action.ASK, Action.ANSWER})
+# While an agent owns a ticket, only that agent may do these (notes stay open to all who
+# may read it, and taking it from the owner needs the steal right).
+OWNER_ACTIONS = frozenset({Action.ASK, Action.ANSWER, Action.CLOSE, Action.MOVE, Action.PRIORITY})
+# Who acts that is no agent: timers and escalation steps, and the customer's mail.
+SYSTEM, CUSTOMER = "system", "customer"
 OPEN_STATES = frozenset({State.FIRST_LINE, State.SECOND_LINE})
 MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 1, 5, 3
 
@@ -124,22 +129,29 @@ class Request:
     actor: str
     queue: str | None = None
     priority: int | None = None
+    steal: bool = False  # the actor may take the ticket from another owner
 
 
 def allowed_actions(state: State) -> list[Action]:
     return [a for a in Action if a in AGENT_ACTIONS and state in TRANSITIONS[a]]
 
 
-def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket:
+def decide(
+    ticket: Ticket, request: Request, lines: Mapping[str, str], one_owner: bool = True
+) -> Ticket:
     """Return the ticket after `request`, or raise InvalidTransition with the reason.
 
-    `lines` maps every known queue to its line ("first-line" or "second-line").
+    `lines` maps every known queue to its line ("first-line" or "second-line");
+    `one_owner`: an owned ticket is its owner's alone (False only for runs of tickets
+    that started before the rule).
     """
     action = request.action
     target = TRANSITIONS[action].get(ticket.state)
     if target is None:
         raise InvalidTransition(f"cannot {action} a ticket that is {ticket.state}")
     _check_arguments(ticket, request, lines)
+    if one_owner:
+        _check_owner(ticket, request)
 
     queue = ticket.queue
     if action in (Action.MOVE, Action.ROUTE):
@@ -170,15 +182,27 @@ def decide(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> Ticket
     return Ticket(state, queue, owner, priority, reply_queue)
 
 
-def decide_all(ticket: Ticket, requests: Sequence[Request], lines: Mapping[str, str]) -> Ticket:
+def decide_all(
+    ticket: Ticket, requests: Sequence[Request], lines: Mapping[str, str], one_owner: bool = True
+) -> Ticket:
     """The ticket after every request in turn (a macro); InvalidTransition names the first
     step refused, so that none is applied."""
     for number, request in enumerate(requests, 1):
         try:
-            ticket = decide(ticket, request, lines)
+            ticket = decide(ticket, request, lines, one_owner)
         except InvalidTransition as err:
             raise InvalidTransition(f"step {number} ({request.action}): {err.reason}") from None
     return ticket
+
+
+def _check_owner(ticket: Ticket, request: Request) -> None:
+    owner = ticket.owner
+    if owner is None or owner == request.actor or request.actor in (SYSTEM, CUSTOMER):
+        return
+    if request.action in OWNER_ACTIONS:
+        raise InvalidTransition(f"{owner} owns this ticket")
+    if request.action is Action.TAKE and not request.steal:
+        raise InvalidTransition(f"{owner} owns this ticket; taking it needs the steal right")
 
 
 def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> None:

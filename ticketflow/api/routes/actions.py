@@ -70,6 +70,7 @@ async def _act(
         priority=fields.get("priority"),
         reason=fields.get("reason"),
         remind_at=fields.get("at"),
+        steal=Right.STEAL in components.desk.rights_in(agent.groups, ref.queue),
     )
     written = None
     if action in TEXT_ACTIONS:
