@@ -104,3 +104,21 @@ async def test_a_steal_is_recorded_with_whom_it_was_taken_from(rights_stack: Sta
         ("alice", None),
         ("lea", "taken from alice"),
     ]
+
+
+async def test_macros_are_offered_and_run_only_with_every_step_s_right(rights_stack: Stack) -> None:
+    stack = rights_stack
+    number = await stack.open_ticket()
+    macros = f"/api/v1/tickets/{number}/macros"
+
+    async def offered(agent: str) -> list[str]:
+        resp = await stack.http.get(macros, headers=stack.auth(agent))
+        return [m["name"] for m in resp.json()["macros"]]
+
+    assert "to-passwords" in await offered("alice")
+    assert await offered("sam") == []  # a supervisor reads, and runs nothing
+    run = await stack.http.post(f"{macros}/close-as-spam", headers=stack.auth("sam"))
+    assert (run.status_code, run.json()["detail"]) == (
+        403,
+        "step 1: priority needs the priority right in this queue",
+    )

@@ -27,7 +27,8 @@ from ticketflow.tickets.calendars import (
     CalendarSpec,
     parse_hours,
 )
-from ticketflow.tickets.rights import Right, RightsError, expand
+from ticketflow.tickets.lifecycle import Action
+from ticketflow.tickets.rights import Right, RightsError, expand, refusal
 from ticketflow.tickets.sla import (
     DeskPolicy,
     EscalationStep,
@@ -265,6 +266,30 @@ class DeskConfig(BaseModel):
         for group in groups:
             given |= self._rights.get(group, {}).get(queue, frozenset())
         return given
+
+    def action_refusal(
+        self, groups: frozenset[str], action: Action, queue: str, target: str | None = None
+    ) -> str | None:
+        """Why an agent of `groups` may not take `action` on a ticket in `queue` (moving
+        it to `target`), or None. A target that is no queue is left to the workflow,
+        which refuses the move listing the queues."""
+        if target is None or self.queue(target) is None:
+            there = frozenset({Right.MOVE_INTO})
+        else:
+            there = self.rights_in(groups, target)
+        return refusal(action, self.rights_in(groups, queue), there, target or "")
+
+    def macro_refusal(self, groups: frozenset[str], macro: MacroConfig, queue: str) -> str | None:
+        """The first step of `macro` an agent of `groups` may not take, checked in the
+        queue the steps before leave the ticket in; None when it may run them all."""
+        for number, step in enumerate(macro.steps, start=1):
+            action = Action(step.action)
+            reason = self.action_refusal(groups, action, queue, step.queue)
+            if reason is not None:
+                return f"step {number}: {reason}"
+            if action is Action.MOVE and step.queue:
+                queue = step.queue
+        return None
 
     def visible_queues(self, groups: frozenset[str]) -> list[str]:
         return [q.name for q in self.queues if Right.RO in self.rights_in(groups, q.name)]

@@ -23,7 +23,7 @@ from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.payloads import ActionRequest
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
-from ticketflow.tickets.rights import Right, refusal
+from ticketflow.tickets.rights import Right
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 
@@ -41,11 +41,8 @@ async def post_macro(
     if macro is None or not macro.may_run(agent.groups):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
-    queue = ref.queue
-    for index, step in enumerate(macro.steps, start=1):
-        # Every step is checked before any runs, in the queue the steps before leave it in.
-        _require_right(components, agent, Action(step.action), queue, step.queue, index)
-        queue = step.queue if step.action == Action.MOVE and step.queue else queue
+    # Every step is checked before any runs, in the queue the steps before leave it in.
+    _forbid(components.desk.macro_refusal(agent.groups, macro, ref.queue))
     with _refusals():
         result = await run_macro(components, client, ref, agent.name, macro)
     return ActionResult(**vars(result))
@@ -62,7 +59,10 @@ async def _act(
     """Act on a ticket; answers with its state as the workflow left it, or 409 with the reason."""
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
     fields = body.model_dump() if body is not None else {}
-    _require_right(components, agent, Action(action), ref.queue, fields.get("queue"))
+    # The ticket is one the agent may see (else a 404 before this): now its rights.
+    _forbid(
+        components.desk.action_refusal(agent.groups, Action(action), ref.queue, fields.get("queue"))
+    )
     request = ActionRequest(
         action=action,
         agent=agent.name,
@@ -80,26 +80,9 @@ async def _act(
     return ActionResult(**vars(result))
 
 
-def _require_right(
-    components: Components,
-    agent: AgentIdentity,
-    action: Action,
-    queue: str,
-    target: str | None,
-    step: int | None = None,
-) -> None:
-    """403 with the reason when the agent's groups lack the right (the ticket is one the
-    agent may see: what it may not see is a 404 before this)."""
-    desk = components.desk
-    if target is None or desk.queue(target) is None:
-        # No such queue: the workflow refuses the move with the known ones listed (409).
-        there = frozenset({Right.MOVE_INTO})
-    else:
-        there = desk.rights_in(agent.groups, target)
-    reason = refusal(action, desk.rights_in(agent.groups, queue), there, target or "")
+def _forbid(reason: str | None) -> None:
     if reason is not None:
-        where = f"step {step}: " if step is not None else ""
-        raise HTTPException(status.HTTP_403_FORBIDDEN, where + reason)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
 
 
 def _action_endpoint(action: str, body_type: type[ActionBody]) -> Callable[..., Any]:

@@ -85,7 +85,8 @@ def get_tickets(
 
 @router.get("/tickets/{number}/macros", response_model=MacroList)
 def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> MacroList:
-    """The macros this agent may run on this ticket in its state, most used first."""
+    """The macros this agent may run on this ticket in its state and with its rights, most
+    used first."""
     with components.sessions() as session:
         row = access_ticket(components, session, number, agent)
         ticket = lifecycle_ticket(row)
@@ -94,7 +95,9 @@ def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> M
     runnable = [
         m
         for m in components.desk.macros
-        if m.may_run(agent.groups) and check_macro(m, ticket, lines, agent.name) is None
+        if m.may_run(agent.groups)
+        and components.desk.macro_refusal(agent.groups, m, row.queue) is None
+        and check_macro(m, ticket, lines, agent.name) is None
     ]
     return MacroList(macros=[MacroOut.of(m, uses) for m in most_used_first(runnable, uses)])
 
