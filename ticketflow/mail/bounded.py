@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ticketflow.mail.parse import HEADER_LINE, MailRefused, ParsedMail, parse_mail
+from ticketflow.mail.parse import HEADER_LINE, MailRefused, ParsedMail, header_end, parse_mail
 
 BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.I)
 DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,202}?)[ \t]*\r?$", re.M)
@@ -126,5 +126,5 @@ def content_digest(raw: bytes, mail: ParsedMail) -> str:
 
 
 def _header_block(raw: bytes) -> bytes:
-    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i != -1]
-    return raw[: min(ends)] if ends else raw
+    end = header_end(raw)
+    return raw if end == -1 else raw[:end]

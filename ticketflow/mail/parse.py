@@ -187,14 +187,17 @@ def _header_start(raw: bytes) -> bytes:
     return raw
 
 
+def header_end(raw: bytes) -> int:
+    """Where the header ends: the first blank line (LF or CRLF); -1 when there is none."""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i != -1]
+    return min(ends, default=-1)
+
+
 def _mend_header(raw: bytes) -> bytes:
     """Fold back header lines a broken mail program failed to indent: a line in the
     header that is neither a field nor a continuation would otherwise end the header
     and push the rest of the fields (From, Subject) into the body."""
-    end = raw.find(b"\n\n")
-    end_crlf = raw.find(b"\r\n\r\n")
-    if end_crlf != -1 and (end == -1 or end_crlf < end):
-        end = end_crlf
+    end = header_end(raw)
     head = raw if end == -1 else raw[:end]
     lines = head.split(b"\n")
     mended = [_mend_line(line) for line in lines]
