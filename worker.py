@@ -42,7 +42,9 @@ def build_worker(
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
 ) -> Worker:
     settings = components.settings
-    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
+    store = StoreActivities(
+        components.sessions, components.desk, components.mail_identity, components.mail_limits
+    )
     transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
     # One mail identity for customers' mail and supervisors' notices.
     mail_settings = MailSettings(

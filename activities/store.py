@@ -39,11 +39,16 @@ log = logging.getLogger("ticketflow.activities.store")
 
 class StoreActivities:
     def __init__(
-        self, sessions: sessionmaker[Session], desk: DeskConfig, own: MailIdentity
+        self,
+        sessions: sessionmaker[Session],
+        desk: DeskConfig,
+        own: MailIdentity,
+        limits: MailLimits,
     ) -> None:
         self._sessions = sessions
         self._desk = desk
         self._own = own
+        self._limits = limits  # the installation's reading limits, as intake's
         self._policy = desk.policy_json()
 
     @activity.defn(name=ActivityName.LOAD_TICKET)
@@ -102,7 +107,7 @@ class StoreActivities:
             )
         try:
             if raw is not None:
-                return route_new_ticket(self._desk, read_bounded(raw, MailLimits()), self._own)
+                return route_new_ticket(self._desk, read_bounded(raw, self._limits), self._own)
         except MailRefused:
             pass  # unreadable within the limits now: the ticket still needs a queue
         return Route(queue=self._desk.default_queue.name, no_auto_reply="message unreadable")

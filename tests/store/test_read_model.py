@@ -220,7 +220,9 @@ def projection(ticket_id: int, version: int, state: str, queue: str, seqs: range
 
 
 def test_projection_is_idempotent_even_for_overlapping_batches(components: Components) -> None:
-    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
+    store = StoreActivities(
+        components.sessions, components.desk, components.mail_identity, components.mail_limits
+    )
     receive(components, customer_mail())
     with components.sessions() as session:
         ticket_id = session.scalars(select(Ticket.id)).one()
@@ -243,7 +245,9 @@ def test_projection_refuses_seqs_that_hold_other_events(
 ) -> None:
     # Seq 2 was written as a route by one run of the first step; another run numbers a
     # customer message 2: writing it would lose one of the two for good.
-    store = StoreActivities(components.sessions, components.desk, components.mail_identity)
+    store = StoreActivities(
+        components.sessions, components.desk, components.mail_identity, components.mail_limits
+    )
     receive(components, customer_mail())
     with components.sessions() as session:
         ticket_id = session.scalars(select(Ticket.id)).one()
