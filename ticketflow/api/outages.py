@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
@@ -37,6 +37,15 @@ class OutageLog:
                 self._refused,
             )
             self._last, self._refused = now, 0
+
+
+def try_again_later(detail: str) -> HTTPException:
+    """The 503 a route raises when Temporal (or another part) cannot be reached now."""
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def unavailable(detail: str) -> JSONResponse:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
-from ticketflow.api.outages import RETRY_AFTER_SECONDS
+from ticketflow.api.outages import try_again_later
 from ticketflow.api.routes.tickets import UNPROCESSABLE, ticket_ref
 from ticketflow.api.schemas import ACTION_BODIES, ActionBody, ActionResult
 from ticketflow.components import Components
@@ -156,8 +156,4 @@ def _refusals() -> Iterator[None]:
     except AnswerError as exc:
         raise HTTPException(UNPROCESSABLE, str(exc)) from exc
     except TemporalUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the ticket engine is unreachable; try again",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        ) from exc
+        raise try_again_later("the ticket engine is unreachable; try again") from exc

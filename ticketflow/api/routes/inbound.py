@@ -22,7 +22,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from sqlalchemy.exc import OperationalError
 
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
-from ticketflow.api.outages import RETRY_AFTER_SECONDS
+from ticketflow.api.outages import try_again_later
 from ticketflow.api.schemas import InboundResult
 from ticketflow.components import Components
 from ticketflow.engine.inbound import accept_mail
@@ -227,10 +227,8 @@ async def _accept(
         # Stored but not yet handed to its ticket: a redelivery, or the worker's sweep,
         # hands it over.
         log.error("inbound message stored, Temporal unreachable: %s", exc)
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "message stored but its ticket could not be updated; deliver it again later",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        raise try_again_later(
+            "message stored but its ticket could not be updated; deliver it again later"
         ) from exc
     return InboundResult.of(result)
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from ticketflow.api.deps import ComponentsDep, CurrentAdmin, RowId, TemporalClientDep
+from ticketflow.api.outages import try_again_later
 from ticketflow.api.schemas import InboundResult, SetAsideOut
 from ticketflow.components import Components
 from ticketflow.engine.inbound import retry_set_aside
@@ -74,10 +75,8 @@ async def retry_quarantined(
     try:
         retried = await retry_set_aside(components, client, raw_id)
     except TemporalUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "read and stored, but its ticket could not be told; the worker's sweep tells it",
-            headers={"Retry-After": "30"},
+        raise try_again_later(
+            "read and stored, but its ticket could not be told; the worker's sweep tells it"
         ) from exc
     if retried is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
