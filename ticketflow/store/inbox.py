@@ -145,7 +145,7 @@ def list_set_aside(
     if before_id is not None:
         query = query.where(RawMessage.id < before_id)
     with sessions() as session:
-        return [_entry(row) for row in session.execute(query)]
+        return [_entry(row, row.size) for row in session.execute(query)]
 
 
 def raw_detail(sessions: sessionmaker[Session], raw_id: int) -> RawDetail | None:
@@ -153,15 +153,8 @@ def raw_detail(sessions: sessionmaker[Session], raw_id: int) -> RawDetail | None
         row = session.get(RawMessage, raw_id)
         if row is None:
             return None
-        entry = SetAside(
-            row.id,
-            RawState(row.state),
-            row.problem or "",
-            row.received_at,
-            row.source or "",
-            len(row.raw),
-        )
-        return RawDetail(entry, row.raw, json.loads(row.envelope) if row.envelope else [])
+        envelope = json.loads(row.envelope) if row.envelope else []
+        return RawDetail(_entry(row, len(row.raw)), row.raw, envelope)
 
 
 def reopen_for_reading(sessions: sessionmaker[Session], raw_id: int) -> bool:
@@ -204,7 +197,7 @@ def load_raw(sessions: sessionmaker[Session], raw_id: int) -> tuple[bytes, list[
     return None if detail is None else (detail.raw, detail.envelope_to)
 
 
-def _entry(row: Row[Any]) -> SetAside:
+def _entry(row: Row[Any] | RawMessage, size: int) -> SetAside:
     return SetAside(
-        row.id, RawState(row.state), row.problem or "", row.received_at, row.source or "", row.size
+        row.id, RawState(row.state), row.problem or "", row.received_at, row.source or "", size
     )
