@@ -84,6 +84,8 @@ class TicketFacts:
     waiting_reminded: bool = False
     remind_at: datetime | None = None
     remind_agent: str | None = None
+    # The owner's last action (or when he got the ticket); his ownership lapses from it.
+    owner_active_at: datetime | None = None
 
 
 @dataclass

@@ -58,6 +58,8 @@ TIMERS_PATCH = "escalation-timers"
 FIRST_STEP_PATCH = "first-step-alone"
 # An owned ticket is its owner's alone (ticketflow.tickets.lifecycle.OWNER_ACTIONS).
 ONE_OWNER_PATCH = "one-owner"
+# An owner who does nothing loses the ticket; a reopen may release him (TicketRun).
+OWNER_TIMEOUT_PATCH = "owner-timeout"
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(
@@ -169,6 +171,7 @@ class TicketWorkflow:
         workflow.deprecate_patch(TIMERS_PATCH)
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
         run.one_owner = workflow.patched(ONE_OWNER_PATCH)
+        run.owner_timeout = workflow.patched(OWNER_TIMEOUT_PATCH)
         self._upsert_search_attributes()
         while True:
             if not await self._wait_for_work():

@@ -50,6 +50,8 @@ class TicketRun:
     # An owned ticket is its owner's alone (the workflow sets it from a patch: runs that
     # began before the rule keep the old one).
     one_owner: bool = True
+    # Ownership lapses and a reopen may release the owner (a patch too).
+    owner_timeout: bool = True
 
     @classmethod
     def restore(cls, number: str, facts: TicketFacts, early_inbox: list[int]) -> TicketRun:
@@ -118,8 +120,16 @@ class TicketRun:
     ) -> int:
         """Make `after` the ticket's state and record the event; returns the new version."""
         facts, before = self.facts, self.ticket
-        if after.state in lifecycle.OPEN_STATES and before.state not in lifecycle.OPEN_STATES:
+        reopened = (
+            after.state in lifecycle.OPEN_STATES and before.state not in lifecycle.OPEN_STATES
+        )
+        if reopened:
             facts.pending_since = now
+        released_on_reopen = None
+        if self.owner_timeout:
+            if reopened and self._releases_on_reopen(action, after):
+                released_on_reopen, after = after.owner, dataclasses.replace(after, owner=None)
+            self._track_owner(actor, before, after, reopened, now)
         if after.state is State.CLOSED and before.state is not State.CLOSED:
             facts.closed_at = now
         self._set_ticket(after)
@@ -138,7 +148,32 @@ class TicketRun:
         elif action is Action.REMINDER:
             detail = request.agent
         self.search_dirty = True
-        return self.record(actor, action.value, before, after, detail, request.article_id, now)
+        version = self.record(actor, action.value, before, after, detail, request.article_id, now)
+        if released_on_reopen is not None:
+            reason = f"{released_on_reopen}: reopened in {after.queue}, which releases its owner"
+            version = self.note(Action.RELEASED.value, reason, None, now)
+        return version
+
+    def _releases_on_reopen(self, action: Action, after: lifecycle.Ticket) -> bool:
+        reopening = action in (Action.CUSTOMER_MESSAGE, Action.REOPEN)
+        policy = self.policy.queue(after.queue)
+        return reopening and after.owner is not None and policy.reopen_owner == "release"
+
+    def _track_owner(
+        self,
+        actor: str,
+        before: lifecycle.Ticket,
+        after: lifecycle.Ticket,
+        reopened: bool,
+        now: datetime,
+    ) -> None:
+        """The moment the owner's time starts again: he got the ticket, acted on it, or it
+        came back to him open."""
+        facts = self.facts
+        if after.owner is None:
+            facts.owner_active_at = None
+        elif after.owner != before.owner or actor == after.owner or reopened:
+            facts.owner_active_at = now
 
     def system_action(
         self, action: Action, now: datetime, agent: str = SYSTEM, **fields: object
@@ -174,9 +209,9 @@ class TicketRun:
             if warning:
                 self.note(EventName.MESSAGE_WARNING, warning, article_id, now)
 
-    def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> None:
-        """A history entry that changes nothing."""
-        self.record(SYSTEM, name, self.ticket, self.ticket, detail, article_id, now)
+    def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> int:
+        """A history entry that changes nothing; returns the new version."""
+        return self.record(SYSTEM, name, self.ticket, self.ticket, detail, article_id, now)
 
     def record(
         self,
@@ -210,7 +245,14 @@ class TicketRun:
     # --- timers -----------------------------------------------------------------------
 
     def next_timer(self) -> datetime | None:
-        return timers.next_timer(self.facts, self.policy.queue(self.facts.queue))
+        when = timers.next_timer(self.facts, self.policy.queue(self.facts.queue))
+        lapse = self._owner_lapses_at()
+        return lapse if when is None or (lapse is not None and lapse < when) else when
+
+    def _owner_lapses_at(self) -> datetime | None:
+        if not self.owner_timeout:
+            return None
+        return timers.owner_lapses_at(self.facts, self.policy.owner_timeout_minutes)
 
     def timer_due(self, now: datetime) -> bool:
         when = self.next_timer()
@@ -234,6 +276,11 @@ class TicketRun:
         if facts.remind_at is not None and facts.remind_at <= now:
             agent, facts.remind_at, facts.remind_agent = facts.remind_agent, None, None
             self.system_action(Action.REMINDER, now, agent=agent or SYSTEM)
+        lapse = self._owner_lapses_at()
+        if lapse is not None and lapse <= now:
+            minutes = self.policy.owner_timeout_minutes
+            reason = f"{facts.owner}: no action in {minutes} minutes"
+            self.system_action(Action.RELEASED, now, reason=reason)
         return notices
 
     def _escalate(self, due: sla.Due, now: datetime) -> list[EscalationNotice]:

@@ -237,7 +237,7 @@ async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack:
 async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
     number = await stack.open_ticket()
     assert (await stack.act(number, "move", queue="Abuse")).json()["queue"] == "Abuse"
-    resp = await stack.act(number, "answer", agent="sam", text="We blocked the sender.")
+    resp = await stack.act(number, "answer", agent="abe", text="We blocked the sender.")
     assert resp.json()["state"] == "closed"
     auto_reply, answer = await stack.smtp.wait_for(2)
     assert (auto_reply["From"], auto_reply["Reply-To"]) == ("support@ticketflow.localhost",) * 2

@@ -141,6 +141,7 @@ AGENTS = {
     "bob": ["passwords"],
     "carol": ["web", "solvers"],
     "sam": ["supervisors"],
+    "abe": ["abuse"],
     "dana": ["admins"],
 }
 

@@ -45,6 +45,8 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     Action.REMIND: {R: None, F: F, S: S, W: W, C: None},
     # Back to the queue's line from waiting, owned by the agent who set it.
     Action.REMINDER: {R: None, F: F, S: S, W: S, C: None},
+    Action.RELEASE: {R: None, F: F, S: S, W: W, C: None},
+    Action.RELEASED: {R: None, F: F, S: S, W: W, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
     Action.CUSTOMER_MESSAGE: {R: R, F: F, S: S, W: F, C: F},
@@ -53,7 +55,8 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
 
 @pytest.mark.parametrize(("state", "action"), list(itertools.product(State, Action)))
 def test_every_state_action_pair(state: State, action: Action) -> None:
-    ticket = Ticket(state=state, queue=QUEUE_OF[state], reply_queue="Inbox")
+    # Owned by the actor, so that releasing is well-formed and no owner stands in the way.
+    ticket = Ticket(state=state, queue=QUEUE_OF[state], owner="alice", reply_queue="Inbox")
     request = Request(action=action, actor="alice", **ARGS.get(action, {}))
     expected = EXPECTED[action][state]
     if expected is None:
@@ -147,6 +150,7 @@ OTHERS_MAY = {
     Action.MOVE: False,
     Action.PRIORITY: False,
     Action.REMIND: True,
+    Action.RELEASE: False,
 }
 
 
@@ -161,7 +165,7 @@ def test_an_owned_ticket_is_its_owner_s_alone(action: Action, allowed: bool) -> 
         with pytest.raises(InvalidTransition, match="ann owns this ticket"):
             decide(owned, Request(action, "bob", **args), LINES)
     # Timers and escalation steps act whoever owns it; runs before the rule had none.
-    if action in (Action.CLOSE, Action.MOVE, Action.PRIORITY):
+    if action in (Action.CLOSE, Action.MOVE, Action.PRIORITY, Action.RELEASE):
         decide(owned, Request(action, "system", **args), LINES)
     decide(owned, Request(action, "bob", **args), LINES, one_owner=False)
 
@@ -171,3 +175,24 @@ def test_taking_from_the_owner_needs_the_steal_right() -> None:
     with pytest.raises(InvalidTransition, match="needs the steal right"):
         decide(owned, Request(Action.TAKE, "bob"), LINES)
     assert decide(owned, Request(Action.TAKE, "bob", steal=True), LINES).owner == "bob"
+
+
+@pytest.mark.parametrize("action", [Action.RELEASE, Action.RELEASED])
+def test_release_gives_the_ticket_back_and_needs_an_owner(action: Action) -> None:
+    actor = "ann" if action is Action.RELEASE else "system"
+    released = decide(Ticket(S, "Passwords", owner="ann"), Request(action, actor), LINES)
+    assert (released.state, released.queue, released.owner) == (S, "Passwords", None)
+    with pytest.raises(InvalidTransition, match="nobody owns this ticket"):
+        decide(released, Request(action, actor), LINES)
+
+
+@pytest.mark.parametrize("action", [Action.ASK, Action.ANSWER])
+def test_who_writes_to_the_customer_owns_the_ticket(action: Action) -> None:
+    written = decide(Ticket(F, "Inbox"), Request(action, "ann"), LINES)
+    assert written.owner == "ann"
+    # A second agent's mail, racing the first, is refused (an answered ticket is closed).
+    if written.state is not C:
+        with pytest.raises(InvalidTransition, match="ann owns this ticket"):
+            decide(written, Request(action, "bob"), LINES)
+    # Runs from before the rule kept the ticket unowned.
+    assert decide(Ticket(F, "Inbox"), Request(action, "ann"), LINES, one_owner=False).owner is None

@@ -16,7 +16,7 @@ ALLOWS = {
     Right.RO: set(),
     Right.NOTE: {Action.NOTE},
     Right.REPLY: {Action.ASK, Action.ANSWER},
-    Right.OWNER: {Action.TAKE, Action.REMIND, Action.MOVE},
+    Right.OWNER: {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
     Right.PRIORITY: {Action.PRIORITY},
     Right.CLOSE: {Action.CLOSE, Action.REOPEN},
     Right.MOVE_INTO: set(),

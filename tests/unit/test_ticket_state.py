@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ticketflow.payloads import ActionRequest, MailKind, OutboundMail, TicketFacts
+from ticketflow.tickets import sla
 from ticketflow.tickets.lifecycle import Action, InvalidTransition
 from workflows.ticket_state import TicketRun
 
@@ -106,3 +107,61 @@ def test_the_state_object_imports_nothing_of_temporal() -> None:
     probe = "import sys, workflows.ticket_state; print('temporalio' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert found.stdout.strip() == "False", found.stderr
+
+
+def act(run: TicketRun, agent: str, action: str, at: datetime, **fields: object) -> None:
+    request = ActionRequest(action=action, agent=agent, **fields)  # type: ignore[arg-type]
+    run.apply(agent, Action(action), run.decide(request, at), request, at)
+
+
+def test_an_owner_who_does_nothing_loses_the_ticket_after_the_timeout() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    act(run, "ann", "take", T0)
+    assert run.next_timer() == T0 + timedelta(minutes=30)
+    # A note of hers is an action: her time starts again.
+    act(run, "ann", "note", T0 + timedelta(minutes=20), article_id=5)
+    assert run.next_timer() == T0 + timedelta(minutes=50)
+    # Another agent's note is not hers.
+    act(run, "bob", "note", T0 + timedelta(minutes=40), article_id=6)
+    run.fire_timers(T0 + timedelta(minutes=49))
+    assert run.facts.owner == "ann"
+    run.fire_timers(T0 + timedelta(minutes=50))
+    assert run.facts.owner is None and run.next_timer() is None
+    released = run.events[-1]
+    assert (released.actor, released.action) == ("system", "released")
+    assert released.detail == "ann: no action in 30 minutes"
+
+
+def test_an_owner_s_time_stops_while_the_ticket_waits_and_starts_on_the_reply() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    act(run, "ann", "ask", T0, article_id=3)  # who writes owns it
+    assert run.facts.owner == "ann" and run.next_timer() == T0 + timedelta(days=7)
+    later = T0 + timedelta(days=2)
+    run.inbox.append(4)
+    run.take_inbox(later)
+    assert run.facts.owner == "ann" and run.next_timer() == later + timedelta(minutes=30)
+
+
+def test_a_queue_that_releases_on_reopen_gives_the_ticket_back() -> None:
+    policy = sla.DeskPolicy(queues={"Inbox": sla.QueuePolicy(reopen_owner="release")})
+    run = TicketRun.restore("n", facts(policy=sla.policy_json(policy)), [])
+    act(run, "ann", "answer", T0, article_id=3)
+    assert (run.state, run.facts.owner) == ("closed", "ann")
+    run.inbox.append(4)
+    run.take_inbox(T0 + timedelta(hours=1))
+    assert (run.state, run.facts.owner) == ("first-line", None)
+    assert [(e.action, e.detail) for e in run.events[-2:]] == [
+        ("customer-message", None),
+        ("released", "ann: reopened in Inbox, which releases its owner"),
+    ]
+
+
+def test_release_gives_the_ticket_back_at_once_and_runs_before_the_rule_keep_no_timer() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    act(run, "ann", "take", T0)
+    act(run, "ann", "release", T0 + timedelta(minutes=1))
+    assert run.facts.owner is None and run.events[-1].action == "release"
+    old = TicketRun.restore("n", facts(), [])
+    old.owner_timeout = False
+    act(old, "ann", "take", T0)
+    assert old.next_timer() is None

@@ -30,6 +30,7 @@ SCENARIOS = [
     "tests/workflows/test_escalation.py::"
     "test_a_waiting_ticket_is_reminded_closed_and_reopened_by_a_late_reply",
     "tests/workflows/test_escalation.py::test_remind_me_brings_a_waiting_ticket_back_to_the_agent",
+    "tests/workflows/test_escalation.py::test_an_idle_owner_loses_the_ticket_on_a_durable_timer",
 ]
 
 

@@ -240,6 +240,28 @@ async def test_remind_me_brings_a_waiting_ticket_back_to_the_agent(
         await keep_history(env.client, workflow_id(number), "remind-me")
 
 
+async def test_an_idle_owner_loses_the_ticket_on_a_durable_timer(
+    own_time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    env = own_time_skipping_env
+    async with new_worker(env.client, components):
+        number = await new_ticket(env, components)
+        await act(env.client, components, number, "take", agent="bob")
+        await env.sleep(timedelta(minutes=20))
+        await act(env.client, components, number, "note", "Looking into it.", agent="bob")
+        await env.sleep(timedelta(minutes=29))
+        assert ticket_row(components, number).owner == "bob"  # his note restarted his time
+        await env.sleep(timedelta(minutes=2))
+        await history_with(components, number, "released")
+        assert ticket_row(components, number).owner is None
+        assert ("released", "bob: no action in 30 minutes") in history(components, number)
+        await act(env.client, components, number, "take", agent="carol")
+        await act(env.client, components, number, "release", agent="carol")
+        assert ticket_row(components, number).owner is None
+        assert [a for a, _ in history(components, number)][-2:] == ["take", "release"]
+        await keep_history(env.client, workflow_id(number), "owner-released")
+
+
 def inbox_add(components: Components, start: datetime, minutes: int) -> datetime:
     """`start` plus business minutes in the Inbox's calendar."""
     policy = components.desk.policy()

@@ -29,6 +29,7 @@ SCENARIOS = {
     "sla-warning-breach-move",
     "waiting-reminded-closed-reopened",
     "remind-me",
+    "owner-released",
 }
 
 

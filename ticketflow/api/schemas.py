@@ -259,7 +259,7 @@ class RemindBody(_Body):
 ActionBody = _Body
 # Each agent action's body and what it does (the OpenAPI summary of its route).
 ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
-    "take": (EmptyBody, "Become the ticket's owner"),
+    "take": (EmptyBody, "Become the ticket's owner (another agent's ticket needs steal)"),
     "note": (TextBody, "Add an internal note the customer never sees"),
     "ask": (MailBody, "Ask the customer (text or template); the ticket waits for the reply"),
     "answer": (MailBody, "Answer the customer (text or template) and close the ticket"),
@@ -268,6 +268,7 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "reopen": (EmptyBody, "Open a closed ticket again in its last reply queue"),
     "priority": (PriorityBody, "Set the priority, 1 lowest to 5 highest"),
     "remind": (RemindBody, "Bring the ticket back to you at a time (ISO 8601 with its zone)"),
+    "release": (EmptyBody, "Give the ticket you own back to its queue"),
 }
 
 

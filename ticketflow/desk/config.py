@@ -114,6 +114,9 @@ class QueueConfig(BaseModel):
     # A waiting ticket with no customer reply closes after this many days; 0: never.
     close_waiting_after_days: float = Field(default=7, ge=0)
     remind_waiting: bool = False  # remind the customer halfway through that period
+    # A ticket reopened here (by the customer's reply, or an agent) stays with its owner
+    # ("keep": the second line answers each user individually) or goes back to the queue.
+    reopen_owner: Literal["keep", "release"] = "keep"
 
 
 class GroupConfig(BaseModel):
@@ -139,6 +142,8 @@ class DeskConfig(BaseModel):
     # any header, so none is trusted unless listed.
     trusted_recipient_headers: list[str] = []
     macros: list[MacroConfig] = []
+    # An open ticket's owner who does nothing for this long loses it to the queue; 0: never.
+    owner_timeout_minutes: int = Field(default=30, ge=0, alias="owner_timeout")
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
     _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
 
@@ -221,10 +226,17 @@ class DeskConfig(BaseModel):
                 sla=q.sla,
                 close_waiting_after_minutes=round(q.close_waiting_after_days * 24 * 60) or None,
                 remind_waiting=q.remind_waiting,
+                reopen_owner=q.reopen_owner,
             )
             for q in self.queues
         }
-        if all(p == QueuePolicy() for p in queues.values()) and not self.slas:
+        owner_timeout = self.owner_timeout_minutes or None
+        defaults = DeskPolicy()
+        if (
+            all(p == QueuePolicy() for p in queues.values())
+            and not self.slas
+            and owner_timeout == defaults.owner_timeout_minutes
+        ):
             return None  # the defaults: the workflow keeps them without being told
         slas = {
             name: SlaPolicy(
@@ -238,7 +250,7 @@ class DeskConfig(BaseModel):
             )
             for name, sla in self.slas.items()
         }
-        return DeskPolicy(queues=queues, slas=slas)
+        return DeskPolicy(queues=queues, slas=slas, owner_timeout_minutes=owner_timeout)
 
     @property
     def default_queue(self) -> QueueConfig:

@@ -30,10 +30,12 @@ class Action(StrEnum):
     REOPEN = "reopen"
     PRIORITY = "priority"
     REMIND = "remind"  # "remind me at": the ticket comes back to the agent then
+    RELEASE = "release"  # the owner gives the ticket back to its queue
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
     REMINDER = "reminder"  # an agent's reminder fell due
+    RELEASED = "released"  # the owner did nothing for the desk's owner_timeout
 
 
 AGENT_ACTIONS = frozenset(
@@ -47,6 +49,7 @@ AGENT_ACTIONS = frozenset(
         Action.REOPEN,
         Action.PRIORITY,
         Action.REMIND,
+        Action.RELEASE,
     }
 )
 # Actions that send the customer a mail written by an agent.
@@ -55,7 +58,11 @@ MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
 TEXT_ACTIONS = frozenset({Action.NOTE, Action.ASK, Action.ANSWER})
 # While an agent owns a ticket, only that agent may do these (notes stay open to all who
 # may read it, and taking it from the owner needs the steal right).
-OWNER_ACTIONS = frozenset({Action.ASK, Action.ANSWER, Action.CLOSE, Action.MOVE, Action.PRIORITY})
+OWNER_ACTIONS = frozenset(
+    {Action.ASK, Action.ANSWER, Action.CLOSE, Action.MOVE, Action.PRIORITY, Action.RELEASE}
+)
+# Ownership ends (the ticket is its queue's again).
+RELEASE_ACTIONS = frozenset({Action.RELEASE, Action.RELEASED})
 # Who acts that is no agent: timers and escalation steps, and the customer's mail.
 SYSTEM, CUSTOMER = "system", "customer"
 OPEN_STATES = frozenset({State.FIRST_LINE, State.SECOND_LINE})
@@ -88,6 +95,8 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.REOPEN: {_S.WAITING: _T.QUEUE_LINE, _S.CLOSED: _T.QUEUE_LINE},
     Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.RELEASE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.RELEASED: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     # A waiting ticket comes back to its queue's line, for the agent who set the reminder.
     Action.REMINDER: {_S.FIRST_LINE: _T.STAY, _S.SECOND_LINE: _T.STAY, _S.WAITING: _T.QUEUE_LINE},
     Action.ROUTE: {_S.RECEIVED: _T.QUEUE_LINE},
@@ -152,6 +161,8 @@ def decide(
     _check_arguments(ticket, request, lines)
     if one_owner:
         _check_owner(ticket, request)
+    if action in RELEASE_ACTIONS and ticket.owner is None:
+        raise InvalidTransition("nobody owns this ticket")
 
     queue = ticket.queue
     if action in (Action.MOVE, Action.ROUTE):
@@ -177,8 +188,14 @@ def decide(
             reply_queue = queue
     elif action is Action.PRIORITY and request.priority is not None:
         priority = request.priority
+    elif action in RELEASE_ACTIONS:
+        owner = None
     elif action in MAIL_ACTIONS:
         reply_queue = ticket.queue
+        if one_owner and owner is None:
+            # Who writes to the customer owns the ticket (OTRS locks it on a reply): a
+            # second agent's mail is refused, and his reply may come back to the writer.
+            owner = request.actor
     return Ticket(state, queue, owner, priority, reply_queue)
 
 

@@ -1,7 +1,7 @@
 """What a group may do in a queue: rights as fine as OTRS's, as a pure table.
 
 `ro` sees a ticket (its articles, history, attachments); `note`, `reply` (ask, answer),
-`owner` (take, remind), `priority` and `close` (close, reopen) each allow their actions;
+`owner` (take, remind, release), `priority` and `close` (close, reopen) each allow their actions;
 `move_into` lets the queue be a move's target (and nothing else: a first-line agent may
 hand a ticket to Passwords and then no longer read it); `steal` takes a ticket another
 agent owns; `rw` is all of them but `steal`. Every right but `move_into` includes `ro`.
@@ -35,6 +35,7 @@ NEEDED: Mapping[Action, Right] = {
     Action.ANSWER: Right.REPLY,
     Action.TAKE: Right.OWNER,
     Action.REMIND: Right.OWNER,
+    Action.RELEASE: Right.OWNER,
     Action.MOVE: Right.OWNER,
     Action.PRIORITY: Right.PRIORITY,
     Action.CLOSE: Right.CLOSE,

@@ -76,6 +76,9 @@ class QueuePolicy:
     # None: never. With `remind_waiting`, the customer gets a reminder halfway.
     close_waiting_after_minutes: int | None = 7 * 24 * 60
     remind_waiting: bool = False
+    # When a customer's reply (or an agent) reopens a ticket here, its owner keeps it
+    # ("keep") or it goes back to the queue ("release").
+    reopen_owner: str = "keep"
 
 
 @dataclass
@@ -84,6 +87,8 @@ class DeskPolicy:
 
     queues: dict[str, QueuePolicy] = field(default_factory=dict)
     slas: dict[str, SlaPolicy] = field(default_factory=dict)
+    # An open ticket's owner who does nothing for this long loses it; None: never.
+    owner_timeout_minutes: int | None = 30
 
     def queue(self, name: str) -> QueuePolicy:
         return self.queues.get(name) or QueuePolicy()
@@ -107,6 +112,7 @@ def policy_from_json(text: str) -> DeskPolicy:
     return DeskPolicy(
         queues={name: QueuePolicy(**q) for name, q in data["queues"].items()},
         slas={name: _sla(s) for name, s in data["slas"].items()},
+        owner_timeout_minutes=data.get("owner_timeout_minutes", 30),
     )
 
 

@@ -5,6 +5,7 @@ the workflow passes `workflow.now()`.
 - A `waiting` ticket closes after its queue's period, reminding the customer halfway if
   the queue says so.
 - An agent's "remind me at" brings the ticket back at that time.
+- An open ticket's owner who does nothing for the desk's owner timeout loses it.
 - The SLA clocks (ticketflow.tickets.sla) restart after every change.
 """
 
@@ -25,6 +26,9 @@ class TimerFacts(Protocol):
     waiting_reminded: bool
     remind_at: datetime | None
     remind_agent: str | None
+    owner: str | None
+    state: str
+    owner_active_at: datetime | None
 
 
 def waiting_times(
@@ -37,6 +41,17 @@ def waiting_times(
     period = timedelta(minutes=queue.close_waiting_after_minutes)
     remind = queue.remind_waiting and not facts.waiting_reminded
     return (since + period / 2 if remind else None), since + period
+
+
+def owner_lapses_at(facts: TimerFacts, timeout_minutes: int | None) -> datetime | None:
+    """When the owner of an open ticket loses it for doing nothing; None when nobody owns
+    it, or it waits for the customer or is closed (the owner has nothing to do then)."""
+    active = facts.owner_active_at
+    if not timeout_minutes or facts.owner is None or active is None:
+        return None
+    if State(facts.state) not in lifecycle.OPEN_STATES:
+        return None
+    return active + timedelta(minutes=timeout_minutes)
 
 
 def next_timer(facts: TimerFacts, queue: sla.QueuePolicy) -> datetime | None:
