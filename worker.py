@@ -43,7 +43,7 @@ def build_worker(
 ) -> Worker:
     settings = components.settings
     store = StoreActivities(
-        components.sessions, components.desk, components.mail_identity, components.mail_limits
+        components.sessions, components.projects, components.mail_identity, components.mail_limits
     )
     transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
     # One mail identity for customers' mail and supervisors' notices.
@@ -53,7 +53,7 @@ def build_worker(
     )
     mail = MailActivities(components.sessions, transport, components.templates, mail_settings)
     escalation = EscalationActivities(
-        components.sessions, components.desk, transport, components.templates, mail_settings
+        components.sessions, components.projects, transport, components.templates, mail_settings
     )
     return Worker(
         client,

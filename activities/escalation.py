@@ -20,7 +20,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailSettings
-from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.projects import Projects
 from ticketflow.letters.rendering import ESCALATION, letter_ticket, render_letter
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
@@ -37,13 +37,13 @@ class EscalationActivities:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        desk: DeskConfig,
+        projects: Projects,
         transport: Transport,
         templates: Environment,
         settings: MailSettings,
     ) -> None:
         self._sessions = sessions
-        self._desk = desk
+        self._projects = projects
         self._transport = transport
         self._templates = templates
         self._settings = settings
@@ -51,7 +51,7 @@ class EscalationActivities:
     @activity.defn(name=ActivityName.NOTIFY_SUPERVISORS)
     def notify_supervisors(self, notice: EscalationNotice) -> str | None:
         """Mail the queue's supervisors; returns why nobody was told, if so."""
-        queue = self._desk.queue(notice.queue)
+        queue = self._projects.desk(notice.project).queue(notice.queue)
         supervisors = queue.supervisors if queue else []
         if not supervisors:
             return f"queue {notice.queue} has no supervisors"
@@ -121,9 +121,10 @@ class EscalationActivities:
             raise
 
     def _local(self, notice: EscalationNotice) -> datetime:
-        queue = self._desk.queue(notice.queue)
-        sla = self._desk.slas.get(queue.sla) if queue and queue.sla else None
-        zone = self._desk.calendars[sla.calendar].zone if sla else "UTC"
+        desk = self._projects.desk(notice.project)
+        queue = desk.queue(notice.queue)
+        sla = desk.slas.get(queue.sla) if queue and queue.sla else None
+        zone = desk.calendars[sla.calendar].zone if sla else "UTC"
         return notice.deadline.astimezone(ZoneInfo(zone))
 
 

@@ -136,7 +136,7 @@ class MailActivities:
             ticket_id=ticket.id,
             direction=Direction.OUT,
             status=ArticleStatus.QUEUED,
-            from_addr=self._settings.identity.sender(queue),
+            from_addr=self._settings.identity.sender(ticket.project, queue),
             to_addr=ticket.customer,
             subject=tag.tagged(ticket.subject, ticket.number),
             body_text=body.text,

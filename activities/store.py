@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.projects import Projects
 from ticketflow.desk.routing import route_new_ticket
 from ticketflow.mail.bounded import MailLimits, read_bounded
 from ticketflow.mail.identity import MailIdentity
@@ -41,15 +41,15 @@ class StoreActivities:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        desk: DeskConfig,
+        projects: Projects,
         own: MailIdentity,
         limits: MailLimits,
     ) -> None:
         self._sessions = sessions
-        self._desk = desk
+        self._projects = projects
         self._own = own
         self._limits = limits  # the installation's reading limits, as intake's
-        self._policy = desk.policy_json()
+        self._policies = {p.name: p.desk.policy_json() for p in projects}
 
     @activity.defn(name=ActivityName.LOAD_TICKET)
     def load_ticket(self, number: str) -> TicketFacts:
@@ -78,8 +78,10 @@ class StoreActivities:
                 )
                 .limit(1)
             )
+            desk = self._projects.desk(ticket.project)
             return TicketFacts(
                 ticket_id=ticket.id,
+                project=ticket.project,
                 state=ticket.state,
                 queue=ticket.queue,
                 owner=ticket.owner,
@@ -89,9 +91,9 @@ class StoreActivities:
                 closed_at=ticket.updated_at if ticket.state == State.CLOSED else None,
                 version=ticket.version,
                 last_seq=last_seq or 0,
-                lines=self._desk.lines(),
+                lines=desk.lines(),
                 first_article_id=first_article_id,
-                policy=self._policy,
+                policy=self._policies.get(ticket.project),
                 clocks=Clocks(responded=True) if responded is not None else None,
             )
 
@@ -105,12 +107,14 @@ class StoreActivities:
                 .join(Article, Article.raw_message_id == RawMessage.id)
                 .where(Article.id == ref.article_id)
             )
+            project = session.scalar(select(Ticket.project).where(Ticket.id == ref.ticket_id))
+        desk = self._projects.desk(project)  # only its project's rules run on it
         try:
             if raw is not None:
-                return route_new_ticket(self._desk, read_bounded(raw, self._limits), self._own)
+                return route_new_ticket(desk, read_bounded(raw, self._limits), self._own)
         except MailRefused:
             pass  # unreadable within the limits now: the ticket still needs a queue
-        return Route(queue=self._desk.default_queue.name, no_auto_reply="message unreadable")
+        return Route(queue=desk.default_queue.name, no_auto_reply="message unreadable")
 
     @activity.defn(name=ActivityName.PROJECT)
     def project(self, projection: Projection) -> None:
@@ -125,7 +129,11 @@ class StoreActivities:
             # task was rejected: write only events past what the row already has
             # (the version counts events, so it is the last written seq).
             new_events = [e for e in projection.events if e.seq > ticket.version]
-            counts.move(session, (ticket.queue, ticket.state), (projection.queue, projection.state))
+            counts.move(
+                session,
+                (ticket.project, ticket.queue, ticket.state),
+                (ticket.project, projection.queue, projection.state),
+            )
             ticket.state, ticket.queue = projection.state, projection.queue
             ticket.owner, ticket.priority = projection.owner, projection.priority
             ticket.reply_queue = projection.reply_queue

@@ -60,7 +60,7 @@ def add_agent(stack: EmbeddedStack) -> str:
             "add",
             "bench",
             "--groups",
-            "supervisors",
+            "mail/supervisors",
         ],
         env=env,
         capture_output=True,

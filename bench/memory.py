@@ -37,7 +37,7 @@ from harness import (  # noqa: E402
     stack_settings,
 )
 
-from ticketflow.desk.config import load_desk  # noqa: E402
+from ticketflow.desk.projects import load_projects  # noqa: E402
 from ticketflow.payloads import TicketFacts, TicketInput  # noqa: E402
 from ticketflow.settings import Settings  # noqa: E402
 from ticketflow.store.models import Ticket  # noqa: E402
@@ -64,8 +64,8 @@ def worker_pid(root_pid: int) -> int:
 def write_tickets(database_url: str, count: int) -> list[TicketFacts]:
     """Open tickets in the read model, spread over the desk's queues, each at version 2
     (the customer's message and the route), as intake and routing leave them."""
-    desk = load_desk(Settings().desk_config)
-    lines = desk.lines()
+    project = load_projects(Settings().desk_config).first
+    lines = project.desk.lines()
     queues = list(lines)
     rows = [
         {
@@ -73,6 +73,7 @@ def write_tickets(database_url: str, count: int) -> list[TicketFacts]:
             "number": ticket_number(CREATED, "10", i),
             "subject": f"Ticket {i}",
             "customer": f"user{i}@example.org",
+            "project": project.name,
             "state": lines[queues[i % len(queues)]],
             "queue": queues[i % len(queues)],
             "owner": None,
@@ -92,6 +93,7 @@ def write_tickets(database_url: str, count: int) -> list[TicketFacts]:
     return [
         TicketFacts(
             ticket_id=row["id"],
+            project=project.name,
             state=row["state"],
             queue=row["queue"],
             owner=None,

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import latency_line, parse_with_smoke, percentile, report  # noqa: E402
 
-from ticketflow.desk.config import load_desk  # noqa: E402
+from ticketflow.desk.projects import load_projects  # noqa: E402
 from ticketflow.settings import Settings  # noqa: E402
 from ticketflow.store.db import make_engine, make_session_factory  # noqa: E402
 from ticketflow.store.migrate import sync_queues, upgrade  # noqa: E402
@@ -51,6 +51,7 @@ from ticketflow.store.queries import (  # noqa: E402
     ticket_history,
 )
 
+PROJECT = "mail"  # the example desk's first project: the tickets load into it
 QUEUES = {"Inbox": 0.30, "Passwords": 0.25, "Web": 0.20, "Solvers": 0.10, "Abuse": 0.15}
 LINES = {"Inbox": "first-line"} | dict.fromkeys(
     ["Passwords", "Web", "Solvers", "Abuse"], "second-line"
@@ -171,8 +172,11 @@ def load(url: str, tickets: int, seed: int = 5) -> dict[str, int]:
         conn.execute(text("DELETE FROM queue_counts"))
         for (queue, state), n in counts.items():
             conn.execute(
-                text("INSERT INTO queue_counts (queue, state, count) VALUES (:q, :s, :n)"),
-                {"q": queue, "s": state, "n": n},
+                text(
+                    "INSERT INTO queue_counts (project, queue, state, count) "
+                    "VALUES (:p, :q, :s, :n)"
+                ),
+                {"p": PROJECT, "q": queue, "s": state, "n": n},
             )
         print(f"loaded {tickets} tickets, {articles_total} articles in "
               f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
@@ -215,14 +219,17 @@ def client(
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         queue, number = rng.choice(names), rng.choice(numbers)
-        view = partial(list_tickets, queues=[queue], states=[LINES[queue]], limit=50)
+        view = partial(
+            list_tickets, project=PROJECT, queues=[queue], states=[LINES[queue]], limit=50
+        )
         _, cursor = timed("queue view", partial(view, cursor=None))
         if cursor:
             timed("next page", partial(view, cursor=cursor))
         timed("ticket view", partial(ticket_view, number=number))
-        timed("queue list", partial(queue_stats, names=names))
+        timed("queue list", partial(queue_stats, project=PROJECT, names=names))
         for kind, query in search_queries(rng, tickets):
-            timed(kind, partial(search_tickets, text=query, queues=names, limit=50))
+            search = partial(search_tickets, text=query, project=PROJECT, queues=names, limit=50)
+            timed(kind, search)
         if not warm and think:
             # Agents do not all click at the same instant: spread the clients' rounds.
             time.sleep(rng.uniform(0, 7 * think))
@@ -301,14 +308,15 @@ def main() -> None:
     if args.reuse:
         url = make_url(args.admin_url).set(database=args.database).render_as_string(False)
         engine = make_engine(url)
-        upgrade(engine)  # a database loaded by an older schema gets the newer migrations
+        upgrade(engine, PROJECT)  # a database loaded by an older schema gets the newer ones
         engine.dispose()
         loaded = existing_counts(url)
     else:
         url = fresh_database(args.admin_url, args.database)
         engine = make_engine(url)
-        upgrade(engine)
-        sync_queues(engine, load_desk(Settings().desk_config))
+        projects = load_projects(Settings().desk_config)
+        upgrade(engine, projects.first.name)
+        sync_queues(engine, projects)
         engine.dispose()
         loaded = load(url, args.tickets)
     timings = measure(url, args.clients, args.seconds, args.think_ms / 1000)

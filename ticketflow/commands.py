@@ -12,7 +12,7 @@ import getpass
 from collections.abc import Callable
 
 from ticketflow.components import Components
-from ticketflow.desk.config import load_desk
+from ticketflow.desk.projects import load_projects, project_of
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin, AgentError, agent_changes, list_agents
 from ticketflow.store.migrate import bring_up_to_date, check_schema
@@ -58,7 +58,7 @@ def cmd_smtpd(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     components = Components(settings)
-    before, after = bring_up_to_date(components.engine, components.desk)
+    before, after = bring_up_to_date(components.engine, components.projects)
     where = settings.resolved_database_url.split("@")[-1]
     change = "is current" if before == after else f"upgraded from {before or 'empty'}"
     print(f"read model at {where} {change} (revision {after})")
@@ -76,7 +76,7 @@ def cmd_temporal_setup(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_agent(args: argparse.Namespace, settings: Settings) -> int:
     components = Components(settings)
     # The administration commands work on a fresh data directory: no separate migrate step.
-    bring_up_to_date(components.engine, components.desk)
+    bring_up_to_date(components.engine, components.projects)
     try:
         return AGENT_ACTIONS[args.agent_command](args, components)
     except AgentError as exc:
@@ -153,19 +153,23 @@ def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
 
     templates = Components(settings).templates
     if args.desk_command == "check":
-        desk = load_desk(args.file)
-        problems = check_templates(desk, templates)
-        if problems:
-            raise CommandError(f"{args.file}: {problems[0]}")
-        print(
-            f"{args.file}: ok ({len(desk.queues)} queues, {len(desk.rules)} rules, "
-            f"{len(desk.macros)} macros, {len(desk.slas)} SLAs)"
-        )
+        projects = load_projects(args.file)
+        for project in projects:
+            problems = check_templates(project.desk, templates)
+            if problems:
+                raise CommandError(f"{args.file}: project {project.name}: {problems[0]}")
+        for project in projects:
+            desk = project.desk
+            print(
+                f"{args.file}: project {project.name} ok ({len(desk.queues)} queues, "
+                f"{len(desk.rules)} rules, {len(desk.macros)} macros, {len(desk.slas)} SLAs)"
+            )
         return 0
-    desk = load_desk(settings.desk_config)
     print(f"desk config {settings.desk_config}")
-    for line in describe_desk(desk, templates):
-        print(line)
+    for project in load_projects(settings.desk_config):
+        print(f"project {project.name} (mailboxes: {', '.join(sorted(project.mailboxes)) or '-'})")
+        for line in describe_desk(project.desk, templates):
+            print(f"  {line}")
     return 0
 
 
@@ -173,13 +177,17 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from ticketflow.desk.rules import classify
     from ticketflow.mail.parse import MailRefused, parse_mail
 
-    desk = load_desk(settings.desk_config)
+    projects = load_projects(settings.desk_config)
     raw = args.message.read_bytes()
     try:
         mail = parse_mail(raw)
     except MailRefused as exc:
         raise CommandError(f"{args.message}: not mail: {exc.reason}") from None
-    found = classify(desk.routing_rules(), mail, args.recipient)
+    # As intake does: the project of the mailbox it was sent to, and only its rules.
+    chosen = project_of(projects.rules(), args.recipient, [mail.to_header, mail.cc_header])
+    desk = projects.desk(chosen.project)
+    found = classify(chosen.rules, mail, args.recipient, chosen.trusted_headers)
+    print(f"project:       {chosen.project}")
     print(f"rules matched: {', '.join(found.matched_rules) or 'none'}")
     if found.ignore:
         print(f"no ticket: {found.ignore} (the raw message is kept)")
@@ -198,7 +206,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check_ready(settings: Settings) -> None:
     """Refuse, before a server starts, a desk config with an error or an old schema."""
-    load_desk(settings.desk_config)
+    load_projects(settings.desk_config)
     components = Components(settings)
     try:
         check_schema(components.engine)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-from ticketflow.desk.config import DeskConfig, load_desk
+from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.projects import ProjectRules, Projects, load_projects
 from ticketflow.letters.rendering import make_environment
 from ticketflow.mail.bounded import MailLimits
 from ticketflow.mail.identity import MailIdentity
@@ -43,18 +44,28 @@ class Components:
         return make_session_factory(self.engine)
 
     @cached_property
+    def projects(self) -> Projects:
+        return load_projects(self.settings.desk_config)
+
+    @property
     def desk(self) -> DeskConfig:
-        return load_desk(self.settings.desk_config)
+        """The first project's desk (an installation of one project: its desk)."""
+        return self.projects.first.desk
 
     @cached_property
-    def desk_policy(self) -> str | None:
-        """The desk's timers as ticket workflows carry them (ticketflow.tickets.sla.policy_json)."""
-        return self.desk.policy_json()
+    def project_rules(self) -> list[ProjectRules]:
+        """Each project's mailboxes and routing rules, as mail readers take them."""
+        return self.projects.rules()
+
+    @cached_property
+    def policies(self) -> dict[str, str | None]:
+        """Each project's timers as its ticket workflows carry them (sla.policy_json)."""
+        return {p.name: p.desk.policy_json() for p in self.projects}
 
     @cached_property
     def intake_rules(self) -> IntakeRules:
         return IntakeRules(
-            default_queue=self.desk.default_queue.name,
+            default_queues={p.name: p.desk.default_queue.name for p in self.projects},
             system_id=self.settings.system_id,
             subject_tag=self.settings.subject_tag,
             number_needs_known_sender=self.settings.number_needs_known_sender,
@@ -71,7 +82,7 @@ class Components:
             from_addr=self.settings.mail_from,
             domain=self.settings.mail_domain,
             subject_tag=self.settings.subject_tag,
-            senders=self.desk.senders(),
+            senders=self.projects.senders(),
         )
 
     @cached_property
@@ -84,7 +95,7 @@ class Components:
 
     def agent_admin(self, actor: str) -> AgentAdmin:
         """Agent administration, each change recorded as made by `actor`."""
-        return AgentAdmin(self.sessions, self.desk.groups(), actor)
+        return AgentAdmin(self.sessions, self.projects, actor)
 
     @cached_property
     def webhook_secret(self) -> str:

@@ -86,6 +86,9 @@ class TicketFacts:
     remind_agent: str | None = None
     # The owner's last action (or when he got the ticket); his ownership lapses from it.
     owner_active_at: datetime | None = None
+    # The ticket's project (ticketflow.desk.projects); "" in facts carried from before
+    # projects: the first project.
+    project: str = ""
 
 
 @dataclass
@@ -195,6 +198,7 @@ class EscalationNotice:
     deadline: datetime
     action: str  # notify | webhook
     url: str | None = None
+    project: str = ""  # "" in notices from runs before projects: the first project
 
 
 @dataclass

@@ -138,7 +138,7 @@ class EmbeddedStack:
         self._start_temporal(data_dir)
         asyncio.run(self._prepare_temporal())
         components = Components(self.settings)
-        bring_up_to_date(components.engine, components.desk)
+        bring_up_to_date(components.engine, components.projects)
         components.engine.dispose()
         webhook_secret(self.settings)  # made now, so it can be read before the first mail
         cli = [sys.executable, "-m", "ticketflow.cli"]

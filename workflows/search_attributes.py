@@ -9,6 +9,8 @@ TICKET_STATE = SearchAttributeKey.for_keyword("TicketState")
 TICKET_QUEUE = SearchAttributeKey.for_keyword("TicketQueue")
 TICKET_PRIORITY = SearchAttributeKey.for_int("TicketPriority")
 TICKET_OWNER = SearchAttributeKey.for_keyword("TicketOwner")
+# The ticket's project: supervisors filter by it (the UI itself is not limited per project).
+TICKET_PROJECT = SearchAttributeKey.for_keyword("TicketProject")
 # The next escalation deadline: supervisors list what is about to escalate.
 TICKET_ESCALATION_AT = SearchAttributeKey.for_datetime("TicketEscalationAt")
 
@@ -19,6 +21,7 @@ ALL_KEYS = (
     TICKET_PRIORITY,
     TICKET_OWNER,
     TICKET_ESCALATION_AT,
+    TICKET_PROJECT,
 )
 TYPE_NAMES = {TICKET_PRIORITY: "Int", TICKET_ESCALATION_AT: "Datetime"}
 

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         TICKET_NUMBER,
         TICKET_OWNER,
         TICKET_PRIORITY,
+        TICKET_PROJECT,
         TICKET_QUEUE,
         TICKET_STATE,
     )
@@ -358,8 +359,11 @@ class TicketWorkflow:
     def _upsert_search_attributes(self) -> None:
         run = self._ticket
         facts, escalation = run.facts, run.escalation_at()
+        # Facts carried from before projects name none (the search shows none then).
+        project = [TICKET_PROJECT.value_set(facts.project)] if facts.project else []
         workflow.upsert_search_attributes(
             [
+                *project,
                 TICKET_NUMBER.value_set(self._input.number),
                 TICKET_STATE.value_set(facts.state),
                 TICKET_QUEUE.value_set(facts.queue),

@@ -306,6 +306,7 @@ class TicketRun:
                         deadline=due.deadline,
                         action=step.action,
                         url=step.url,
+                        project=self.facts.project,
                     )
                 )
             elif (change := change_for(step, self.ticket)) is not None:

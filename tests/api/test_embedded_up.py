@@ -66,7 +66,7 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
     api = f"http://127.0.0.1:{ports['api-port']}"
     with running_up(data_dir, ports) as proc:
-        agent_add = ["agent", "add", "alice", "--groups", "first-line"]
+        agent_add = ["agent", "add", "alice", "--groups", "mail/first-line"]
         added = subprocess.run(
             [sys.executable, "-m", "ticketflow.cli", *agent_add],
             env={**os.environ, "TICKETFLOW_DATA_DIR": str(data_dir)},

@@ -25,7 +25,7 @@ async def test_mail_taken_while_temporal_is_down_reaches_its_ticket_later(
     dead = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
     app = create_app(components.settings, temporal=dead)
     raw = customer_mail(message_id="<while-down@example.org>")
-    token = components.agent_admin("test").add("alice", ["first-line"])
+    token = components.agent_admin("test").add("alice", ["mail/first-line"])
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,

@@ -76,7 +76,7 @@ async def test_an_agent_of_no_queue_sees_none(stack: Stack) -> None:
 async def test_one_agent_per_ticket(stack: Stack) -> None:
     """While alice owns a ticket, another first-line agent may note but not answer, close
     or take it; alice releases it and he may."""
-    add_agent(stack, "ada", ["first-line"])
+    add_agent(stack, "ada", ["mail/first-line"])
     number = await stack.open_ticket()
     assert (await stack.act(number, "take", agent="alice")).status_code == 200
     for action, body in (("answer", {"text": "x"}), ("close", {"reason": "x"})):
@@ -150,7 +150,7 @@ async def test_a_reply_reopens_to_the_first_line_and_to_the_second_line_s_agent(
 @pytest.mark.parametrize("action", ["answer", "ask"])
 async def test_two_agents_racing_one_ticket_send_one_mail(stack: Stack, action: str) -> None:
     """Two first-line agents click at once: one mail goes out, the other agent gets 409."""
-    add_agent(stack, "ada", ["first-line"])
+    add_agent(stack, "ada", ["mail/first-line"])
     number = await stack.open_ticket()
     await stack.smtp.wait_for(1)  # the automatic reply
     texts = {"alice": "Alice's words.", "ada": "Ada's words."}

@@ -29,11 +29,11 @@ def test_migrate_then_agent_add_prints_a_working_token_last(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["migrate"]) == 0
-    assert main(["agent", "add", "alice", "--groups", "first-line,web"]) == 0
+    assert main(["agent", "add", "alice", "--groups", "mail/first-line,web"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     agent = agent_for_token(Components(Settings()).sessions, token)
     assert agent is not None
-    assert agent.groups == frozenset({"first-line", "web"})
+    assert agent.groups == frozenset({"mail/first-line", "mail/web"})
     assert (data_dir / "ticketflow.db").exists()
 
 
@@ -56,14 +56,17 @@ def test_agent_administration_is_recorded_and_takes_effect_at_once(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sessions = Components(Settings()).sessions
-    assert main(["agent", "add", "ann", "--groups", "first-line"]) == 0
+    assert main(["agent", "add", "ann", "--groups", "mail/first-line"]) == 0
     first_token = capsys.readouterr().out.strip().splitlines()[-1]
 
     assert main(["agent", "groups", "ann", "--set", "web,solvers"]) == 0
     agent = agent_for_token(sessions, first_token)
-    assert agent is not None and agent.groups == frozenset({"web", "solvers"})
+    assert agent is not None and agent.groups == frozenset({"mail/web", "mail/solvers"})
     assert main(["agent", "groups", "ann", "--set", "webb"]) == 2
     assert "unknown group 'webb'" in capsys.readouterr().err
+    # A group two projects have must be named with its project.
+    assert main(["agent", "groups", "ann", "--set", "first-line"]) == 2
+    assert "name one, mail/first-line or social/first-line" in capsys.readouterr().err
 
     assert main(["agent", "disable", "ann"]) == 0
     assert agent_for_token(sessions, first_token) is None
@@ -85,7 +88,7 @@ def test_agent_administration_is_recorded_and_takes_effect_at_once(
     changes = [line.split("  ")[2] for line in log]
     assert changes == ["created", "groups", "disabled", "enabled", "token"]
     assert all(line.endswith(f"by {getpass.getuser()} (cli)") for line in log)
-    assert "first-line -> solvers,web" in log[1]
+    assert "mail/first-line -> mail/solvers,mail/web" in log[1]
 
 
 def test_every_command_takes_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,12 +44,12 @@ def test_a_missing_message_file(tmp_path: Path) -> None:
 
 
 def test_a_desk_config_with_a_mistake_names_file_and_line(tmp_path: Path) -> None:
-    text = EXAMPLE_DESK.read_text().replace("    line: second-line", "    line: second", 1)
+    text = EXAMPLE_DESK.read_text().replace("        line: second-line", "        line: second", 1)
     bad = tmp_path / "desk.yaml"
     bad.write_text(text)
-    number = next(n for n, row in enumerate(text.splitlines(), 1) if row == "    line: second")
+    number = next(n for n, row in enumerate(text.splitlines(), 1) if row == "        line: second")
     line = refused(ticketflow(tmp_path, "desk", "show", TICKETFLOW_DESK_CONFIG=str(bad)))
-    assert f"{bad}:{number}: queues.1.line: Input should be" in line
+    assert f"{bad}:{number}: projects.0.queues.1.line: Input should be" in line
     assert f"{bad}:{number}:" in refused(ticketflow(tmp_path, "desk", "check", str(bad)))
     bad.write_text("queues: [unclosed\n")
     assert f"{bad}:2:" in refused(ticketflow(tmp_path, "desk", "check", str(bad)))
@@ -61,7 +61,8 @@ def test_a_desk_naming_a_template_that_does_not_exist(tmp_path: Path) -> None:
     line = refused(ticketflow(tmp_path, "desk", "check", str(bad)))
     assert "no answer template 'nope'; known: ask_details, password_reset" in line
     good = ticketflow(tmp_path, "desk", "check", str(EXAMPLE_DESK))
-    assert good.returncode == 0 and "ok (6 queues" in good.stdout
+    assert good.returncode == 0 and "project mail ok (6 queues" in good.stdout
+    assert "project social ok (2 queues" in good.stdout
 
 
 def test_a_database_url_of_the_wrong_form_says_the_right_one(tmp_path: Path) -> None:
@@ -97,7 +98,7 @@ def test_api_and_worker_refuse_an_unmigrated_database(tmp_path: Path) -> None:
 
 def test_an_unknown_group_lists_the_known_ones(tmp_path: Path) -> None:
     line = refused(ticketflow(tmp_path, "agent", "add", "ann", "--groups", "frist-line"))
-    assert "unknown group 'frist-line'; known: abuse, admins, first-line, passwords" in line
+    assert "unknown group 'frist-line'; known: mail/abuse, mail/admins, mail/first-line" in line
 
 
 def test_a_second_up_on_the_same_data_directory_names_the_first(tmp_path: Path) -> None:

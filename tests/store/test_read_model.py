@@ -7,22 +7,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from temporalio.exceptions import ApplicationError
 
 from activities.store import StoreActivities
 from tests.support.mail import customer_mail, delivery_report
 from tests.support.stack import make_components
 from ticketflow.components import Components
+from ticketflow.desk.projects import load_projects
 from ticketflow.mail.bounded import content_digest
 from ticketflow.mail.parse import parse_mail
 from ticketflow.payloads import HistoryEntry, Projection
+from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentError, agent_for_token
+from ticketflow.store.db import make_engine
 from ticketflow.store.inbox import keep_raw
 from ticketflow.store.intake import IntakeResult, IntakeRules, store_read
-from ticketflow.store.migrate import upgrade
+from ticketflow.store.migrate import alembic_config, sync_queues, upgrade
 from ticketflow.store.models import (
     Agent,
     Article,
@@ -35,6 +39,7 @@ from ticketflow.store.models import (
 from ticketflow.store.queries import list_tickets, search_tickets
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+PROJECT = "mail"  # the example desk's first project
 
 
 @pytest.fixture
@@ -46,15 +51,19 @@ def receive(
     components: Components, raw: bytes, at: datetime = T0, *, trust_numbers: bool = False
 ) -> IntakeResult:
     rules = IntakeRules(
-        default_queue="Inbox", system_id="42", number_needs_known_sender=not trust_numbers
+        default_queues={PROJECT: "Inbox"},
+        system_id="42",
+        number_needs_known_sender=not trust_numbers,
     )
     # What the engine does, without its reader processes: keep, read, store.
     kept = keep_raw(components.sessions, raw, [], "test", at)
     mail = parse_mail(raw)
-    return store_read(components.sessions, kept.raw_id, mail, content_digest(raw, mail), rules, at)
+    digest = content_digest(raw, mail)
+    return store_read(components.sessions, kept.raw_id, mail, digest, rules, at, project=PROJECT)
 
 
 def counts(components: Components) -> dict[tuple[str, str], int]:
+    """Counters of the example's first project, by (queue, state)."""
     with components.sessions() as session:
         return {(c.queue, c.state): c.count for c in session.scalars(select(QueueCount)) if c.count}
 
@@ -221,7 +230,7 @@ def projection(ticket_id: int, version: int, state: str, queue: str, seqs: range
 
 def test_projection_is_idempotent_even_for_overlapping_batches(components: Components) -> None:
     store = StoreActivities(
-        components.sessions, components.desk, components.mail_identity, components.mail_limits
+        components.sessions, components.projects, components.mail_identity, components.mail_limits
     )
     receive(components, customer_mail())
     with components.sessions() as session:
@@ -246,7 +255,7 @@ def test_projection_refuses_seqs_that_hold_other_events(
     # Seq 2 was written as a route by one run of the first step; another run numbers a
     # customer message 2: writing it would lose one of the two for good.
     store = StoreActivities(
-        components.sessions, components.desk, components.mail_identity, components.mail_limits
+        components.sessions, components.projects, components.mail_identity, components.mail_limits
     )
     receive(components, customer_mail())
     with components.sessions() as session:
@@ -269,7 +278,7 @@ def test_queue_view_pages_by_keyset_without_gaps_or_repeats(components: Componen
     cursor = None
     with components.sessions() as session:
         while True:
-            rows, cursor = list_tickets(session, ["Inbox"], ["received"], 10, cursor)
+            rows, cursor = list_tickets(session, PROJECT, ["Inbox"], ["received"], 10, cursor)
             seen += [r.subject for r in rows]
             if cursor is None:
                 break
@@ -294,7 +303,9 @@ def test_search_finds_tickets_by_words_sender_and_number(components: Components)
         session.commit()
 
         def found(text: str, queues: tuple[str, ...] = ("Inbox",)) -> list[str]:
-            return [h.ticket.number for h in search_tickets(session, text, list(queues), 50)]
+            return [
+                h.ticket.number for h in search_tickets(session, text, PROJECT, list(queues), 50)
+            ]
 
         assert found("пароль") == [russian.ticket_number]
         assert found("phishing") == [english.ticket_number]
@@ -313,10 +324,10 @@ def test_search_finds_tickets_by_words_sender_and_number(components: Components)
 
 def test_agent_tokens_are_stored_as_hashes(components: Components) -> None:
     admin = components.agent_admin("test")
-    token = admin.add("alice", ["first-line", " web ", ""])
+    token = admin.add("alice", ["mail/first-line", " web ", ""])
     agent = agent_for_token(components.sessions, token)
     assert agent is not None
-    assert (agent.name, agent.groups) == ("alice", frozenset({"first-line", "web"}))
+    assert (agent.name, agent.groups) == ("alice", frozenset({"mail/first-line", "mail/web"}))
     assert agent_for_token(components.sessions, token + "x") is None
     with components.sessions() as session:
         stored = session.scalars(select(Agent.token_hash)).one()
@@ -327,3 +338,53 @@ def test_agent_tokens_are_stored_as_hashes(components: Components) -> None:
         admin.add("a b", ["web"])
     with pytest.raises(AgentError, match="at least one group"):
         admin.add("dan", [" "])
+
+
+def test_data_from_before_projects_moves_into_the_first_project(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0013")
+        connection.execute(
+            text(
+                "INSERT INTO tickets (number, subject, customer, state, queue, priority, "
+                "created_at, pending_since, updated_at, version) VALUES "
+                "('2026112010000001', 's', 'a@example.org', 'first-line', 'Inbox', 3, "
+                ":t, :t, :t, 2), ('2026112010000002', 's', 'b@example.org', 'closed', "
+                "'Web', 3, :t, :t, :t, 5)"
+            ),
+            {"t": T0},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO queues (name, line, group_name) VALUES "
+                "('Inbox', 'first-line', 'first-line'), ('Web', 'second-line', 'web')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO agents (name, token_hash, groups, created_at) "
+                "VALUES ('ann', 'h', 'first-line,web', :t)"
+            ),
+            {"t": T0},
+        )
+    upgrade(engine, "mail")
+    with engine.connect() as connection:
+        projects = connection.execute(text("SELECT DISTINCT project FROM tickets")).all()
+        assert projects == [("mail",)]
+        counted = connection.execute(
+            text("SELECT project, queue, state, count FROM queue_counts ORDER BY queue")
+        ).all()
+        assert counted == [("mail", "Inbox", "first-line", 1), ("mail", "Web", "closed", 1)]
+        queues = connection.execute(text("SELECT project, name FROM queues ORDER BY id")).all()
+        assert queues == [("mail", "Inbox"), ("mail", "Web")]
+        groups = connection.execute(text("SELECT groups FROM agents")).scalar_one()
+        assert groups == "mail/first-line,mail/web"
+    # A queue added after the move takes the next id (PostgreSQL's sequence went on).
+    projects_now = load_projects(Settings().desk_config)
+    sync_queues(engine, projects_now)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT project, name FROM queues")).all()
+    assert ("social", "Inbox") in rows and ("mail", "Passwords") in rows
+    engine.dispose()

@@ -48,7 +48,7 @@ def make_components(tmp_path: Path, database_url: str, **overrides: object) -> C
     )
     components = Components(settings)
     OPENED.append(components)
-    bring_up_to_date(components.engine, components.desk)
+    bring_up_to_date(components.engine, components.projects)
     return components
 
 
@@ -137,12 +137,12 @@ class Stack:
 
 
 AGENTS = {
-    "alice": ["first-line"],
+    "alice": ["mail/first-line"],
     "bob": ["passwords"],
     "carol": ["web", "solvers"],
-    "sam": ["supervisors"],
+    "sam": ["mail/supervisors"],
     "abe": ["abuse"],
-    "dana": ["admins"],
+    "dana": ["mail/admins"],
 }
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ticketflow.desk.config import load_desk
+from ticketflow.desk.projects import load_projects
 from ticketflow.desk.reading import read_and_classify
 from ticketflow.mail.bounded import MailLimits, MailUnreadable, check_shape, content_digest
 from ticketflow.mail.parse import MailRefused, parse_mail
 from ticketflow.settings import Settings
 
 LIMITS = MailLimits(max_parts=200, max_depth=12, max_header_bytes=64 * 1024)
-RULES = load_desk(Settings().desk_config).routing_rules()
+PROJECTS = load_projects(Settings().desk_config).rules()
 
 CHARSETS = st.sampled_from(
     [
@@ -91,7 +91,7 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @given(hostile_message())
 def test_reading_gives_a_message_or_a_reason(raw: bytes) -> None:
     try:
-        reading = read_and_classify(raw, LIMITS, RULES, ["support@ticketflow.localhost"], [])
+        reading = read_and_classify(raw, LIMITS, PROJECTS, ["support@ticketflow.localhost"])
     except MailRefused as refused:
         assert refused.reason  # kept with the reason: quarantine shows it
         return

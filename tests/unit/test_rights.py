@@ -53,9 +53,12 @@ def test_an_unknown_right_is_refused_with_the_known_ones() -> None:
 
 
 def desk_with(groups: object) -> dict:
-    desk = yaml.safe_load(Settings().desk_config.read_text())
+    """The example's mail project as a desk of its own, with these `groups:`."""
+    example = yaml.safe_load(Settings().desk_config.read_text())
+    desk = dict(example["projects"][0])
+    del desk["name"], desk["mailboxes"]
     desk["groups"] = groups
-    return dict(desk)
+    return desk
 
 
 @pytest.mark.parametrize(

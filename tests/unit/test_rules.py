@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ticketflow.desk.config import DeskConfig, load_desk
+from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.projects import load_projects
 from ticketflow.desk.rules import Hint, RuleConfig, RuleError, classify, compile_rules, fold
 from ticketflow.mail.parse import parse_mail
 from ticketflow.settings import PROJECT_ROOT
 
 QUEUES = {"Inbox", "Abuse", "Security"}
-EXAMPLE = load_desk(PROJECT_ROOT / "ticketflow" / "desk" / "desk.example.yaml")
+EXAMPLE = load_projects(PROJECT_ROOT / "ticketflow" / "desk" / "desk.example.yaml").desk("mail")
 
 
 def mail(

@@ -109,11 +109,12 @@ def test_a_queue_without_sla_has_no_clocks() -> None:
 
 
 def test_the_policy_travels_as_json_and_comes_back_whole() -> None:
-    from ticketflow.desk.config import load_desk
+    from ticketflow.desk.projects import load_projects
     from ticketflow.settings import PROJECT_ROOT
     from ticketflow.tickets.sla import policy_from_json, policy_json
 
-    policy = load_desk(PROJECT_ROOT / "ticketflow" / "desk" / "desk.example.yaml").policy()
+    example = load_projects(PROJECT_ROOT / "ticketflow" / "desk" / "desk.example.yaml")
+    policy = example.desk("mail").policy()
     assert policy is not None
     text = policy_json(policy)
     assert policy_from_json(text) == policy

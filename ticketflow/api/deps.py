@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from ticketflow.components import Components
 from ticketflow.desk.config import ADMIN_GROUP
+from ticketflow.desk.projects import qualified
 from ticketflow.store.agents import AgentIdentity, agent_for_token
 from ticketflow.store.queries import ROW_ID_MAX
 
@@ -52,13 +53,18 @@ async def current_agent(
 
 
 CurrentAgent = Annotated[AgentIdentity, Depends(current_agent)]
+# The project a list is of (`?project=mail`); None: the agent's first.
+ProjectParam = Annotated[str | None, Query(max_length=40)]
 
 
-async def current_admin(agent: CurrentAgent) -> AgentIdentity:
-    """An agent of the administrators' group; others get 403 (what admin routes hold
-    is no secret of any ticket's existence)."""
-    if ADMIN_GROUP not in agent.groups:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only the {ADMIN_GROUP} group may do this")
+async def current_admin(agent: CurrentAgent, components: ComponentsDep) -> AgentIdentity:
+    """An administrator of the installation: of the first project's administrators' group
+    (mail kept aside is no project's yet). Others get 403 (what admin routes hold is no
+    secret of any ticket's existence)."""
+    first = components.projects.first.name
+    if ADMIN_GROUP not in components.projects.of_project(agent.groups, first):
+        group = qualified(first, ADMIN_GROUP)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only the {group} group may do this")
     return agent
 
 

@@ -29,6 +29,7 @@ class TicketSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     number: str
+    project: str
     subject: str
     customer: str
     state: str
@@ -281,11 +282,18 @@ class SearchResult(BaseModel):
     hits: list[SearchHitOut]
 
 
+class ProjectOut(BaseModel):
+    name: str
+    queues: list[str]  # those the agent sees
+
+
 class MeOut(BaseModel):
-    """The calling agent: its groups and the queues they work."""
+    """The calling agent: its groups (named with their projects), its projects and the
+    queues it sees in each; `queues`: those of its first project."""
 
     name: str
     groups: list[str]
+    projects: list[ProjectOut]
     queues: list[str]
 
 
@@ -306,7 +314,8 @@ class DeskOut(BaseModel):
     """What this agent may use: its queues, the queues a move may target, its macros and
     the answer templates."""
 
+    project: str
     queues: list[DeskQueueOut]
-    move_targets: list[str]
+    move_targets: list[str]  # the queues it may move a ticket into (move_into)
     macros: list[MacroOut]
     templates: list[AnswerTemplateOut]

@@ -3,9 +3,10 @@ business calendars and the service levels (SLAs) that queues promise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -40,6 +41,7 @@ from ticketflow.tickets.sla import (
 )
 
 Line = Literal["first-line", "second-line"]
+T = TypeVar("T")
 
 # Agents in this group see and act on every queue.
 SUPERVISOR_GROUP = "supervisors"
@@ -312,6 +314,13 @@ class DeskConfigError(ValueError):
 
 
 def load_desk(path: Path) -> DeskConfig:
+    """A desk file of one desk (no `projects:`); ticketflow.desk.projects loads any."""
+    return read_desk_file(path, DeskConfig.model_validate)
+
+
+def read_desk_file(path: Path, build: Callable[[Any], T]) -> T:
+    """`build` over a desk file's YAML; DeskConfigError names the file, the line of the
+    first error where known, and the reason."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -326,7 +335,7 @@ def load_desk(path: Path) -> DeskConfig:
         problem = getattr(exc, "problem", None) or str(exc)
         raise DeskConfigError(f"{path}{line}: {problem}") from None
     try:
-        return DeskConfig.model_validate(data)
+        return build(data)
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]

@@ -92,9 +92,8 @@ async def _read_store_hand_over(
             read_and_classify,
             raw,
             components.mail_limits,
-            components.desk.routing_rules(),
+            components.project_rules,
             envelope,
-            components.desk.trusted_recipient_headers,
         )
     except MailRefused as exc:  # MailUnreadable too: kept, for an administrator
         await _stored(
@@ -104,7 +103,7 @@ async def _read_store_hand_over(
     now = utcnow()
     result = await _stored(
         components,
-        partial(store_read, limit_senders=limit_senders),
+        partial(store_read, project=reading.project, limit_senders=limit_senders),
         components.sessions,
         raw_id,
         reading.mail,
@@ -116,7 +115,9 @@ async def _read_store_hand_over(
     # A new ticket's first run starts with what intake knows, its route included.
     facts = None
     if result.created:
-        facts = new_ticket_facts(components, result, reading.mail, now, reading.found)
+        facts = new_ticket_facts(
+            components, result, reading.project, reading.mail, now, reading.found
+        )
     await _hand_over(components, client, result, facts)
     return result
 

@@ -64,16 +64,19 @@ def ticket_input(
 def new_ticket_facts(
     components: Components,
     result: IntakeResult,
+    project: str,
     mail: ParsedMail,
     now: datetime,
     found: Classification | None = None,
 ) -> TicketFacts:
-    """What intake knows of a ticket it just made, its route included: its first run
-    need neither load nor route it."""
+    """What intake knows of a ticket it just made in `project`, its route included: its
+    first run need neither load nor route it."""
+    desk = components.projects.desk(project)
     return TicketFacts(
         ticket_id=result.ticket_id,
+        project=project,
         state=State.RECEIVED.value,
-        queue=components.desk.default_queue.name,
+        queue=desk.default_queue.name,
         owner=None,
         priority=DEFAULT_PRIORITY,
         reply_queue=None,
@@ -81,10 +84,10 @@ def new_ticket_facts(
         closed_at=None,
         version=0,
         last_seq=0,
-        lines=components.desk.lines(),
+        lines=desk.lines(),
         first_article_id=result.article_id,
-        route=route_new_ticket(components.desk, mail, components.mail_identity, found),
-        policy=components.desk_policy,
+        route=route_new_ticket(desk, mail, components.mail_identity, found),
+        policy=components.policies[project],
     )
 
 
@@ -228,3 +231,4 @@ class TicketRef:
     id: int
     number: str
     queue: str = ""  # as the read model has it: where the agent's rights are looked up
+    project: str = ""  # whose desk the queue is of

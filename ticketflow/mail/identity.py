@@ -15,12 +15,12 @@ class MailIdentity:
     from_addr: str  # TICKETFLOW_MAIL_FROM
     domain: str  # TICKETFLOW_MAIL_DOMAIN: our Message-IDs end in it
     subject_tag: SubjectTag = DEFAULT_TAG
-    # Queue name -> the address its mail comes from (and replies go to).
-    senders: Mapping[str, str] = field(default_factory=dict)
+    # (project, queue) -> the address its mail comes from (and replies go to).
+    senders: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
-    def sender(self, queue: str | None) -> str:
-        """The address mail of a ticket in `queue` comes from."""
-        return self.senders.get(queue or "", self.from_addr)
+    def sender(self, project: str, queue: str | None) -> str:
+        """The address mail of a ticket in `queue` of `project` comes from."""
+        return self.senders.get((project, queue or ""), self.from_addr)
 
     @property
     def loop_value(self) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketflow.desk.projects import GroupError, Projects
 from ticketflow.store.models import Agent, AgentChange, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
@@ -51,18 +52,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_groups(groups: Iterable[str], known: Collection[str]) -> list[str]:
-    """The groups, cleaned and sorted; AgentError names unknown ones and lists the known."""
-    clean = sorted({g.strip() for g in groups if g.strip()})
-    if not clean:
+def check_groups(groups: Iterable[str], projects: Projects) -> list[str]:
+    """The groups named with their projects (`mail/first-line`), sorted; AgentError says
+    which name is unknown or ambiguous, and the choices."""
+    names = [g.strip() for g in groups if g.strip()]
+    if not names:
         raise AgentError("an agent needs at least one group")
-    unknown = [g for g in clean if g not in known]
-    if unknown:
-        raise AgentError(
-            f"unknown group{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    return clean
+    try:
+        return sorted({projects.qualify(name) for name in names})
+    except GroupError as exc:
+        raise AgentError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,14 @@ class AgentAdmin:
     """Changes to agents, each recorded as made by `actor` (an admin, or `user (cli)`)."""
 
     sessions: sessionmaker[Session]
-    known_groups: frozenset[str]
+    projects: Projects
     actor: str
 
     def add(self, name: str, groups: Iterable[str]) -> str:
         """Create an agent; returns the bearer token, which exists nowhere else afterwards."""
         if not NAME_RE.match(name):
             raise AgentError(f"invalid agent name {name!r}: use letters, digits and _.@-")
-        clean = check_groups(groups, self.known_groups)
+        clean = check_groups(groups, self.projects)
         token = secrets.token_urlsafe(32)
         with self.sessions.begin() as session:
             if session.scalar(select(Agent.id).where(Agent.name == name)) is not None:
@@ -97,7 +96,7 @@ class AgentAdmin:
             return True
 
     def set_groups(self, name: str, groups: Iterable[str]) -> list[str]:
-        clean = check_groups(groups, self.known_groups)
+        clean = check_groups(groups, self.projects)
         with self.sessions.begin() as session:
             agent = _agent(session, name)
             before, agent.groups = agent.groups, ",".join(clean)

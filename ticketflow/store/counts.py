@@ -1,4 +1,4 @@
-"""Per-(queue, state) ticket counters, kept in the same transaction as the change."""
+"""Per-(project, queue, state) ticket counters, kept in the same transaction as the change."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from ticketflow.store.models import QueueCount
 
 
-def bump(session: Session, queue: str, state: str, delta: int) -> None:
+def bump(session: Session, project: str, queue: str, state: str, delta: int) -> None:
     table = cast(Table, QueueCount.__table__)
     dialect = session.get_bind().dialect.name
-    values = {"queue": queue, "state": state, "count": delta}
-    keys, increment = ["queue", "state"], {"count": table.c.count + delta}
+    values = {"project": project, "queue": queue, "state": state, "count": delta}
+    keys, increment = ["project", "queue", "state"], {"count": table.c.count + delta}
     if dialect == "postgresql":
         pg = postgresql.insert(table).values(**values)
         session.execute(pg.on_conflict_do_update(index_elements=keys, set_=increment))
@@ -26,7 +26,8 @@ def bump(session: Session, queue: str, state: str, delta: int) -> None:
         raise NotImplementedError(dialect)
 
 
-def move(session: Session, old: tuple[str, str], new: tuple[str, str]) -> None:
+def move(session: Session, old: tuple[str, str, str], new: tuple[str, str, str]) -> None:
+    """A ticket left (project, queue, state) `old` for `new`."""
     if old != new:
         bump(session, *old, -1)
         bump(session, *new, +1)

@@ -57,7 +57,7 @@ def create_draft(
         if action in MAIL_ACTIONS:
             mail = agent_mail(session, ticket, agent, written, settings)
             article.direction = Direction.OUT
-            article.from_addr = settings.identity.sender(ticket.queue)
+            article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
             article.to_addr = ticket.customer
             article.subject = mail.subject
             article.body_text, article.body_html = mail.body.text, mail.body.html

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import getaddresses
@@ -84,7 +85,8 @@ class IntakeResult:
 class IntakeRules:
     """Where a new ticket starts, and how a message finds its ticket."""
 
-    default_queue: str
+    # Project -> the queue its new tickets start in.
+    default_queues: Mapping[str, str]
     system_id: str
     subject_tag: SubjectTag = DEFAULT_TAG
     # A number in the subject is enough only from the ticket's own addresses (or with a
@@ -107,6 +109,7 @@ def store_read(
     now: datetime,
     found: Classification | None = None,
     *,
+    project: str,
     limit_senders: bool = True,
 ) -> IntakeResult:
     """Make the article of a kept message that has been read (a new ticket's too) with
@@ -124,6 +127,7 @@ def store_read(
                     rules,
                     now,
                     found or Classification(),
+                    project,
                     limit_senders,
                 )
         except IntegrityError:
@@ -142,6 +146,7 @@ def _store_read(
     rules: IntakeRules,
     now: datetime,
     found: Classification,
+    project: str,
     limit_senders: bool,
 ) -> IntakeResult:
     claimed = session.execute(  # type: ignore[attr-defined]
@@ -175,7 +180,7 @@ def _store_read(
             raw_row.state, raw_row.problem = RawState.HELD, problem
             log.warning("raw message %d held: %s", raw_id, problem)
             return IntakeResult.without_ticket(problem, False, raw_id, aside=True)
-        ticket = _new_ticket(session, mail, rules, now)
+        ticket = _new_ticket(session, mail, rules, project, now)
         raw_row.new_ticket_sender = sender
     session.flush()
     article = Article(
@@ -385,9 +390,12 @@ def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag:
     return False
 
 
-def _new_ticket(session: Session, parsed: ParsedMail, rules: IntakeRules, now: datetime) -> Ticket:
-    queue = rules.default_queue
+def _new_ticket(
+    session: Session, parsed: ParsedMail, rules: IntakeRules, project: str, now: datetime
+) -> Ticket:
+    queue = rules.default_queues[project]
     ticket = Ticket(
+        project=project,
         # Placeholder until the id is known; the real number is date + id.
         number=uuid.uuid4().hex[:32],
         subject=parsed.subject[:500],
@@ -404,5 +412,5 @@ def _new_ticket(session: Session, parsed: ParsedMail, rules: IntakeRules, now: d
     session.add(ticket)
     session.flush()
     ticket.number = ticket_number(now, rules.system_id, ticket.id)
-    counts.bump(session, queue, State.RECEIVED.value, +1)
+    counts.bump(session, project, queue, State.RECEIVED.value, +1)
     return ticket

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ticketflow.desk.config import DeskConfig
+from ticketflow.desk.projects import SOLE_PROJECT, Projects
 from ticketflow.store.models import Queue
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -51,32 +51,36 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Upgrade the schema to head; returns the revisions before and after."""
+def upgrade(engine: Engine, first_project: str = SOLE_PROJECT) -> tuple[str | None, str]:
+    """Upgrade the schema to head; returns the revisions before and after. Data from
+    before projects moves into `first_project`."""
     before = current_revision(engine)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["first_project"] = first_project
         command.upgrade(config, "head")
     return before, head_revision()
 
 
-def bring_up_to_date(engine: Engine, desk: DeskConfig) -> tuple[str | None, str]:
+def bring_up_to_date(engine: Engine, projects: Projects) -> tuple[str | None, str]:
     """Upgrade the schema and sync the queues with the desk: what every process that may
     find a fresh or older database does first. Returns the revisions before and after."""
-    revisions = upgrade(engine)
-    sync_queues(engine, desk)
+    revisions = upgrade(engine, projects.first.name)
+    sync_queues(engine, projects)
     return revisions
 
 
-def sync_queues(engine: Engine, desk: DeskConfig) -> None:
-    """Make the queues table match the desk config.
+def sync_queues(engine: Engine, projects: Projects) -> None:
+    """Make the queues table match the desk config, project by project.
 
     Queues are never deleted here: tickets refer to them by name.
     """
     with Session(engine) as session, session.begin():
-        existing = {q.name: q for q in session.scalars(select(Queue))}
-        for qc in desk.queues:
-            row = existing.get(qc.name) or Queue(name=qc.name)
-            row.line, row.group_name = qc.line, qc.group
-            session.add(row)
+        existing = {(q.project, q.name): q for q in session.scalars(select(Queue))}
+        for project in projects:
+            for qc in project.desk.queues:
+                key = (project.name, qc.name)
+                row = existing.get(key) or Queue(project=project.name, name=qc.name)
+                row.line, row.group_name = qc.line, qc.group
+                session.add(row)

@@ -56,9 +56,11 @@ class Base(DeclarativeBase):
 
 class Queue(Base):
     __tablename__ = "queues"
+    __table_args__ = (UniqueConstraint("project", "name", name="uq_queues_project_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    project: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
     line: Mapped[str] = mapped_column(String(20))
     group_name: Mapped[str] = mapped_column(String(100))
 
@@ -128,13 +130,16 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         # Queue views: the oldest pending tickets of a queue in a state, keyset-paginated.
-        Index("ix_tickets_queue_state_pending", "queue", "state", "pending_since", "id"),
+        Index("ix_tickets_queue_state_pending", "project", "queue", "state", "pending_since", "id"),
         Index("ix_tickets_state_pending", "state", "pending_since", "id"),
         Index("ix_tickets_escalation", "escalation_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The project whose desk the ticket is in (ticketflow.desk.projects); its queue is one
+    # of that desk's.
+    project: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(500), default="")
     customer: Mapped[str] = mapped_column(String(320), default="")
     # The language answers are written in: detected from the first message, or set.
@@ -204,10 +209,12 @@ class HistoryEvent(Base):
 
 
 class QueueCount(Base):
-    """Tickets per (queue, state), kept by the projection so queue lists need no scan."""
+    """Tickets per (project, queue, state), kept by the projection so queue lists need no
+    scan."""
 
     __tablename__ = "queue_counts"
 
+    project: Mapped[str] = mapped_column(String(100), primary_key=True)
     queue: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

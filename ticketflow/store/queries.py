@@ -41,25 +41,33 @@ class QueueStats:
     oldest_open_age_seconds: float | None
 
 
-def queue_stats(session: Session, names: Sequence[str]) -> list[QueueStats]:
+def queue_stats(session: Session, project: str, names: Sequence[str]) -> list[QueueStats]:
     """One statement: counts from the counters table, the oldest open ticket per queue from
     the queue index (a min over its leading columns reads one index entry)."""
     oldest = (
         select(func.min(Ticket.pending_since))
-        .where(Ticket.queue == Queue.name, Ticket.state == Queue.line)
+        .where(
+            Ticket.project == Queue.project,
+            Ticket.queue == Queue.name,
+            Ticket.state == Queue.line,
+        )
         .scalar_subquery()
     )
 
     def count(state: Any) -> Any:
         return (
             select(func.coalesce(func.sum(QueueCount.count), 0))
-            .where(QueueCount.queue == Queue.name, QueueCount.state == state)
+            .where(
+                QueueCount.project == Queue.project,
+                QueueCount.queue == Queue.name,
+                QueueCount.state == state,
+            )
             .scalar_subquery()
         )
 
     rows = session.execute(
         select(Queue.name, Queue.line, count(Queue.line), count(State.WAITING.value), oldest)
-        .where(Queue.name.in_(names))
+        .where(Queue.project == project, Queue.name.in_(names))
         .order_by(Queue.id)
     ).all()
     now = utcnow()
@@ -101,6 +109,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def list_tickets(
     session: Session,
+    project: str,
     queues: Sequence[str],
     states: Sequence[str],
     limit: int,
@@ -110,7 +119,9 @@ def list_tickets(
 ) -> tuple[list[Ticket], str | None]:
     """Ordered by `sort`; `cursor` continues after the last ticket of the previous page."""
     key = SORT_KEYS[sort]
-    query = select(Ticket).where(Ticket.queue.in_(queues), Ticket.state.in_(states))
+    query = select(Ticket).where(
+        Ticket.project == project, Ticket.queue.in_(queues), Ticket.state.in_(states)
+    )
     if tag is not None:
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == tag)
         query = query.where(Ticket.id.in_(tagged))
@@ -124,12 +135,12 @@ def list_tickets(
 
 
 def escalating_tickets(
-    session: Session, queues: Sequence[str], until: datetime, limit: int
+    session: Session, project: str, queues: Sequence[str], until: datetime, limit: int
 ) -> list[Ticket]:
     """Tickets whose next escalation deadline falls before `until` (or has passed)."""
     query = (
         select(Ticket)
-        .where(Ticket.queue.in_(queues), Ticket.escalation_at <= until)
+        .where(Ticket.project == project, Ticket.queue.in_(queues), Ticket.escalation_at <= until)
         .order_by(Ticket.escalation_at, Ticket.id)
         .limit(limit)
     )
@@ -180,16 +191,17 @@ class SearchHit:
 
 
 def search_tickets(
-    session: Session, text: str, queues: Sequence[str], limit: int
+    session: Session, text: str, project: str, queues: Sequence[str], limit: int
 ) -> list[SearchHit]:
-    """Tickets in `queues` whose articles match `text`, newest matching article first.
+    """Tickets in `queues` of `project` whose articles match `text`, newest matching
+    article first.
 
     Full-text search on PostgreSQL (stemmed, `websearch_to_tsquery` syntax) and on
     SQLite (FTS5, whole words). A ticket number finds its ticket first.
     """
     hits: list[SearchHit] = []
     exact = ticket_by_number(session, text.strip()) if text.strip().isdigit() else None
-    if exact is not None and exact.queue in queues:
+    if exact is not None and exact.project == project and exact.queue in queues:
         hits.append(SearchHit(exact, None))
     match = _article_match(session, text)
     if match is None:
@@ -199,7 +211,12 @@ def search_tickets(
     rows = session.execute(
         select(Article.id, Article.ticket_id)
         .join(Ticket, Ticket.id == Article.ticket_id)
-        .where(match, Article.status != ArticleStatus.DRAFT, Ticket.queue.in_(queues))
+        .where(
+            match,
+            Article.status != ArticleStatus.DRAFT,
+            Ticket.project == project,
+            Ticket.queue.in_(queues),
+        )
         .order_by(Article.id.desc())
         .limit(limit * 4)
     ).all()

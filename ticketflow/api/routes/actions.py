@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, status
 from pydantic import ValidationError
 from temporalio.client import Client
 
+from ticketflow.api.access import seat
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
 from ticketflow.api.outages import try_again_later
 from ticketflow.api.routes.tickets import UNPROCESSABLE, ticket_ref
@@ -23,7 +24,6 @@ from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.payloads import ActionRequest
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
-from ticketflow.tickets.rights import Right
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 
@@ -37,12 +37,13 @@ async def post_macro(
     agent: CurrentAgent,
 ) -> ActionResult:
     """Run a macro as one step: all its actions, or (409 with the step and reason) none."""
-    macro = components.desk.macro(name)
-    if macro is None or not macro.may_run(agent.groups):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
+    mine = seat(components, agent, ref.project)
+    macro = mine.desk.macro(name)
+    if macro is None or not macro.may_run(mine.groups):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no macro {name!r} for you")
     # Every step is checked before any runs, in the queue the steps before leave it in.
-    _forbid(components.desk.macro_refusal(agent.groups, macro, ref.queue))
+    _forbid(mine.desk.macro_refusal(mine.groups, macro, ref.queue))
     with _refusals():
         result = await run_macro(components, client, ref, agent.name, macro)
     return ActionResult(**vars(result))
@@ -60,9 +61,8 @@ async def _act(
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
     fields = body.model_dump() if body is not None else {}
     # The ticket is one the agent may see (else a 404 before this): now its rights.
-    _forbid(
-        components.desk.action_refusal(agent.groups, Action(action), ref.queue, fields.get("queue"))
-    )
+    mine = seat(components, agent, ref.project)
+    _forbid(mine.action_refusal(Action(action), ref.queue, fields.get("queue")))
     request = ActionRequest(
         action=action,
         agent=agent.name,
@@ -70,7 +70,7 @@ async def _act(
         priority=fields.get("priority"),
         reason=fields.get("reason"),
         remind_at=fields.get("at"),
-        steal=Right.STEAL in components.desk.rights_in(agent.groups, ref.queue),
+        steal=mine.may_steal(ref.queue),
     )
     written = None
     if action in TEXT_ACTIONS:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.access import chosen_seat
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
 from ticketflow.api.schemas import QueueOut
 from ticketflow.store.queries import queue_stats
 
@@ -12,8 +13,13 @@ router = APIRouter(prefix="/api/v1", tags=["queues"])
 
 
 @router.get("/queues", response_model=list[QueueOut])
-def list_queues(components: ComponentsDep, agent: CurrentAgent) -> list[QueueOut]:
-    """The queues this agent works, with open and waiting counts and the oldest open age."""
-    visible = components.desk.visible_queues(agent.groups)
+def list_queues(
+    components: ComponentsDep, agent: CurrentAgent, project: ProjectParam = None
+) -> list[QueueOut]:
+    """The queues this agent works in a project (his first unless named), with open and
+    waiting counts and the oldest open age."""
+    seat = chosen_seat(components, agent, project)
     with components.sessions() as session:
-        return [QueueOut(**vars(s)) for s in queue_stats(session, visible)]
+        return [
+            QueueOut(**vars(s)) for s in queue_stats(session, seat.project, seat.visible_queues())
+        ]

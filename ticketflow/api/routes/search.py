@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.access import chosen_seat
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
 from ticketflow.api.schemas import SearchHitOut, SearchResult, TicketSummary
 from ticketflow.store.queries import search_tickets
 
@@ -19,12 +20,13 @@ def search(
     agent: CurrentAgent,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    project: ProjectParam = None,
 ) -> SearchResult:
     """Tickets whose mail or notes match `q`, newest match first; a ticket number finds its
     ticket. PostgreSQL stems Russian and English words and takes "phrases", `or` and `-word`."""
-    visible = components.desk.visible_queues(agent.groups)
+    seat = chosen_seat(components, agent, project)
     with components.sessions() as session:
-        hits = search_tickets(session, q, visible, limit)
+        hits = search_tickets(session, q, seat.project, seat.visible_queues(), limit)
         return SearchResult(
             hits=[
                 SearchHitOut(

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from ticketflow.api.access import access_queue, access_ticket
-from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.access import access_queue, access_ticket, chosen_seat, seat
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
 from ticketflow.api.schemas import (
     ArticleOut,
     AttachmentOut,
@@ -64,18 +64,19 @@ def get_tickets(
     cursor: str | None = None,
     sort: Literal["pending", "escalation"] = "pending",
     tag: str | None = None,
+    project: ProjectParam = None,
 ) -> TicketPage:
-    """Tickets oldest first, or soonest escalation first (open ones unless `state` says
-    otherwise), paginated by cursor."""
-    visible = components.desk.visible_queues(agent.groups)
-    if queue is not None:
-        access_queue(components, queue, agent)
-    queues = [queue] if queue else visible
-    line = components.desk.lines().get(queue) if queue else None
+    """Tickets of a project (the agent's first unless named) oldest first, or soonest
+    escalation first (open ones unless `state` says otherwise), paginated by cursor."""
+    seat = chosen_seat(components, agent, project)
+    queues = [access_queue(seat, queue)] if queue is not None else seat.visible_queues()
+    line = seat.desk.lines().get(queue) if queue else None
     states = [state.value] if state else default_states(line)
     with components.sessions() as session:
         try:
-            rows, next_cursor = list_tickets(session, queues, states, limit, cursor, sort, tag)
+            rows, next_cursor = list_tickets(
+                session, seat.project, queues, states, limit, cursor, sort, tag
+            )
         except BadCursor as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
         return TicketPage(
@@ -90,13 +91,14 @@ def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> M
     with components.sessions() as session:
         row = access_ticket(components, session, number, agent)
         ticket = lifecycle_ticket(row)
+    mine = seat(components, agent, row.project)
     uses = macro_uses(components.sessions, agent.name)
-    lines = components.desk.lines()
+    lines = mine.desk.lines()
     runnable = [
         m
-        for m in components.desk.macros
-        if m.may_run(agent.groups)
-        and components.desk.macro_refusal(agent.groups, m, row.queue) is None
+        for m in mine.desk.macros
+        if m.may_run(mine.groups)
+        and mine.desk.macro_refusal(mine.groups, m, row.queue) is None
         and check_macro(m, ticket, lines, agent.name) is None
     ]
     return MacroList(macros=[MacroOut.of(m, uses) for m in most_used_first(runnable, uses)])
@@ -144,13 +146,16 @@ def get_escalations(
     agent: CurrentAgent,
     within_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 60,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    project: ProjectParam = None,
 ) -> EscalationList:
-    """Tickets in the agent's queues whose SLA deadline has passed (breached) or falls
-    within `within_minutes` (at risk), soonest first."""
+    """Tickets in the agent's queues of a project (his first unless named) whose SLA
+    deadline has passed (breached) or falls within `within_minutes` (at risk), soonest
+    first."""
     now = utcnow()
-    queues = components.desk.visible_queues(agent.groups)
+    mine = chosen_seat(components, agent, project)
+    until = now + timedelta(minutes=within_minutes)
     with components.sessions() as session:
-        rows = escalating_tickets(session, queues, now + timedelta(minutes=within_minutes), limit)
+        rows = escalating_tickets(session, mine.project, mine.visible_queues(), until, limit)
         return EscalationList(
             tickets=[
                 EscalationOut(
@@ -185,7 +190,9 @@ def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> T
 def ticket_ref(components: Components, number: str, agent: AgentIdentity) -> TicketRef:
     with components.sessions() as session:
         ticket = access_ticket(components, session, number, agent)
-        return TicketRef(id=ticket.id, number=ticket.number, queue=ticket.queue)
+        return TicketRef(
+            id=ticket.id, number=ticket.number, queue=ticket.queue, project=ticket.project
+        )
 
 
 def lifecycle_ticket(row: Ticket) -> lifecycle.Ticket:

@@ -1,0 +1,222 @@
+"""Projects: several desks in one installation (the mail service, a social network, ...).
+
+Each project has a desk of its own (queues, groups and rights, rules, calendars, SLAs,
+macros) and the mailboxes its mail comes to. A desk file without `projects:` is one project,
+named `main`. Agents' groups are named with their project, `mail/first-line`; a bare name
+stands for the one project that has such a group (on an older database: the first project).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import getaddresses
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ticketflow.desk.config import DeskConfig, read_desk_file
+from ticketflow.desk.rules import Rule
+from ticketflow.mail.addresses import normalised_address
+
+# The project of a desk file without `projects:`, and of data from before projects.
+SOLE_PROJECT = "main"
+PROJECT_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+SEPARATOR = "/"
+
+
+class ProjectConfig(DeskConfig):
+    """One project of a desk file's `projects:`: a desk, and the addresses mail comes to."""
+
+    name: str = Field(pattern=PROJECT_NAME)
+    # Mail sent to one of these (envelope recipient first, then To and Cc) is this project's.
+    mailboxes: list[str] = Field(default_factory=list)
+
+    @field_validator("mailboxes")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        clean = []
+        for text in value:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", text.strip()):
+                raise ValueError(f"mailbox {text!r} is no address")
+            clean.append(mailbox(text))
+        return clean
+
+
+class ProjectsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[ProjectConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> ProjectsConfig:
+        names = [p.name for p in self.projects]
+        if len(set(names)) != len(names):
+            raise ValueError("project names must be unique")
+        owner: dict[str, str] = {}
+        for project in self.projects:
+            for box in sorted(project_mailboxes(project)):
+                if box in owner:
+                    raise ValueError(
+                        f"mailbox {box} is in projects {owner[box]!r} and {project.name!r}"
+                    )
+                owner[box] = project.name
+        return self
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    desk: DeskConfig
+    mailboxes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ProjectRules:
+    """What a reader needs of a project: its mailboxes, and its rules to run."""
+
+    project: str
+    mailboxes: frozenset[str]
+    rules: Sequence[Rule]
+    trusted_headers: Sequence[str]
+
+
+class GroupError(ValueError):
+    """A group name that names no group of any project, or several."""
+
+
+class Projects:
+    """The installation's projects, in the order of the desk file; the first takes mail
+    that no project's mailbox names, and the data from before projects."""
+
+    def __init__(self, projects: Sequence[Project]) -> None:
+        self._projects = {p.name: p for p in projects}
+        self.first = projects[0]
+
+    @classmethod
+    def single(cls, desk: DeskConfig, name: str = SOLE_PROJECT) -> Projects:
+        return cls([Project(name, desk)])
+
+    def __iter__(self) -> Iterator[Project]:
+        return iter(self._projects.values())
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._projects)
+
+    def get(self, name: str | None) -> Project | None:
+        return self._projects.get(name or self.first.name)
+
+    def desk(self, name: str | None) -> DeskConfig:
+        """The desk of project `name` (None or unknown: the first project's)."""
+        return (self.get(name) or self.first).desk
+
+    def rules(self) -> list[ProjectRules]:
+        """Each project's mailboxes and rules, as a mail reader takes them."""
+        return [
+            ProjectRules(
+                p.name, p.mailboxes, tuple(p.desk.routing_rules()), p.desk.trusted_recipient_headers
+            )
+            for p in self._projects.values()
+        ]
+
+    # --- groups ---------------------------------------------------------------------
+
+    def groups(self) -> frozenset[str]:
+        """Every group an agent may belong to, named with its project."""
+        return frozenset(
+            qualified(p.name, group) for p in self._projects.values() for group in p.desk.groups()
+        )
+
+    def qualify(self, group: str) -> str:
+        """`group` named with its project: `mail/first-line` as it is, a bare name for
+        the one project that has it; GroupError otherwise, listing the choices."""
+        group = group.strip()
+        if SEPARATOR in group:
+            project, _, name = group.partition(SEPARATOR)
+            found = self._projects.get(project)
+            if found is None:
+                raise GroupError(f"unknown project {project!r}; known: {', '.join(self.names)}")
+            if name not in found.desk.groups():
+                known = ", ".join(sorted(found.desk.groups()))
+                raise GroupError(f"unknown group {group!r}; {project} has: {known}")
+            return group
+        having = [p.name for p in self._projects.values() if group in p.desk.groups()]
+        if len(having) == 1:
+            return qualified(having[0], group)
+        if not having:
+            known = ", ".join(sorted(self.groups()))
+            raise GroupError(f"unknown group {group!r}; known: {known}")
+        choices = " or ".join(qualified(p, group) for p in having)
+        raise GroupError(f"group {group!r} is in several projects: name one, {choices}")
+
+    def of_project(self, groups: Iterable[str], project: str) -> frozenset[str]:
+        """Of an agent's `groups`, those of `project`, by their names in its desk. A bare
+        name (stored before projects) is the first project's."""
+        found = set()
+        for group in groups:
+            name, _, rest = group.partition(SEPARATOR)
+            if rest and name == project:
+                found.add(rest)
+            elif not rest and project == self.first.name:
+                found.add(name)
+        return frozenset(found)
+
+    def projects_of(self, groups: Iterable[str]) -> list[str]:
+        """The projects an agent of `groups` is in, in the desk file's order."""
+        return [p for p in self.names if self.of_project(groups, p)]
+
+    def senders(self) -> Mapping[tuple[str, str], str]:
+        """(project, queue) -> the address its mail comes from, for queues that have one."""
+        return {
+            (p.name, queue): address
+            for p in self._projects.values()
+            for queue, address in p.desk.senders().items()
+        }
+
+
+def qualified(project: str, group: str) -> str:
+    return f"{project}{SEPARATOR}{group}"
+
+
+def load_projects(path: Path) -> Projects:
+    """The projects of a desk file; DeskConfigError with the file, line and reason."""
+    return read_desk_file(path, projects_from)
+
+
+def projects_from(data: object) -> Projects:
+    """The projects of a desk file's parsed YAML (validation errors as pydantic raises them)."""
+    if isinstance(data, dict) and "projects" in data:
+        config = ProjectsConfig.model_validate(data)
+        return Projects([Project(p.name, p, project_mailboxes(p)) for p in config.projects])
+    return Projects.single(DeskConfig.model_validate(data))
+
+
+def project_mailboxes(config: ProjectConfig) -> frozenset[str]:
+    """A project's mailboxes: those it names, and the address of each of its queues."""
+    return frozenset(config.mailboxes) | {mailbox(a) for a in config.senders().values()}
+
+
+def mailbox(address: str) -> str:
+    """An address as mailboxes are compared: without case, IDNA domain, plus tag kept
+    (support+social@ may be another project's mailbox than support@)."""
+    return normalised_address(address, fold_plus_tag=False)
+
+
+def project_of(
+    projects: Sequence[ProjectRules], envelope_to: Sequence[str], headers: Sequence[str]
+) -> ProjectRules:
+    """The first project with a mailbox among the envelope recipients, else among the To
+    and Cc addresses, else the first project."""
+    header_addresses = [address for _, address in getaddresses(list(headers)) if address]
+    for addresses in (envelope_to, header_addresses):
+        for address in addresses:
+            box = mailbox(address)
+            for project in projects:
+                if box in project.mailboxes:
+                    return project
+    return projects[0]
