@@ -13,6 +13,7 @@ from ticketflow.api.guards import AgentRequestGuard
 from ticketflow.api.outages import add_outage_handlers
 from ticketflow.api.routes import (
     actions,
+    admin,
     attachments,
     desk,
     health,
@@ -45,6 +46,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     )
     for module in (
         actions,
+        admin,
         attachments,
         desk,
         health,

@@ -319,3 +319,35 @@ class DeskOut(BaseModel):
     move_targets: list[str]  # the queues it may move a ticket into (move_into)
     macros: list[MacroOut]
     templates: list[AnswerTemplateOut]
+
+
+class AgentOut(BaseModel):
+    """An agent as administrators see it: never a token."""
+
+    name: str
+    groups: list[str]
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class NewAgentBody(_Body):
+    name: str = Field(min_length=1, max_length=100)
+    groups: list[str] = Field(min_length=1, max_length=100)
+
+
+class GroupsBody(_Body):
+    groups: list[str] = Field(min_length=1, max_length=100)
+
+
+class TokenOut(BaseModel):
+    name: str
+    token: str  # shown this once; only its hash is kept
+
+
+class AuditOut(BaseModel):
+    agent: str  # "" for a change of a project's rights
+    change: str  # created, disabled, enabled, groups, token, rights
+    detail: str | None
+    actor: str
+    at: datetime
+    projects: list[str]

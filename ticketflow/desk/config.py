@@ -305,6 +305,13 @@ class DeskConfig(BaseModel):
                 queue = step.queue
         return None
 
+    def rights_table(self) -> dict[str, dict[str, list[str]]]:
+        """Every group's rights queue by queue, spelled out (what the audit log compares)."""
+        return {
+            group: {q: sorted(r.value for r in rights) for q, rights in queues.items() if rights}
+            for group, queues in sorted(self._rights.items())
+        }
+
     def visible_queues(self, groups: frozenset[str]) -> list[str]:
         return [q.name for q in self.queues if Right.RO in self.rights_in(groups, q.name)]
 

@@ -171,12 +171,17 @@ class Projects:
         return [p for p in self.names if self.of_project(groups, p)]
 
     def senders(self) -> Mapping[tuple[str, str], str]:
-        """(project, queue) -> the address its mail comes from, for queues that have one."""
-        return {
-            (p.name, queue): address
-            for p in self._projects.values()
-            for queue, address in p.desk.senders().items()
-        }
+        """(project, queue) -> the address its mail comes from, for queues that have one;
+        (project, "") -> its default queue's, for its other queues. Of the first project,
+        only queues' own: its other queues send from the installation's address."""
+        found: dict[tuple[str, str], str] = {}
+        for p in self._projects.values():
+            own = p.desk.senders()
+            found |= {(p.name, queue): address for queue, address in own.items()}
+            default = own.get(p.desk.default_queue.name)
+            if p is not self.first and default is not None:
+                found[(p.name, "")] = default
+        return found
 
 
 def qualified(project: str, group: str) -> str:

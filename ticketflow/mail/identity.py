@@ -15,12 +15,14 @@ class MailIdentity:
     from_addr: str  # TICKETFLOW_MAIL_FROM
     domain: str  # TICKETFLOW_MAIL_DOMAIN: our Message-IDs end in it
     subject_tag: SubjectTag = DEFAULT_TAG
-    # (project, queue) -> the address its mail comes from (and replies go to).
+    # (project, queue) -> the address its mail comes from (and replies go to);
+    # (project, "") -> that of the project's queues without their own.
     senders: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def sender(self, project: str, queue: str | None) -> str:
         """The address mail of a ticket in `queue` of `project` comes from."""
-        return self.senders.get((project, queue or ""), self.from_addr)
+        found = self.senders.get((project, queue or "")) or self.senders.get((project, ""))
+        return found or self.from_addr
 
     @property
     def loop_value(self) -> str:

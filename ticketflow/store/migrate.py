@@ -10,9 +10,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.desk.projects import SOLE_PROJECT, Projects
+from ticketflow.store.agents import record_rights
 from ticketflow.store.models import Queue
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -64,10 +65,12 @@ def upgrade(engine: Engine, first_project: str = SOLE_PROJECT) -> tuple[str | No
 
 
 def bring_up_to_date(engine: Engine, projects: Projects) -> tuple[str | None, str]:
-    """Upgrade the schema and sync the queues with the desk: what every process that may
-    find a fresh or older database does first. Returns the revisions before and after."""
+    """Upgrade the schema, sync the queues with the desk and record changed rights: what
+    every process that may find a fresh or older database does first. Returns the
+    revisions before and after."""
     revisions = upgrade(engine, projects.first.name)
     sync_queues(engine, projects)
+    record_rights(sessionmaker(engine), projects)
     return revisions
 
 

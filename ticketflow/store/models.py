@@ -85,10 +85,24 @@ class AgentChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent: Mapped[str] = mapped_column(String(100), index=True)
-    change: Mapped[str] = mapped_column(String(20))  # created, disabled, enabled, groups, token
+    # created, disabled, enabled, groups, token; rights (a group's, in the desk config)
+    change: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ",mail,social,": the projects the change concerns (the agent's, before and after).
+    projects: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class ProjectRights(Base):
+    """Each project's groups and their rights as last seen in the desk config: a change
+    there is recorded in the audit log when a process starts with it."""
+
+    __tablename__ = "project_rights"
+
+    project: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rights: Mapped[str] = mapped_column(Text)  # canonical JSON
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RawMessage(Base):

@@ -5,4 +5,5 @@
 - inbound: mail over HTTP (raw and the providers' webhooks).
 - attachments: downloads. search: full-text search. queues: the agent's queues.
 - desk: the calling agent and the desk as it may use it. health: `/healthz`.
+- admin: agents for a project's admins, and the audit log. quarantine: mail kept aside.
 """
