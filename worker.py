@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -17,6 +18,7 @@ from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
 from ticketflow.components import Components, connect_temporal
 from ticketflow.engine.redelivery import sweep_forever
+from ticketflow.engine.tickets import in_namespace
 from ticketflow.mail.transport import Transport, make_transport
 from ticketflow.settings import Settings
 from workflows.ticket import TicketWorkflow
@@ -79,6 +81,30 @@ def build_worker(
     )
 
 
+def build_workers(
+    client: Client,
+    components: Components,
+    *,
+    transport: Transport | None = None,
+    workflow_failure_exception_types: Sequence[type[BaseException]] = (),
+) -> list[Worker]:
+    """A worker for each namespace ticket workflows live in (a project may have its own),
+    sharing one transport and one thread pool for activities."""
+    settings = components.settings
+    transport = transport or make_transport(settings.smtp_url, settings.outbox_dir)
+    executor = ThreadPoolExecutor(max_workers=16)
+    return [
+        build_worker(
+            in_namespace(client, namespace),
+            components,
+            transport=transport,
+            executor=executor,
+            workflow_failure_exception_types=workflow_failure_exception_types,
+        )
+        for namespace in components.temporal_namespaces
+    ]
+
+
 async def run_worker(settings: Settings) -> None:
     """Poll until SIGINT or SIGTERM, then finish the tasks in hand and stop."""
     components = Components(settings)
@@ -87,8 +113,16 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with build_worker(client, components):
-        log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    async with AsyncExitStack() as workers:
+        for worker in build_workers(client, components):
+            await workers.enter_async_context(worker)
+        namespaces = ", ".join(components.temporal_namespaces)
+        log.info(
+            "worker polling %s in %s on %s",
+            settings.task_queue,
+            namespaces,
+            settings.temporal_address,
+        )
         sweep = asyncio.create_task(sweep_forever(components, client))
         await stop.wait()
         sweep.cancel()

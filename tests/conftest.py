@@ -17,7 +17,10 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.stack import OPENED, SmtpSink, free_port
+from tests.support.temporal import PROJECT_NAMESPACE
 from ticketflow.engine.binaries import find_binary
+from ticketflow.engine.temporal_setup import register_search_attributes
+from ticketflow.settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
 POSTGRES_URL = os.environ.get(
@@ -137,7 +140,11 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=find_binary("temporal"),
         search_attributes=list(ALL_KEYS),
         dev_server_log_level="error",
+        # A second namespace, for a project with a namespace of its own.
+        dev_server_extra_args=["--namespace", PROJECT_NAMESPACE],
     )
+    settings = Settings(temporal_address=env.client.service_client.config.target_host)
+    await register_search_attributes(settings, PROJECT_NAMESPACE)
     yield env
     await env.shutdown()
 

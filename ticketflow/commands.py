@@ -11,6 +11,8 @@ import asyncio
 import getpass
 from collections.abc import Callable
 
+from temporalio.service import RPCError, RPCStatusCode
+
 from ticketflow.components import Components
 from ticketflow.desk.projects import load_projects, project_of
 from ticketflow.settings import Settings
@@ -68,8 +70,18 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_temporal_setup(args: argparse.Namespace, settings: Settings) -> int:
     from ticketflow.engine.temporal_setup import register_search_attributes
 
-    added = asyncio.run(register_search_attributes(settings))
-    print(f"search attributes on {settings.temporal_address}: {', '.join(added) or 'all present'}")
+    for namespace in Components(settings).temporal_namespaces:
+        try:
+            added = asyncio.run(register_search_attributes(settings, namespace))
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            raise CommandError(
+                f"namespace {namespace} does not exist on {settings.temporal_address}: "
+                f"create it first (temporal operator namespace create --namespace {namespace})"
+            ) from None
+        found = ", ".join(added) or "all present"
+        print(f"search attributes in {namespace} on {settings.temporal_address}: {found}")
     return 0
 
 

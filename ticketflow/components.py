@@ -52,6 +52,11 @@ class Components:
         """The first project's desk (an installation of one project: its desk)."""
         return self.projects.first.desk
 
+    @property
+    def temporal_namespaces(self) -> list[str]:
+        """Where ticket workflows live: the installation's namespace and the projects' own."""
+        return self.projects.namespaces(self.settings.temporal_namespace)
+
     @cached_property
     def project_rules(self) -> list[ProjectRules]:
         """Each project's mailboxes and routing rules, as mail readers take them."""

@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -120,6 +121,11 @@ class EmbeddedStack:
             finally:
                 self._stop_all()
 
+    @cached_property
+    def _namespaces(self) -> list[str]:
+        """The installation's namespace and any project's own: the dev server makes them."""
+        return Components(self.settings).temporal_namespaces
+
     def _check_ports(self) -> None:
         check_port_free(LOCAL, self.ports.temporal, "Temporal (--temporal-port)")
         check_port_free(LOCAL, self.ports.ui, "the Temporal UI (--ui-port)")
@@ -167,8 +173,9 @@ class EmbeddedStack:
             *[arg for pragma in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)],
             *cli_flags(),
         ]
-        if self.settings.temporal_namespace != "default":
-            command += ["--namespace", self.settings.temporal_namespace]
+        for namespace in self._namespaces:
+            if namespace != "default":  # the dev server makes the default one itself
+                command += ["--namespace", namespace]
         log_file = (data_dir / "temporal.log").open("ab")
         self._spawn("temporal", command, log_file=log_file)
 
@@ -178,7 +185,8 @@ class EmbeddedStack:
             self._fail_if_exited()
             await asyncio.sleep(0.2)
         await waiting
-        await register_search_attributes(self.settings)
+        for namespace in self._namespaces:
+            await register_search_attributes(self.settings, namespace)
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)

@@ -4,11 +4,18 @@ one project sees nothing of the other's tickets, counts, searches or escalations
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 import httpx
+import yaml
+from temporalio.testing import WorkflowEnvironment
 
 from tests.support.mail import customer_mail
-from tests.support.stack import Stack
-from tests.support.temporal import eventually
+from tests.support.stack import SmtpSink, Stack, open_stack
+from tests.support.temporal import PROJECT_NAMESPACE, eventually
+from ticketflow.engine.tickets import in_namespace
+from ticketflow.settings import Settings
 
 SOCIAL = "help@social.ticketflow.localhost"
 
@@ -87,9 +94,14 @@ async def test_an_agent_sees_nothing_of_another_project(stack: Stack) -> None:
     assert [(q["name"], q["open"]) for q in queues] == [("Inbox", 1)]
     listed = (await stack.http.get("/api/v1/tickets", headers=stack.auth("sofia"))).json()
     assert [t["number"] for t in listed["tickets"]] == [social]
-    for agent, word in (("sofia", "quokka"), ("alice", "wombat")):
+    for agent, word, found in (
+        ("sofia", "quokka", []),
+        ("alice", "wombat", []),
+        ("alice", "quokka", [mail]),
+        ("sofia", "wombat", [social]),
+    ):
         hits = await stack.http.get(f"/api/v1/search?q={word}", headers=stack.auth(agent))
-        assert hits.json()["hits"] == []
+        assert [h["ticket"]["number"] for h in hits.json()["hits"]] == found, (agent, word)
     for agent, number in (("sofia", mail), ("alice", social)):
         hits = await stack.http.get(f"/api/v1/search?q={number}", headers=stack.auth(agent))
         assert hits.json()["hits"] == []
@@ -125,3 +137,31 @@ async def test_supervisors_filter_by_project_in_temporal(stack: Stack) -> None:
         return [wf.id async for wf in client.list_workflows(query)]
 
     assert len(await eventually(listed, lambda ids: len(ids) == 1)) == 1
+
+
+async def test_a_project_may_keep_its_tickets_in_a_namespace_of_its_own(
+    dev_env: WorkflowEnvironment, database_url: str, tmp_path: Path, smtp: tuple[SmtpSink, int]
+) -> None:
+    example = yaml.safe_load(Settings().desk_config.read_text())
+    example["projects"][1]["namespace"] = PROJECT_NAMESPACE
+    desk = tmp_path / "desk.yaml"
+    desk.write_text(yaml.safe_dump(example, allow_unicode=True))
+    async with open_stack(dev_env, database_url, tmp_path, smtp, desk_config=desk) as stack:
+        add_agent(stack, "sofia", ["social/first-line"])
+        social = await send(stack, to=SOCIAL, subject="Feed", body="Posts are gone.")
+        mail = await send(stack)
+        await routed(stack, social, "sofia")  # the worker of its namespace ran it
+        await routed(stack, mail, "sam")
+        taken = await stack.act(social, "take", agent="sofia")
+        assert (taken.status_code, taken.json()["owner"]) == (200, "sofia")
+        own = in_namespace(dev_env.client, PROJECT_NAMESPACE)
+
+        async def where(number: str) -> list[str]:
+            found = []
+            for client in (dev_env.client, own):
+                query = f"TicketNumber='{number}'"
+                found += [client.namespace async for _ in client.list_workflows(query)]
+            return found
+
+        assert await eventually(partial(where, social), bool) == [PROJECT_NAMESPACE]
+        assert await eventually(partial(where, mail), bool) == ["default"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -26,7 +27,13 @@ from ticketflow.store.agents import AgentError, agent_for_token
 from ticketflow.store.db import make_engine
 from ticketflow.store.inbox import keep_raw
 from ticketflow.store.intake import IntakeResult, IntakeRules, store_read
-from ticketflow.store.migrate import alembic_config, sync_queues, upgrade
+from ticketflow.store.migrate import (
+    NamespaceChanged,
+    alembic_config,
+    bring_up_to_date,
+    sync_queues,
+    upgrade,
+)
 from ticketflow.store.models import (
     Agent,
     Article,
@@ -48,10 +55,15 @@ def components(tmp_path: Path, database_url: str) -> Components:
 
 
 def receive(
-    components: Components, raw: bytes, at: datetime = T0, *, trust_numbers: bool = False
+    components: Components,
+    raw: bytes,
+    at: datetime = T0,
+    *,
+    trust_numbers: bool = False,
+    project: str = PROJECT,
 ) -> IntakeResult:
     rules = IntakeRules(
-        default_queues={PROJECT: "Inbox"},
+        default_queues={project: "Inbox"},
         system_id="42",
         number_needs_known_sender=not trust_numbers,
     )
@@ -59,7 +71,7 @@ def receive(
     kept = keep_raw(components.sessions, raw, [], "test", at)
     mail = parse_mail(raw)
     digest = content_digest(raw, mail)
-    return store_read(components.sessions, kept.raw_id, mail, digest, rules, at, project=PROJECT)
+    return store_read(components.sessions, kept.raw_id, mail, digest, rules, at, project=project)
 
 
 def counts(components: Components) -> dict[tuple[str, str], int]:
@@ -388,3 +400,18 @@ def test_data_from_before_projects_moves_into_the_first_project(database_url: st
         rows = connection.execute(text("SELECT project, name FROM queues")).all()
     assert ("social", "Inbox") in rows and ("mail", "Passwords") in rows
     engine.dispose()
+
+
+def test_a_project_with_tickets_keeps_its_namespace(tmp_path: Path, database_url: str) -> None:
+    components = make_components(tmp_path, database_url)
+    example = yaml.safe_load(Settings().desk_config.read_text())
+    example["projects"][1]["namespace"] = "social"
+    moved = tmp_path / "desk.yaml"
+    moved.write_text(yaml.safe_dump(example, allow_unicode=True))
+    # No social ticket yet: its namespace may still be set.
+    later = make_components(tmp_path, database_url, desk_config=moved)
+    assert later.temporal_namespaces == ["default", "social"]
+    receive(later, customer_mail(to="help@social.ticketflow.localhost"), project="social")
+    # Now it has one: going back would strand its workflow in "social".
+    with pytest.raises(NamespaceChanged, match="project social: its tickets' workflows live in"):
+        bring_up_to_date(components.engine, components.projects)

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
 from tests.support.mail import customer_mail
-from tests.support.temporal import eventually, new_worker
+from tests.support.temporal import eventually, running_workers
 from ticketflow.components import Components
 from ticketflow.settings import Settings
 from ticketflow.store.migrate import bring_up_to_date
@@ -163,7 +163,7 @@ async def open_stack(
     tokens = {name: components.agent_admin("test").add(name, g) for name, g in AGENTS.items()}
     app = create_app(components.settings, temporal=dev_env.client)
     async with (
-        new_worker(dev_env.client, components),
+        running_workers(dev_env.client, components),
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):

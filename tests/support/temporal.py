@@ -8,7 +8,8 @@ import base64
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -20,13 +21,15 @@ from temporalio.worker import Worker
 
 from ticketflow.components import Components
 from ticketflow.mail.transport import Transport
-from worker import build_worker
+from worker import build_worker, build_workers
 
 T = TypeVar("T")
 
 # Recorded workflow histories that tests/workflows/test_replay.py replays on today's code.
 HISTORIES = Path(__file__).resolve().parents[1] / "workflows" / "histories"
 RECORD_VARIABLE = "TICKETFLOW_RECORD_HISTORIES"
+# A namespace the shared dev server has besides the default, for a project of its own.
+PROJECT_NAMESPACE = "ticketflow-project"
 
 
 async def keep_history(
@@ -48,6 +51,17 @@ def new_worker(
     return build_worker(
         client, components, transport=transport, workflow_failure_exception_types=[Exception]
     )
+
+
+@asynccontextmanager
+async def running_workers(client: Client, components: Components) -> AsyncIterator[None]:
+    """A worker in each namespace the installation's tickets live in (new_worker's way)."""
+    async with AsyncExitStack() as stack:
+        for worker in build_workers(
+            client, components, workflow_failure_exception_types=[Exception]
+        ):
+            await stack.enter_async_context(worker)
+        yield
 
 
 async def eventually(

@@ -32,6 +32,9 @@ class ProjectConfig(DeskConfig):
     name: str = Field(pattern=PROJECT_NAME)
     # Mail sent to one of these (envelope recipient first, then To and Cc) is this project's.
     mailboxes: list[str] = Field(default_factory=list)
+    # The Temporal namespace of its ticket workflows, where the Temporal UI's users must be
+    # kept apart per project; None: the installation's (TICKETFLOW_TEMPORAL_NAMESPACE).
+    namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
     @field_validator("mailboxes")
     @classmethod
@@ -70,6 +73,7 @@ class Project:
     name: str
     desk: DeskConfig
     mailboxes: frozenset[str] = frozenset()
+    namespace: str | None = None  # its own Temporal namespace, if it has one
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,16 @@ class Projects:
 
     def get(self, name: str | None) -> Project | None:
         return self._projects.get(name or self.first.name)
+
+    def namespace_of(self, name: str) -> str | None:
+        """The project's own Temporal namespace; None: the installation's."""
+        found = self.get(name)
+        return found.namespace if found is not None else None
+
+    def namespaces(self, default: str) -> list[str]:
+        """Every namespace ticket workflows live in: `default` and the projects' own."""
+        own = [p.namespace for p in self._projects.values() if p.namespace]
+        return list(dict.fromkeys([default, *own]))
 
     def desk(self, name: str | None) -> DeskConfig:
         """The desk of project `name` (None or unknown: the first project's)."""
@@ -197,7 +211,9 @@ def projects_from(data: object) -> Projects:
     """The projects of a desk file's parsed YAML (validation errors as pydantic raises them)."""
     if isinstance(data, dict) and "projects" in data:
         config = ProjectsConfig.model_validate(data)
-        return Projects([Project(p.name, p, project_mailboxes(p)) for p in config.projects])
+        return Projects(
+            [Project(p.name, p, project_mailboxes(p), p.namespace) for p in config.projects]
+        )
     return Projects.single(DeskConfig.model_validate(data))
 
 

@@ -26,6 +26,7 @@ from ticketflow.engine.tickets import (
     TemporalUnavailable,
     deliver_customer_message,
     new_ticket_facts,
+    ticket_client,
 )
 from ticketflow.mail.bounded import refuse_non_mail
 from ticketflow.mail.parse import MailRefused
@@ -133,7 +134,7 @@ async def _hand_over(
     warning = REUSED_MESSAGE_ID if result.reused_message_id else None
     try:
         await deliver_customer_message(
-            client,
+            ticket_client(client, components, result.project),
             components.settings,
             result.ticket_number,
             result.article_id,

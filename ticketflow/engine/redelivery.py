@@ -16,7 +16,7 @@ from temporalio.client import Client
 
 from ticketflow.components import Components
 from ticketflow.engine.inbound import read_unread
-from ticketflow.engine.tickets import deliver_customer_message
+from ticketflow.engine.tickets import deliver_customer_message, ticket_client
 from ticketflow.store.models import Article, Ticket, utcnow
 from ticketflow.tickets.articles import ArticleStatus
 
@@ -27,10 +27,11 @@ MIN_AGE = timedelta(seconds=30)
 BATCH = 500
 
 
-def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[str, int]]:
+def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[str, str, int]]:
+    """(project, ticket number, article id) of each stranded article, oldest first."""
     with components.sessions() as session:
         rows = session.execute(
-            select(Ticket.number, Article.id)
+            select(Ticket.project, Ticket.number, Article.id)
             .join(Ticket, Article.ticket_id == Ticket.id)
             .where(
                 Article.status == ArticleStatus.RECEIVED, Article.created_at < utcnow() - min_age
@@ -38,7 +39,7 @@ def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[
             .order_by(Article.id)
             .limit(BATCH)
         ).all()
-        return [(row.number, row.id) for row in rows]
+        return [(row.project, row.number, row.id) for row in rows]
 
 
 async def redeliver_stranded(
@@ -46,8 +47,9 @@ async def redeliver_stranded(
 ) -> int:
     """Signal each stranded article's workflow; returns how many were signalled."""
     stranded = await asyncio.to_thread(stranded_articles, components, min_age)
-    for number, article_id in stranded:
-        await deliver_customer_message(client, components.settings, number, article_id)
+    for project, number, article_id in stranded:
+        project_client = ticket_client(client, components, project)
+        await deliver_customer_message(project_client, components.settings, number, article_id)
     if stranded:
         log.warning("re-signalled %d stranded inbound articles", len(stranded))
     return len(stranded)

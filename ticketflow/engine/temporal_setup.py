@@ -22,10 +22,11 @@ def _indexed_type(key: SearchAttributeKey[Any]) -> IndexedValueType.ValueType:
     return IndexedValueType.ValueType(int(key.indexed_value_type))
 
 
-async def register_search_attributes(settings: Settings) -> list[str]:
-    """Add the attributes the namespace lacks; returns the names added."""
+async def register_search_attributes(settings: Settings, namespace: str | None = None) -> list[str]:
+    """Add the attributes the namespace (the installation's unless named) lacks; returns
+    the names added."""
     client = await connect_temporal(settings)
-    namespace = settings.temporal_namespace
+    namespace = namespace or settings.temporal_namespace
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)
     )

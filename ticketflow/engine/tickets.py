@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from temporalio.client import (
@@ -111,6 +112,25 @@ async def deliver_customer_message(
     )
 
 
+def ticket_client(client: Client, components: Components, project: str) -> Client:
+    """The client of the namespace where the project's ticket workflows live (`client`
+    itself unless the project has a namespace of its own)."""
+    namespace = components.projects.namespace_of(project)
+    if namespace is None:
+        return client
+    return in_namespace(client, namespace)
+
+
+@lru_cache(maxsize=64)
+def in_namespace(client: Client, namespace: str) -> Client:
+    """`client`'s connection, in `namespace` (a client is a namespace over a connection)."""
+    if namespace == client.namespace:
+        return client
+    config = client.config()
+    config["namespace"] = namespace
+    return Client(**config)
+
+
 async def run_action(
     client: Client, settings: Settings, number: str, request: ActionRequest
 ) -> TicketStatus:
@@ -177,7 +197,7 @@ async def run_macro(
                 drafts.append(request.article_id)
             steps.append(request)
         status = await _update(
-            client,
+            ticket_client(client, components, ticket.project),
             components.settings,
             ticket.number,
             TicketWorkflow.run_macro,
@@ -217,7 +237,8 @@ async def perform_action(
             components.draft_settings,
         )
     try:
-        return await run_action(client, settings, ticket.number, request)
+        project_client = ticket_client(client, components, ticket.project)
+        return await run_action(project_client, settings, ticket.number, request)
     except InvalidTransition:
         # Refused for certain: the draft will never be sent. On any other failure the
         # Update may have landed, so the draft stays (unaccepted drafts are never shown).

@@ -211,7 +211,9 @@ def record_rights(sessions: sessionmaker[Session], projects: Projects) -> list[s
                 )
             )
             if seen is None:
-                session.add(ProjectRights(project=project.name, rights=text))
+                session.add(
+                    ProjectRights(project=project.name, rights=text, namespace=project.namespace)
+                )
             else:
                 seen.rights, seen.seen_at = text, utcnow()
             changed.append(project.name)

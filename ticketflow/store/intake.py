@@ -62,6 +62,7 @@ class IntakeResult:
     raw_id: int = 0
     # Its Message-ID was another message's: the workflow records a warning.
     reused_message_id: bool = False
+    project: str = ""  # the ticket's ("" without one)
 
     @classmethod
     def without_ticket(
@@ -214,6 +215,7 @@ def _store_read(
         needs_signal=True,
         raw_id=raw_id,
         reused_message_id=bool(earlier),
+        project=ticket.project,
     )
 
 
@@ -263,7 +265,9 @@ def result_of(session: Session, raw_id: int) -> IntakeResult:
     if state in (RawState.QUARANTINED, RawState.HELD, RawState.DROPPED):
         return IntakeResult.without_ticket(raw_row.problem or state.value, True, raw_id, aside=True)
     row = session.execute(
-        select(Article.id, Article.status, Ticket.id.label("ticket_id"), Ticket.number)
+        select(
+            Article.id, Article.status, Ticket.id.label("ticket_id"), Ticket.number, Ticket.project
+        )
         .join(Ticket, Article.ticket_id == Ticket.id)
         .where(Article.raw_message_id == raw_id)
     ).first()
@@ -277,6 +281,7 @@ def result_of(session: Session, raw_id: int) -> IntakeResult:
         duplicate=True,
         needs_signal=row.status == ArticleStatus.RECEIVED,
         raw_id=raw_id,
+        project=row.project,
     )
 
 

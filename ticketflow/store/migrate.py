@@ -12,9 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketflow.desk.config import DeskConfigError
 from ticketflow.desk.projects import SOLE_PROJECT, Projects
 from ticketflow.store.agents import record_rights
-from ticketflow.store.models import Queue
+from ticketflow.store.models import ProjectRights, Queue, Ticket
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -70,8 +71,35 @@ def bring_up_to_date(engine: Engine, projects: Projects) -> tuple[str | None, st
     revisions before and after."""
     revisions = upgrade(engine, projects.first.name)
     sync_queues(engine, projects)
+    check_namespaces(engine, projects)
     record_rights(sessionmaker(engine), projects)
     return revisions
+
+
+class NamespaceChanged(DeskConfigError):
+    """A project with tickets given another Temporal namespace than theirs."""
+
+
+def check_namespaces(engine: Engine, projects: Projects) -> None:
+    """Keep each project's Temporal namespace as it was while it has tickets: their
+    workflows live there, and a ticket signalled in another one would get a second,
+    parallel workflow. Raises NamespaceChanged naming the project."""
+    with Session(engine) as session, session.begin():
+        for project in projects:
+            seen = session.get(ProjectRights, project.name)
+            if seen is None or seen.namespace == project.namespace:
+                continue
+            has_tickets = session.scalar(
+                select(Ticket.id).where(Ticket.project == project.name).limit(1)
+            )
+            if has_tickets is not None:
+                installation = "the installation's namespace"
+                was, now = seen.namespace or installation, project.namespace or installation
+                raise NamespaceChanged(
+                    f"project {project.name}: its tickets' workflows live in {was}; its "
+                    f"namespace cannot change to {now}"
+                )
+            seen.namespace = project.namespace
 
 
 def sync_queues(engine: Engine, projects: Projects) -> None:

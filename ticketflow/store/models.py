@@ -102,6 +102,8 @@ class ProjectRights(Base):
 
     project: Mapped[str] = mapped_column(String(100), primary_key=True)
     rights: Mapped[str] = mapped_column(Text)  # canonical JSON
+    # The project's own Temporal namespace when it last started (None: the installation's).
+    namespace: Mapped[str | None] = mapped_column(String(100), nullable=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

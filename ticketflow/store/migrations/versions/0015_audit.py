@@ -1,6 +1,7 @@
 """the audit log: which projects a change to an agent concerns (an admin of a project sees
 those), and the rights of each project's groups as last seen, so that a change to them
-in the desk config is recorded too
+in the desk config is recorded too, and the Temporal namespace its tickets' workflows
+live in (which may not change once it has tickets)
 
 Revision ID: 0015
 Revises: 0014
@@ -26,6 +27,7 @@ def upgrade() -> None:
         "project_rights",
         sa.Column("project", sa.String(100), nullable=False),
         sa.Column("rights", sa.Text(), nullable=False),
+        sa.Column("namespace", sa.String(100), nullable=True),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("project"),
     )
