@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-from ticketflow.desk.config import DeskConfig
 from ticketflow.desk.projects import ProjectRules, Projects, load_projects
 from ticketflow.letters.rendering import make_environment
 from ticketflow.mail.bounded import MailLimits
@@ -46,11 +45,6 @@ class Components:
     @cached_property
     def projects(self) -> Projects:
         return load_projects(self.settings.desk_config)
-
-    @property
-    def desk(self) -> DeskConfig:
-        """The first project's desk (an installation of one project: its desk)."""
-        return self.projects.first.desk
 
     @property
     def temporal_namespaces(self) -> list[str]:

@@ -106,7 +106,14 @@ def test_desk_show_lists_what_agents_work_with(
 ) -> None:
     assert main(["desk", "show"]) == 0
     shown = capsys.readouterr().out
-    for expected in ("Inbox", "abuse: Abuse, Security", "to-passwords: move", "ask_details: en"):
+    for expected in (
+        "project mail",
+        "project social",
+        "Inbox",
+        "abuse: Abuse rw,steal; Security rw,steal",
+        "to-passwords: move",
+        "ask_details: en",
+    ):
         assert expected in shown
 
 

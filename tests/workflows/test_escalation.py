@@ -264,7 +264,7 @@ async def test_an_idle_owner_loses_the_ticket_on_a_durable_timer(
 
 def inbox_add(components: Components, start: datetime, minutes: int) -> datetime:
     """`start` plus business minutes in the Inbox's calendar."""
-    policy = components.desk.policy()
+    policy = components.projects.first.desk.policy()
     sla = policy.sla_for("Inbox") if policy else None
     assert sla is not None
     return calendar_for(sla.calendar).add(start, timedelta(minutes=minutes))

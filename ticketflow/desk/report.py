@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from jinja2 import Environment
 
-from ticketflow.desk.config import SUPERVISOR_GROUP, DeskConfig
+from ticketflow.desk.config import ADMIN_GROUP, SUPERVISOR_GROUP, DeskConfig
 from ticketflow.letters.answers import answer_templates
 
 
@@ -30,13 +30,28 @@ def describe_desk(desk: DeskConfig, templates: Environment) -> Iterator[str]:
     for q in desk.queues:
         extras = [f"sla {q.sla}" if q.sla else "no sla", f"from {q.address}" if q.address else ""]
         extras.append("default" if q.default else "")
+        extras.append("reopen releases the owner" if q.reopen_owner == "release" else "")
         yield f"  {q.name:<{width}}  {q.line:<11}  group {q.group:<12}  " + "  ".join(
             e for e in extras if e
         )
-    yield "groups:"
-    for group in sorted(desk.groups()):
-        queues = desk.visible_queues(frozenset({group}))
-        yield f"  {group}: {', '.join(queues) if group != SUPERVISOR_GROUP else 'every queue'}"
+    timeout = desk.owner_timeout_minutes
+    yield (
+        f"owners lose an open ticket after {timeout} idle minutes"
+        if timeout
+        else ("owners keep their tickets however long they are idle")
+    )
+    yield "groups (rights queue by queue):"
+    if desk.group_rights:
+        for config in desk.group_rights:
+            rights = "; ".join(f"{q} {','.join(r)}" for q, r in config.rights.items())
+            yield f"  {config.name}: {rights or 'none'}"
+        yield f"  {SUPERVISOR_GROUP}: ro in every queue"
+    else:
+        for group in sorted(desk.groups() - {SUPERVISOR_GROUP, ADMIN_GROUP}):
+            queues = desk.visible_queues(frozenset({group}))
+            yield f"  {group}: rw in {', '.join(queues) or 'none'}"
+        yield f"  {SUPERVISOR_GROUP}: rw in every queue"
+    yield f"  {ADMIN_GROUP}: the project's agents (and, in the first project, kept mail)"
     if desk.calendars:
         yield "calendars:"
         for name, cal in desk.calendars.items():

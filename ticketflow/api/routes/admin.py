@@ -83,8 +83,7 @@ async def put_groups(
     name: str, body: GroupsBody, components: ComponentsDep, agent: CurrentAgent, scope: Scope
 ) -> AgentOut:
     """The agent's groups in the caller's projects; his groups in other projects stay."""
-    await _admin_call(components, agent, scope, lambda a: a.set_groups(name, body.groups))
-    return await _one(components, name)
+    return await _changed(components, agent, scope, name, lambda a: a.set_groups(name, body.groups))
 
 
 @router.post("/admin/agents/{name}/disable", response_model=AgentOut)
@@ -92,16 +91,14 @@ async def post_disable(
     name: str, components: ComponentsDep, agent: CurrentAgent, scope: Scope
 ) -> AgentOut:
     """His token is refused from now on; he stays, as tickets and history name him."""
-    await _admin_call(components, agent, scope, lambda a: a.set_disabled(name, True))
-    return await _one(components, name)
+    return await _changed(components, agent, scope, name, lambda a: a.set_disabled(name, True))
 
 
 @router.post("/admin/agents/{name}/enable", response_model=AgentOut)
 async def post_enable(
     name: str, components: ComponentsDep, agent: CurrentAgent, scope: Scope
 ) -> AgentOut:
-    await _admin_call(components, agent, scope, lambda a: a.set_disabled(name, False))
-    return await _one(components, name)
+    return await _changed(components, agent, scope, name, lambda a: a.set_disabled(name, False))
 
 
 @router.post("/admin/agents/{name}/token", response_model=TokenOut)
@@ -126,6 +123,14 @@ async def get_audit(
     return [AuditOut.model_validate(vars(c)) for c in changes]
 
 
-async def _one(components: Components, name: str) -> AgentOut:
+async def _changed(
+    components: Components,
+    agent: AgentIdentity,
+    scope: frozenset[str],
+    name: str,
+    change: Callable[[AgentAdmin], object],
+) -> AgentOut:
+    """Make the change; the agent as it is afterwards."""
+    await _admin_call(components, agent, scope, change)
     agents = await asyncio.to_thread(list_agents, components.sessions)
     return next(AgentOut.model_validate(vars(a)) for a in agents if a.name == name)
