@@ -59,7 +59,8 @@ TIMERS_PATCH = "escalation-timers"
 FIRST_STEP_PATCH = "first-step-alone"
 # An owned ticket is its owner's alone (ticketflow.tickets.lifecycle.OWNER_ACTIONS).
 ONE_OWNER_PATCH = "one-owner"
-# An owner who does nothing loses the ticket; a reopen may release him (TicketRun).
+# An owner who does nothing loses the ticket, a reopen may release him, and who writes
+# to the customer owns the ticket (TicketRun).
 OWNER_TIMEOUT_PATCH = "owner-timeout"
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.

@@ -50,7 +50,8 @@ class TicketRun:
     # An owned ticket is its owner's alone (the workflow sets it from a patch: runs that
     # began before the rule keep the old one).
     one_owner: bool = True
-    # Ownership lapses and a reopen may release the owner (a patch too).
+    # Ownership lapses, a reopen may release the owner, and who writes to the customer
+    # owns the ticket (a patch too).
     owner_timeout: bool = True
 
     @classmethod
@@ -100,13 +101,19 @@ class TicketRun:
         ):
             raise InvalidTransition("remind needs a time in the future")
         return lifecycle.decide(
-            self.ticket, lifecycle_request(request), self.facts.lines, self.one_owner
+            self.ticket,
+            lifecycle_request(request),
+            self.facts.lines,
+            self.one_owner,
+            self.owner_timeout,
         )
 
     def plan(self, steps: list[ActionRequest]) -> None:
         """Raise InvalidTransition, naming the step, if any step of a macro would be refused."""
         requests = [lifecycle_request(step) for step in steps]
-        lifecycle.decide_all(self.ticket, requests, self.facts.lines, self.one_owner)
+        lifecycle.decide_all(
+            self.ticket, requests, self.facts.lines, self.one_owner, self.owner_timeout
+        )
 
     # --- changes ----------------------------------------------------------------------
 

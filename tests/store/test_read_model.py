@@ -77,7 +77,8 @@ def receive(
 def counts(components: Components) -> dict[tuple[str, str], int]:
     """Counters of the example's first project, by (queue, state)."""
     with components.sessions() as session:
-        return {(c.queue, c.state): c.count for c in session.scalars(select(QueueCount)) if c.count}
+        rows = session.scalars(select(QueueCount).where(QueueCount.project == PROJECT))
+        return {(c.queue, c.state): c.count for c in rows if c.count}
 
 
 def test_migrations_are_repeatable(components: Components) -> None:

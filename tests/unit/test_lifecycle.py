@@ -196,3 +196,5 @@ def test_who_writes_to_the_customer_owns_the_ticket(action: Action) -> None:
             decide(written, Request(action, "bob"), LINES)
     # Runs from before the rule kept the ticket unowned.
     assert decide(Ticket(F, "Inbox"), Request(action, "ann"), LINES, one_owner=False).owner is None
+    before = decide(Ticket(F, "Inbox"), Request(action, "ann"), LINES, writer_owns=False)
+    assert before.owner is None

@@ -146,13 +146,18 @@ def allowed_actions(state: State) -> list[Action]:
 
 
 def decide(
-    ticket: Ticket, request: Request, lines: Mapping[str, str], one_owner: bool = True
+    ticket: Ticket,
+    request: Request,
+    lines: Mapping[str, str],
+    one_owner: bool = True,
+    writer_owns: bool = True,
 ) -> Ticket:
     """Return the ticket after `request`, or raise InvalidTransition with the reason.
 
     `lines` maps every known queue to its line ("first-line" or "second-line");
-    `one_owner`: an owned ticket is its owner's alone (False only for runs of tickets
-    that started before the rule).
+    `one_owner`: an owned ticket is its owner's alone; `writer_owns`: an agent's mail to
+    the customer makes him the owner of a ticket nobody owns (each False only for runs of
+    tickets that started before the rule).
     """
     action = request.action
     target = TRANSITIONS[action].get(ticket.state)
@@ -192,7 +197,7 @@ def decide(
         owner = None
     elif action in MAIL_ACTIONS:
         reply_queue = ticket.queue
-        if one_owner and owner is None:
+        if one_owner and writer_owns and owner is None:
             # Who writes to the customer owns the ticket (OTRS locks it on a reply): a
             # second agent's mail is refused, and his reply may come back to the writer.
             owner = request.actor
@@ -200,13 +205,17 @@ def decide(
 
 
 def decide_all(
-    ticket: Ticket, requests: Sequence[Request], lines: Mapping[str, str], one_owner: bool = True
+    ticket: Ticket,
+    requests: Sequence[Request],
+    lines: Mapping[str, str],
+    one_owner: bool = True,
+    writer_owns: bool = True,
 ) -> Ticket:
     """The ticket after every request in turn (a macro); InvalidTransition names the first
     step refused, so that none is applied."""
     for number, request in enumerate(requests, 1):
         try:
-            ticket = decide(ticket, request, lines, one_owner)
+            ticket = decide(ticket, request, lines, one_owner, writer_owns)
         except InvalidTransition as err:
             raise InvalidTransition(f"step {number} ({request.action}): {err.reason}") from None
     return ticket

@@ -18,8 +18,8 @@ def list_queues(
 ) -> list[QueueOut]:
     """The queues this agent works in a project (his first unless named), with open and
     waiting counts and the oldest open age."""
-    seat = chosen_seat(components, agent, project)
+    mine = chosen_seat(components, agent, project)
     with components.sessions() as session:
         return [
-            QueueOut(**vars(s)) for s in queue_stats(session, seat.project, seat.visible_queues())
+            QueueOut(**vars(s)) for s in queue_stats(session, mine.project, mine.visible_queues())
         ]

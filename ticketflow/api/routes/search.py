@@ -24,9 +24,9 @@ def search(
 ) -> SearchResult:
     """Tickets whose mail or notes match `q`, newest match first; a ticket number finds its
     ticket. PostgreSQL stems Russian and English words and takes "phrases", `or` and `-word`."""
-    seat = chosen_seat(components, agent, project)
+    mine = chosen_seat(components, agent, project)
     with components.sessions() as session:
-        hits = search_tickets(session, q, seat.project, seat.visible_queues(), limit)
+        hits = search_tickets(session, q, mine.project, mine.visible_queues(), limit)
         return SearchResult(
             hits=[
                 SearchHitOut(

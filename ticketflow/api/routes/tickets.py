@@ -68,14 +68,14 @@ def get_tickets(
 ) -> TicketPage:
     """Tickets of a project (the agent's first unless named) oldest first, or soonest
     escalation first (open ones unless `state` says otherwise), paginated by cursor."""
-    seat = chosen_seat(components, agent, project)
-    queues = [access_queue(seat, queue)] if queue is not None else seat.visible_queues()
-    line = seat.desk.lines().get(queue) if queue else None
+    mine = chosen_seat(components, agent, project)
+    queues = [access_queue(mine, queue)] if queue is not None else mine.visible_queues()
+    line = mine.desk.lines().get(queue) if queue else None
     states = [state.value] if state else default_states(line)
     with components.sessions() as session:
         try:
             rows, next_cursor = list_tickets(
-                session, seat.project, queues, states, limit, cursor, sort, tag
+                session, mine.project, queues, states, limit, cursor, sort, tag
             )
         except BadCursor as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
