@@ -59,8 +59,9 @@ def add_agent(stack: EmbeddedStack) -> str:
             "agent",
             "add",
             "bench",
+            # Every queue the chain passes through, with the right to move on from it.
             "--groups",
-            "mail/supervisors",
+            "mail/first-line,mail/abuse,mail/web,mail/passwords",
         ],
         env=env,
         capture_output=True,
