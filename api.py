@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
 from ticketflow.api.guards import AgentRequestGuard
@@ -24,6 +23,7 @@ from ticketflow.api.routes import (
     tickets,
 )
 from ticketflow.components import Components, connect_temporal
+from ticketflow.console.app import install as install_console
 from ticketflow.settings import Settings, package_version
 
 
@@ -57,12 +57,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         tickets,
     ):
         app.include_router(module.router)
+    install_console(app)
     add_outage_handlers(app)
     app.add_middleware(AgentRequestGuard)
-
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        # Until the agents' console lives here, a person opening the address finds the API.
-        return RedirectResponse("/docs")
-
     return app

@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import OPENED, SmtpSink, free_port
+from tests.support.stack import OPENED, SmtpSink, Stack, free_port, open_stack
 from tests.support.temporal import PROJECT_NAMESPACE
 from ticketflow.engine.binaries import find_binary
 from ticketflow.engine.temporal_setup import register_search_attributes
@@ -172,3 +172,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status)
+
+
+@pytest.fixture
+async def stack(
+    dev_env: WorkflowEnvironment,
+    database_url: str,
+    tmp_path: Path,
+    smtp: tuple[SmtpSink, int],
+) -> AsyncIterator[Stack]:
+    """API, worker and database on the dev server (tests.support.stack builds it)."""
+    async with open_stack(dev_env, database_url, tmp_path, smtp) as opened:
+        yield opened

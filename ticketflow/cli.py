@@ -70,12 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     agent_commands = agent.add_subparsers(dest="agent_command", required=True, metavar="ACTION")
     add = action(agent_commands, "add", "create an agent and print its token")
     add.add_argument("name")
-    add.add_argument("--groups", required=True, help="comma-separated, e.g. first-line,web")
+    add.add_argument(
+        "--groups",
+        required=True,
+        help="comma-separated, each named with its project, e.g. mail/first-line,mail/web",
+    )
     action(agent_commands, "list", "every agent with its groups and state")
     for name, help in (
         ("disable", "refuse the agent's token from now on"),
         ("enable", "accept the agent's token again"),
         ("reset-token", "print a new token; the old one stops working"),
+        ("password", "set the console password, read from standard input"),
         ("log", "the recorded changes to an agent (or to all, without a name)"),
     ):
         sub = action(agent_commands, name, help)

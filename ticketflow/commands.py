@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import sys
 from collections.abc import Callable
 
 from temporalio.service import RPCError, RPCStatusCode
@@ -137,6 +138,18 @@ def _agent_reset_token(args: argparse.Namespace, components: Components) -> int:
     return 0
 
 
+def _agent_password(args: argparse.Namespace, components: Components) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"console password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise CommandError("the two passwords differ; nothing changed")
+    else:  # piped in: its first line
+        password = sys.stdin.readline().rstrip("\r\n")
+    _admin(components).set_password(args.name, password)
+    print(f"agent {args.name} may sign in to the console; his other console sessions ended")
+    return 0
+
+
 def _agent_log(args: argparse.Namespace, components: Components) -> int:
     for c in agent_changes(components.sessions, args.name):
         detail = f"  {c.detail}" if c.detail else ""
@@ -155,6 +168,7 @@ AGENT_ACTIONS: dict[str, Callable[[argparse.Namespace, Components], int]] = {
     "disable": _agent_disabled(True),
     "enable": _agent_disabled(False),
     "groups": _agent_groups,
+    "password": _agent_password,
     "reset-token": _agent_reset_token,
     "log": _agent_log,
 }

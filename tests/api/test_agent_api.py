@@ -387,7 +387,18 @@ async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack:
 
 async def test_openapi_describes_every_route(stack: Stack) -> None:
     spec = (await stack.http.get("/openapi.json")).json()
-    actions = {"take", "note", "ask", "answer", "move", "close", "reopen", "priority", "remind"}
+    actions = {
+        "take",
+        "note",
+        "ask",
+        "answer",
+        "move",
+        "close",
+        "reopen",
+        "priority",
+        "remind",
+        "release",
+    }
     assert set(spec["paths"]) >= {
         "/api/v1/inbound/mail",
         "/api/v1/queues",
@@ -399,7 +410,8 @@ async def test_openapi_describes_every_route(stack: Stack) -> None:
         "/healthz",
     } | {f"/api/v1/tickets/{{number}}/actions/{a}" for a in actions}
     assert (await stack.http.get("/docs")).status_code == 200
-    assert (await stack.http.get("/")).headers["location"] == "/docs"
+    # The address itself is the agents' console (sign in first).
+    assert (await stack.http.get("/")).headers["location"] == "/signin?next=%2F"
 
 
 async def test_openapi_shows_what_each_action_takes(stack: Stack) -> None:

@@ -339,6 +339,10 @@ class GroupsBody(_Body):
     groups: list[str] = Field(min_length=1, max_length=100)
 
 
+class PasswordBody(_Body):
+    password: str = Field(min_length=1, max_length=200)
+
+
 class TokenOut(BaseModel):
     name: str
     token: str  # shown this once; only its hash is kept

@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from argon2 import PasswordHasher
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.desk.projects import GroupError, Projects
-from ticketflow.store.models import Agent, AgentChange, ProjectRights, utcnow
+from ticketflow.store.models import Agent, AgentChange, ConsoleSession, ProjectRights, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+# The console's passwords (argon2id with the library's current parameters).
+HASHER = PasswordHasher()
+MIN_PASSWORD, MAX_PASSWORD = 10, 200
 # Who changes rights: the desk config file, read when a process starts.
 DESK_CONFIG_ACTOR = "desk config"
 
@@ -114,6 +118,8 @@ class AgentAdmin:
             if (agent.disabled_at is not None) == disabled:
                 return False
             agent.disabled_at = utcnow() if disabled else None
+            if disabled:
+                end_sessions_of(session, name)
             change = "disabled" if disabled else "enabled"
             self._record(session, name, change, None, groups_of(agent))
             return True
@@ -135,6 +141,17 @@ class AgentAdmin:
                 session, name, "groups", f"{','.join(before)} -> {agent.groups}", before + after
             )
         return after
+
+    def set_password(self, name: str, password: str) -> None:
+        """The agent's console password; his console sessions end."""
+        problem = password_problem(password)
+        if problem is not None:
+            raise AgentError(problem)
+        with self.sessions.begin() as session:
+            agent = self._agent_all_mine(session, name)
+            agent.password_hash = HASHER.hash(password)
+            end_sessions_of(session, name)
+            self._record(session, name, "password", "set", groups_of(agent))
 
     def reset_token(self, name: str) -> str:
         """A new token for the agent; the old one stops working at once."""
@@ -182,6 +199,19 @@ class AgentAdmin:
                 projects=_project_list(projects),
             )
         )
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"a password needs at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"a password has at most {MAX_PASSWORD} characters"
+    return None
+
+
+def end_sessions_of(session: Session, name: str) -> None:
+    """A new password, or a disabled agent: his console sessions end at once."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.agent == name))
 
 
 def groups_of(agent: Agent) -> list[str]:

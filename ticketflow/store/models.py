@@ -76,6 +76,38 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A disabled agent's token is refused; the agent stays, as tickets and history name it.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The console's password (argon2); None: the agent signs in only with his token (API).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # the console's
+
+
+class ConsoleSession(Base):
+    """A signed-in console session: the cookie's hash, never the cookie itself."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent: Mapped[str] = mapped_column(String(100), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # every form of the session carries it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted per name and per client to refuse guessing."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        Index("ix_sign_in_failures_name", "name", "at"),
+        Index("ix_sign_in_failures_client", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AgentChange(Base):
@@ -85,7 +117,7 @@ class AgentChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent: Mapped[str] = mapped_column(String(100), index=True)
-    # created, disabled, enabled, groups, token; rights (a group's, in the desk config)
+    # created, disabled, enabled, groups, token, password; rights (in the desk config)
     change: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     actor: Mapped[str] = mapped_column(String(200))
@@ -149,6 +181,7 @@ class Ticket(Base):
         Index("ix_tickets_queue_state_pending", "project", "queue", "state", "pending_since", "id"),
         Index("ix_tickets_state_pending", "state", "pending_since", "id"),
         Index("ix_tickets_escalation", "escalation_at"),
+        Index("ix_tickets_owner", "owner", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,14 @@ async def post_macro(
     agent: CurrentAgent,
 ) -> ActionResult:
     """Run a macro as one step: all its actions, or (409 with the step and reason) none."""
+    return await run_macro_on_ticket(number, name, components, client, agent)
+
+
+async def run_macro_on_ticket(
+    number: str, name: str, components: Components, client: Client, agent: AgentIdentity
+) -> ActionResult:
+    """A macro's every step, or none; HTTPException with the status and reason of a
+    refusal (the API answers with it, the console shows it)."""
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
     mine = seat(components, agent, ref.project)
     macro = mine.desk.macro(name)
@@ -49,17 +57,17 @@ async def post_macro(
     return ActionResult(**vars(result))
 
 
-async def _act(
+async def act_on_ticket(
     number: str,
     action: str,
-    body: ActionBody | None,
+    fields: dict[str, Any],
     components: Components,
     client: Client,
     agent: AgentIdentity,
 ) -> ActionResult:
-    """Act on a ticket; answers with its state as the workflow left it, or 409 with the reason."""
+    """Act on a ticket with a validated body's `fields`: its state as the workflow left
+    it, or HTTPException with the status and reason of the refusal."""
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
-    fields = body.model_dump() if body is not None else {}
     # The ticket is one the agent may see (else a 404 before this): now its rights.
     mine = seat(components, agent, ref.project)
     _forbid(mine.action_refusal(Action(action), ref.queue, fields.get("queue")))
@@ -95,7 +103,8 @@ def _action_endpoint(action: str, body_type: type[ActionBody]) -> Callable[..., 
         agent: CurrentAgent,
         body: ActionBody | None = None,
     ) -> ActionResult:
-        return await _act(number, action, body, components, client, agent)
+        fields = body.model_dump() if body is not None else {}
+        return await act_on_ticket(number, action, fields, components, client, agent)
 
     # FastAPI reads the body's type from the signature: give it this action's.
     optional = _accepts_nothing(body_type)

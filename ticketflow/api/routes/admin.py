@@ -10,7 +10,14 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent
-from ticketflow.api.schemas import AgentOut, AuditOut, GroupsBody, NewAgentBody, TokenOut
+from ticketflow.api.schemas import (
+    AgentOut,
+    AuditOut,
+    GroupsBody,
+    NewAgentBody,
+    PasswordBody,
+    TokenOut,
+)
 from ticketflow.components import Components
 from ticketflow.desk.config import ADMIN_GROUP
 from ticketflow.store.agents import (
@@ -99,6 +106,16 @@ async def post_enable(
     name: str, components: ComponentsDep, agent: CurrentAgent, scope: Scope
 ) -> AgentOut:
     return await _changed(components, agent, scope, name, lambda a: a.set_disabled(name, False))
+
+
+@router.put("/admin/agents/{name}/password", response_model=AgentOut)
+async def put_password(
+    name: str, body: PasswordBody, components: ComponentsDep, agent: CurrentAgent, scope: Scope
+) -> AgentOut:
+    """His console password (at least 10 characters); his console sessions end."""
+    return await _changed(
+        components, agent, scope, name, lambda a: a.set_password(name, body.password)
+    )
 
 
 @router.post("/admin/agents/{name}/token", response_model=TokenOut)

@@ -1,0 +1,136 @@
+"""The console in a real Chromium (the playwright package driving Debian's chromium), as a
+person works it: controls are found by their role and accessible name, as assistive
+technology finds them. Screenshots go to TICKETFLOW_SCREENSHOTS when it is set (the docs'
+are made so: docs/console/)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.support.stack import Stack, free_port
+from tests.support.temporal import eventually
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRE_BROWSER = bool(os.environ.get("CI") or os.environ.get("TICKETFLOW_TEST_REQUIRE_BROWSER"))
+SHOTS = os.environ.get("TICKETFLOW_SCREENSHOTS")
+PASSWORD = "correct horse battery"
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+
+def need_browser() -> str:
+    if CHROMIUM is None:
+        reason = "no chromium: apt-get install chromium (.ci/run installs it)"
+        if REQUIRE_BROWSER:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def served(stack: Stack) -> AsyncIterator[str]:
+    """The stack's application on a real port (its lifespan already runs)."""
+    port = free_port()
+    app = stack.http._transport.app  # type: ignore[attr-defined]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[object]:
+    path = need_browser()
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
+
+
+async def shot(page: object, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+async def sign_in(browser: object, base: str, name: str) -> object:
+    # A Russian browser: the console speaks Russian until the agent chooses otherwise.
+    context = await browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = await context.new_page()
+    await page.goto(f"{base}/")
+    await page.get_by_label("Имя").fill(name)
+    await page.get_by_label("Пароль").fill(PASSWORD)
+    await page.get_by_role("button", name="Войти").click()
+    await page.wait_for_url(f"{base}/")
+    await page.get_by_label("Язык").select_option("en")
+    await playwright_api.expect(page.get_by_label("Language")).to_be_visible()
+    return page
+
+
+async def test_an_agent_works_tickets_in_the_browser(
+    stack: Stack, served: str, chromium: object
+) -> None:
+    expect = playwright_api.expect
+    admin = stack.components.agent_admin("test")
+    admin.add("ada", ["mail/first-line"])
+    for name in ("alice", "ada", "bob"):
+        admin.set_password(name, PASSWORD)
+    number = await stack.open_ticket(subject="Cannot log in", body="I forgot my password.")
+
+    alice = await sign_in(chromium, served, "alice")
+    await expect(alice.get_by_role("heading", name="Queues")).to_be_visible()  # type: ignore[attr-defined]
+    await shot(alice, "queues")
+    await alice.get_by_role("link", name="Inbox").click()  # type: ignore[attr-defined]
+    await shot(alice, "queue")
+    await alice.get_by_role("link", name=number).click()  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("heading", name=f"Cannot log in {number}")).to_be_visible()  # type: ignore[attr-defined]
+    await shot(alice, "ticket")
+    # `?` lists the keys; Escape closes the list.
+    await alice.keyboard.press("?")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("dialog", name="Keyboard")).to_be_visible()  # type: ignore[attr-defined]
+    await alice.keyboard.press("Escape")  # type: ignore[attr-defined]
+    await alice.get_by_role("button", name="Take").click()  # type: ignore[attr-defined]
+    await expect(alice.locator("[data-owner]")).to_have_text("alice")  # type: ignore[attr-defined]
+    # A colleague's answer to her ticket is refused, and he reads why where he clicked.
+    ada = await sign_in(chromium, served, "ada")
+    await ada.goto(f"{served}/t/{number}")  # type: ignore[attr-defined]
+    await ada.get_by_label("Reply to the customer (r)").fill("I'll help!")  # type: ignore[attr-defined]
+    await ada.get_by_role("button", name="Answer and close").click()  # type: ignore[attr-defined]
+    await expect(ada.get_by_role("alert")).to_contain_text("alice owns this ticket")  # type: ignore[attr-defined]
+    await shot(ada, "refused")
+    # A macro moves it to Passwords in one click; the first line then no longer reads it.
+    await alice.get_by_role("button", name="Move to Passwords").click()  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("alert")).to_contain_text(f"no ticket {number}")  # type: ignore[attr-defined]
+
+    bob = await sign_in(chromium, served, "bob")
+    await bob.get_by_role("searchbox", name="Search tickets").fill(number)  # type: ignore[attr-defined]
+    await bob.keyboard.press("Enter")  # type: ignore[attr-defined]
+    await bob.get_by_role("link", name=number).click()  # type: ignore[attr-defined]
+    # Only the queues he may move it into are offered (Passwords moves on to Solvers).
+    moves = bob.get_by_label("Move to (m)").locator("option")  # type: ignore[attr-defined]
+    assert await moves.all_inner_texts() == ["Inbox", "Solvers"]
+    # An answer from a template, after a preview of exactly what the customer gets.
+    await bob.get_by_label("or an answer template").select_option("password_reset")  # type: ignore[attr-defined]
+    await bob.get_by_role("button", name="Preview").click()  # type: ignore[attr-defined]
+    preview = bob.get_by_role("region", name="What the customer will get")  # type: ignore[attr-defined]
+    await expect(preview).to_contain_text(f"[Ticket#{number}]")
+    await shot(bob, "preview")
+    await bob.get_by_role("button", name="Answer and close").click()  # type: ignore[attr-defined]
+    await expect(bob.locator("[data-state]")).to_have_text("closed")  # type: ignore[attr-defined]
+
+    async def mails() -> int:
+        return len(stack.smtp.messages)
+
+    assert await eventually(mails, lambda n: n >= 2) >= 2  # the automatic reply and the answer
+    assert f"[Ticket#{number}]" in str(stack.smtp.messages[-1]["Subject"])

@@ -1,0 +1,49 @@
+"""Every message of the console's pages has its Russian translation, and the sign-in
+refusals too: the service's agents work in Russian."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from ticketflow.console.i18n import LOCALE_DIR, language_of, translations
+
+CONSOLE = Path(__file__).resolve().parents[2] / "ticketflow" / "console"
+SIGN_IN = (Path(__file__).resolve().parents[2] / "ticketflow" / "store" / "sign_in.py").read_text()
+
+
+def template_messages() -> set[str]:
+    found = extract_from_dir(
+        str(CONSOLE / "templates"),
+        method_map=[("**.j2", "jinja2")],
+        options_map={"**.j2": {"extensions": "jinja2.ext.i18n"}},
+    )
+    return {message for _, _, message, _, _ in found if isinstance(message, str)}
+
+
+def refusal_messages() -> set[str]:
+    return set(re.findall(r'SignInRefused\(\s*"([^"]+)"', SIGN_IN))
+
+
+def test_every_message_has_its_russian_translation() -> None:
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "console.po").open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    translated = {m.id: m.string for m in catalog if m.id and m.string}
+    wanted = template_messages() | refusal_messages()
+    assert len(wanted) > 50 and refusal_messages()
+    assert sorted(wanted - set(translated)) == []
+    for msgid, text in translated.items():  # placeholders kept as they are
+        assert sorted(re.findall(r"%\(\w+\)s", str(msgid))) == sorted(
+            re.findall(r"%\(\w+\)s", str(text))
+        ), msgid
+
+
+def test_the_language_is_the_agent_s_choice_else_the_browser_s_else_russian() -> None:
+    assert translations("ru").gettext("Queues") == "Очереди"
+    assert translations("en").gettext("Queues") == "Queues"
+    assert language_of("en", "ru-RU,ru") == "en"
+    assert language_of(None, "de-DE, en;q=0.8") == "en"
+    assert language_of(None, None) == "ru"

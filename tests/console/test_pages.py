@@ -1,0 +1,130 @@
+"""The console over HTTP (as a browser posts its forms), on the real stack: signing in,
+CSRF, the pages' security headers, acting on a ticket and seeing a refusal where one
+clicked. The browser tests (test_browser.py) drive the same pages in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.support.stack import Stack
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+async def signed_in(stack: Stack, name: str = "alice") -> tuple[httpx.AsyncClient, str]:
+    """A browser of its own, signed in as `name`; returns it and its session's CSRF token."""
+    stack.components.agent_admin("test").set_password(name, PASSWORD)
+    browser = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    page = await browser.get("/signin")
+    form = {"csrf": csrf_of(page.text), "name": name, "password": PASSWORD, "next": "/"}
+    done = await browser.post("/signin", data=form)
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    home = await browser.get("/")
+    assert home.status_code == 200
+    return browser, csrf_of(home.text)
+
+
+async def test_sign_in_sessions_and_the_pages_rules(stack: Stack) -> None:
+    stack.components.agent_admin("test").set_password("alice", PASSWORD)
+    browser = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    # Not signed in: to the sign-in page, remembering where to come back.
+    away = await browser.get("/p/mail/q/Inbox")
+    assert (away.status_code, away.headers["location"]) == (
+        303,
+        "/signin?next=%2Fp%2Fmail%2Fq%2FInbox",
+    )
+    page = await browser.get("/signin")
+    headers = page.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert "<script>" not in page.text and "onclick" not in page.text
+    cookie = headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    token = csrf_of(page.text)
+    # Without the form's token (a post from another site), and with a wrong password.
+    forged = await browser.post("/signin", data={"name": "alice", "password": PASSWORD})
+    assert forged.status_code == 403
+    wrong = await browser.post("/signin", data={"csrf": token, "name": "alice", "password": "nope"})
+    assert (wrong.status_code == 401 and "wrong name or password" in wrong.text.lower()) or (
+        "неверное" in wrong.text.lower()
+    )
+    token = csrf_of(wrong.text)
+    good = await browser.post(
+        "/signin",
+        data={"csrf": token, "name": "alice", "password": PASSWORD, "next": "/p/mail/q/Inbox"},
+    )
+    assert (good.status_code, good.headers["location"]) == (303, "/p/mail/q/Inbox")
+    session = good.headers["set-cookie"]
+    assert "tf_session=" in session and "HttpOnly" in session and "SameSite=strict" in session
+    assert (await browser.get("/p/mail/q/Inbox")).status_code == 200
+    # Another site's address after signing in is refused: home instead.
+    page = await browser.get("/signin")
+    elsewhere = await browser.post(
+        "/signin",
+        data={
+            "csrf": csrf_of(page.text),
+            "name": "alice",
+            "password": PASSWORD,
+            "next": "//evil.example/",
+        },
+    )
+    assert elsewhere.headers["location"] == "/"
+    # Sign-out ends the session for good.
+    home = await browser.get("/")
+    assert (await browser.post("/signout", data={"csrf": csrf_of(home.text)})).status_code == 303
+    assert (await browser.get("/")).status_code == 303
+
+
+async def test_guessing_passwords_is_refused_after_a_few_tries(stack: Stack) -> None:
+    stack.components.agent_admin("test").set_password("bob", PASSWORD)
+    browser = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    for _ in range(5):
+        page = await browser.get("/signin")
+        await browser.post(
+            "/signin", data={"csrf": csrf_of(page.text), "name": "bob", "password": "x" * 12}
+        )
+    page = await browser.get("/signin")
+    locked = await browser.post(
+        "/signin", data={"csrf": csrf_of(page.text), "name": "bob", "password": PASSWORD}
+    )
+    assert locked.status_code == 401 and "15" in locked.text
+
+
+async def test_working_a_ticket_in_the_console(stack: Stack) -> None:
+    number = await stack.open_ticket()
+    browser, csrf = await signed_in(stack)
+    await browser.post("/language", data={"csrf": csrf, "language": "en", "next": "/"})
+    queue = await browser.get("/p/mail/q/Inbox")
+    assert number in queue.text
+    ticket = await browser.get(f"/t/{number}")
+    assert ticket.status_code == 200 and "Cannot log in" in ticket.text
+    # A macro moves it to Passwords: alice may no longer read it (the 404 of the API).
+    moved = await browser.post(f"/t/{number}/macro/to-passwords", data={"csrf": csrf})
+    assert moved.status_code == 303
+    assert (await browser.get(f"/t/{number}")).status_code == 404
+    # bob answers it with a template after a preview; a refusal shows where he clicked.
+    bobs, bob_csrf = await signed_in(stack, "bob")
+    await bobs.post("/language", data={"csrf": bob_csrf, "language": "en", "next": "/"})
+    shown = await bobs.post(
+        f"/t/{number}/preview", data={"csrf": bob_csrf, "template": "password_reset"}
+    )
+    assert shown.status_code == 200 and "What the customer will get" in shown.text
+    refused = await bobs.post(f"/t/{number}/act/move", data={"csrf": bob_csrf, "queue": "Web"})
+    assert refused.status_code == 403 and "no move_into right for queue" in refused.text
+    answered = await bobs.post(
+        f"/t/{number}/act/answer", data={"csrf": bob_csrf, "template": "password_reset"}
+    )
+    assert answered.status_code == 303
+    after = await bobs.get(f"/t/{number}")
+    assert "closed" in after.text
+    # Without the session's token nothing happens.
+    forged = await bobs.post(f"/t/{number}/act/reopen", data={"csrf": "forged"})
+    assert forged.status_code == 403

@@ -1,0 +1,91 @@
+"""Who is signed in to the console: the session cookie (HttpOnly, SameSite=Strict, Secure
+over TLS), the CSRF token every form carries, and the form bodies themselves (read with
+the standard library, within a size limit)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from typing import Annotated
+from urllib.parse import parse_qsl, quote
+
+from fastapi import Depends, HTTPException, Request, status
+
+from ticketflow.api.deps import ComponentsDep
+from ticketflow.store.sign_in import ConsoleSeat, SignInLimits, seat_for
+
+COOKIE = "tf_session"
+# Before sign-in there is no session: the sign-in form's CSRF token is this cookie's value
+# (double submit), so another site cannot post a sign-in of its own choosing.
+SIGN_IN_COOKIE = "tf_sign_in"
+MAX_FORM_BYTES = 256 * 1024  # an answer's text and its fields, with room to spare
+LIMITS = SignInLimits()
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in agent: the handler sends the browser to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def cookie_settings(request: Request) -> dict[str, object]:
+    """How the console's cookies are set: never readable by scripts, never sent by other
+    sites, over TLS only where the console is served over TLS."""
+    return {
+        "httponly": True,
+        "samesite": "strict",
+        "secure": request.url.scheme == "https",
+        "path": "/",
+    }
+
+
+async def optional_seat(request: Request, components: ComponentsDep) -> ConsoleSeat | None:
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 100:
+        return None
+    return await asyncio.to_thread(seat_for, components.sessions, token, LIMITS)
+
+
+async def current_seat(
+    request: Request, seat: Annotated[ConsoleSeat | None, Depends(optional_seat)]
+) -> ConsoleSeat:
+    if seat is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInNeeded(path)
+    return seat
+
+
+Seat = Annotated[ConsoleSeat, Depends(current_seat)]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An urlencoded form's fields (the last of each name); 413 past the size limit, 415
+    for another type."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind != "application/x-www-form-urlencoded":
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "a form is expected")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "form too large")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "a form is UTF-8") from None
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "a form of too many fields") from None
+
+
+def check_csrf(expected: str, form: dict[str, str]) -> None:
+    """The form carries its session's token: it was made by one of our pages."""
+    if not hmac.compare_digest(form.get("csrf", ""), expected):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this form has expired: open the page again")
+
+
+def sign_in_url(next_path: str) -> str:
+    return f"/signin?next={quote(next_path, safe='')}"

@@ -1,0 +1,64 @@
+// The console's one script (the Content-Security-Policy allows no other and no inline
+// code): keys for the frequent actions, selects that submit themselves, SLA countdowns.
+"use strict";
+
+function typing(event) {
+  const t = event.target;
+  return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement ||
+    t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable);
+}
+
+function rows() { return Array.from(document.querySelectorAll("tr[data-row]")); }
+
+function moveCurrent(step) {
+  const all = rows();
+  if (!all.length) return;
+  let at = all.findIndex((row) => row.classList.contains("current"));
+  if (at >= 0) all[at].classList.remove("current");
+  at = Math.min(all.length - 1, Math.max(0, at + step));
+  all[at].classList.add("current");
+  const link = all[at].querySelector("a");
+  if (link) link.focus();
+}
+
+function focusField(id) {
+  const field = document.getElementById(id);
+  if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+  const key = event.key;
+  if (key === "j") moveCurrent(+1);
+  else if (key === "k") moveCurrent(-1);
+  else if (key === "r") focusField("reply");
+  else if (key === "m") focusField("move");
+  else if (key === "n") focusField("note");
+  else if (key === "/") focusField("q");
+  else if (key === "?") { const d = document.getElementById("keys"); if (d) d.showModal(); }
+  else if (/^[1-9]$/.test(key)) {
+    const button = document.querySelector(`button[data-macro="${key}"]`);
+    if (button) button.click(); else return;
+  } else return;
+  event.preventDefault();
+});
+
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (select instanceof HTMLSelectElement && select.hasAttribute("data-submit-on-change")) {
+    select.form.requestSubmit();
+  }
+});
+
+function countdowns() {
+  for (const el of document.querySelectorAll("time[data-countdown]")) {
+    const left = Math.round((Date.parse(el.getAttribute("datetime")) - Date.now()) / 60000);
+    el.title = el.textContent;
+    el.dataset.left = String(left);
+    const label = left >= 0 ? `${left} min` : `${-left} min ago`;
+    if (!el.dataset.original) el.dataset.original = el.textContent;
+    el.textContent = `${el.dataset.original} (${label})`;
+  }
+}
+countdowns();
+setInterval(countdowns, 30000);
