@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
+from ticketflow.api.access import access_ticket, may_see
 from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.routes.actions import act_on_ticket, run_macro_on_ticket
 from ticketflow.api.routes.attachments import download_attachment
@@ -30,6 +31,7 @@ from ticketflow.api.routes.tickets import (
     post_preview,
 )
 from ticketflow.api.schemas import ACTION_BODIES, PreviewBody
+from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of, translations
 from ticketflow.console.session import (
     COOKIE,
@@ -41,8 +43,9 @@ from ticketflow.console.session import (
     optional_seat,
     read_form,
 )
+from ticketflow.store.console_views import Overview, customer_tickets, overview, owned_by
+from ticketflow.store.models import Ticket, utcnow
 from ticketflow.store.sign_in import ConsoleSeat, SignInRefused, set_language, sign_in, sign_out
-from ticketflow.tickets.lifecycle import State
 
 HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
@@ -201,8 +204,17 @@ async def queue_page(
         tag=None,
         project=project,
     )
+    # The live view sends what arrives after this page was made.
+    live = f"/live/p/{quote(project)}/q/{quote(queue)}?since={quote(utcnow().isoformat())}"
     return render(
-        request, "queue.html.j2", seat, project=project, queue=queue, sort=sort, page=page
+        request,
+        "queue.html.j2",
+        seat,
+        project=project,
+        queue=queue,
+        sort=sort,
+        page=page,
+        live=live if sort == "pending" and not cursor else None,
     )
 
 
@@ -228,6 +240,7 @@ async def _ticket(
     ticket = await asyncio.to_thread(get_ticket, number, components, seat.agent)
     macros = await asyncio.to_thread(get_macros, number, components, seat.agent)
     desk = get_desk(components, seat.agent, ticket.project)
+    others = await asyncio.to_thread(_customer_tickets, components, seat, number)
     return render(
         request,
         "ticket.html.j2",
@@ -236,9 +249,48 @@ async def _ticket(
         ticket=ticket,
         macros=macros.macros,
         desk=desk,
-        states=State,
+        others=others,
+        live=f"/live/t/{quote(number, safe='')}",
         **context,
     )
+
+
+def _customer_tickets(components: Components, seat: ConsoleSeat, number: str) -> list[Ticket]:
+    """The customer's other tickets that this agent may read."""
+    with components.sessions() as session:
+        ticket = access_ticket(components, session, number, seat.agent)
+        found = customer_tickets(session, ticket, 20)
+        return [t for t in found if may_see(components, t, seat.agent)]
+
+
+@router.get("/mine")
+async def mine_page(request: Request, components: ComponentsDep, seat: Seat) -> Response:
+    """The agent's own open and waiting tickets, in every project."""
+
+    def read() -> list[Ticket]:
+        with components.sessions() as session:
+            found = owned_by(session, seat.agent.name, 200)
+            return [t for t in found if may_see(components, t, seat.agent)]
+
+    tickets = await asyncio.to_thread(read)
+    return render(request, "mine.html.j2", seat, tickets=tickets)
+
+
+@router.get("/overview")
+async def overview_page(request: Request, components: ComponentsDep, seat: Seat) -> Response:
+    """Per queue of each of his projects: open, waiting, oldest, breached; and the agents
+    with what they own."""
+    me = get_me(components, seat.agent)
+    sections = []
+    for project in me.projects:
+        queues = await asyncio.to_thread(list_queues, components, seat.agent, project.name)
+
+        def read(name: str = project.name, names: list[str] = project.queues) -> Overview:
+            with components.sessions() as session:
+                return overview(session, name, names, utcnow())
+
+        sections.append((project.name, queues, await asyncio.to_thread(read)))
+    return render(request, "overview.html.j2", seat, sections=sections)
 
 
 @router.get("/search")

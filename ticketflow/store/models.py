@@ -110,6 +110,17 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TicketViewer(Base):
+    """An agent with the ticket open in the console, as of `seen_at` (his page refreshes
+    it while it stays open): the others see who else works on it."""
+
+    __tablename__ = "ticket_viewers"
+
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AgentChange(Base):
     """An audit record: who changed an agent, how and when (kept when the agent is not)."""
 
@@ -182,6 +193,7 @@ class Ticket(Base):
         Index("ix_tickets_state_pending", "state", "pending_since", "id"),
         Index("ix_tickets_escalation", "escalation_at"),
         Index("ix_tickets_owner", "owner", "state"),
+        Index("ix_tickets_customer", "customer", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,3 +62,54 @@ function countdowns() {
 }
 countdowns();
 setInterval(countdowns, 30000);
+
+// A queue view: rows for the tickets that arrive while it is open (built with textContent:
+// a subject is never markup).
+function addRow(ticket) {
+  const body = document.querySelector("tbody[data-rows]");
+  if (!body) return;
+  for (const link of body.querySelectorAll("a")) {
+    if (link.textContent === ticket.number) return;
+  }
+  const empty = body.querySelector("td[colspan]");
+  if (empty) empty.parentElement.remove();
+  const row = document.createElement("tr");
+  row.setAttribute("data-row", "");
+  row.classList.add("arrived");
+  const link = document.createElement("a");
+  link.href = `/t/${encodeURIComponent(ticket.number)}`;
+  link.textContent = ticket.number;
+  const cells = [link, ticket.subject, ticket.customer, ticket.queue, String(ticket.priority),
+    ticket.owner || "–", ticket.escalation_at || "–"];
+  for (const value of cells) {
+    const cell = document.createElement("td");
+    if (value instanceof Node) cell.appendChild(value); else cell.textContent = value;
+    row.appendChild(cell);
+  }
+  body.appendChild(row);
+}
+
+const queueLive = document.querySelector("[data-live]");
+if (queueLive && window.EventSource) {
+  const events = new EventSource(queueLive.getAttribute("data-live"));
+  events.addEventListener("ticket", (event) => addRow(JSON.parse(event.data)));
+  events.addEventListener("signed-out", () => events.close());
+}
+
+// A ticket's page: who owns it now, and who else has it open.
+const ticketLive = document.querySelector("[data-live-ticket]");
+if (ticketLive && window.EventSource) {
+  const events = new EventSource(ticketLive.getAttribute("data-live-ticket"));
+  events.addEventListener("status", (event) => {
+    const now = JSON.parse(event.data);
+    const owner = document.querySelector("[data-owner]");
+    if (owner && now.owner) owner.textContent = now.owner;
+    const state = document.querySelector("[data-state]");
+    if (state) state.textContent = now.state;
+    const viewers = document.querySelector("[data-viewers]");
+    const label = document.querySelector("[data-viewers-label]");
+    if (viewers) viewers.textContent = now.viewers.join(", ");
+    if (label) label.hidden = now.viewers.length === 0;
+  });
+  for (const name of ["gone", "signed-out"]) events.addEventListener(name, () => events.close());
+}

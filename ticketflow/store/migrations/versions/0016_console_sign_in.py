@@ -25,6 +25,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("language", sa.String(8), nullable=True))
     # "My tickets": an agent's open tickets without a scan of the queues.
     op.create_index("ix_tickets_owner", "tickets", ["owner", "state"])
+    # A ticket's page lists the customer's other tickets.
+    op.create_index("ix_tickets_customer", "tickets", ["customer", "id"])
     op.create_table(
         "console_sessions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -45,11 +47,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_sign_in_failures_name", "sign_in_failures", ["name", "at"])
     op.create_index("ix_sign_in_failures_client", "sign_in_failures", ["client", "at"])
+    # Who has a ticket open in the console right now (refreshed while the page is open).
+    op.create_table(
+        "ticket_viewers",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("agent", sa.String(100), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("ticket_id", "agent"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ticket_viewers")
     op.drop_table("sign_in_failures")
     op.drop_table("console_sessions")
+    op.drop_index("ix_tickets_customer", "tickets")
     op.drop_index("ix_tickets_owner", "tickets")
     with op.batch_alter_table("agents") as batch:
         batch.drop_column("language")

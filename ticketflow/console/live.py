@@ -1,0 +1,132 @@
+"""The console's live parts, as server-sent events: a queue view receives the tickets that
+arrive in it (new, moved in, reopened) without a reload, and a ticket's page learns who
+owns it now and who else has it open. Each stream polls the read model's indexes every
+few seconds and ends when the browser leaves or the session does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+
+from ticketflow.api.access import access_queue, access_ticket, chosen_seat
+from ticketflow.api.deps import ComponentsDep
+from ticketflow.components import Components
+from ticketflow.console.session import COOKIE, LIMITS, Seat
+from ticketflow.store.console_views import arrived_since, note_viewer
+from ticketflow.store.models import utcnow
+from ticketflow.store.queries import default_states
+from ticketflow.store.sign_in import ConsoleSeat, seat_for
+
+router = APIRouter(include_in_schema=False)
+POLL_SECONDS = 2.0
+# A comment line now and then keeps proxies from closing a quiet stream.
+KEEP_ALIVE_EVERY = 7
+STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _still_signed_in(components: Components, request: Request) -> ConsoleSeat | None:
+    token = request.cookies.get(COOKIE, "")
+    return await asyncio.to_thread(seat_for, components.sessions, token, LIMITS)
+
+
+@router.get("/live/p/{project}/q/{queue}")
+async def queue_events(
+    request: Request,
+    project: str,
+    queue: str,
+    components: ComponentsDep,
+    seat: Seat,
+    since: Annotated[datetime, Query()],
+) -> StreamingResponse:
+    """`ticket` events: each ticket that came into the queue's view after `since` (when
+    the page was made), as the queue view shows a row."""
+    mine = chosen_seat(components, seat.agent, project)
+    access_queue(mine, queue)
+    if since.tzinfo is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "since needs its zone")
+    states = default_states(mine.desk.lines().get(queue))
+
+    def fetch(after: datetime) -> list[dict[str, object]]:
+        with components.sessions() as session:
+            rows = arrived_since(session, mine.project, queue, states, after, 50)
+            return [
+                {
+                    "number": t.number,
+                    "subject": t.subject,
+                    "customer": t.customer,
+                    "queue": t.queue,
+                    "priority": t.priority,
+                    "owner": t.owner,
+                    "pending_since": t.pending_since.isoformat(),
+                    "escalation_at": t.escalation_at.isoformat() if t.escalation_at else None,
+                }
+                for t in rows
+            ]
+
+    async def stream() -> AsyncIterator[str]:
+        after = since
+        yield "retry: 3000\n\n"
+        for beat in range(10**9):
+            if await request.is_disconnected():
+                return
+            if beat % KEEP_ALIVE_EVERY == 0:
+                if await _still_signed_in(components, request) is None:
+                    yield _event("signed-out", {})
+                    return
+                yield ": still here\n\n"
+            for row in await asyncio.to_thread(fetch, after):
+                after = max(after, datetime.fromisoformat(str(row["pending_since"])))
+                yield _event("ticket", row)
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+@router.get("/live/t/{number}")
+async def ticket_events(
+    request: Request, number: str, components: ComponentsDep, seat: Seat
+) -> StreamingResponse:
+    """`status` events: the ticket's state and owner, and the other agents who have it
+    open; the agent's own presence is recorded while the stream lasts."""
+
+    def look() -> dict[str, object] | None:
+        with components.sessions.begin() as session:
+            try:
+                ticket = access_ticket(components, session, number, seat.agent)
+            except HTTPException:
+                return None  # moved where he may not read it
+            others = note_viewer(session, ticket.id, seat.agent.name, utcnow())
+            return {"state": ticket.state, "owner": ticket.owner, "viewers": others}
+
+    if await asyncio.to_thread(look) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {number}")
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 3000\n\n"
+        last: dict[str, object] | None = None
+        for beat in range(10**9):
+            if await request.is_disconnected():
+                return
+            if beat % KEEP_ALIVE_EVERY == 0 and await _still_signed_in(components, request) is None:
+                yield _event("signed-out", {})
+                return
+            now = await asyncio.to_thread(look)
+            if now is None:
+                yield _event("gone", {})
+                return
+            if now != last:
+                yield _event("status", now)
+                last = now
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=STREAM_HEADERS)

@@ -1,0 +1,123 @@
+"""What the console's pages read beyond the API's views, each from an index: tickets that
+arrived in a queue since a moment (its live view), an agent's own tickets, a customer's
+other tickets, who has a ticket open, and a project's overview for supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ticketflow.store.models import Ticket, TicketViewer
+from ticketflow.tickets.lifecycle import OPEN_STATES, State
+
+OPEN_OR_WAITING = [s.value for s in OPEN_STATES] + [State.WAITING.value]
+# A viewer whose page has not refreshed his presence for this long has left.
+PRESENT_FOR = timedelta(seconds=30)
+
+
+def arrived_since(
+    session: Session, project: str, queue: str, states: Sequence[str], since: datetime, limit: int
+) -> list[Ticket]:
+    """Tickets that came into the queue's view after `since` (new, moved in, reopened: each
+    starts pending then), oldest first: the queue index's range."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.project == project,
+                Ticket.queue == queue,
+                Ticket.state.in_(states),
+                Ticket.pending_since > since,
+            )
+            .order_by(Ticket.pending_since, Ticket.id)
+            .limit(limit)
+        )
+    )
+
+
+def owned_by(session: Session, agent: str, limit: int) -> list[Ticket]:
+    """The agent's open and waiting tickets, oldest pending first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.owner == agent, Ticket.state.in_(OPEN_OR_WAITING))
+            .order_by(Ticket.pending_since, Ticket.id)
+            .limit(limit)
+        )
+    )
+
+
+def customer_tickets(session: Session, ticket: Ticket, limit: int) -> list[Ticket]:
+    """The customer's other tickets in the same project, newest first."""
+    if not ticket.customer:
+        return []
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.customer == ticket.customer,
+                Ticket.project == ticket.project,
+                Ticket.id != ticket.id,
+            )
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def note_viewer(session: Session, ticket_id: int, agent: str, now: datetime) -> list[str]:
+    """Record that `agent` has the ticket open; returns the others who have it open."""
+    values = {"ticket_id": ticket_id, "agent": agent, "seen_at": now}
+    keys, update = ["ticket_id", "agent"], {"seen_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(TicketViewer).values(**values)
+        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=update))
+    else:
+        lite = sqlite_insert(TicketViewer).values(**values)
+        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=update))
+    return list(
+        session.scalars(
+            select(TicketViewer.agent)
+            .where(
+                TicketViewer.ticket_id == ticket_id,
+                TicketViewer.agent != agent,
+                TicketViewer.seen_at > now - PRESENT_FOR,
+            )
+            .order_by(TicketViewer.agent)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A project's queues for supervisors: breached tickets per queue, and what each agent
+    owns (open and waiting)."""
+
+    breached: dict[str, int]
+    owners: list[tuple[str, int]]
+
+
+def overview(session: Session, project: str, queues: Sequence[str], now: datetime) -> Overview:
+    breached = session.execute(
+        select(Ticket.queue, func.count())
+        .where(Ticket.project == project, Ticket.queue.in_(queues), Ticket.escalation_at <= now)
+        .group_by(Ticket.queue)
+    ).all()
+    owners = session.execute(
+        select(Ticket.owner, func.count())
+        .where(
+            Ticket.project == project,
+            Ticket.queue.in_(queues),
+            Ticket.owner.is_not(None),
+            Ticket.state.in_(OPEN_OR_WAITING),
+        )
+        .group_by(Ticket.owner)
+        .order_by(func.count().desc(), Ticket.owner)
+    ).all()
+    return Overview({q: int(n) for q, n in breached}, [(str(o), int(n)) for o, n in owners])
