@@ -122,9 +122,9 @@ class StoreActivities:
             ticket = session.get(Ticket, projection.ticket_id, with_for_update=True)
             if ticket is None:
                 raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
-            _refuse_conflicts(session, ticket.id, projection.events)
             if ticket.version >= projection.version:
                 return
+            _replace_phantom_events(session, ticket.id, projection.events)
             # A local activity can run again with a larger batch after its workflow
             # task was rejected: write only events past what the row already has
             # (the version counts events, so it is the last written seq).
@@ -158,27 +158,31 @@ class StoreActivities:
         )
 
 
-def _refuse_conflicts(session: Session, ticket_id: int, events: list[HistoryEntry]) -> None:
-    """A seq the read model has for another event means two runs of the workflow numbered
-    its history differently: writing would lose one of them. Refused, loudly, and retried
-    (the ticket waits; an operator looks) rather than written wrong for good."""
+def _replace_phantom_events(session: Session, ticket_id: int, events: list[HistoryEntry]) -> None:
+    """Seqs the read model holds for other events were written by an attempt of a workflow
+    task that was lost (its worker died or the task timed out after its local activity
+    wrote): Temporal never recorded it. The attempt that counts began from the same history
+    and saw at least the same messages and timers, so its events hold every one of the lost
+    attempt's, numbered its own way: its numbering replaces the lost one's. (A lost
+    attempt's write that comes late carries no newer version and is skipped.)"""
     incoming = {e.seq: e for e in events}
     if not incoming:
         return
-    stored = session.execute(
-        select(HistoryEvent.seq, HistoryEvent.action, HistoryEvent.article_id).where(
+    stored = session.scalars(
+        select(HistoryEvent).where(
             HistoryEvent.ticket_id == ticket_id, HistoryEvent.seq.in_(list(incoming))
         )
     ).all()
-    conflicts = [
-        row.seq
-        for row in stored
-        if (row.action, row.article_id) != (incoming[row.seq].action, incoming[row.seq].article_id)
-    ]
-    if conflicts:
-        log.error(
-            "ticket id %d: history seqs %s already hold other events; projection refused",
+    replaced = []
+    for row in stored:
+        event = incoming[row.seq]
+        if (row.action, row.article_id) != (event.action, event.article_id):
+            for name, value in vars(event).items():
+                setattr(row, name, value)
+            replaced.append(row.seq)
+    if replaced:
+        log.warning(
+            "ticket id %d: history seqs %s were written by a lost workflow task; replaced",
             ticket_id,
-            conflicts,
+            replaced,
         )
-        raise ApplicationError("history sequence numbers conflict", type="HistoryConflict")
