@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # and is listed for review (ticketflow quarantine list). 0: no limit.
     new_tickets_per_sender: int = Field(default=20, ge=0)
     new_ticket_window_minutes: float = Field(default=60.0, gt=0)
+    # Requests the customer form takes from one client address per hour (the sender limit
+    # above holds for the address he gives as well). 0: no limit.
+    form_posts_per_client_per_hour: int = Field(default=10, ge=0)
     # Whether a+tag@example.org counts as a@example.org for that limit and for threading.
     plus_tags_are_one_sender: bool = True
     # How ticket numbers are tagged in subjects; {number} stands for the number.

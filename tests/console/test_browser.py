@@ -215,3 +215,45 @@ async def test_an_agent_works_tickets_in_the_browser(
         pages = ["/", "/p/mail/q/Passwords", f"/t/{number}", f"/search?q={number}", "/mine"]
         pages += ["/escalations", "/overview"]
         assert await axe_violations(chromium, served, cookies, pages, axe_script) == {}
+
+
+async def test_a_customer_finds_help_then_writes_and_gets_the_number(
+    stack: Stack, served: str, chromium: object, tmp_path: Path
+) -> None:
+    expect = playwright_api.expect
+    context = await chromium.new_context(locale="ru-RU")  # type: ignore[attr-defined]
+    page = await context.new_page()
+    await page.goto(f"{served}/help")
+    await expect(page.get_by_role("heading", name="Чем помочь?")).to_be_visible()
+    await shot(page, "help-topics")
+    # A topic first: its articles, before any form.
+    await page.get_by_role("link", name="Вход и пароль").click()
+    await expect(page.get_by_role("heading", name="Я забыл пароль")).to_be_visible()
+    await page.get_by_role("link", name="Не помогло: напишите нам").click()
+    # While he writes, a matching article is suggested.
+    await page.get_by_label("Ваш почтовый адрес для ответа").fill("masha@example.org")
+    await page.get_by_label("Что случилось?").press_sequentially("Не помню пароль от ящика")
+    suggestions = page.get_by_role("region", name="Возможно, это поможет")
+    await expect(suggestions.get_by_role("link", name="Я забыл пароль")).to_be_visible()
+    await shot(page, "help-write")
+    screenshot = tmp_path / "error.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    await page.get_by_label("Вложение 1").set_input_files(str(screenshot))
+    await page.get_by_role("button", name="Отправить").click()
+    number = await page.locator("[data-ticket-number]").inner_text()
+    await shot(page, "help-sent")
+    assert number.isdigit()
+    # The same intake as mail: a ticket in the mail project's Inbox, with the attachment,
+    # and the automatic reply with its number to the address the customer gave.
+    detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+    ticket = detail.json()
+    assert (ticket["project"], ticket["customer"]) == ("mail", "masha@example.org")
+    first = ticket["articles"][0]
+    assert "Не помню пароль" in first["body_text"]
+    assert [a["filename"] for a in first["attachments"]] == ["error.png"]
+
+    async def replies() -> list[str]:
+        return [str(m["To"]) for m in stack.smtp.messages]
+
+    assert "masha@example.org" in await eventually(replies, lambda to: "masha@example.org" in to)
+    await context.close()

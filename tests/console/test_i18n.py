@@ -12,7 +12,13 @@ from babel.messages.pofile import read_po
 from ticketflow.console.i18n import LOCALE_DIR, language_of, translations
 
 CONSOLE = Path(__file__).resolve().parents[2] / "ticketflow" / "console"
-SIGN_IN = (Path(__file__).resolve().parents[2] / "ticketflow" / "store" / "sign_in.py").read_text()
+ROOT = Path(__file__).resolve().parents[2] / "ticketflow"
+# Refusals shown to people on the console's and the form's pages.
+REFUSALS = {
+    ROOT / "store" / "sign_in.py": r'SignInRefused\(\s*"([^"]+)"',
+    ROOT / "engine" / "web_form.py": r'FormRefused\(\s*"([^"]+)"',
+    ROOT / "console" / "help_pages.py": r'error="([^"]+)"',
+}
 
 
 def template_messages() -> set[str]:
@@ -25,7 +31,12 @@ def template_messages() -> set[str]:
 
 
 def refusal_messages() -> set[str]:
-    return set(re.findall(r'SignInRefused\(\s*"([^"]+)"', SIGN_IN))
+    found: set[str] = set()
+    for path, pattern in REFUSALS.items():
+        matched = set(re.findall(pattern, path.read_text()))
+        assert matched, path  # the pattern still finds them
+        found |= matched
+    return found
 
 
 def test_every_message_has_its_russian_translation() -> None:

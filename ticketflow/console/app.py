@@ -7,7 +7,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 
-from ticketflow.console import live
+from ticketflow.console import help_pages, live
 from ticketflow.console.pages import SECURITY_HEADERS, render, router, static
 from ticketflow.console.session import SignInNeeded, sign_in_url
 
@@ -17,6 +17,7 @@ API_PATHS = ("/api/", "/healthz", "/docs", "/openapi.json", "/redoc")
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(live.router)
+    app.include_router(help_pages.router)
     app.mount("/static", static, name="static")
 
     @app.exception_handler(SignInNeeded)

@@ -80,9 +80,12 @@ def render(
     template: str,
     seat: ConsoleSeat | None,
     status_code: int = 200,
+    forced_language: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    language = language_of(seat.language if seat else None, request.headers.get("accept-language"))
+    """The page in the agent's language (else the browser's), or in `forced_language`."""
+    chosen = seat.language if seat else None
+    language = forced_language or language_of(chosen, request.headers.get("accept-language"))
     page = (
         ENVIRONMENTS[language]
         .get_template(template)

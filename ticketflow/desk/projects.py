@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import getaddresses
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ticketflow.desk.config import DeskConfig, read_desk_file
+from ticketflow.desk.config import DeskConfig, DeskConfigError, read_desk_file
+from ticketflow.desk.help import HelpArticle, HelpError, load_help
 from ticketflow.desk.rules import Rule
 from ticketflow.mail.addresses import normalised_address
 
@@ -24,6 +25,7 @@ from ticketflow.mail.addresses import normalised_address
 SOLE_PROJECT = "main"
 PROJECT_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 SEPARATOR = "/"
+HELP = "help"  # beside the desk file: help/<project>/<language>/<name>.md
 
 
 class ProjectConfig(DeskConfig):
@@ -74,6 +76,8 @@ class Project:
     desk: DeskConfig
     mailboxes: frozenset[str] = frozenset()
     namespace: str | None = None  # its own Temporal namespace, if it has one
+    # Its help articles (ticketflow.desk.help), for the customer form.
+    help: tuple[HelpArticle, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,8 +207,18 @@ def qualified(project: str, group: str) -> str:
 
 
 def load_projects(path: Path) -> Projects:
-    """The projects of a desk file; DeskConfigError with the file, line and reason."""
-    return read_desk_file(path, projects_from)
+    """The projects of a desk file, each with its help articles (`help/<project>/` beside
+    the file); DeskConfigError with the file, line and reason."""
+    projects = read_desk_file(path, projects_from)
+    try:
+        return Projects(
+            [
+                replace(p, help=tuple(load_help(path.parent / HELP / p.name, p.name)))
+                for p in projects
+            ]
+        )
+    except HelpError as exc:
+        raise DeskConfigError(str(exc)) from None
 
 
 def projects_from(data: object) -> Projects:

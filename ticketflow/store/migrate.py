@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ticketflow.desk.config import DeskConfigError
 from ticketflow.desk.projects import SOLE_PROJECT, Projects
 from ticketflow.store.agents import record_rights
+from ticketflow.store.help_articles import sync_help
 from ticketflow.store.models import ProjectRights, Queue, Ticket
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -72,7 +73,9 @@ def bring_up_to_date(engine: Engine, projects: Projects) -> tuple[str | None, st
     revisions = upgrade(engine, projects.first.name)
     sync_queues(engine, projects)
     check_namespaces(engine, projects)
-    record_rights(sessionmaker(engine), projects)
+    sessions = sessionmaker(engine)
+    record_rights(sessions, projects)
+    sync_help(sessions, [article for project in projects for article in project.help])
     return revisions
 
 

@@ -121,6 +121,36 @@ class TicketViewer(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class HelpArticleRow(Base):
+    """A help article of the customer form, as the desk's help/ files had it at start
+    (ticketflow.desk.help); searched in full text (migration 0017)."""
+
+    __tablename__ = "help_articles"
+    __table_args__ = (
+        UniqueConstraint("project", "language", "slug", name="uq_help_articles_slug"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8))
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)  # the files' order
+    topic: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+
+
+class FormPost(Base):
+    """A request sent through the customer form, counted per client address."""
+
+    __tablename__ = "form_posts"
+    __table_args__ = (Index("ix_form_posts_client", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AgentChange(Base):
     """An audit record: who changed an agent, how and when (kept when the agent is not)."""
 

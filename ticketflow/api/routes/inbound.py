@@ -21,6 +21,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from sqlalchemy.exc import OperationalError
 
+from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.outages import try_again_later
 from ticketflow.api.schemas import InboundResult
@@ -74,7 +75,7 @@ async def inbound_mail(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the raw message as message/rfc822"
         )
-    raw = await _read_limited(request, components.settings.max_message_bytes)
+    raw = await read_limited(request, components.settings.max_message_bytes)
     return await _accept(
         components, client, raw, "mail", status.HTTP_400_BAD_REQUEST, recipient or []
     )
@@ -95,7 +96,7 @@ async def inbound_mailgun(
     # Either way the body is read bounded in bytes and form parts.
     if not components.settings.mailgun_signing_key:
         _require_secret(components, request, x_webhook_secret)
-    body = await _read_limited(request, components.settings.max_message_bytes)
+    body = await read_limited(request, components.settings.max_message_bytes)
     form = await _form(request, body, MAILGUN_REJECT)
     token = form.text("token")
     signed = mailgun_signature_ok(
@@ -138,7 +139,7 @@ async def inbound_postmark(
     """Postmark's inbound JSON (`RawEmail` when it is included). Mail refused as not mail
     gets 403, which tells Postmark not to retry."""
     _require_secret(components, request, x_webhook_secret)
-    body = await _read_limited(request, components.settings.max_message_bytes)
+    body = await read_limited(request, components.settings.max_message_bytes)
     try:
         payload = await asyncio.to_thread(json.loads, body)
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested past reason
@@ -156,7 +157,7 @@ async def inbound_sendgrid(
 ) -> InboundResult:
     """SendGrid Inbound Parse: the raw `email` field, or parsed fields in their `charsets`."""
     _require_secret(components, request, x_webhook_secret)
-    body = await _read_limited(request, components.settings.max_message_bytes)
+    body = await read_limited(request, components.settings.max_message_bytes)
     form = await _form(request, body, status.HTTP_400_BAD_REQUEST)
     raw = await _built(sendgrid_mail, form, status.HTTP_400_BAD_REQUEST)
     return await _accept(components, client, raw, "sendgrid", status.HTTP_400_BAD_REQUEST)
@@ -231,22 +232,3 @@ async def _accept(
             "message stored but its ticket could not be updated; deliver it again later"
         ) from exc
     return InboundResult.of(result)
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"message larger than the limit of {limit} bytes"
-    )

@@ -113,3 +113,34 @@ if (ticketLive && window.EventSource) {
   });
   for (const name of ["gone", "signed-out"]) events.addEventListener(name, () => events.close());
 }
+
+// The customer form: while he writes, help articles that match are suggested.
+const writing = document.querySelector("textarea[data-suggest]");
+if (writing) {
+  const list = document.querySelector("[data-suggestions]");
+  const box = list ? list.closest("section") : null;
+  let timer = null;
+  let asked = "";
+  writing.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const text = writing.value.trim();
+      if (text.length < 3 || text === asked || !list || !box) return;
+      asked = text;
+      const url = `${writing.dataset.suggest}&q=${encodeURIComponent(text.slice(-500))}`;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const found = await response.json();
+      list.replaceChildren(...found.map((article) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = article.url;
+        link.textContent = article.title;
+        link.target = "_blank";
+        item.appendChild(link);
+        return item;
+      }));
+      box.hidden = found.length === 0;
+    }, 300);
+  });
+}
