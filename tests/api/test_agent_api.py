@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from tests.support.mail import customer_mail, delivery_report, text_part
 from tests.support.stack import Stack
 from tests.support.temporal import eventually
-from ticketflow.store.models import RawMessage
+from ticketflow.store.models import Article, RawMessage, Ticket
 
 
 async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
@@ -433,3 +433,40 @@ async def test_openapi_shows_what_each_action_takes(stack: Stack) -> None:
     assert body_fields("answer") == ({"text", "template"}, True)
     assert body_fields("close") == ({"reason"}, False)
     assert body_fields("take") == (set(), False)
+
+
+async def test_a_long_ticket_is_read_a_page_of_articles_at_a_time(stack: Stack) -> None:
+    number = await stack.open_ticket()
+    await stack.smtp.wait_for(1)  # its automatic reply is an article too
+    with stack.components.sessions.begin() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        session.add_all(
+            Article(
+                ticket_id=ticket.id,
+                direction="note",
+                status="processed",
+                from_addr="",
+                to_addr="",
+                subject="",
+                body_text=f"note {i}",
+                author="alice",
+            )
+            for i in range(119)
+        )
+    seen: list[str] = []
+    before: int | None = None
+    pages = 0
+    while True:
+        query = f"?articles=50&before={before}" if before else "?articles=50"
+        resp = await stack.http.get(f"/api/v1/tickets/{number}{query}", headers=stack.auth("sam"))
+        page = resp.json()
+        seen = [a["body_text"] for a in page["articles"]] + seen
+        pages += 1
+        before = page["earlier"]
+        if before is None:
+            break
+    # The customer's message, the automatic reply and 119 notes.
+    assert pages == 3 and len(seen) == 121
+    assert seen[-1] == "note 118" and seen.count("note 0") == 1
+    whole = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+    assert [a["body_text"] for a in whole.json()["articles"]] == seen

@@ -124,6 +124,8 @@ class TicketDetail(TicketSummary):
     hints: list[HintOut]
     articles: list[ArticleOut]
     history: list[HistoryOut]
+    # With `articles=N`: pass as `before` for the articles before these; None: none before.
+    earlier: int | None = None
 
 
 class ActionResult(BaseModel):

@@ -45,9 +45,12 @@ from ticketflow.console.session import (
 )
 from ticketflow.store.console_views import Overview, customer_tickets, overview, owned_by
 from ticketflow.store.models import Ticket, utcnow
+from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.store.sign_in import ConsoleSeat, SignInRefused, set_language, sign_in, sign_out
 
 HERE = Path(__file__).resolve().parent
+# A ticket's page shows its newest articles; a link leads to those before.
+ARTICLES_PER_PAGE = 50
 router = APIRouter(include_in_schema=False)
 static = StaticFiles(directory=HERE / "static")
 # A page's own scripts and styles only: no inline script, nothing from elsewhere.
@@ -228,8 +231,9 @@ async def ticket_page(
     components: ComponentsDep,
     seat: Seat,
     refused: Annotated[str | None, Query(max_length=500)] = None,
+    before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
 ) -> Response:
-    return await _ticket(request, number, components, seat, refused=refused)
+    return await _ticket(request, number, components, seat, before=before, refused=refused)
 
 
 async def _ticket(
@@ -238,9 +242,12 @@ async def _ticket(
     components: ComponentsDep,
     seat: ConsoleSeat,
     status_code: int = 200,
+    before: int | None = None,
     **context: Any,
 ) -> Response:
-    ticket = await asyncio.to_thread(get_ticket, number, components, seat.agent)
+    ticket = await asyncio.to_thread(
+        get_ticket, number, components, seat.agent, ARTICLES_PER_PAGE, before
+    )
     macros = await asyncio.to_thread(get_macros, number, components, seat.agent)
     desk = get_desk(components, seat.agent, ticket.project)
     others = await asyncio.to_thread(_customer_tickets, components, seat, number)

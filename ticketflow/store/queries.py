@@ -156,12 +156,20 @@ def ticket_by_number(session: Session, number: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == number))
 
 
-def ticket_articles(session: Session, ticket_id: int) -> Sequence[Article]:
-    return session.scalars(
-        select(Article)
-        .where(Article.ticket_id == ticket_id, Article.status != ArticleStatus.DRAFT)
-        .order_by(Article.id)
-    ).all()
+def ticket_articles(
+    session: Session, ticket_id: int, limit: int | None = None, before: int | None = None
+) -> Sequence[Article]:
+    """The ticket's articles, oldest first; with `limit`, the newest that many (before the
+    article `before`): a ticket of hundreds of articles is read a page at a time."""
+    query = select(Article).where(
+        Article.ticket_id == ticket_id, Article.status != ArticleStatus.DRAFT
+    )
+    if before is not None:
+        query = query.where(Article.id < before)
+    if limit is None:
+        return session.scalars(query.order_by(Article.id)).all()
+    newest = session.scalars(query.order_by(Article.id.desc()).limit(limit)).all()
+    return list(reversed(newest))
 
 
 def ticket_tags(session: Session, ticket_id: int) -> list[str]:
@@ -178,10 +186,15 @@ def ticket_hints(session: Session, ticket_id: int) -> Sequence[TicketHint]:
     ).all()
 
 
-def ticket_history(session: Session, ticket_id: int) -> Sequence[HistoryEvent]:
-    return session.scalars(
-        select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id).order_by(HistoryEvent.seq)
-    ).all()
+def ticket_history(
+    session: Session, ticket_id: int, limit: int | None = None
+) -> Sequence[HistoryEvent]:
+    """The ticket's history in order; with `limit`, its last that many events."""
+    query = select(HistoryEvent).where(HistoryEvent.ticket_id == ticket_id)
+    if limit is None:
+        return session.scalars(query.order_by(HistoryEvent.seq)).all()
+    last = session.scalars(query.order_by(HistoryEvent.seq.desc()).limit(limit)).all()
+    return list(reversed(last))
 
 
 @dataclass(frozen=True)

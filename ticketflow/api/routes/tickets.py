@@ -36,6 +36,7 @@ from ticketflow.store.drafts import preview_mail
 from ticketflow.store.macro_uses import macro_uses
 from ticketflow.store.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.store.queries import (
+    ROW_ID_MAX,
     BadCursor,
     article_attachments,
     default_states,
@@ -168,22 +169,36 @@ def get_escalations(
 
 
 @router.get("/tickets/{number}", response_model=TicketDetail)
-def get_ticket(number: str, components: ComponentsDep, agent: CurrentAgent) -> TicketDetail:
-    """One ticket with its articles and history."""
+def get_ticket(
+    number: str,
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    articles: Annotated[int | None, Query(ge=1, le=500)] = None,
+    before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+) -> TicketDetail:
+    """One ticket with its articles and history; with `articles=N`, its newest N articles
+    (before the article `before`) and last 10 N history events, and `earlier` set to pass
+    as `before` for the page before."""
     with components.sessions() as session:
         ticket = access_ticket(components, session, number, agent)
-        rows = ticket_articles(session, ticket.id)
+        rows = ticket_articles(session, ticket.id, articles, before)
         attachments = article_attachments(session, [a.id for a in rows])
-        articles = [article_out(a, attachments.get(a.id, [])) for a in rows]
-        history = [HistoryOut.model_validate(h) for h in ticket_history(session, ticket.id)]
+        shown = [article_out(a, attachments.get(a.id, [])) for a in rows]
+        earlier = None
+        if articles is not None and len(rows) == articles and rows:
+            older = ticket_articles(session, ticket.id, 1, rows[0].id)
+            earlier = rows[0].id if older else None
+        events = ticket_history(session, ticket.id, 10 * articles if articles else None)
+        history = [HistoryOut.model_validate(h) for h in events]
         hints = [HintOut.model_validate(h) for h in ticket_hints(session, ticket.id)]
         summary = TicketSummary.model_validate(ticket).model_dump()
         return TicketDetail(
             **summary,
             tags=ticket_tags(session, ticket.id),
             hints=hints,
-            articles=articles,
+            articles=shown,
             history=history,
+            earlier=earlier,
         )
 
 
