@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from tests.support.mail import customer_mail
 from tests.support.stack import Stack, free_port
 from tests.support.temporal import eventually
 
@@ -201,6 +202,13 @@ async def test_an_agent_works_tickets_in_the_browser(
     await shot(bob, "preview")
     await bob.get_by_role("button", name="Answer and close").click()  # type: ignore[attr-defined]
     await expect(bob.locator("[data-state]")).to_have_text("closed")  # type: ignore[attr-defined]
+
+    # He keeps his queue open; the customer's reply brings the ticket back into it live.
+    await bob.goto(f"{served}/p/mail/q/Passwords")  # type: ignore[attr-defined]
+    await expect(bob.get_by_role("link", name=number)).to_have_count(0)  # type: ignore[attr-defined]
+    reply = customer_mail(subject=f"Re: [Ticket#{number}] Cannot log in", body="Still locked.")
+    assert (await stack.send_mail(reply)).status_code == 202
+    await expect(bob.get_by_role("link", name=number)).to_be_visible()  # type: ignore[attr-defined]
 
     async def about_it() -> int:  # its automatic reply, and the answer
         return sum(f"[Ticket#{number}]" in str(m["Subject"]) for m in stack.smtp.messages)

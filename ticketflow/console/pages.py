@@ -30,7 +30,14 @@ from ticketflow.api.routes.tickets import (
     get_tickets,
     post_preview,
 )
-from ticketflow.api.schemas import ACTION_BODIES, PreviewBody
+from ticketflow.api.schemas import (
+    ACTION_BODIES,
+    DeskOut,
+    MacroList,
+    PreviewBody,
+    QueueOut,
+    TicketDetail,
+)
 from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of, translations
 from ticketflow.console.session import (
@@ -181,10 +188,11 @@ async def choose_language(request: Request, components: ComponentsDep, seat: Sea
 async def home(request: Request, components: ComponentsDep, seat: Seat) -> Response:
     """The agent's queues in each of his projects, with their counts and oldest ages."""
     me = get_me(components, seat.agent)
-    projects = [
-        (p.name, await asyncio.to_thread(list_queues, components, seat.agent, p.name))
-        for p in me.projects
-    ]
+
+    def read() -> list[tuple[str, list[QueueOut]]]:
+        return [(p.name, list_queues(components, seat.agent, p.name)) for p in me.projects]
+
+    projects = await asyncio.to_thread(read)
     return render(request, "home.html.j2", seat, me=me, projects=projects)
 
 
@@ -245,12 +253,14 @@ async def _ticket(
     before: int | None = None,
     **context: Any,
 ) -> Response:
-    ticket = await asyncio.to_thread(
-        get_ticket, number, components, seat.agent, ARTICLES_PER_PAGE, before
-    )
-    macros = await asyncio.to_thread(get_macros, number, components, seat.agent)
-    desk = get_desk(components, seat.agent, ticket.project)
-    others = await asyncio.to_thread(_customer_tickets, components, seat, number)
+    def read() -> tuple[TicketDetail, MacroList, DeskOut, list[Ticket]]:
+        # One trip to a thread for all the page reads: none blocks the event loop.
+        ticket = get_ticket(number, components, seat.agent, ARTICLES_PER_PAGE, before)
+        macros = get_macros(number, components, seat.agent)
+        desk = get_desk(components, seat.agent, ticket.project)
+        return ticket, macros, desk, _customer_tickets(components, seat, number)
+
+    ticket, macros, desk, others = await asyncio.to_thread(read)
     return render(
         request,
         "ticket.html.j2",
