@@ -8,13 +8,16 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 
 from ticketflow.console import help_pages, live
-from ticketflow.console.pages import SECURITY_HEADERS, render, router, static
+from ticketflow.console.pages import router
+from ticketflow.console.rendering import SECURITY_HEADERS, render, static
 from ticketflow.console.session import SignInNeeded, sign_in_url
+from ticketflow.console.signin import router as sign_in_router
 
 API_PATHS = ("/api/", "/healthz", "/docs", "/openapi.json", "/redoc")
 
 
 def install(app: FastAPI) -> None:
+    app.include_router(sign_in_router)
     app.include_router(router)
     app.include_router(live.router)
     app.include_router(help_pages.router)

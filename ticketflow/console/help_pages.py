@@ -19,7 +19,7 @@ from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.outages import try_again_later
 from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of
-from ticketflow.console.pages import SECURITY_HEADERS, render
+from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import cookie_settings
 from ticketflow.engine.tickets import TemporalUnavailable
 from ticketflow.engine.web_form import FormRefused, WebRequest, accept_web_request

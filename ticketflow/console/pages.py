@@ -5,15 +5,11 @@ face of the API, never a second path to the workflows."""
 from __future__ import annotations
 
 import asyncio
-import secrets
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ticketflow.api.access import access_ticket, may_see
@@ -39,148 +35,20 @@ from ticketflow.api.schemas import (
     TicketDetail,
 )
 from ticketflow.components import Components
-from ticketflow.console.i18n import LANGUAGES, language_of, translations
+from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import (
-    COOKIE,
-    LIMITS,
-    SIGN_IN_COOKIE,
     Seat,
     check_csrf,
-    cookie_settings,
-    optional_seat,
     read_form,
 )
 from ticketflow.store.console_views import Overview, customer_tickets, overview, owned_by
 from ticketflow.store.models import Ticket, utcnow
 from ticketflow.store.queries import ROW_ID_MAX
-from ticketflow.store.sign_in import ConsoleSeat, SignInRefused, set_language, sign_in, sign_out
+from ticketflow.store.sign_in import ConsoleSeat
 
-HERE = Path(__file__).resolve().parent
 # A ticket's page shows its newest articles; a link leads to those before.
 ARTICLES_PER_PAGE = 50
 router = APIRouter(include_in_schema=False)
-static = StaticFiles(directory=HERE / "static")
-# A page's own scripts and styles only: no inline script, nothing from elsewhere.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-def _environment(language: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
-ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
-
-
-def render(
-    request: Request,
-    template: str,
-    seat: ConsoleSeat | None,
-    status_code: int = 200,
-    forced_language: str | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """The page in the agent's language (else the browser's), or in `forced_language`."""
-    chosen = seat.language if seat else None
-    language = forced_language or language_of(chosen, request.headers.get("accept-language"))
-    page = (
-        ENVIRONMENTS[language]
-        .get_template(template)
-        .render(seat=seat, language=language, languages=LANGUAGES, path=request.url.path, **context)
-    )
-    return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path of ours: never another site after signing in."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
-# --- signing in and out ---------------------------------------------------------------
-
-
-@router.get("/signin")
-async def sign_in_page(
-    request: Request, next: Annotated[str | None, Query(max_length=500)] = None
-) -> Response:
-    token = secrets.token_urlsafe(32)
-    page = render(request, "signin.html.j2", None, next=_safe_next(next), csrf=token)
-    page.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, **cookie_settings(request))  # type: ignore[arg-type]
-    return page
-
-
-@router.post("/signin")
-async def sign_in_submit(request: Request, components: ComponentsDep) -> Response:
-    form = await read_form(request)
-    check_csrf(request.cookies.get(SIGN_IN_COOKIE, "-"), form)
-    client = request.client.host if request.client else "unknown"
-    target = _safe_next(form.get("next"))
-    try:
-        token, _ = await asyncio.to_thread(
-            sign_in,
-            components.sessions,
-            form.get("name", ""),
-            form.get("password", ""),
-            client,
-            LIMITS,
-        )
-    except SignInRefused as refused:
-        fresh = secrets.token_urlsafe(32)
-        page = render(
-            request,
-            "signin.html.j2",
-            None,
-            status.HTTP_401_UNAUTHORIZED,
-            next=target,
-            csrf=fresh,
-            error=refused,
-            name=form.get("name", ""),
-        )
-        page.set_cookie(SIGN_IN_COOKIE, fresh, max_age=3600, **cookie_settings(request))  # type: ignore[arg-type]
-        return page
-    done = RedirectResponse(target, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
-    max_age = int(LIMITS.longest.total_seconds())
-    done.set_cookie(COOKIE, token, max_age=max_age, **cookie_settings(request))  # type: ignore[arg-type]
-    done.delete_cookie(SIGN_IN_COOKIE, path="/")
-    return done
-
-
-@router.post("/signout")
-async def sign_out_submit(request: Request, components: ComponentsDep, seat: Seat) -> Response:
-    check_csrf(seat.csrf, await read_form(request))
-    await asyncio.to_thread(sign_out, components.sessions, request.cookies.get(COOKIE, ""))
-    done = RedirectResponse("/signin", status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
-    done.delete_cookie(COOKIE, path="/")
-    return done
-
-
-@router.post("/language")
-async def choose_language(request: Request, components: ComponentsDep, seat: Seat) -> Response:
-    form = await read_form(request)
-    check_csrf(seat.csrf, form)
-    language = form.get("language", "")
-    if language not in LANGUAGES:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no language {language!r}")
-    await asyncio.to_thread(set_language, components.sessions, seat.agent.name, language)
-    back = _safe_next(form.get("next"))
-    return RedirectResponse(back, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
-
-
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -428,6 +296,3 @@ async def macro(
 def _back_to(number: str) -> Response:
     target = f"/t/{quote(number, safe='')}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
-
-
-__all__ = ["optional_seat", "router", "static"]
