@@ -94,8 +94,7 @@ async def sign_in(http: httpx.AsyncClient, name: str) -> None:
 
 
 async def agent(
-    base: str,
-    name: str,
+    http: httpx.AsyncClient,
     seconds: float,
     think: float,
     long_ticket: str,
@@ -103,33 +102,31 @@ async def agent(
     seed: int,
 ) -> None:
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        await sign_in(http, name)
 
-        async def timed(label: str, path: str) -> str:
-            started = time.perf_counter()
-            resp = await http.get(path)
-            timings[label].append((time.perf_counter() - started) * 1000)
-            if resp.status_code != 200:
-                raise RuntimeError(f"{path}: {resp.status_code}")
-            return resp.text
+    async def timed(label: str, path: str) -> str:
+        started = time.perf_counter()
+        resp = await http.get(path)
+        timings[label].append((time.perf_counter() - started) * 1000)
+        if resp.status_code != 200:
+            raise RuntimeError(f"{path}: {resp.status_code}")
+        return resp.text
 
-        # Agents do not all click at the same instant: each starts a little later.
-        await asyncio.sleep(rng.uniform(0, think))
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            queue = rng.choice(list(QUEUES))
-            page = await timed("queue view", f"/p/{PROJECT}/q/{queue}")
-            numbers = TICKET_LINK.findall(page)
+    # Agents do not all click at the same instant: each starts a little later.
+    await asyncio.sleep(rng.uniform(0, think))
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        queue = rng.choice(list(QUEUES))
+        page = await timed("queue view", f"/p/{PROJECT}/q/{queue}")
+        numbers = TICKET_LINK.findall(page)
+        await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+        if numbers:
+            await timed("ticket view", f"/t/{rng.choice(numbers)}")
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            if numbers:
-                await timed("ticket view", f"/t/{rng.choice(numbers)}")
-                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            word = rng.choice(COMMON_QUERIES)
-            await timed("search", f"/search?q={word}&project={PROJECT}")
-            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            if rng.random() < 0.2:
-                await timed("long ticket view", f"/t/{long_ticket}")
+        word = rng.choice(COMMON_QUERIES)
+        await timed("search", f"/search?q={word}&project={PROJECT}")
+        await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+        if rng.random() < 0.2:
+            await timed("long ticket view", f"/t/{long_ticket}")
 
 
 def start_api(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -204,12 +201,18 @@ def main() -> None:
         think = args.think_ms / 1000
 
         async def run() -> None:
+            browsers = [httpx.AsyncClient(base_url=base, timeout=30) for _ in names]
+            # Everyone signs in first: a password check (argon2) is meant to cost CPU,
+            # and is not what a click on a page costs.
+            await asyncio.gather(*(sign_in(b, n) for b, n in zip(browsers, names, strict=True)))
             await asyncio.gather(
                 *(
-                    agent(base, name, args.seconds, think, long_ticket, timings, seed)
-                    for seed, name in enumerate(names)
+                    agent(browser, args.seconds, think, long_ticket, timings, seed)
+                    for seed, browser in enumerate(browsers)
                 )
             )
+            for browser in browsers:
+                await browser.aclose()
 
         asyncio.run(run())
     finally:

@@ -160,6 +160,9 @@ async def test_an_agent_works_tickets_in_the_browser(
     await expect(alice.get_by_role("heading", name="Queues")).to_be_visible()  # type: ignore[attr-defined]
     await shot(alice, "queues")
     await alice.get_by_role("link", name="Inbox").click()  # type: ignore[attr-defined]
+    # j walks the list: the first ticket's row is the current one, its link focused.
+    await alice.keyboard.press("j")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("link", name=number)).to_be_focused()  # type: ignore[attr-defined]
     # A ticket that arrives while the queue is open shows without a reload.
     arriving = await stack.open_ticket(subject="Spam everywhere", body="So much spam.")
     await expect(alice.get_by_role("link", name=arriving)).to_be_visible()  # type: ignore[attr-defined]
@@ -167,6 +170,18 @@ async def test_an_agent_works_tickets_in_the_browser(
     await alice.get_by_role("link", name=number).click()  # type: ignore[attr-defined]
     await expect(alice.get_by_role("heading", name=f"Cannot log in {number}")).to_be_visible()  # type: ignore[attr-defined]
     await shot(alice, "ticket")
+    # The keys: r, n and m reach the reply, the note and the move; `/` the search.
+    for key, field in (("r", "Reply to the customer (r)"), ("n", "Internal note (n)")):
+        await alice.keyboard.press(key)  # type: ignore[attr-defined]
+        await expect(alice.get_by_label(field)).to_be_focused()  # type: ignore[attr-defined]
+        await alice.keyboard.press("Escape")  # type: ignore[attr-defined]
+        await alice.locator("body").click(position={"x": 5, "y": 5})  # type: ignore[attr-defined]
+    await alice.keyboard.press("m")  # type: ignore[attr-defined]
+    await expect(alice.get_by_label("Move to (m)")).to_be_focused()  # type: ignore[attr-defined]
+    await alice.locator("body").click(position={"x": 5, "y": 5})  # type: ignore[attr-defined]
+    await alice.keyboard.press("/")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("searchbox", name="Search tickets")).to_be_focused()  # type: ignore[attr-defined]
+    await alice.locator("body").click(position={"x": 5, "y": 5})  # type: ignore[attr-defined]
     # `?` lists the keys; Escape closes the list.
     await alice.keyboard.press("?")  # type: ignore[attr-defined]
     await expect(alice.get_by_role("dialog", name="Keyboard")).to_be_visible()  # type: ignore[attr-defined]
