@@ -5,10 +5,14 @@ clicked. The browser tests (test_browser.py) drive the same pages in Chromium.""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.support.stack import Stack
+from tests.support.stack import Stack, make_components
+from ticketflow.store.sign_in import SignInLimits, SignInRefused, seat_for, sign_in
 
 PASSWORD = "correct horse battery"
 
@@ -128,3 +132,25 @@ async def test_working_a_ticket_in_the_console(stack: Stack) -> None:
     # Without the session's token nothing happens.
     forged = await bobs.post(f"/t/{number}/act/reopen", data={"csrf": "forged"})
     assert forged.status_code == 403
+
+
+def test_sessions_end_when_idle_and_at_the_latest_after_twelve_hours(tmp_path: Path) -> None:
+    components = make_components(tmp_path, f"sqlite:///{tmp_path / 'tf.db'}")
+    components.agent_admin("test").add("ann", ["mail/first-line"])
+    components.agent_admin("test").set_password("ann", PASSWORD)
+    limits, t0 = SignInLimits(), datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    token, seat = sign_in(components.sessions, "ann", PASSWORD, "10.0.0.1", limits, t0)
+    assert seat.agent.name == "ann" and len(seat.csrf) > 20
+    # Active every hour: the session lasts until its twelfth hour, not after.
+    for hour in range(1, 12):
+        assert seat_for(components.sessions, token, limits, t0 + timedelta(hours=hour))
+    assert seat_for(components.sessions, token, limits, t0 + timedelta(hours=12)) is None
+    # Idle for two hours: it has ended.
+    token, _ = sign_in(components.sessions, "ann", PASSWORD, "10.0.0.1", limits, t0)
+    assert seat_for(components.sessions, token, limits, t0 + timedelta(hours=2)) is None
+    # A new password ends every session of his at once.
+    token, _ = sign_in(components.sessions, "ann", PASSWORD, "10.0.0.1", limits, t0)
+    components.agent_admin("test").set_password("ann", PASSWORD + "!")
+    assert seat_for(components.sessions, token, limits, t0 + timedelta(minutes=1)) is None
+    with pytest.raises(SignInRefused, match="wrong name or password"):
+        sign_in(components.sessions, "nobody", PASSWORD, "10.0.0.1", limits, t0)

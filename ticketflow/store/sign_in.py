@@ -68,8 +68,10 @@ def sign_in(
     try:
         return _sign_in(sessions, name, password, client, limits, now)
     except WrongPassword:
-        # Counted in a transaction of its own: the refused one is rolled back.
+        # Counted in a transaction of its own: the refused one is rolled back. Counts
+        # past any window go as new ones come, so guessing cannot grow the table for good.
         with sessions.begin() as session:
+            session.execute(delete(SignInFailure).where(SignInFailure.at < now - 4 * limits.window))
             session.add(SignInFailure(name=name, client=client, at=now))
         raise SignInRefused("wrong name or password") from None
 
@@ -97,6 +99,12 @@ def _sign_in(
         if HASHER.check_needs_rehash(stored):
             agent.password_hash = HASHER.hash(password)
         session.execute(delete(SignInFailure).where(SignInFailure.name == name))
+        # Sessions that have ended go when a new one begins.
+        session.execute(
+            delete(ConsoleSession).where(
+                (ConsoleSession.ends_at <= now) | (ConsoleSession.seen_at <= now - limits.idle)
+            )
+        )
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(
             ConsoleSession(
