@@ -10,8 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import Stack, make_components
+from tests.support.stack import SmtpSink, Stack, make_components, open_stack
 from ticketflow.store.sign_in import SignInLimits, SignInRefused, seat_for, sign_in
 
 PASSWORD = "correct horse battery"
@@ -154,3 +155,31 @@ def test_sessions_end_when_idle_and_at_the_latest_after_twelve_hours(tmp_path: P
     assert seat_for(components.sessions, token, limits, t0 + timedelta(minutes=1)) is None
     with pytest.raises(SignInRefused, match="wrong name or password"):
         sign_in(components.sessions, "nobody", PASSWORD, "10.0.0.1", limits, t0)
+
+
+async def test_the_customer_form_refuses_mistakes_and_floods_with_reasons(
+    dev_env: WorkflowEnvironment, database_url: str, tmp_path: Path, smtp: tuple[SmtpSink, int]
+) -> None:
+    async with open_stack(
+        dev_env, database_url, tmp_path, smtp, form_posts_per_client_per_hour=1
+    ) as stack:
+        customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+
+        async def send(address: str) -> httpx.Response:
+            page = await customer.get("/help/mail/write?lang=en")
+            fields = {"csrf": csrf_of(page.text), "lang": "en", "address": address}
+            fields["text"] = "My mailbox is full of spam."
+            files = {"attachment1": ("a.txt", b"hello", "text/plain")}
+            return await customer.post("/help/mail/write", data=fields, files=files)
+
+        wrong = await send("not an address")
+        assert wrong.status_code == 422
+        assert "give the address we can answer you at" in wrong.text
+        sent = await send("lena@example.org")
+        assert sent.status_code == 200 and "data-ticket-number" in sent.text
+        again = await send("lena@example.org")  # the limit is one an hour here
+        assert again.status_code == 429 and "too many requests" in again.text
+        forged = await customer.post("/help/mail/write", data={"csrf": "x"}, files={})
+        assert forged.status_code in (400, 403)
+        unknown = await customer.get("/help/nowhere")
+        assert unknown.status_code == 404

@@ -22,7 +22,12 @@ from ticketflow.console.i18n import LANGUAGES, language_of
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import cookie_settings
 from ticketflow.engine.tickets import TemporalUnavailable
-from ticketflow.engine.web_form import FormRefused, WebRequest, accept_web_request
+from ticketflow.engine.web_form import (
+    FormRefused,
+    WebRequest,
+    accept_web_request,
+    check_request,
+)
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import parse_form
 from ticketflow.store.form_posts import take_form_slot
@@ -39,7 +44,7 @@ Lang = Annotated[str | None, Query(max_length=8)]
 
 
 def _project(components: Components, name: str) -> str:
-    if components.projects.get(name) is None or name not in components.projects.names:
+    if name not in components.projects.names:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no help for {name}")
     return name
 
@@ -51,6 +56,13 @@ def _language(components: Components, request: Request, project: str, asked: str
     if chosen in have or not have:
         return chosen
     return have[0]
+
+
+def _topics_of(
+    components: Components, project: str, language: str
+) -> list[tuple[str, list[HelpArticleRow]]]:
+    with components.sessions() as session:
+        return _topics(help_of(session, project, language))
 
 
 def _topics(articles: list[HelpArticleRow]) -> list[tuple[str, list[HelpArticleRow]]]:
@@ -79,8 +91,7 @@ async def help_topics(
 ) -> Response:
     _project(components, project)
     language = await asyncio.to_thread(_language, components, request, project, lang)
-    with components.sessions() as session:
-        topics = _topics(help_of(session, project, language))
+    topics = await asyncio.to_thread(_topics_of, components, project, language)
     return _page(request, "help_topics.html.j2", language, project=project, topics=topics)
 
 
@@ -90,8 +101,7 @@ async def help_topic(
 ) -> Response:
     _project(components, project)
     language = await asyncio.to_thread(_language, components, request, project, lang)
-    with components.sessions() as session:
-        topics = _topics(help_of(session, project, language))
+    topics = await asyncio.to_thread(_topics_of, components, project, language)
     if not 0 <= number < len(topics):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such topic")
     topic, articles = topics[number]
@@ -191,6 +201,10 @@ async def help_send(
         )[:ATTACHMENTS],
     )
     kept = {"name": web.name, "address": web.address, "subject": web.subject, "text": web.text}
+    try:
+        check_request(web)  # a mistake to set right costs the customer none of his requests
+    except FormRefused as exc:
+        return _form_page(request, project, language, 422, error=str(exc), **kept)
     peer = request.client.host if request.client else "unknown"
     limit = components.settings.form_posts_per_client_per_hour
     if not await asyncio.to_thread(take_form_slot, components.sessions, peer, limit):
