@@ -33,7 +33,7 @@ def install(app: FastAPI) -> None:
     async def refusal(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith(API_PATHS):
             return await http_exception_handler(request, exc)
-        return render(
+        page = render(
             request,
             "error.html.j2",
             None,
@@ -41,3 +41,5 @@ def install(app: FastAPI) -> None:
             status_code_=exc.status_code,
             detail=exc.detail,
         )
+        page.headers.update(exc.headers or {})  # a 503's Retry-After, a 401's challenge
+        return page
