@@ -5,6 +5,7 @@ face of the API, never a second path to the workflows."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -261,15 +262,8 @@ async def act(
     except ValidationError as exc:
         reason = "; ".join(str(e["msg"]) for e in exc.errors())
         return await _ticket(request, number, components, seat, 422, refused=reason, acted=action)
-    try:
-        await act_on_ticket(number, action, body.model_dump(), components, client, seat.agent)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_404_NOT_FOUND:
-            raise
-        return await _ticket(
-            request, number, components, seat, exc.status_code, refused=exc.detail, acted=action
-        )
-    return _back_to(number)
+    work = act_on_ticket(number, action, body.model_dump(), components, client, seat.agent)
+    return await _clicked(request, number, components, seat, action, work)
 
 
 @router.post("/t/{number}/macro/{name}")
@@ -282,17 +276,28 @@ async def macro(
     seat: Seat,
 ) -> Response:
     check_csrf(seat.csrf, await read_form(request))
+    work = run_macro_on_ticket(number, name, components, client, seat.agent)
+    return await _clicked(request, number, components, seat, name, work)
+
+
+async def _clicked(
+    request: Request,
+    number: str,
+    components: Components,
+    seat: ConsoleSeat,
+    acted: str,
+    work: Awaitable[object],
+) -> Response:
+    """After a click: back to the ticket (a new page, so a reload repeats nothing), or the
+    ticket with the refusal's reason where he clicked. A ticket he may no longer read is
+    the 404 of an unknown one."""
     try:
-        await run_macro_on_ticket(number, name, components, client, seat.agent)
+        await work
     except HTTPException as exc:
         if exc.status_code == status.HTTP_404_NOT_FOUND:
             raise
         return await _ticket(
-            request, number, components, seat, exc.status_code, refused=exc.detail, acted=name
+            request, number, components, seat, exc.status_code, refused=exc.detail, acted=acted
         )
-    return _back_to(number)
-
-
-def _back_to(number: str) -> Response:
     target = f"/t/{quote(number, safe='')}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
