@@ -20,7 +20,7 @@ from ticketflow.api.outages import try_again_later
 from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import cookie_settings
+from ticketflow.console.session import check_csrf, cookie_settings
 from ticketflow.engine.tickets import TemporalUnavailable
 from ticketflow.engine.web_form import (
     FormRefused,
@@ -187,8 +187,7 @@ async def help_send(
     except MailRefused as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, exc.reason) from None
     language = form.text("lang") if form.text("lang") in LANGUAGES else "ru"
-    if not secrets.compare_digest(form.text("csrf"), request.cookies.get(FORM_COOKIE, "-")):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this form has expired: open it again")
+    check_csrf(request.cookies.get(FORM_COOKIE, "-"), {"csrf": form.text("csrf")})
     web = WebRequest(
         project=project,
         name=form.text("name"),

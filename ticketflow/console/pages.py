@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ticketflow.api.access import access_ticket, may_see
+from ticketflow.api.access import may_see
 from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.routes.actions import act_on_ticket, run_macro_on_ticket
 from ticketflow.api.routes.attachments import download_attachment
@@ -127,7 +127,7 @@ async def _ticket(
         ticket = get_ticket(number, components, seat.agent, ARTICLES_PER_PAGE, before)
         macros = get_macros(number, components, seat.agent)
         desk = get_desk(components, seat.agent, ticket.project)
-        return ticket, macros, desk, _customer_tickets(components, seat, number)
+        return ticket, macros, desk, _customer_tickets(components, seat, ticket)
 
     ticket, macros, desk, others = await asyncio.to_thread(read)
     return render(
@@ -144,11 +144,13 @@ async def _ticket(
     )
 
 
-def _customer_tickets(components: Components, seat: ConsoleSeat, number: str) -> list[Ticket]:
-    """The customer's other tickets that this agent may read."""
+def _customer_tickets(
+    components: Components, seat: ConsoleSeat, ticket: TicketDetail
+) -> list[Ticket]:
+    """The customer's other tickets that this agent may read (of the ticket the page has
+    just read, and may read)."""
     with components.sessions() as session:
-        ticket = access_ticket(components, session, number, seat.agent)
-        found = customer_tickets(session, ticket, 20)
+        found = customer_tickets(session, ticket.customer, ticket.project, ticket.number, 20)
         return [t for t in found if may_see(components, t, seat.agent)]
 
 

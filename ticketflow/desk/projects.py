@@ -109,9 +109,6 @@ class Projects:
     def __iter__(self) -> Iterator[Project]:
         return iter(self._projects.values())
 
-    def __len__(self) -> int:
-        return len(self._projects)
-
     @property
     def names(self) -> list[str]:
         return list(self._projects)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from ticketflow.store.db import upsert
 from ticketflow.store.models import Ticket, TicketViewer
 from ticketflow.tickets.lifecycle import OPEN_STATES, State
 
@@ -53,17 +53,19 @@ def owned_by(session: Session, agent: str, limit: int) -> list[Ticket]:
     )
 
 
-def customer_tickets(session: Session, ticket: Ticket, limit: int) -> list[Ticket]:
-    """The customer's other tickets in the same project, newest first."""
-    if not ticket.customer:
+def customer_tickets(
+    session: Session, customer: str, project: str, number: str, limit: int
+) -> list[Ticket]:
+    """The customer's other tickets (than `number`) in the project, newest first."""
+    if not customer:
         return []
     return list(
         session.scalars(
             select(Ticket)
             .where(
-                Ticket.customer == ticket.customer,
-                Ticket.project == ticket.project,
-                Ticket.id != ticket.id,
+                Ticket.customer == customer,
+                Ticket.project == project,
+                Ticket.number != number,
             )
             .order_by(Ticket.id.desc())
             .limit(limit)
@@ -74,13 +76,8 @@ def customer_tickets(session: Session, ticket: Ticket, limit: int) -> list[Ticke
 def note_viewer(session: Session, ticket_id: int, agent: str, now: datetime) -> list[str]:
     """Record that `agent` has the ticket open; returns the others who have it open."""
     values = {"ticket_id": ticket_id, "agent": agent, "seen_at": now}
-    keys, update = ["ticket_id", "agent"], {"seen_at": now}
-    if session.get_bind().dialect.name == "postgresql":
-        pg = pg_insert(TicketViewer).values(**values)
-        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=update))
-    else:
-        lite = sqlite_insert(TicketViewer).values(**values)
-        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=update))
+    table = cast(Table, TicketViewer.__table__)
+    upsert(session, table, values, ["ticket_id", "agent"], {"seen_at": now})
     return list(
         session.scalars(
             select(TicketViewer.agent)

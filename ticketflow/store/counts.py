@@ -5,25 +5,17 @@ from __future__ import annotations
 from typing import cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ticketflow.store.db import upsert
 from ticketflow.store.models import QueueCount
 
 
 def bump(session: Session, project: str, queue: str, state: str, delta: int) -> None:
     table = cast(Table, QueueCount.__table__)
-    dialect = session.get_bind().dialect.name
     values = {"project": project, "queue": queue, "state": state, "count": delta}
     keys, increment = ["project", "queue", "state"], {"count": table.c.count + delta}
-    if dialect == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=increment))
-    elif dialect == "sqlite":
-        lite = sqlite.insert(table).values(**values)
-        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=increment))
-    else:  # pragma: no cover - only the two supported backends
-        raise NotImplementedError(dialect)
+    upsert(session, table, values, keys, increment)
 
 
 def move(session: Session, old: tuple[str, str, str], new: tuple[str, str, str]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,3 +42,23 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    update: Mapping[str, Any],
+) -> None:
+    """Insert `values`, or set `update` on the row with the same `keys`: one statement on
+    both backends (their INSERT ... ON CONFLICT DO UPDATE)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        session.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=dict(update)))
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table).values(**values)
+        session.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=dict(update)))
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)

@@ -4,7 +4,6 @@ sign-ins, per name and per client, that makes guessing passwords slow."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketflow.store.agents import HASHER, AgentIdentity, groups_of
+from ticketflow.store.agents import HASHER, AgentIdentity, groups_of, hash_token
 from ticketflow.store.models import Agent, ConsoleSession, SignInFailure, utcnow
 
 # Compared against when the name is unknown, so that a wrong name takes as long as a
@@ -47,10 +46,6 @@ class ConsoleSeat:
     agent: AgentIdentity
     csrf: str
     language: str | None = None  # as he chose it; None: not yet
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def sign_in(
@@ -108,7 +103,7 @@ def _sign_in(
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(
             ConsoleSession(
-                token_hash=_digest(token),
+                token_hash=hash_token(token),
                 agent=name,
                 csrf=csrf,
                 created_at=now,
@@ -153,7 +148,7 @@ def seat_for(
     now = now or utcnow()
     with sessions.begin() as session:
         row = session.scalar(
-            select(ConsoleSession).where(ConsoleSession.token_hash == _digest(token))
+            select(ConsoleSession).where(ConsoleSession.token_hash == hash_token(token))
         )
         if row is None or row.ends_at <= now or row.seen_at + limits.idle <= now:
             return None
@@ -168,7 +163,9 @@ def seat_for(
 
 def sign_out(sessions: sessionmaker[Session], token: str) -> None:
     with sessions.begin() as session:
-        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _digest(token)))
+        session.execute(
+            delete(ConsoleSession).where(ConsoleSession.token_hash == hash_token(token))
+        )
 
 
 def set_language(sessions: sessionmaker[Session], name: str, language: str) -> None:
