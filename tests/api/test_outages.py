@@ -37,10 +37,18 @@ async def test_routes_answer_503_with_retry_after_while_the_database_is_down(
                 headers={"Content-Type": "message/rfc822", "X-Webhook-Secret": "s3cret"},
             ),
         ]
+        # The console's pages (and the customer form) say it on a page, not in JSON.
+        http.cookies.set("tf_session", "some-session")
+        pages = [await http.get("/mine"), await http.get("/help", follow_redirects=True)]
     for resp in answers:
         assert resp.status_code == 503, resp.text
         assert resp.headers["retry-after"] == "30"
         assert "unreachable" in resp.json()["detail"]
+    for page in pages:
+        assert page.status_code == 503, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["retry-after"] == "30"
+        assert "unreachable" in page.text and "Content-Security-Policy" in page.headers
     assert marker not in caplog.text and "anna@example.org" not in caplog.text
     assert "read model unreachable (OperationalError)" in caplog.text
 

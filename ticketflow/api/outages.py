@@ -8,11 +8,13 @@ can carry SQL parameters (addresses, subjects) that logs must never hold.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 
 from fastapi import FastAPI, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger("ticketflow.outages")
@@ -48,19 +50,17 @@ def try_again_later(detail: str) -> HTTPException:
     )
 
 
-def unavailable(detail: str) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
-
-
 def add_outage_handlers(app: FastAPI) -> None:
     outages = OutageLog()
 
-    async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    async def database_unreachable(request: Request, exc: Exception) -> Response:
         # OperationalError: the connection, not our SQL (a constraint or a type is another
         # DBAPIError, and stays a 500 that says we have a bug).
         outages.refused(exc)
-        return unavailable("the ticket database is unreachable; try again later")
+        refusal = try_again_later("the ticket database is unreachable; try again later")
+        # Answered as any refusal of this app is: JSON on the API, a page in the console.
+        answer = app.exception_handlers.get(HTTPException, http_exception_handler)
+        answered = answer(request, refusal)
+        return await answered if inspect.isawaitable(answered) else answered
 
     app.add_exception_handler(OperationalError, database_unreachable)

@@ -140,6 +140,7 @@ async def _ticket(
         desk=desk,
         others=others,
         live=f"/live/t/{quote(number, safe='')}",
+        refused_status=status_code,
         **context,
     )
 
