@@ -19,6 +19,7 @@ from ticketflow.api.routes import (
     inbound,
     quarantine,
     queues,
+    reports,
     search,
     tickets,
 )
@@ -53,6 +54,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         inbound,
         quarantine,
         queues,
+        reports,
         search,
         tickets,
     ):

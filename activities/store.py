@@ -27,7 +27,7 @@ from ticketflow.payloads import (
     Route,
     TicketFacts,
 )
-from ticketflow.store import counts
+from ticketflow.store import counts, report_figures
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import State
@@ -50,6 +50,7 @@ class StoreActivities:
         self._own = own
         self._limits = limits  # the installation's reading limits, as intake's
         self._policies = {p.name: p.desk.policy_json() for p in projects}
+        self._shapes = {p.name: p.desk.report_shape() for p in projects}
 
     @activity.defn(name=ActivityName.LOAD_TICKET)
     def load_ticket(self, number: str) -> TicketFacts:
@@ -142,6 +143,8 @@ class StoreActivities:
             ticket.escalation_at = projection.escalation_at
             ticket.version = projection.version
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
+            shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
+            report_figures.record(session, ticket, new_events, shape)
             if projection.accepted_articles:
                 self._accept_articles(session, ticket.id, projection.accepted_articles)
 

@@ -26,9 +26,11 @@ from ticketflow.tickets.calendars import (
     BusinessCalendar,
     CalendarError,
     CalendarSpec,
+    calendar_for,
     parse_hours,
 )
 from ticketflow.tickets.lifecycle import Action
+from ticketflow.tickets.reporting import DeskShape
 from ticketflow.tickets.rights import Right, RightsError, expand, refusal
 from ticketflow.tickets.sla import (
     DeskPolicy,
@@ -267,6 +269,23 @@ class DeskConfig(BaseModel):
 
     def lines(self) -> dict[str, str]:
         return {q.name: q.line for q in self.queues}
+
+    def calendar_spec(self) -> CalendarSpec | None:
+        """The project's own calendar, whose zone its reports' days and hours are in: its
+        default queue's SLA calendar, else its first calendar; None: UTC, no business time."""
+        sla = self.slas.get(self.default_queue.sla or "")
+        calendar = self.calendars.get(sla.calendar) if sla else None
+        if calendar is None and self.calendars:
+            calendar = next(iter(self.calendars.values()))
+        return calendar.spec() if calendar else None
+
+    def report_shape(self) -> DeskShape:
+        spec = self.calendar_spec()
+        return DeskShape(
+            lines=self.lines(),
+            groups={q.name: q.group for q in self.queues},
+            calendar=calendar_for(spec) if spec else None,
+        )
 
     def groups(self) -> frozenset[str]:
         """The groups an agent may belong to: those that work a queue or have rights,

@@ -224,6 +224,8 @@ class Ticket(Base):
         Index("ix_tickets_escalation", "escalation_at"),
         Index("ix_tickets_owner", "owner", "state"),
         Index("ix_tickets_customer", "customer", "id"),
+        # Open tickets by age, for the reports.
+        Index("ix_tickets_project_state_created", "project", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -387,3 +389,61 @@ class WebhookToken(Base):
     provider: Mapped[str] = mapped_column(String(20), primary_key=True)
     token: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketReport(Base):
+    """A ticket's figures for the reports (ticketflow.tickets.reporting), kept by the
+    projection; also the fold's memory between events."""
+
+    __tablename__ = "ticket_reports"
+    __table_args__ = (Index("ix_ticket_reports_created", "project", "created_at"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_queue: Mapped[str | None] = mapped_column(String(100))
+    first_line_wait_s: Mapped[int | None] = mapped_column(Integer)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_s: Mapped[int | None] = mapped_column(Integer)
+    first_response_business_s: Mapped[int | None] = mapped_column(Integer)
+    first_mail: Mapped[str | None] = mapped_column(String(20))
+    second_line: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    within_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    breaches: Mapped[str] = mapped_column(String(100), default="")
+    queue_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_seq: Mapped[int | None] = mapped_column(Integer)
+    first_answer_seq: Mapped[int | None] = mapped_column(Integer)
+    routed_seq: Mapped[int | None] = mapped_column(Integer)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    routed_into: Mapped[str | None] = mapped_column(String(100))
+
+
+class ReportEvent(Base):
+    """A reportable event (an agent's action, a customer's message, a route, a close, an SLA
+    breach) with its project, so reports of a period read an index range."""
+
+    __tablename__ = "report_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq", name="uq_report_events_ticket_seq"),
+        Index("ix_report_events_at", "project", "at"),
+        Index("ix_report_events_actor", "project", "actor", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    project: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    queue: Mapped[str] = mapped_column(String(100))
+    to_queue: Mapped[str] = mapped_column(String(100))
+    line: Mapped[str] = mapped_column(String(20))
+    closes: Mapped[bool] = mapped_column(Boolean, default=False)
+    handling_s: Mapped[int | None] = mapped_column(Integer)
+    first_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock: Mapped[str | None] = mapped_column(String(20))
+    wrong_routing: Mapped[bool] = mapped_column(Boolean, default=False)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the customer

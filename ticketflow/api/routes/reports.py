@@ -1,0 +1,207 @@
+"""Reports of a project over a period: the service's own targets (ticketflow.tickets.
+reporting), per project, queue, group, agent and hour, as JSON or CSV. A project's
+supervisors and admins see them all; an agent sees his own row of the agents' report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from ticketflow.api.access import Seat, chosen_seat
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.desk.config import ADMIN_GROUP, SUPERVISOR_GROUP
+from ticketflow.store import reports
+from ticketflow.store.models import utcnow
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+LONGEST_PERIOD = timedelta(days=366)
+UNPROCESSABLE = 422  # the status constant changed its name between Starlette versions
+Format = Annotated[Literal["json", "csv"], Query(description="json, or csv for a sheet")]
+When = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="a date (in the project calendar's zone) or an ISO instant; "
+        "`from` defaults to today's start, `to` to now (a date `to` includes that day)",
+    ),
+]
+
+
+def _zone(seat: Seat) -> ZoneInfo:
+    spec = seat.desk.calendar_spec()
+    return ZoneInfo(spec.zone) if spec else ZoneInfo("UTC")
+
+
+def _instant(text: str, zone: ZoneInfo, end: bool) -> datetime:
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(), zone).astimezone(UTC)
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(UNPROCESSABLE, f"not a date or an ISO instant: {text!r}") from None
+    return (instant if instant.tzinfo else instant.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def period_of(seat: Seat, start: str | None, end: str | None) -> reports.Period:
+    zone, now = _zone(seat), utcnow()
+    today = datetime.combine(now.astimezone(zone).date(), time(), zone).astimezone(UTC)
+    begin = _instant(start, zone, end=False) if start else today
+    finish = _instant(end, zone, end=True) if end else now
+    if finish <= begin:
+        raise HTTPException(UNPROCESSABLE, "`to` must come after `from`")
+    if finish - begin > LONGEST_PERIOD:
+        raise HTTPException(UNPROCESSABLE, "a period of at most 366 days")
+    return reports.Period(seat.project, begin, finish, now)
+
+
+def may_read_reports(seat: Seat) -> bool:
+    return bool(seat.groups & {SUPERVISOR_GROUP, ADMIN_GROUP})
+
+
+def _reader(components: ComponentsDep, agent: CurrentAgent, project: str | None) -> Seat:
+    seat = chosen_seat(components, agent, project)
+    if not may_read_reports(seat):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"reports of {seat.project} are for its supervisors and admins",
+        )
+    return seat
+
+
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{prefix}{key}.")
+        elif isinstance(value, list):
+            flat[f"{prefix}{key}"] = " ".join(map(str, value))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def answer(rows: list[dict[str, Any]] | dict[str, Any], form: str, name: str) -> Response:
+    encoded = jsonable_encoder(rows)
+    if form == "json":
+        return JSONResponse(encoded)
+    flat = [_flat(r) for r in (encoded if isinstance(encoded, list) else [encoded])]
+    out = io.StringIO()
+    columns = list(dict.fromkeys(key for r in flat for key in r))
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    disposition = f'attachment; filename="{name}.csv"'
+    return Response(
+        out.getvalue(), media_type="text/csv", headers={"Content-Disposition": disposition}
+    )
+
+
+def summary_of(components: ComponentsDep, period: reports.Period) -> dict[str, Any]:
+    with components.sessions() as session:
+        return reports.summary(session, period)
+
+
+def queues_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> list[Any]:
+    shape = [(q.name, q.group, q.line) for q in seat.desk.queues]
+    with components.sessions() as session:
+        return reports.queues(session, period, shape)
+
+
+def hourly_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> list[Any]:
+    zone = _zone(seat)
+    with components.sessions() as session:
+        hours = reports.hourly(session, period)
+    return [
+        {"hour": datetime.fromisoformat(f"{hour}:00+00:00").astimezone(zone), **figures}
+        for hour, figures in hours.items()
+    ]
+
+
+@router.get("/summary")
+def summary(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    project: ProjectParam = None,
+    start: Annotated[When, Query(alias="from")] = None,
+    end: Annotated[When, Query(alias="to")] = None,
+    format: Format = "json",
+) -> Response:
+    """The project's figures for the period: new tickets, messages, first-line wait, first
+    response (wall and business time), second-line share, handled within a day, reopen
+    rate, first-contact resolution, wrong routing, open tickets by age, SLA per clock."""
+    seat = _reader(components, agent, project)
+    return answer(summary_of(components, period_of(seat, start, end)), format, "summary")
+
+
+@router.get("/queues")
+def queues(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    project: ProjectParam = None,
+    start: Annotated[When, Query(alias="from")] = None,
+    end: Annotated[When, Query(alias="to")] = None,
+    format: Format = "json",
+) -> Response:
+    """Per queue: new tickets (first arrived there), arrivals, answers, asks, closes,
+    reopened, wrong routings into it, breaches; open now by age and the oldest."""
+    seat = _reader(components, agent, project)
+    rows = queues_of(components, seat, period_of(seat, start, end))
+    return answer([vars(r) for r in rows], format, "queues")
+
+
+@router.get("/groups")
+def groups(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    project: ProjectParam = None,
+    start: Annotated[When, Query(alias="from")] = None,
+    end: Annotated[When, Query(alias="to")] = None,
+    format: Format = "json",
+) -> Response:
+    """The queues' figures summed per group that works them."""
+    seat = _reader(components, agent, project)
+    rows = queues_of(components, seat, period_of(seat, start, end))
+    return answer(reports.groups(rows), format, "groups")
+
+
+@router.get("/agents")
+def agents(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    project: ProjectParam = None,
+    start: Annotated[When, Query(alias="from")] = None,
+    end: Annotated[When, Query(alias="to")] = None,
+    format: Format = "json",
+) -> Response:
+    """Per agent who acted: answers, asks, notes, moves, closes, tickets handled,
+    first-contact resolutions, reopened after his answer, wrong routings, median handling
+    time. An agent who is no supervisor or admin gets his own row only."""
+    seat = chosen_seat(components, agent, project)
+    period = period_of(seat, start, end)
+    only = None if may_read_reports(seat) else agent.name
+    with components.sessions() as session:
+        rows = reports.agents(session, period, only)
+    return answer(rows, format, "agents")
+
+
+@router.get("/hourly")
+def hourly(
+    components: ComponentsDep,
+    agent: CurrentAgent,
+    project: ProjectParam = None,
+    start: Annotated[When, Query(alias="from")] = None,
+    end: Annotated[When, Query(alias="to")] = None,
+    format: Format = "json",
+) -> Response:
+    """Per hour (in the project calendar's zone): new tickets, agent actions, and the
+    mean first-line wait of the tickets created then; for staffing the two shifts."""
+    seat = _reader(components, agent, project)
+    return answer(hourly_of(components, seat, period_of(seat, start, end)), format, "hourly")

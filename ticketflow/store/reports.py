@@ -1,0 +1,386 @@
+"""The reports, read from the rows the projection keeps (report_figures): each figure is
+an aggregate over one index range, (project, created_at) of the tickets' figures or
+(project, at) of the reportable events, so a day of a desk of millions of tickets costs a
+few indexed reads, never a replay of histories.
+
+Percentiles are PostgreSQL's percentile_cont there; SQLite (development) has none, so its
+values are fetched and interpolated the same way (`reporting.percentile`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from ticketflow.store.models import ReportEvent, Ticket, TicketReport
+from ticketflow.tickets.lifecycle import CUSTOMER, SYSTEM, Action, State
+from ticketflow.tickets.reporting import AGE_BUCKETS, percentile, rate
+from ticketflow.tickets.sla import CLOCKS
+
+OPEN = (State.FIRST_LINE, State.SECOND_LINE, State.WAITING)
+SHARES = (0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class Period:
+    project: str
+    start: datetime  # inclusive, UTC
+    end: datetime  # exclusive
+    now: datetime  # the age of open tickets is counted to this
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _tickets_in(period: Period) -> ColumnElement[bool]:
+    return and_(
+        TicketReport.project == period.project,
+        TicketReport.created_at >= period.start,
+        TicketReport.created_at < period.end,
+    )
+
+
+def _events_in(period: Period) -> ColumnElement[bool]:
+    return and_(
+        ReportEvent.project == period.project,
+        ReportEvent.at >= period.start,
+        ReportEvent.at < period.end,
+    )
+
+
+def _distribution(
+    session: Session, column: InstrumentedAttribute[int | None], where: ColumnElement[bool]
+) -> dict[str, float | int | None]:
+    """count, mean, p50 and p90 of a column of seconds."""
+    present = and_(where, column.is_not(None))
+    count, mean = session.execute(select(func.count(), func.avg(column)).where(present)).one()
+    shares: list[float | None]
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(
+            select(*(func.percentile_cont(s).within_group(column) for s in SHARES)).where(present)
+        ).one()
+        shares = [None if v is None else float(v) for v in found]
+    else:
+        values = session.scalars(select(column).where(present).order_by(column))
+        ordered = [float(v) for v in values if v is not None]
+        shares = [percentile(ordered, s) for s in SHARES]
+    return {
+        "count": count,
+        "mean": None if mean is None else round(float(mean), 1),
+        "p50": None if shares[0] is None else round(shares[0], 1),
+        "p90": None if shares[1] is None else round(shares[1], 1),
+    }
+
+
+def _age_columns(now: datetime) -> list[Any]:
+    """Counts of tickets per age bucket (age since creation, at `now`)."""
+    columns = []
+    younger_than: datetime | None = None  # the bucket's lower age limit, as an instant
+    for name, seconds in AGE_BUCKETS:
+        older_than = None if math.isinf(seconds) else now - timedelta(seconds=seconds)
+        limits = []
+        if older_than is not None:
+            limits.append(Ticket.created_at > older_than)
+        if younger_than is not None:
+            limits.append(Ticket.created_at <= younger_than)
+        columns.append(_count(and_(*limits)).label(name))
+        younger_than = older_than
+    return columns
+
+
+def open_by_age(session: Session, project: str, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per queue: open tickets by age bucket, and the oldest's creation."""
+    rows = session.execute(
+        select(Ticket.queue, *_age_columns(now), func.min(Ticket.created_at))
+        .where(Ticket.project == project, Ticket.state.in_(OPEN))
+        .group_by(Ticket.queue)
+    ).all()
+    names = [name for name, _ in AGE_BUCKETS]
+    return {
+        row[0]: {"ages": dict(zip(names, row[1:-1], strict=True)), "oldest_at": row[-1]}
+        for row in rows
+    }
+
+
+def _summed_ages(per_queue: dict[str, dict[str, Any]]) -> dict[str, int]:
+    total = {name: 0 for name, _ in AGE_BUCKETS}
+    for figures in per_queue.values():
+        for name, count in figures["ages"].items():
+            total[name] += int(count)
+    return total
+
+
+def summary(session: Session, period: Period) -> dict[str, Any]:
+    tickets = _tickets_in(period)
+    new, second_line, within_day, first_contact, mailed, *breached = session.execute(
+        select(
+            func.count(),
+            _count(TicketReport.second_line),
+            _count(TicketReport.within_day),
+            _count(TicketReport.first_contact),
+            _count(TicketReport.first_mail.is_not(None)),
+            *(_count(TicketReport.breaches.contains(clock)) for clock in CLOCKS),
+        ).where(tickets)
+    ).one()
+    events = _events_in(period)
+    by_action = dict(
+        session.execute(
+            select(ReportEvent.action, func.count()).where(events).group_by(ReportEvent.action)
+        ).all()
+    )
+    closes, reopened, wrong = session.execute(
+        select(
+            _count(ReportEvent.closes),
+            _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
+            _count(ReportEvent.wrong_routing),
+        ).where(events)
+    ).one()
+    breaches = dict(
+        session.execute(
+            select(ReportEvent.clock, func.count())
+            .where(events, ReportEvent.clock.is_not(None))
+            .group_by(ReportEvent.clock)
+        ).all()
+    )
+    return {
+        "project": period.project,
+        "from": period.start,
+        "to": period.end,
+        "new": new,
+        "messages_in": by_action.get(Action.CUSTOMER_MESSAGE, 0),
+        "answers_sent": by_action.get(Action.ANSWER, 0),
+        "asks_sent": by_action.get(Action.ASK, 0),
+        "first_line_wait": _distribution(session, TicketReport.first_line_wait_s, tickets),
+        "first_response": _distribution(session, TicketReport.first_response_s, tickets),
+        "first_response_business": _distribution(
+            session, TicketReport.first_response_business_s, tickets
+        ),
+        "second_line": second_line,
+        "second_line_share": rate(second_line, new),
+        "handled_within_day": within_day,
+        "handled_within_day_share": rate(within_day, new),
+        "closed": closes,
+        "reopened": reopened,
+        "reopen_rate": rate(reopened, closes),
+        "first_contact_resolution": first_contact,
+        "first_contact_resolution_rate": rate(first_contact, mailed),
+        "wrong_routing": wrong,
+        "open_by_age": _summed_ages(open_by_age(session, period.project, period.now)),
+        "sla": {
+            clock: {
+                "breaches": breaches.get(clock, 0),
+                "new_tickets_breached": count,
+                "compliance": rate(new - count, new),
+            }
+            for clock, count in zip(CLOCKS, breached, strict=True)
+        },
+    }
+
+
+@dataclass
+class QueueFigures:
+    queue: str
+    group: str
+    line: str
+    new: int = 0
+    entered: int = 0
+    answers_sent: int = 0
+    asks_sent: int = 0
+    closed: int = 0
+    reopened: int = 0
+    wrong_routing: int = 0
+    breaches: int = 0
+    open: int = 0
+    oldest_open_at: datetime | None = None
+    open_by_age: dict[str, int] = field(default_factory=dict)
+
+
+def queues(
+    session: Session, period: Period, queue_shape: Sequence[tuple[str, str, str]]
+) -> list[QueueFigures]:
+    """Per queue of the desk (name, group, line): what came in, what was done there, what
+    is open now."""
+    rows = {name: QueueFigures(name, group, line) for name, group, line in queue_shape}
+
+    def of(queue: str) -> QueueFigures:
+        if queue not in rows:  # a queue since removed from the desk
+            rows[queue] = QueueFigures(queue, "", "")
+        return rows[queue]
+
+    for queue, new in session.execute(
+        select(TicketReport.first_queue, func.count())
+        .where(_tickets_in(period), TicketReport.first_queue.is_not(None))
+        .group_by(TicketReport.first_queue)
+    ).all():
+        of(queue or "").new = new
+    events = _events_in(period)
+    for queue, answers, asks, closes, reopened, wrong, breaches in session.execute(
+        select(
+            ReportEvent.queue,
+            _count(ReportEvent.action == Action.ANSWER),
+            _count(ReportEvent.action == Action.ASK),
+            _count(ReportEvent.closes),
+            _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
+            _count(ReportEvent.wrong_routing),
+            _count(ReportEvent.clock.is_not(None)),
+        )
+        .where(events)
+        .group_by(ReportEvent.queue)
+    ).all():
+        figures = of(queue)
+        figures.answers_sent, figures.asks_sent, figures.closed = answers, asks, closes
+        figures.reopened, figures.wrong_routing, figures.breaches = reopened, wrong, breaches
+    # Arrivals: routes (their row names the queue twice) and moves from another queue.
+    arrivals = or_(
+        ReportEvent.action == Action.ROUTE,
+        and_(ReportEvent.action == Action.MOVE, ReportEvent.queue != ReportEvent.to_queue),
+    )
+    for queue, entered in session.execute(
+        select(ReportEvent.to_queue, func.count())
+        .where(events, arrivals)
+        .group_by(ReportEvent.to_queue)
+    ).all():
+        of(queue).entered = entered
+    for queue, figures_now in open_by_age(session, period.project, period.now).items():
+        figures = of(queue)
+        figures.open_by_age = figures_now["ages"]
+        figures.open = sum(figures.open_by_age.values())
+        figures.oldest_open_at = figures_now["oldest_at"]
+    empty = {name: 0 for name, _ in AGE_BUCKETS}
+    for figures in rows.values():
+        figures.open_by_age = figures.open_by_age or dict(empty)
+    return list(rows.values())
+
+
+def groups(queue_figures: Sequence[QueueFigures]) -> list[dict[str, Any]]:
+    """The queues' figures summed per group that works them."""
+    summed: dict[str, dict[str, Any]] = {}
+    counted = "new entered answers_sent asks_sent closed reopened wrong_routing breaches open"
+    for queue in queue_figures:
+        if not queue.group:
+            continue
+        group = summed.setdefault(
+            queue.group,
+            {"group": queue.group, "queues": [], **dict.fromkeys(counted.split(), 0)}
+            | {"oldest_open_at": None, "open_by_age": {name: 0 for name, _ in AGE_BUCKETS}},
+        )
+        group["queues"].append(queue.queue)
+        for name in counted.split():
+            group[name] += getattr(queue, name)
+        for name, count in queue.open_by_age.items():
+            group["open_by_age"][name] += count
+        if queue.oldest_open_at and (
+            group["oldest_open_at"] is None or queue.oldest_open_at < group["oldest_open_at"]
+        ):
+            group["oldest_open_at"] = queue.oldest_open_at
+    return list(summed.values())
+
+
+AGENT_COUNTED = (Action.ANSWER, Action.ASK, Action.NOTE, Action.MOVE, Action.CLOSE)
+
+
+def agents(session: Session, period: Period, only: str | None = None) -> list[dict[str, Any]]:
+    """Per agent who acted in the period (or only `only`)."""
+    where = and_(_events_in(period), ReportEvent.actor.not_in([SYSTEM, CUSTOMER]))
+    where = and_(where, ReportEvent.action.not_in([Action.ROUTE, Action.CUSTOMER_MESSAGE]))
+    if only is not None:
+        where = and_(where, ReportEvent.actor == only)
+    answer = ReportEvent.action == Action.ANSWER
+    rows = session.execute(
+        select(
+            ReportEvent.actor,
+            *(_count(ReportEvent.action == a) for a in AGENT_COUNTED),
+            func.count(),
+            func.count(func.distinct(ReportEvent.ticket_id)),
+            _count(and_(answer, ReportEvent.first_contact)),
+            _count(and_(answer, ReportEvent.reopened_at.is_not(None))),
+            _count(ReportEvent.wrong_routing),
+        )
+        .where(where)
+        .group_by(ReportEvent.actor)
+        .order_by(ReportEvent.actor)
+    ).all()
+    medians = _median_handling(session, where)
+    result = []
+    for actor, answers, asks, notes, moves, closes, actions, tickets, fcr, reopened, wrong in rows:
+        result.append(
+            {
+                "agent": actor,
+                "answers": answers,
+                "asks": asks,
+                "notes": notes,
+                "moves": moves,
+                "closes": closes,
+                "actions": actions,
+                "tickets_handled": tickets,
+                "first_contact_resolution": fcr,
+                "reopened_after_answer": reopened,
+                "wrong_routing": wrong,
+                "median_handling_s": medians.get(actor),
+            }
+        )
+    return result
+
+
+def _median_handling(session: Session, where: ColumnElement[bool]) -> dict[str, float | None]:
+    handled = and_(where, ReportEvent.handling_s.is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        median = func.percentile_cont(0.5).within_group(ReportEvent.handling_s)
+        found = session.execute(
+            select(ReportEvent.actor, median).where(handled).group_by(ReportEvent.actor)
+        ).all()
+        return {actor: None if m is None else round(float(m), 1) for actor, m in found}
+    values: dict[str, list[float]] = defaultdict(list)
+    for actor, seconds in session.execute(
+        select(ReportEvent.actor, ReportEvent.handling_s)
+        .where(handled)
+        .order_by(ReportEvent.actor, ReportEvent.handling_s)
+    ):
+        values[actor].append(float(seconds or 0))
+    return {actor: _rounded(percentile(v, 0.5)) for actor, v in values.items()}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _hour(session: Session, column: Any) -> Any:
+    """The UTC hour an instant falls in, as a string the same on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24')
+    return func.strftime("%Y-%m-%dT%H", column)
+
+
+def hourly(session: Session, period: Period) -> dict[str, dict[str, Any]]:
+    """Per UTC hour (its start, ISO): new tickets, agent actions, mean first-line wait of
+    the tickets created in it."""
+    hours: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"new": 0, "agent_actions": 0, "first_line_wait_mean": None}
+    )
+    created = _hour(session, TicketReport.created_at)
+    for hour, new, wait in session.execute(
+        select(created, func.count(), func.avg(TicketReport.first_line_wait_s))
+        .where(_tickets_in(period))
+        .group_by(created)
+    ).all():
+        hours[hour]["new"] = new
+        hours[hour]["first_line_wait_mean"] = None if wait is None else round(float(wait), 1)
+    acted = _hour(session, ReportEvent.at)
+    agent_rows = and_(
+        _events_in(period),
+        ReportEvent.actor.not_in([SYSTEM, CUSTOMER]),
+        ReportEvent.action.not_in([Action.ROUTE, Action.CUSTOMER_MESSAGE]),
+    )
+    for hour, count in session.execute(
+        select(acted, func.count()).where(agent_rows).group_by(acted)
+    ).all():
+        hours[hour]["agent_actions"] = count
+    return dict(sorted(hours.items()))
