@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--recipient", action="append", default=[], help="an envelope recipient (repeatable)"
     )
 
+    reports = command("reports", "the reports' figures: rebuild", True)
+    report_commands = reports.add_subparsers(
+        dest="reports_command", required=True, metavar="ACTION"
+    )
+    action(report_commands, "rebuild", "fold every ticket's history into its figures anew")
+
     quarantine = command("quarantine", "mail kept for review: list, show, retry, drop", True)
     kept = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
     listing = action(kept, "list", "quarantined and held messages, newest first")

@@ -253,6 +253,20 @@ def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
         components.close()
 
 
+def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.store.report_figures import rebuild_all
+
+    components = Components(settings)
+    try:
+        check_schema(components.engine)
+        shapes = {p.name: p.desk.report_shape() for p in components.projects}
+        count = rebuild_all(components.sessions, shapes)
+    finally:
+        components.close()
+    print(f"reports: the figures of {count} tickets folded anew from their histories")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "up": cmd_up,
     "worker": cmd_worker,
@@ -264,4 +278,5 @@ COMMANDS: dict[str, Command] = {
     "desk": cmd_desk,
     "rules": cmd_rules,
     "quarantine": cmd_quarantine,
+    "reports": cmd_reports,
 }

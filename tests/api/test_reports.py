@@ -15,6 +15,7 @@ from tests.support.mail import customer_mail
 from tests.support.stack import Stack
 from tests.support.temporal import eventually
 from ticketflow.desk.config import DeskConfig
+from ticketflow.store.report_figures import rebuild_all
 
 BODY = "Hello, something here does not work for me."
 AGENT_ACTIONS = {"take", "note", "ask", "answer", "move", "close", "reopen", "priority"}
@@ -240,6 +241,14 @@ async def test_a_scripted_day_s_figures_match_the_histories(stack: Stack) -> Non
         a["actions"] for a in want["agents"].values()
     )
     assert all(h["hour"].endswith("+03:00") for h in hourly)  # the project's zone
+
+    # `ticketflow reports rebuild` folds the same histories into the same figures.
+    shapes = {p.name: p.desk.report_shape() for p in stack.components.projects}
+    assert rebuild_all(stack.components.sessions, shapes, batch=3) == 7
+    again = (await stack.http.get("/api/v1/reports/agents", headers=sam)).json()
+    assert again == rows
+    summary_again = (await stack.http.get("/api/v1/reports/summary", headers=sam)).json()
+    assert summary_again == summary | {"to": summary_again["to"]}
 
 
 async def test_reports_are_for_supervisors_and_admins_and_come_as_csv(stack: Stack) -> None:

@@ -4,11 +4,11 @@ reportable row written and earlier rows marked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.store.models import HistoryEvent, ReportEvent, Ticket, TicketReport
 from ticketflow.tickets.reporting import DeskShape, Event, TicketFigures, advance
@@ -41,9 +41,31 @@ def record(session: Session, ticket: Ticket, events: Iterable[Event], shape: Des
     session.add(row)
 
 
+def rebuild_all(
+    sessions: sessionmaker[Session], shapes: Mapping[str, DeskShape], batch: int = 500
+) -> int:
+    """Every ticket's figures folded anew from its whole history (after the upgrade that
+    brought reports, or a change of their definitions): a ticket per transaction, under the
+    ticket's row lock, so the projection goes on meanwhile. Returns how many."""
+    done, after = 0, 0
+    while True:
+        with sessions() as session:
+            ids = session.scalars(
+                select(Ticket.id).where(Ticket.id > after).order_by(Ticket.id).limit(batch)
+            ).all()
+        if not ids:
+            return done
+        for ticket_id in ids:
+            with sessions() as session, session.begin():
+                ticket = session.get(Ticket, ticket_id, with_for_update=True)
+                if ticket is not None and ticket.project in shapes:
+                    rebuild(session, ticket, shapes[ticket.project])
+                    done += 1
+        after = ids[-1]
+
+
 def rebuild(session: Session, ticket: Ticket, shape: DeskShape) -> None:
-    """The ticket's figures folded anew from its whole history (after an upgrade, or a
-    change of the definitions)."""
+    """One ticket's figures folded anew from its whole history."""
     session.query(ReportEvent).filter(ReportEvent.ticket_id == ticket.id).delete()
     session.query(TicketReport).filter(TicketReport.ticket_id == ticket.id).delete()
     session.flush()
