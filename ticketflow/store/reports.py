@@ -56,27 +56,39 @@ def _events_in(period: Period) -> ColumnElement[bool]:
     )
 
 
-def _distribution(
-    session: Session, column: InstrumentedAttribute[int | None], where: ColumnElement[bool]
-) -> dict[str, float | int | None]:
-    """count, mean, p50 and p90 of a column of seconds."""
-    present = and_(where, column.is_not(None))
-    count, mean = session.execute(select(func.count(), func.avg(column)).where(present)).one()
-    shares: list[float | None]
+WAITS = (
+    TicketReport.first_line_wait_s,
+    TicketReport.first_response_s,
+    TicketReport.first_response_business_s,
+)
+
+
+def _spread_columns(session: Session, column: InstrumentedAttribute[int | None]) -> list[Any]:
+    """count and mean of a column of seconds, and on PostgreSQL its p50 and p90 (NULLs are
+    left out of each)."""
+    columns: list[Any] = [func.count(column), func.avg(column)]
     if session.get_bind().dialect.name == "postgresql":
-        found = session.execute(
-            select(*(func.percentile_cont(s).within_group(column) for s in SHARES)).where(present)
-        ).one()
-        shares = [None if v is None else float(v) for v in found]
-    else:
+        columns += [func.percentile_cont(share).within_group(column) for share in SHARES]
+    return columns
+
+
+def _spread(
+    session: Session,
+    column: InstrumentedAttribute[int | None],
+    where: ColumnElement[bool],
+    found: Sequence[Any],
+) -> dict[str, float | int | None]:
+    count, mean, *shares = found
+    if not shares:  # SQLite: interpolated here from the values
+        present = and_(where, column.is_not(None))
         values = session.scalars(select(column).where(present).order_by(column))
         ordered = [float(v) for v in values if v is not None]
-        shares = [percentile(ordered, s) for s in SHARES]
+        shares = [percentile(ordered, share) for share in SHARES]
     return {
         "count": count,
-        "mean": None if mean is None else round(float(mean), 1),
-        "p50": None if shares[0] is None else round(shares[0], 1),
-        "p90": None if shares[1] is None else round(shares[1], 1),
+        "mean": _rounded(mean),
+        "p50": _rounded(shares[0]),
+        "p90": _rounded(shares[1]),
     }
 
 
@@ -119,8 +131,11 @@ def _summed_ages(per_queue: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 
 def summary(session: Session, period: Period) -> dict[str, Any]:
+    """The project's figures for the period, in three reads: the figures of the tickets
+    created in it, the events in it, and the open tickets by age."""
     tickets = _tickets_in(period)
-    new, second_line, within_day, first_contact, mailed, *breached = session.execute(
+    spreads = [_spread_columns(session, column) for column in WAITS]
+    new, second_line, within_day, first_contact, mailed, *rest = session.execute(
         select(
             func.count(),
             _count(TicketReport.second_line),
@@ -128,41 +143,36 @@ def summary(session: Session, period: Period) -> dict[str, Any]:
             _count(TicketReport.first_contact),
             _count(TicketReport.first_mail.is_not(None)),
             *(_count(TicketReport.breaches.contains(clock)) for clock in CLOCKS),
+            *(column for spread in spreads for column in spread),
         ).where(tickets)
     ).one()
-    events = _events_in(period)
-    by_action = dict(
-        session.execute(
-            select(ReportEvent.action, func.count()).where(events).group_by(ReportEvent.action)
-        ).all()
-    )
-    closes, reopened, wrong = session.execute(
+    breached, rest = rest[: len(CLOCKS)], rest[len(CLOCKS) :]
+    waits = []
+    for column, spread in zip(WAITS, spreads, strict=True):
+        waits.append(_spread(session, column, tickets, rest[: len(spread)]))
+        rest = rest[len(spread) :]
+    messages, answers, asks, closes, reopened, wrong, *breaches = session.execute(
         select(
+            _count(ReportEvent.action == Action.CUSTOMER_MESSAGE),
+            _count(ReportEvent.action == Action.ANSWER),
+            _count(ReportEvent.action == Action.ASK),
             _count(ReportEvent.closes),
             _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
             _count(ReportEvent.wrong_routing),
-        ).where(events)
+            *(_count(ReportEvent.clock == clock) for clock in CLOCKS),
+        ).where(_events_in(period))
     ).one()
-    breaches = dict(
-        session.execute(
-            select(ReportEvent.clock, func.count())
-            .where(events, ReportEvent.clock.is_not(None))
-            .group_by(ReportEvent.clock)
-        ).all()
-    )
     return {
         "project": period.project,
         "from": period.start,
         "to": period.end,
         "new": new,
-        "messages_in": by_action.get(Action.CUSTOMER_MESSAGE, 0),
-        "answers_sent": by_action.get(Action.ANSWER, 0),
-        "asks_sent": by_action.get(Action.ASK, 0),
-        "first_line_wait": _distribution(session, TicketReport.first_line_wait_s, tickets),
-        "first_response": _distribution(session, TicketReport.first_response_s, tickets),
-        "first_response_business": _distribution(
-            session, TicketReport.first_response_business_s, tickets
-        ),
+        "messages_in": messages,
+        "answers_sent": answers,
+        "asks_sent": asks,
+        "first_line_wait": waits[0],
+        "first_response": waits[1],
+        "first_response_business": waits[2],
         "second_line": second_line,
         "second_line_share": rate(second_line, new),
         "handled_within_day": within_day,
@@ -176,11 +186,11 @@ def summary(session: Session, period: Period) -> dict[str, Any]:
         "open_by_age": _summed_ages(open_by_age(session, period.project, period.now)),
         "sla": {
             clock: {
-                "breaches": breaches.get(clock, 0),
-                "new_tickets_breached": count,
-                "compliance": rate(new - count, new),
+                "breaches": count,
+                "new_tickets_breached": tickets_breached,
+                "compliance": rate(new - tickets_breached, new),
             }
-            for clock, count in zip(CLOCKS, breached, strict=True)
+            for clock, count, tickets_breached in zip(CLOCKS, breaches, breached, strict=True)
         },
     }
 
@@ -348,8 +358,8 @@ def _median_handling(session: Session, where: ColumnElement[bool]) -> dict[str, 
     return {actor: _rounded(percentile(v, 0.5)) for actor, v in values.items()}
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def _hour(session: Session, column: Any) -> Any:
