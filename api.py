@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from ticketflow.api.exporter import install_metrics, read_model_gauges
 from ticketflow.api.guards import AgentRequestGuard
 from ticketflow.api.outages import add_outage_handlers
 from ticketflow.api.routes import (
@@ -36,7 +37,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         components = Components(settings)
         app.state.components = components
         app.state.temporal = temporal or await connect_temporal(settings, lazy=True)
-        yield
+        with read_model_gauges(components):
+            yield
         components.close()
 
     app = FastAPI(
@@ -60,6 +62,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_console(app)
+    install_metrics(app)
     add_outage_handlers(app)
     app.add_middleware(AgentRequestGuard)
     return app

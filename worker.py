@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 
+import prometheus_client
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -105,10 +107,24 @@ def build_workers(
     ]
 
 
+def serve_metrics(settings: Settings) -> Runtime | None:
+    """This worker's Prometheus endpoints, where configured: its own counters
+    (ticketflow.metrics) and, through the SDK's runtime, Temporal's."""
+    if settings.worker_metrics_address:
+        host, port = settings.worker_metrics_address.rsplit(":", 1)
+        prometheus_client.start_http_server(int(port), addr=host)
+        log.info("worker metrics on http://%s/metrics", settings.worker_metrics_address)
+    if not settings.temporal_metrics_address:
+        return None
+    log.info("Temporal SDK metrics on http://%s/metrics", settings.temporal_metrics_address)
+    metrics = PrometheusConfig(bind_address=settings.temporal_metrics_address)
+    return Runtime(telemetry=TelemetryConfig(metrics=metrics))
+
+
 async def run_worker(settings: Settings) -> None:
     """Poll until SIGINT or SIGTERM, then finish the tasks in hand and stop."""
     components = Components(settings)
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, runtime=serve_metrics(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -29,6 +29,7 @@ from ticketflow.mail.compose import Outgoing, compose, new_message_id
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
+from ticketflow.metrics import MAIL_OUT
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.tickets.articles import FINAL_STATUSES, ArticleStatus, Direction
@@ -70,6 +71,7 @@ class MailActivities:
         made = self._auto_reply_article(ref)
         if isinstance(made, Skipped):
             log.warning("no automatic reply for article %s: %s", ref.article_id, made.reason)
+            MAIL_OUT.labels(kind="automatic", outcome="skipped").inc()
             return SendResult(article_id=None, sent=False, skipped=made.reason)
         return self._deliver(made, automatic=True)
 
@@ -147,6 +149,8 @@ class MailActivities:
         )
 
     def _deliver(self, article_id: int, *, automatic: bool) -> SendResult:
+        # Counted where the article's status changes, so a retried activity counts once.
+        kind = "automatic" if automatic else "agent"
         with self._sessions() as session:
             article = _get(session, Article, article_id)
             if article.status in FINAL_STATUSES:
@@ -161,6 +165,7 @@ class MailActivities:
                 article.status, article.error = ArticleStatus.UNCONFIRMED, UNCONFIRMED_REASON
                 session.commit()
                 log.warning("article %s: delivery unconfirmed, not sent again", article_id)
+                MAIL_OUT.labels(kind=kind, outcome="unconfirmed").inc()
                 return SendResult(article_id, False, article.error, unconfirmed=True)
             recipient = first_address(article.to_addr)
             outgoing = Outgoing(
@@ -189,6 +194,7 @@ class MailActivities:
                 # Recorded on the article and shown to agents; the ticket moves on.
                 article.status, article.error = ArticleStatus.FAILED, str(exc)[:1000]
                 session.commit()
+                MAIL_OUT.labels(kind=kind, outcome="failed").inc()
                 return SendResult(article_id, sent=False, error=article.error)
             except smtplib.SMTPResponseException:
                 # The server answered with a temporary refusal: it does not have the mail,
@@ -199,6 +205,7 @@ class MailActivities:
             article.status, article.sent_at = ArticleStatus.SENT, utcnow()
             article.message_id = outgoing.message_id
             session.commit()
+            MAIL_OUT.labels(kind=kind, outcome="sent").inc()
             return SendResult(article_id, sent=True)
 
 

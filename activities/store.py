@@ -19,6 +19,7 @@ from ticketflow.desk.routing import route_new_ticket
 from ticketflow.mail.bounded import MailLimits, read_bounded
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import MailRefused
+from ticketflow.metrics import TICKET_EVENTS
 from ticketflow.payloads import (
     ActivityName,
     ArticleRef,
@@ -147,6 +148,9 @@ class StoreActivities:
             report_figures.record(session, ticket, new_events, shape)
             if projection.accepted_articles:
                 self._accept_articles(session, ticket.id, projection.accepted_articles)
+        # Counted once the transaction holds: a retried projection writes (and counts) none.
+        for event in new_events:
+            TICKET_EVENTS.labels(project=ticket.project, event=event.action).inc()
 
     @staticmethod
     def _accept_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:

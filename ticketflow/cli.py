@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--api-port", type=int, default=8000)
     up.add_argument("--temporal-port", type=int, default=7233)
     up.add_argument("--ui-port", type=int, default=8233)
+    up.add_argument(
+        "--metrics-port",
+        type=int,
+        default=9464,
+        help="worker n's metrics on this + 2(n-1), the Temporal SDK's of it one above",
+    )
 
     command("worker", "run a Temporal worker")
     api = command("api", "serve the HTTP API")

@@ -29,7 +29,9 @@ class CommandError(Exception):
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
+    ports = Ports(
+        api=args.api_port, temporal=args.temporal_port, ui=args.ui_port, metrics=args.metrics_port
+    )
     return EmbeddedStack(settings, ports, api_host=args.host).run()
 
 

@@ -13,6 +13,7 @@ from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from ticketflow.desk.projects import ProjectRules, Projects, load_projects
@@ -154,15 +155,18 @@ def _read(path: Path | None) -> bytes | None:
     return path.read_bytes() if path is not None else None
 
 
-async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect_temporal(
+    settings: Settings, *, lazy: bool = False, runtime: Runtime | None = None
+) -> Client:
     """A client of the configured cluster; `lazy` connects on first use (the API starts
-    while Temporal is still coming up)."""
+    while Temporal is still coming up); `runtime` where the SDK's metrics go."""
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             tls=temporal_tls(settings),
             lazy=lazy,
+            runtime=runtime,
         )
     except RuntimeError as exc:
         # The SDK's text is a Rust error chain; its innermost message is the useful part.

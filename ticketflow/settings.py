@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # Automatic replies to one sender address per UTC day; past it, silence (logged).
     # The backstop against loops with peers that mark their automatic mail with nothing.
     auto_reply_limit_per_day: int = Field(default=10, ge=0)
+    # A worker's Prometheus metrics (`host:port`; empty: none): its own (mail sent, events
+    # projected) and the Temporal SDK's (polls, task latencies, cache), on two ports.
+    worker_metrics_address: str = Field(default="", pattern=r"^$|^[^\s:]+:[0-9]{1,5}$")
+    temporal_metrics_address: str = Field(default="", pattern=r"^$|^[^\s:]+:[0-9]{1,5}$")
     # DEBUG also shows the migrations' and the libraries' chatter.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

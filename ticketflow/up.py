@@ -69,6 +69,12 @@ class Ports:
     api: int = 8000
     temporal: int = 7233
     ui: int = 8233
+    # Worker n's own metrics at metrics + 2(n-1), the Temporal SDK's of it one above.
+    metrics: int = 9464
+
+    def worker_metrics(self, n: int) -> tuple[int, int]:
+        own = self.metrics + 2 * (n - 1)
+        return own, own + 1
 
 
 @contextmanager
@@ -130,6 +136,9 @@ class EmbeddedStack:
         check_port_free(LOCAL, self.ports.temporal, "Temporal (--temporal-port)")
         check_port_free(LOCAL, self.ports.ui, "the Temporal UI (--ui-port)")
         check_port_free(self.api_host, self.ports.api, "the API (--api-port)")
+        for n in range(1, self.settings.workers + 1):
+            for port in self.ports.worker_metrics(n):
+                check_port_free(LOCAL, port, f"worker {n}'s metrics (--metrics-port)")
         if self.api_host not in (LOCAL, "localhost", "::1"):
             log.warning(
                 "the API listens on %s:%s: other machines can deliver mail to it (with the "
@@ -149,7 +158,12 @@ class EmbeddedStack:
         webhook_secret(self.settings)  # made now, so it can be read before the first mail
         cli = [sys.executable, "-m", "ticketflow.cli"]
         for n in range(1, self.settings.workers + 1):
-            self._spawn(f"worker {n}", [*cli, "worker"])
+            own, sdk = self.ports.worker_metrics(n)
+            metrics = {
+                "TICKETFLOW_WORKER_METRICS_ADDRESS": f"{LOCAL}:{own}",
+                "TICKETFLOW_TEMPORAL_METRICS_ADDRESS": f"{LOCAL}:{sdk}",
+            }
+            self._spawn(f"worker {n}", [*cli, "worker"], env=metrics)
         api = ["api", "--host", self.api_host, "--port", str(self.ports.api)]
         self._spawn("api", [*cli, *api])
         self._wait_for_api()
@@ -194,10 +208,16 @@ class EmbeddedStack:
         env["TICKETFLOW_TEMPORAL_ADDRESS"] = self.settings.temporal_address
         return env
 
-    def _spawn(self, name: str, command: list[str], log_file: IO[bytes] | None = None) -> None:
+    def _spawn(
+        self,
+        name: str,
+        command: list[str],
+        log_file: IO[bytes] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         out = log_file or subprocess.PIPE
         proc = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=self._child_env()
+            command, stdout=out, stderr=subprocess.STDOUT, env=self._child_env() | (env or {})
         )
         self.children.append((name, proc))
         if proc.stdout is not None:
@@ -224,11 +244,14 @@ class EmbeddedStack:
             if self.settings.webhook_secret
             else secret_path(self.settings)
         )
+        last_port = self.ports.worker_metrics(self.settings.workers)[1]
         print(
             f"Ticketflow is up.\n"
             f"  API          http://{self.api_host}:{self.ports.api}  (OpenAPI: /docs)\n"
             f"  Temporal UI  http://{LOCAL}:{self.ports.ui}\n"
             f"  Temporal     {LOCAL}:{self.ports.temporal}\n"
+            f"  Metrics      http://{self.api_host}:{self.ports.api}/metrics, workers' "
+            f"(theirs and the Temporal SDK's) on {LOCAL}:{self.ports.metrics}-{last_port}\n"
             f"  Data         {data_dir}  (outbox: {self.settings.outbox_dir})\n"
             f"  Inbound mail needs the header X-Webhook-Secret: the secret in {secret}\n"
             f"  Agents:      ticketflow agent add NAME --groups GROUP --data-dir {data_dir}\n"

@@ -61,9 +61,33 @@ def poll(fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float = 3
         time.sleep(0.2)
 
 
+def scrape_every_metrics_endpoint(api: str, metrics_port: int) -> None:
+    """The API's /metrics, each worker's own and the Temporal SDK's, as Prometheus would."""
+    served = httpx.get(f"{api}/metrics").text
+    assert 'ticketflow_inbound_mail_total{outcome="new_ticket",route="mail"} 1.0' in served
+    assert 'ticketflow_queue_tickets{project="mail",queue="Inbox",state="first-line"} 1.0' in served
+    assert "ticketflow_read_model_up 1.0" in served
+    assert (
+        'ticketflow_http_request_seconds_count{method="POST",route="/api/v1/inbound/mail"' in served
+    )
+    workers = [
+        httpx.get(f"http://127.0.0.1:{metrics_port + offset}/metrics").text for offset in (0, 2)
+    ]
+    # Either worker may have run the ticket; between them, its events and its mail.
+    assert any(
+        'ticketflow_ticket_events_total{event="route",project="mail"} 1.0' in w for w in workers
+    )
+    assert any(
+        'ticketflow_mail_out_total{kind="automatic",outcome="sent"} 1.0' in w for w in workers
+    )
+    sdk = [httpx.get(f"http://127.0.0.1:{metrics_port + offset}/metrics").text for offset in (1, 3)]
+    assert all("temporal_" in text for text in sdk), sdk[0][:300]
+
+
 def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
+    ports["metrics-port"] = free_port()  # and the three above it, for two workers
     api = f"http://127.0.0.1:{ports['api-port']}"
     with running_up(data_dir, ports) as proc:
         agent_add = ["agent", "add", "alice", "--groups", "mail/first-line"]
@@ -97,6 +121,7 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
         assert {p.name: oct(p.stat().st_mode & 0o077) for p in private} == {
             p.name: "0o0" for p in private
         }
+        scrape_every_metrics_endpoint(api, ports["metrics-port"])
 
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(60) == 0

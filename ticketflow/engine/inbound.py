@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from ticketflow.engine.tickets import (
 )
 from ticketflow.mail.bounded import refuse_non_mail
 from ticketflow.mail.parse import MailRefused
+from ticketflow.metrics import INBOUND_MAIL, INTAKE_SECONDS
 from ticketflow.payloads import TicketFacts
 from ticketflow.store.inbox import (
     RawState,
@@ -63,6 +65,35 @@ async def accept_mail(
     is kept); TemporalUnavailable when the message is stored but its workflow could
     not be told (a redelivery, or the worker's sweep, tells it).
     """
+    started, outcome = time.perf_counter(), "error"  # the database unreachable, or a bug
+    try:
+        result = await _accept(components, client, raw, envelope_to, source)
+        outcome = intake_outcome(result)
+        return result
+    except MailRefused:
+        outcome = "refused"
+        raise
+    except TemporalUnavailable:
+        outcome = "stored_only"
+        raise
+    finally:
+        INBOUND_MAIL.labels(route=source, outcome=outcome).inc()
+        INTAKE_SECONDS.labels(route=source).observe(time.perf_counter() - started)
+
+
+def intake_outcome(result: IntakeResult) -> str:
+    if result.set_aside:
+        return "set_aside"
+    if result.ignored:
+        return "ignored"
+    if result.duplicate:
+        return "duplicate"
+    return "new_ticket" if result.created else "follow_up"
+
+
+async def _accept(
+    components: Components, client: Client, raw: bytes, envelope_to: Sequence[str], source: str
+) -> IntakeResult:
     refuse_non_mail(raw)
     envelope = [a.strip() for a in envelope_to if a.strip()]
     kept = await _stored(components, keep_raw, components.sessions, raw, envelope, source, utcnow())

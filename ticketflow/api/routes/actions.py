@@ -21,6 +21,7 @@ from ticketflow.api.schemas import ACTION_BODIES, ActionBody, ActionResult
 from ticketflow.components import Components
 from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_macro
 from ticketflow.letters.answers import AnswerError, Written
+from ticketflow.metrics import AGENT_ACTIONS, action_result
 from ticketflow.payloads import ActionRequest
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
@@ -45,6 +46,13 @@ async def run_macro_on_ticket(
 ) -> ActionResult:
     """A macro's every step, or none; HTTPException with the status and reason of a
     refusal (the API answers with it, the console shows it)."""
+    with _counted("macro"):
+        return await _run_macro(number, name, components, client, agent)
+
+
+async def _run_macro(
+    number: str, name: str, components: Components, client: Client, agent: AgentIdentity
+) -> ActionResult:
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
     mine = seat(components, agent, ref.project)
     macro = mine.desk.macro(name)
@@ -67,6 +75,18 @@ async def act_on_ticket(
 ) -> ActionResult:
     """Act on a ticket with a validated body's `fields`: its state as the workflow left
     it, or HTTPException with the status and reason of the refusal."""
+    with _counted(action):
+        return await _act(number, action, fields, components, client, agent)
+
+
+async def _act(
+    number: str,
+    action: str,
+    fields: dict[str, Any],
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+) -> ActionResult:
     ref = await asyncio.to_thread(ticket_ref, components, number, agent)
     # The ticket is one the agent may see (else a 404 before this): now its rights.
     mine = seat(components, agent, ref.project)
@@ -153,6 +173,17 @@ def unknown_action(number: str, action: str, agent: CurrentAgent) -> None:
         status.HTTP_404_NOT_FOUND,
         f"unknown action {action!r}; known: {', '.join(sorted(ACTION_BODIES))}",
     )
+
+
+@contextmanager
+def _counted(action: str) -> Iterator[None]:
+    """Every action and macro in the metrics, by its result."""
+    try:
+        yield
+    except HTTPException as exc:
+        AGENT_ACTIONS.labels(action=action, result=action_result(exc.status_code)).inc()
+        raise
+    AGENT_ACTIONS.labels(action=action, result="ok").inc()
 
 
 @contextmanager
