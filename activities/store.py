@@ -69,6 +69,12 @@ class StoreActivities:
                     Article.ticket_id == ticket.id, Article.direction == Direction.IN
                 )
             )
+            customer_wrote_at = session.scalar(
+                select(Article.created_at)
+                .where(Article.ticket_id == ticket.id, Article.direction == Direction.IN)
+                .order_by(Article.id.desc())
+                .limit(1)
+            )
             # A new run of an old ticket: its first response was given if an agent wrote.
             responded = session.scalar(
                 select(Article.id)
@@ -97,6 +103,7 @@ class StoreActivities:
                 first_article_id=first_article_id,
                 policy=self._policies.get(ticket.project),
                 clocks=Clocks(responded=True) if responded is not None else None,
+                customer_wrote_at=customer_wrote_at,
             )
 
     @activity.defn(name=ActivityName.ROUTE)

@@ -89,6 +89,8 @@ class TicketFacts:
     # The ticket's project (ticketflow.desk.projects); "" in facts carried from before
     # projects: the first project.
     project: str = ""
+    # When the customer's last message came (the Temporal UI's details show it).
+    customer_wrote_at: datetime | None = None
 
 
 @dataclass

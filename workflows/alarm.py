@@ -7,6 +7,7 @@ each wait of every ticket.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -20,15 +21,18 @@ class Alarm:
         self._at: datetime | None = None
         self._timer: asyncio.Task[None] | None = None
 
-    def set(self, at: datetime | None) -> None:
-        """Ring at `at` (None: never); the timer is replaced only when the moment changes."""
+    def set(self, at: datetime | None, summary: Callable[[datetime], str] | None = None) -> None:
+        """Ring at `at` (None: never); the timer is replaced only when the moment changes.
+        `summary` says what it rings for (the Temporal UI shows it on the timer)."""
         if at == self._at:
             return
         if self._timer is not None:
             self._timer.cancel()
         self._at, self._timer = at, None
         if at is not None:
-            self._timer = asyncio.create_task(workflow.sleep(max(at - workflow.now(), SHORTEST)))
+            duration = max(at - workflow.now(), SHORTEST)
+            said = summary(at) if summary else None
+            self._timer = asyncio.create_task(workflow.sleep(duration, summary=said))
 
     @property
     def rung(self) -> bool:

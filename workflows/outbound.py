@@ -11,6 +11,7 @@ from temporalio.common import RetryPolicy
 
 from ticketflow.payloads import ActivityName, ArticleRef, MailKind, OutboundMail, SendResult
 from ticketflow.tickets.history import EventName
+from workflows.describe import MAIL_SUMMARIES
 
 # Unlimited attempts: a mail server that is down delays mail, it does not lose it.
 SEND_RETRY = RetryPolicy(
@@ -54,6 +55,7 @@ async def send(mail: OutboundMail, ref: ArticleRef) -> SendResult:
             result_type=SendResult,
             start_to_close_timeout=options.timeout,
             retry_policy=SEND_RETRY,
+            summary=MAIL_SUMMARIES[mail.kind],
         )
     return await workflow.execute_activity(
         options.activity,
@@ -61,6 +63,7 @@ async def send(mail: OutboundMail, ref: ArticleRef) -> SendResult:
         result_type=SendResult,
         start_to_close_timeout=options.timeout,
         retry_policy=SEND_RETRY,
+        summary=MAIL_SUMMARIES[mail.kind],
     )
 
 

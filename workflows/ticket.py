@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.tickets import lifecycle
     from ticketflow.tickets.history import EventName, failed
     from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
-    from workflows import outbound
+    from workflows import describe, outbound
     from workflows.alarm import Alarm
     from workflows.search_attributes import (
         TICKET_ESCALATION_AT,
@@ -169,12 +169,14 @@ class TicketWorkflow:
             input.number,
             result_type=TicketFacts,
             start_to_close_timeout=LOCAL_TIMEOUT,
+            summary="load the ticket",
         )
         workflow.deprecate_patch(TIMERS_PATCH)
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
         run.one_owner = workflow.patched(ONE_OWNER_PATCH)
         run.owner_timeout = workflow.patched(OWNER_TIMEOUT_PATCH)
         self._upsert_search_attributes()
+        self._describe()
         while True:
             if not await self._wait_for_work():
                 # The reopen window is over; finish once mail in flight is settled.
@@ -206,7 +208,7 @@ class TicketWorkflow:
 
     async def _wait_for_work(self) -> bool:
         """Wait for work; False once the reopen window of a closed, quiet ticket is over."""
-        self._alarm.set(self._wake_at())
+        self._alarm.set(self._wake_at(), self._wake_summary)
         await workflow.wait_condition(lambda: self._has_work() or self._window_over())
         return self._has_work()
 
@@ -224,6 +226,18 @@ class TicketWorkflow:
     def _wake_at(self) -> datetime | None:
         wake = [t for t in (self._ticket.next_timer(), self._window_end()) if t is not None]
         return min(wake, default=None)
+
+    def _wake_summary(self, at: datetime) -> str:
+        run = self._ticket
+        lapse = run.owner_lapses_at()
+        return describe.wake_summary(run.facts, run.policy, at, self._window_end(), lapse)
+
+    def _describe(self) -> None:
+        """The Temporal UI's current details of this ticket."""
+        run = self._ticket
+        workflow.set_current_details(
+            describe.current_details(run.facts, run.policy, self._window_end())
+        )
 
     def _window_end(self) -> datetime | None:
         return self._ticket.window_end(timedelta(seconds=self._input.reopen_window_seconds))
@@ -245,6 +259,7 @@ class TicketWorkflow:
                 ArticleRef(ticket_id=facts.ticket_id, article_id=article_id),
                 result_type=Route,
                 start_to_close_timeout=LOCAL_TIMEOUT,
+                summary="route the new ticket",
             )
         now = workflow.now()
         request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
@@ -269,8 +284,12 @@ class TicketWorkflow:
             return
         projection = run.projection(workflow.now())
         await workflow.execute_local_activity(
-            ActivityName.PROJECT, projection, start_to_close_timeout=LOCAL_TIMEOUT
+            ActivityName.PROJECT,
+            projection,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            summary=describe.projection_summary([e.action for e in projection.events]),
         )
+        self._describe()
         run.projected = max(run.projected, projection.version)
 
     # --- mail and notices, beside the main loop ----------------------------------------
@@ -314,6 +333,7 @@ class TicketWorkflow:
                     notice,
                     start_to_close_timeout=outbound.SEND_TIMEOUT,
                     retry_policy=WEBHOOK_RETRY,
+                    summary=describe.notice_summary(notice),
                 )
                 return
             skipped = await workflow.execute_activity(
@@ -321,6 +341,7 @@ class TicketWorkflow:
                 notice,
                 start_to_close_timeout=outbound.SEND_TIMEOUT,
                 retry_policy=outbound.SEND_RETRY,
+                summary=describe.notice_summary(notice),
             )
         except ActivityError as err:
             detail = str(err.cause or err)[:1000]

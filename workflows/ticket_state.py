@@ -211,6 +211,7 @@ class TicketRun:
                 action=Action.CUSTOMER_MESSAGE, agent=CUSTOMER, article_id=article_id
             )
             self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
+            self.facts.customer_wrote_at = now
             taken += 1
             warning = (warnings or {}).pop(article_id, None)
             if warning:
@@ -253,10 +254,10 @@ class TicketRun:
 
     def next_timer(self) -> datetime | None:
         when = timers.next_timer(self.facts, self.policy.queue(self.facts.queue))
-        lapse = self._owner_lapses_at()
+        lapse = self.owner_lapses_at()
         return lapse if when is None or (lapse is not None and lapse < when) else when
 
-    def _owner_lapses_at(self) -> datetime | None:
+    def owner_lapses_at(self) -> datetime | None:
         if not self.owner_timeout:
             return None
         return timers.owner_lapses_at(self.facts, self.policy.owner_timeout_minutes)
@@ -283,7 +284,7 @@ class TicketRun:
         if facts.remind_at is not None and facts.remind_at <= now:
             agent, facts.remind_at, facts.remind_agent = facts.remind_agent, None, None
             self.system_action(Action.REMINDER, now, agent=agent or SYSTEM)
-        lapse = self._owner_lapses_at()
+        lapse = self.owner_lapses_at()
         if lapse is not None and lapse <= now:
             minutes = self.policy.owner_timeout_minutes
             reason = f"{facts.owner}: no action in {minutes} minutes"

@@ -22,6 +22,7 @@ from ticketflow.tickets.sla import (
     escalation_at,
     next_timer,
     reconcile,
+    upcoming,
 )
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -119,3 +120,15 @@ def test_the_policy_travels_as_json_and_comes_back_whole() -> None:
     text = policy_json(policy)
     assert policy_from_json(text) == policy
     assert policy_from_json(text) is policy_from_json(text)  # parsed once per worker
+
+
+def test_upcoming_names_what_the_next_timer_is_for() -> None:
+    clocks = Clocks()
+    assert upcoming(clocks) is None
+    reconcile(clocks, OPEN, INBOX, 3, msk(27, 20, 50))
+    assert upcoming(clocks) == (msk(28, 9, 38), Due(FIRST_RESPONSE, WARNING, msk(28, 9, 50)))
+    due(clocks, msk(28, 9, 38))
+    assert upcoming(clocks) == (msk(28, 9, 50), Due(FIRST_RESPONSE, BREACH, msk(28, 9, 50)))
+    due(clocks, msk(28, 9, 50))
+    when, what = upcoming(clocks) or (None, None)
+    assert when == next_timer(clocks) and what is not None and what.clock == SOLUTION

@@ -42,6 +42,7 @@ from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
 from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.tickets.numbering import workflow_id
+from workflows.describe import start_summary
 from workflows.ticket import TicketWorkflow
 
 U = TypeVar("U")
@@ -109,6 +110,7 @@ async def deliver_customer_message(
         task_queue=settings.task_queue,
         start_signal="customer_message",
         start_signal_args=[CustomerMessage(article_id=article_id, warning=warning)],
+        static_summary=start_summary(number, new_ticket),
     )
 
 
@@ -152,6 +154,7 @@ async def _update(
         id=workflow_id(number),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=start_summary(number, None),
     )
     try:
         return await client.execute_update_with_start_workflow(

@@ -239,6 +239,18 @@ def next_timer(clocks: Clocks) -> datetime | None:
     return min(times, default=None)
 
 
+def upcoming(clocks: Clocks) -> tuple[datetime, Due] | None:
+    """The next warning or breach to fall due (when, and what), if any clock runs."""
+    found = [
+        (at, Due(c.name, kind, c.deadline))
+        for c in clocks.clocks
+        if c.deadline is not None
+        for at, kind, given in ((c.warn_at, WARNING, c.warned), (c.deadline, BREACH, c.breached))
+        if at is not None and not given
+    ]
+    return min(found, key=lambda pair: pair[0], default=None)
+
+
 def escalation_at(clocks: Clocks) -> datetime | None:
     """The earliest deadline of a running clock, met or already breached: what the queue
     views sort by and supervisors watch."""
