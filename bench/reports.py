@@ -133,9 +133,11 @@ def load(url: str, tickets: int, days: int, seed: int = 11) -> dict[str, int]:
     engine = create_engine(url)
     started = time.perf_counter()
     for start in range(1, tickets + 1, CHUNK):
-        ticket_lines, figure_lines, event_lines = [], [], []
+        ticket_lines, figure_lines = [], []
+        event_lines: list[tuple[datetime, str]] = []
         for i in range(start, min(start + CHUNK, tickets + 1)):
-            created = now - timedelta(seconds=rng.uniform(0, days * 86400))
+            # Tickets come in order, as in life: the table's order is the order of time.
+            created = now - timedelta(seconds=days * 86400 * (1 - i / tickets) + rng.random())
             steps, state, queue = history(rng, created, now)
             counts[(queue, state)] += 1
             figures = TicketFigures(created_at=created)
@@ -162,12 +164,15 @@ def load(url: str, tickets: int, days: int, seed: int = 11) -> dict[str, int]:
             figure_lines.append("\t".join(_value(values[c]) for c in figure_cols) + "\n")
             for made in rows.values():
                 values = made | {"ticket_id": i, "project": PROJECT}
-                event_lines.append("\t".join(_value(values[c]) for c in event_cols) + "\n")
+                line = "\t".join(_value(values[c]) for c in event_cols) + "\n"
+                event_lines.append((values["at"], line))  # type: ignore[arg-type]
         events_total += len(event_lines)
+        # The projection writes events as they happen: in the order of their time.
+        event_lines.sort(key=lambda pair: pair[0])
         with engine.begin() as conn:
             copy_rows(conn, "tickets", ticket_cols, iter(ticket_lines))
             copy_rows(conn, "ticket_reports", figure_cols, iter(figure_lines))
-            copy_rows(conn, "report_events", event_cols, iter(event_lines))
+            copy_rows(conn, "report_events", event_cols, (line for _, line in event_lines))
     with engine.begin() as conn:
         conn.execute(text("SELECT setval('tickets_id_seq', (SELECT max(id) FROM tickets))"))
         conn.execute(text("DELETE FROM queue_counts"))

@@ -13,6 +13,8 @@ TICKET_OWNER = SearchAttributeKey.for_keyword("TicketOwner")
 TICKET_PROJECT = SearchAttributeKey.for_keyword("TicketProject")
 # The next escalation deadline: supervisors list what is about to escalate.
 TICKET_ESCALATION_AT = SearchAttributeKey.for_datetime("TicketEscalationAt")
+# When the ticket last changed state, or its owner last acted: supervisors find what is stuck.
+TICKET_CHANGED_AT = SearchAttributeKey.for_datetime("TicketChangedAt")
 
 ALL_KEYS = (
     TICKET_NUMBER,
@@ -22,8 +24,13 @@ ALL_KEYS = (
     TICKET_OWNER,
     TICKET_ESCALATION_AT,
     TICKET_PROJECT,
+    TICKET_CHANGED_AT,
 )
-TYPE_NAMES = {TICKET_PRIORITY: "Int", TICKET_ESCALATION_AT: "Datetime"}
+TYPE_NAMES = {
+    TICKET_PRIORITY: "Int",
+    TICKET_ESCALATION_AT: "Datetime",
+    TICKET_CHANGED_AT: "Datetime",
+}
 
 
 def cli_flags() -> list[str]:

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import describe, outbound
     from workflows.alarm import Alarm
     from workflows.search_attributes import (
+        TICKET_CHANGED_AT,
         TICKET_ESCALATION_AT,
         TICKET_NUMBER,
         TICKET_OWNER,
@@ -383,6 +384,8 @@ class TicketWorkflow:
         facts, escalation = run.facts, run.escalation_at()
         # Facts carried from before projects name none (the search shows none then).
         project = [TICKET_PROJECT.value_set(facts.project)] if facts.project else []
+        active = facts.owner_active_at
+        changed = max(facts.pending_since, active) if active else facts.pending_since
         workflow.upsert_search_attributes(
             [
                 *project,
@@ -390,6 +393,7 @@ class TicketWorkflow:
                 TICKET_STATE.value_set(facts.state),
                 TICKET_QUEUE.value_set(facts.queue),
                 TICKET_PRIORITY.value_set(facts.priority),
+                TICKET_CHANGED_AT.value_set(changed),
                 TICKET_OWNER.value_set(facts.owner) if facts.owner else TICKET_OWNER.value_unset(),
                 TICKET_ESCALATION_AT.value_set(escalation)
                 if escalation

@@ -18,6 +18,7 @@ REFUSALS = {
     ROOT / "store" / "sign_in.py": r'SignInRefused\(\s*"([^"]+)"',
     ROOT / "engine" / "web_form.py": r'FormRefused\(\s*"([^"]+)"',
     ROOT / "console" / "help_pages.py": r'error="([^"]+)"',
+    ROOT / "console" / "report_page.py": r'_\("([^"]+)"\)',  # the charts' words
 }
 
 

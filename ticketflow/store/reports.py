@@ -232,33 +232,37 @@ def queues(
     ).all():
         of(queue or "").new = new
     events = _events_in(period)
-    for queue, answers, asks, closes, reopened, wrong, breaches in session.execute(
+    # One pass over the period's events, grouped by where each happened and where it led:
+    # what was done in a queue, and what arrived in one (a route's row names its queue
+    # twice; a move counts where it leads).
+    arrivals = or_(
+        ReportEvent.action == Action.ROUTE,
+        and_(ReportEvent.action == Action.MOVE, ReportEvent.queue != ReportEvent.to_queue),
+    )
+    found = session.execute(
         select(
             ReportEvent.queue,
+            ReportEvent.to_queue,
             _count(ReportEvent.action == Action.ANSWER),
             _count(ReportEvent.action == Action.ASK),
             _count(ReportEvent.closes),
             _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
             _count(ReportEvent.wrong_routing),
             _count(ReportEvent.clock.is_not(None)),
+            _count(arrivals),
         )
         .where(events)
-        .group_by(ReportEvent.queue)
-    ).all():
+        .group_by(ReportEvent.queue, ReportEvent.to_queue)
+    ).all()
+    for queue, to_queue, answers, asks, closes, reopened, wrong, breaches, entered in found:
         figures = of(queue)
-        figures.answers_sent, figures.asks_sent, figures.closed = answers, asks, closes
-        figures.reopened, figures.wrong_routing, figures.breaches = reopened, wrong, breaches
-    # Arrivals: routes (their row names the queue twice) and moves from another queue.
-    arrivals = or_(
-        ReportEvent.action == Action.ROUTE,
-        and_(ReportEvent.action == Action.MOVE, ReportEvent.queue != ReportEvent.to_queue),
-    )
-    for queue, entered in session.execute(
-        select(ReportEvent.to_queue, func.count())
-        .where(events, arrivals)
-        .group_by(ReportEvent.to_queue)
-    ).all():
-        of(queue).entered = entered
+        figures.answers_sent += answers
+        figures.asks_sent += asks
+        figures.closed += closes
+        figures.reopened += reopened
+        figures.wrong_routing += wrong
+        figures.breaches += breaches
+        of(to_queue).entered += entered
     for queue, figures_now in open_by_age(session, period.project, period.now).items():
         figures = of(queue)
         figures.open_by_age = figures_now["ages"]
@@ -304,6 +308,8 @@ def agents(session: Session, period: Period, only: str | None = None) -> list[di
     if only is not None:
         where = and_(where, ReportEvent.actor == only)
     answer = ReportEvent.action == Action.ANSWER
+    postgres = session.get_bind().dialect.name == "postgresql"
+    median = func.percentile_cont(0.5).within_group(ReportEvent.handling_s)
     rows = session.execute(
         select(
             ReportEvent.actor,
@@ -313,14 +319,32 @@ def agents(session: Session, period: Period, only: str | None = None) -> list[di
             _count(and_(answer, ReportEvent.first_contact)),
             _count(and_(answer, ReportEvent.reopened_at.is_not(None))),
             _count(ReportEvent.wrong_routing),
+            *([median] if postgres else []),
         )
         .where(where)
         .group_by(ReportEvent.actor)
         .order_by(ReportEvent.actor)
     ).all()
-    medians = _median_handling(session, where)
+    medians = (
+        {row[0]: _rounded(row[-1]) for row in rows}
+        if postgres
+        else _median_handling(session, where)
+    )
     result = []
-    for actor, answers, asks, notes, moves, closes, actions, tickets, fcr, reopened, wrong in rows:
+    for (
+        actor,
+        answers,
+        asks,
+        notes,
+        moves,
+        closes,
+        actions,
+        tickets,
+        fcr,
+        reopened,
+        wrong,
+        *_,
+    ) in rows:
         result.append(
             {
                 "agent": actor,
@@ -341,14 +365,9 @@ def agents(session: Session, period: Period, only: str | None = None) -> list[di
 
 
 def _median_handling(session: Session, where: ColumnElement[bool]) -> dict[str, float | None]:
-    handled = and_(where, ReportEvent.handling_s.is_not(None))
-    if session.get_bind().dialect.name == "postgresql":
-        median = func.percentile_cont(0.5).within_group(ReportEvent.handling_s)
-        found = session.execute(
-            select(ReportEvent.actor, median).where(handled).group_by(ReportEvent.actor)
-        ).all()
-        return {actor: None if m is None else round(float(m), 1) for actor, m in found}
+    """Per agent, the median handling time (SQLite: interpolated here)."""
     values: dict[str, list[float]] = defaultdict(list)
+    handled = and_(where, ReportEvent.handling_s.is_not(None))
     for actor, seconds in session.execute(
         select(ReportEvent.actor, ReportEvent.handling_s)
         .where(handled)

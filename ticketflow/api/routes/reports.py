@@ -34,7 +34,7 @@ When = Annotated[
 ]
 
 
-def _zone(seat: Seat) -> ZoneInfo:
+def zone_of(seat: Seat) -> ZoneInfo:
     spec = seat.desk.calendar_spec()
     return ZoneInfo(spec.zone) if spec else ZoneInfo("UTC")
 
@@ -51,7 +51,7 @@ def _instant(text: str, zone: ZoneInfo, end: bool) -> datetime:
 
 
 def period_of(seat: Seat, start: str | None, end: str | None) -> reports.Period:
-    zone, now = _zone(seat), utcnow()
+    zone, now = zone_of(seat), utcnow()
     today = datetime.combine(now.astimezone(zone).date(), time(), zone).astimezone(UTC)
     begin = _instant(start, zone, end=False) if start else today
     finish = _instant(end, zone, end=True) if end else now
@@ -66,7 +66,7 @@ def may_read_reports(seat: Seat) -> bool:
     return bool(seat.groups & {SUPERVISOR_GROUP, ADMIN_GROUP})
 
 
-def _reader(components: ComponentsDep, agent: CurrentAgent, project: str | None) -> Seat:
+def reader_seat(components: ComponentsDep, agent: CurrentAgent, project: str | None) -> Seat:
     seat = chosen_seat(components, agent, project)
     if not may_read_reports(seat):
         raise HTTPException(
@@ -115,8 +115,15 @@ def queues_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> 
         return reports.queues(session, period, shape)
 
 
+def agents_of(
+    components: ComponentsDep, period: reports.Period, only: str | None = None
+) -> list[dict[str, Any]]:
+    with components.sessions() as session:
+        return reports.agents(session, period, only)
+
+
 def hourly_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> list[Any]:
-    zone = _zone(seat)
+    zone = zone_of(seat)
     with components.sessions() as session:
         hours = reports.hourly(session, period)
     return [
@@ -137,7 +144,7 @@ def summary(
     """The project's figures for the period: new tickets, messages, first-line wait, first
     response (wall and business time), second-line share, handled within a day, reopen
     rate, first-contact resolution, wrong routing, open tickets by age, SLA per clock."""
-    seat = _reader(components, agent, project)
+    seat = reader_seat(components, agent, project)
     return answer(summary_of(components, period_of(seat, start, end)), format, "summary")
 
 
@@ -152,7 +159,7 @@ def queues(
 ) -> Response:
     """Per queue: new tickets (first arrived there), arrivals, answers, asks, closes,
     reopened, wrong routings into it, breaches; open now by age and the oldest."""
-    seat = _reader(components, agent, project)
+    seat = reader_seat(components, agent, project)
     rows = queues_of(components, seat, period_of(seat, start, end))
     return answer([vars(r) for r in rows], format, "queues")
 
@@ -167,7 +174,7 @@ def groups(
     format: Format = "json",
 ) -> Response:
     """The queues' figures summed per group that works them."""
-    seat = _reader(components, agent, project)
+    seat = reader_seat(components, agent, project)
     rows = queues_of(components, seat, period_of(seat, start, end))
     return answer(reports.groups(rows), format, "groups")
 
@@ -187,9 +194,7 @@ def agents(
     seat = chosen_seat(components, agent, project)
     period = period_of(seat, start, end)
     only = None if may_read_reports(seat) else agent.name
-    with components.sessions() as session:
-        rows = reports.agents(session, period, only)
-    return answer(rows, format, "agents")
+    return answer(agents_of(components, period, only), format, "agents")
 
 
 @router.get("/hourly")
@@ -203,5 +208,5 @@ def hourly(
 ) -> Response:
     """Per hour (in the project calendar's zone): new tickets, agent actions, and the
     mean first-line wait of the tickets created then; for staffing the two shifts."""
-    seat = _reader(components, agent, project)
+    seat = reader_seat(components, agent, project)
     return answer(hourly_of(components, seat, period_of(seat, start, end)), format, "hourly")
