@@ -13,14 +13,14 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ticketflow.store.models import ReportEvent, Ticket, TicketReport
-from ticketflow.tickets.lifecycle import CUSTOMER, SYSTEM, Action, State
+from ticketflow.store.models import ReportAgentHour, ReportEvent, ReportHour, Ticket, TicketReport
+from ticketflow.tickets.lifecycle import Action, State
 from ticketflow.tickets.reporting import AGE_BUCKETS, percentile, rate
 from ticketflow.tickets.sla import CLOCKS
 
@@ -30,6 +30,8 @@ SHARES = (0.5, 0.9)
 
 @dataclass(frozen=True)
 class Period:
+    """Whole hours (the hourly sums are by hour): `start` and `end` on the hour, UTC."""
+
     project: str
     start: datetime  # inclusive, UTC
     end: datetime  # exclusive
@@ -46,6 +48,20 @@ def _tickets_in(period: Period) -> ColumnElement[bool]:
         TicketReport.created_at >= period.start,
         TicketReport.created_at < period.end,
     )
+
+
+def _hours_in(period: Period) -> ColumnElement[bool]:
+    """The period's hourly sums (a period is whole hours: `reports.Period` says so)."""
+    return and_(
+        ReportHour.project == period.project,
+        ReportHour.hour >= period.start,
+        ReportHour.hour < period.end,
+    )
+
+
+def _sum(column: Any, condition: Any = None) -> Any:
+    value = column if condition is None else case((condition, column), else_=0)
+    return func.coalesce(func.sum(value), 0)
 
 
 def _events_in(period: Period) -> ColumnElement[bool]:
@@ -132,7 +148,7 @@ def _summed_ages(per_queue: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 def summary(session: Session, period: Period) -> dict[str, Any]:
     """The project's figures for the period, in three reads: the figures of the tickets
-    created in it, the events in it, and the open tickets by age."""
+    created in it, the hourly sums of its events, and the open tickets by age."""
     tickets = _tickets_in(period)
     spreads = [_spread_columns(session, column) for column in WAITS]
     new, second_line, within_day, first_contact, mailed, *rest = session.execute(
@@ -151,16 +167,17 @@ def summary(session: Session, period: Period) -> dict[str, Any]:
     for column, spread in zip(WAITS, spreads, strict=True):
         waits.append(_spread(session, column, tickets, rest[: len(spread)]))
         rest = rest[len(spread) :]
+    events = ReportHour.events
     messages, answers, asks, closes, reopened, wrong, *breaches = session.execute(
         select(
-            _count(ReportEvent.action == Action.CUSTOMER_MESSAGE),
-            _count(ReportEvent.action == Action.ANSWER),
-            _count(ReportEvent.action == Action.ASK),
-            _count(ReportEvent.closes),
-            _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
-            _count(ReportEvent.wrong_routing),
-            *(_count(ReportEvent.clock == clock) for clock in CLOCKS),
-        ).where(_events_in(period))
+            _sum(events, ReportHour.action == Action.CUSTOMER_MESSAGE),
+            _sum(events, and_(ReportHour.by_agent, ReportHour.action == Action.ANSWER)),
+            _sum(events, and_(ReportHour.by_agent, ReportHour.action == Action.ASK)),
+            _sum(ReportHour.closes),
+            _sum(ReportHour.reopened),
+            _sum(ReportHour.wrong_routing),
+            *(_sum(events, ReportHour.clock == clock) for clock in CLOCKS),
+        ).where(_hours_in(period))
     ).one()
     return {
         "project": period.project,
@@ -225,36 +242,29 @@ def queues(
             rows[queue] = QueueFigures(queue, "", "")
         return rows[queue]
 
-    for queue, new in session.execute(
-        select(TicketReport.first_queue, func.count())
-        .where(_tickets_in(period), TicketReport.first_queue.is_not(None))
-        .group_by(TicketReport.first_queue)
-    ).all():
-        of(queue or "").new = new
-    events = _events_in(period)
-    # One pass over the period's events, grouped by where each happened and where it led:
-    # what was done in a queue, and what arrived in one (a route's row names its queue
-    # twice; a move counts where it leads).
-    arrivals = or_(
-        ReportEvent.action == Action.ROUTE,
-        and_(ReportEvent.action == Action.MOVE, ReportEvent.queue != ReportEvent.to_queue),
-    )
+    # The period's hourly sums by where each event happened and where it led: what was
+    # done in a queue, what arrived in one (a route is a new ticket's arrival; a move
+    # counts where it leads).
     found = session.execute(
         select(
-            ReportEvent.queue,
-            ReportEvent.to_queue,
-            _count(ReportEvent.action == Action.ANSWER),
-            _count(ReportEvent.action == Action.ASK),
-            _count(ReportEvent.closes),
-            _count(and_(ReportEvent.closes, ReportEvent.reopened_at.is_not(None))),
-            _count(ReportEvent.wrong_routing),
-            _count(ReportEvent.clock.is_not(None)),
-            _count(arrivals),
+            ReportHour.queue,
+            ReportHour.to_queue,
+            _sum(ReportHour.events, ReportHour.action == Action.ROUTE),
+            _sum(ReportHour.events, and_(ReportHour.by_agent, ReportHour.action == Action.ANSWER)),
+            _sum(ReportHour.events, and_(ReportHour.by_agent, ReportHour.action == Action.ASK)),
+            _sum(ReportHour.closes),
+            _sum(ReportHour.reopened),
+            _sum(ReportHour.wrong_routing),
+            _sum(ReportHour.events, ReportHour.clock != ""),
+            _sum(
+                ReportHour.events,
+                and_(ReportHour.action == Action.MOVE, ReportHour.queue != ReportHour.to_queue),
+            ),
         )
-        .where(events)
-        .group_by(ReportEvent.queue, ReportEvent.to_queue)
+        .where(_hours_in(period))
+        .group_by(ReportHour.queue, ReportHour.to_queue)
     ).all()
-    for queue, to_queue, answers, asks, closes, reopened, wrong, breaches, entered in found:
+    for queue, to_queue, new, answers, asks, closes, reopened, wrong, breaches, moved in found:
         figures = of(queue)
         figures.answers_sent += answers
         figures.asks_sent += asks
@@ -262,7 +272,8 @@ def queues(
         figures.reopened += reopened
         figures.wrong_routing += wrong
         figures.breaches += breaches
-        of(to_queue).entered += entered
+        of(to_queue).new += new
+        of(to_queue).entered += new + moved
     for queue, figures_now in open_by_age(session, period.project, period.now).items():
         figures = of(queue)
         figures.open_by_age = figures_now["ages"]
@@ -302,49 +313,33 @@ AGENT_COUNTED = (Action.ANSWER, Action.ASK, Action.NOTE, Action.MOVE, Action.CLO
 
 
 def agents(session: Session, period: Period, only: str | None = None) -> list[dict[str, Any]]:
-    """Per agent who acted in the period (or only `only`)."""
-    where = and_(_events_in(period), ReportEvent.actor.not_in([SYSTEM, CUSTOMER]))
-    where = and_(where, ReportEvent.action.not_in([Action.ROUTE, Action.CUSTOMER_MESSAGE]))
+    """Per agent who acted in the period (or only `only`): his actions from the hourly
+    sums; the tickets he handled and his median handling time from his rows of the
+    period (the agents' index: what neither sums nor counts can give exactly)."""
+    where = _agent_hours_in(period)
     if only is not None:
-        where = and_(where, ReportEvent.actor == only)
-    answer = ReportEvent.action == Action.ANSWER
-    postgres = session.get_bind().dialect.name == "postgresql"
-    median = func.percentile_cont(0.5).within_group(ReportEvent.handling_s)
+        where = and_(where, ReportAgentHour.actor == only)
+    action, events = ReportAgentHour.action, ReportAgentHour.events
     rows = session.execute(
         select(
-            ReportEvent.actor,
-            *(_count(ReportEvent.action == a) for a in AGENT_COUNTED),
-            func.count(),
-            func.count(func.distinct(ReportEvent.ticket_id)),
-            _count(and_(answer, ReportEvent.first_contact)),
-            _count(and_(answer, ReportEvent.reopened_at.is_not(None))),
-            _count(ReportEvent.wrong_routing),
-            *([median] if postgres else []),
+            ReportAgentHour.actor,
+            *(_sum(events, action == counted) for counted in AGENT_COUNTED),
+            _sum(events),
+            _sum(ReportAgentHour.first_contact),
+            _sum(ReportAgentHour.reopened, action == Action.ANSWER),
+            _sum(ReportAgentHour.wrong_routing),
         )
         .where(where)
-        .group_by(ReportEvent.actor)
-        .order_by(ReportEvent.actor)
+        .group_by(ReportAgentHour.actor)
+        .order_by(ReportAgentHour.actor)
     ).all()
-    medians = (
-        {row[0]: _rounded(row[-1]) for row in rows}
-        if postgres
-        else _median_handling(session, where)
-    )
+    mine = and_(_events_in(period), ReportEvent.by_agent)
+    if only is not None:
+        mine = and_(mine, ReportEvent.actor == only)
+    handled = _handled(session, mine)
     result = []
-    for (
-        actor,
-        answers,
-        asks,
-        notes,
-        moves,
-        closes,
-        actions,
-        tickets,
-        fcr,
-        reopened,
-        wrong,
-        *_,
-    ) in rows:
+    for actor, answers, asks, notes, moves, closes, actions, fcr, reopened, wrong in rows:
+        tickets, median = handled.get(actor, (0, None))
         result.append(
             {
                 "agent": actor,
@@ -358,10 +353,36 @@ def agents(session: Session, period: Period, only: str | None = None) -> list[di
                 "first_contact_resolution": fcr,
                 "reopened_after_answer": reopened,
                 "wrong_routing": wrong,
-                "median_handling_s": medians.get(actor),
+                "median_handling_s": median,
             }
         )
     return result
+
+
+def _agent_hours_in(period: Period) -> ColumnElement[bool]:
+    return and_(
+        ReportAgentHour.project == period.project,
+        ReportAgentHour.hour >= period.start,
+        ReportAgentHour.hour < period.end,
+    )
+
+
+def _handled(session: Session, where: ColumnElement[bool]) -> dict[str, tuple[int, float | None]]:
+    """Per agent: distinct tickets, and the median handling time."""
+    tickets = func.count(func.distinct(ReportEvent.ticket_id))
+    if session.get_bind().dialect.name == "postgresql":
+        median = func.percentile_cont(0.5).within_group(ReportEvent.handling_s)
+        found = session.execute(
+            select(ReportEvent.actor, tickets, median).where(where).group_by(ReportEvent.actor)
+        ).all()
+        return {actor: (n, _rounded(m)) for actor, n, m in found}
+    counted = dict(
+        session.execute(
+            select(ReportEvent.actor, tickets).where(where).group_by(ReportEvent.actor)
+        ).all()
+    )
+    medians = _median_handling(session, where)
+    return {actor: (n, medians.get(actor)) for actor, n in counted.items()}
 
 
 def _median_handling(session: Session, where: ColumnElement[bool]) -> dict[str, float | None]:
@@ -402,14 +423,10 @@ def hourly(session: Session, period: Period) -> dict[str, dict[str, Any]]:
     ).all():
         hours[hour]["new"] = new
         hours[hour]["first_line_wait_mean"] = None if wait is None else round(float(wait), 1)
-    acted = _hour(session, ReportEvent.at)
-    agent_rows = and_(
-        _events_in(period),
-        ReportEvent.actor.not_in([SYSTEM, CUSTOMER]),
-        ReportEvent.action.not_in([Action.ROUTE, Action.CUSTOMER_MESSAGE]),
-    )
     for hour, count in session.execute(
-        select(acted, func.count()).where(agent_rows).group_by(acted)
+        select(ReportHour.hour, _sum(ReportHour.events))
+        .where(_hours_in(period), ReportHour.by_agent)
+        .group_by(ReportHour.hour)
     ).all():
-        hours[hour]["agent_actions"] = count
+        hours[hour.astimezone(UTC).strftime("%Y-%m-%dT%H")]["agent_actions"] = count
     return dict(sorted(hours.items()))

@@ -28,8 +28,9 @@ When = Annotated[
     str | None,
     Query(
         max_length=40,
-        description="a date (in the project calendar's zone) or an ISO instant; "
-        "`from` defaults to today's start, `to` to now (a date `to` includes that day)",
+        description="a date (in the project calendar's zone) or an ISO instant, taken to "
+        "whole hours; `from` defaults to today's start, `to` to now (the current hour "
+        "included; a date `to` includes that day)",
     ),
 ]
 
@@ -59,6 +60,11 @@ def period_of(seat: Seat, start: str | None, end: str | None) -> reports.Period:
         raise HTTPException(UNPROCESSABLE, "`to` must come after `from`")
     if finish - begin > LONGEST_PERIOD:
         raise HTTPException(UNPROCESSABLE, "a period of at most 366 days")
+    # Whole hours, as the hourly sums are kept: the hour `from` falls in to the end of
+    # the hour `to` falls in.
+    begin = begin.replace(minute=0, second=0, microsecond=0)
+    if finish != finish.replace(minute=0, second=0, microsecond=0):
+        finish = finish.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return reports.Period(seat.project, begin, finish, now)
 
 

@@ -1,5 +1,5 @@
-"""reports: each ticket's figures and the reportable events, kept by the projection
-(ticketflow.tickets.reporting), and an index for open tickets by age
+"""reports: each ticket's figures, the reportable events and their sums per hour, kept by
+the projection (ticketflow.tickets.reporting), and an index for open tickets by age
 
 Tickets from before this revision have no figures until `ticketflow reports rebuild`
 folds their histories (docs/operations.md).
@@ -65,16 +65,52 @@ def upgrade() -> None:
         sa.Column("clock", sa.String(20)),
         sa.Column("wrong_routing", sa.Boolean(), nullable=False),
         sa.Column("reopened_at", WHEN),
+        sa.Column("by_agent", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("ticket_id", "seq", name="uq_report_events_ticket_seq"),
     )
     op.create_index("ix_report_events_at", "report_events", ["project", "at"])
-    op.create_index("ix_report_events_actor", "report_events", ["project", "actor", "at"])
+    op.create_index(
+        "ix_report_events_agents",
+        "report_events",
+        ["project", "at"],
+        postgresql_include=["actor", "ticket_id", "handling_s"],
+        postgresql_where=sa.text("by_agent"),
+        sqlite_where=sa.text("by_agent"),
+    )
     op.create_index(
         "ix_tickets_project_state_created", "tickets", ["project", "state", "created_at"]
+    )
+    counts = [
+        sa.Column(name, sa.Integer(), nullable=False)
+        for name in ("events", "first_contact", "reopened", "wrong_routing")
+    ]
+    op.create_table(
+        "report_hours",
+        sa.Column("project", sa.String(100), primary_key=True),
+        sa.Column("hour", WHEN, primary_key=True),
+        sa.Column("queue", sa.String(100), primary_key=True),
+        sa.Column("to_queue", sa.String(100), primary_key=True),
+        sa.Column("action", sa.String(30), primary_key=True),
+        sa.Column("clock", sa.String(20), primary_key=True),
+        sa.Column("by_agent", sa.Boolean(), primary_key=True),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("closes", sa.Integer(), nullable=False),
+        sa.Column("reopened", sa.Integer(), nullable=False),
+        sa.Column("wrong_routing", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "report_agent_hours",
+        sa.Column("project", sa.String(100), primary_key=True),
+        sa.Column("hour", WHEN, primary_key=True),
+        sa.Column("actor", sa.String(100), primary_key=True),
+        sa.Column("action", sa.String(30), primary_key=True),
+        *counts,
     )
 
 
 def downgrade() -> None:
+    op.drop_table("report_agent_hours")
+    op.drop_table("report_hours")
     op.drop_index("ix_tickets_project_state_created", "tickets")
     op.drop_table("report_events")
     op.drop_table("ticket_reports")
