@@ -34,6 +34,17 @@ def start_summary(number: str, facts: TicketFacts | None) -> str:
     return f"Ticket {number} · {facts.project or 'main'} · first queue {facts.route.queue}"
 
 
+def start_details(number: str, facts: TicketFacts | None) -> str | None:
+    """The static details of a new ticket's run (Markdown)."""
+    if facts is None or facts.route is None:
+        return None
+    priority = facts.route.priority or facts.priority
+    return (
+        f"**Ticket** {number}\n\n**Project** {facts.project or 'main'}\n\n"
+        f"**First queue** {facts.route.queue}\n\n**Priority** {priority}"
+    )
+
+
 def _steps(policy: DeskPolicy, queue: str, kind: str) -> str:
     found = policy.sla_for(queue)
     steps = (found.on_warning if kind == sla.WARNING else found.on_breach) if found else []

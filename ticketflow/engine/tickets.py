@@ -42,7 +42,7 @@ from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
 from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
 from ticketflow.tickets.numbering import workflow_id
-from workflows.describe import start_summary
+from workflows.describe import start_details, start_summary
 from workflows.ticket import TicketWorkflow
 
 U = TypeVar("U")
@@ -111,6 +111,7 @@ async def deliver_customer_message(
         start_signal="customer_message",
         start_signal_args=[CustomerMessage(article_id=article_id, warning=warning)],
         static_summary=start_summary(number, new_ticket),
+        static_details=start_details(number, new_ticket),
     )
 
 

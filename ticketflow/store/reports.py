@@ -1,7 +1,8 @@
-"""The reports, read from the rows the projection keeps (report_figures): each figure is
-an aggregate over one index range, (project, created_at) of the tickets' figures or
-(project, at) of the reportable events, so a day of a desk of millions of tickets costs a
-few indexed reads, never a replay of histories.
+"""The reports, read from what the projection keeps (report_figures): counts of events
+from their hourly sums (a few hundred rows a day), the figures of the tickets created in a
+period from one index range of (project, created_at), an agent's distinct tickets and
+median handling time from the agents' partial index. A day of a desk of millions of
+tickets costs a few indexed reads, never a replay of histories.
 
 Percentiles are PostgreSQL's percentile_cont there; SQLite (development) has none, so its
 values are fetched and interpolated the same way (`reporting.percentile`).
