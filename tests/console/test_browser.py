@@ -239,6 +239,19 @@ async def test_an_agent_works_tickets_in_the_browser(
         pages += ["/escalations", "/overview"]
         assert await axe_violations(chromium, served, cookies, pages, axe_script) == {}
 
+    # A supervisor's dashboard: the day's figures and its charts, drawn on the server.
+    admin.set_password("sam", PASSWORD)
+    sam = await sign_in(chromium, served, "sam")
+    await sam.goto(f"{served}/reports")  # type: ignore[attr-defined]
+    await expect(sam.get_by_role("heading", name="Reports: mail")).to_be_visible()  # type: ignore[attr-defined]
+    chart = sam.get_by_role("img", name="New tickets and agents' actions per hour")  # type: ignore[attr-defined]
+    await expect(chart).to_be_visible()
+    await shot(sam, "reports")
+    assert CSP_REPORTS == []
+    if axe_script is not None:
+        cookies = await sam.context.cookies()  # type: ignore[attr-defined]
+        assert await axe_violations(chromium, served, cookies, ["/reports"], axe_script) == {}
+
 
 async def test_a_customer_finds_help_then_writes_and_gets_the_number(
     stack: Stack, served: str, chromium: object, tmp_path: Path

@@ -129,13 +129,17 @@ def agents_of(
 
 
 def hourly_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> list[Any]:
+    """Every hour of the period up to now, quiet ones too (a staffing chart needs them)."""
     zone = zone_of(seat)
     with components.sessions() as session:
-        hours = reports.hourly(session, period)
-    return [
-        {"hour": datetime.fromisoformat(f"{hour}:00+00:00").astimezone(zone), **figures}
-        for hour, figures in hours.items()
-    ]
+        found = reports.hourly(session, period)
+    quiet = {"new": 0, "agent_actions": 0, "first_line_wait_mean": None}
+    rows, hour = [], period.start
+    while hour < min(period.end, period.now):
+        figures = found.get(hour.strftime("%Y-%m-%dT%H"), quiet)
+        rows.append({"hour": hour.astimezone(zone), **figures})
+        hour += timedelta(hours=1)
+    return rows
 
 
 @router.get("/summary")
