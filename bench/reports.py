@@ -20,7 +20,6 @@ import random
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from queues import copy_rows, fresh_database  # noqa: E402
 
 from ticketflow.components import Components  # noqa: E402
 from ticketflow.desk.projects import load_projects  # noqa: E402
+from ticketflow.payloads import HistoryEntry as Step  # noqa: E402
 from ticketflow.settings import Settings  # noqa: E402
 from ticketflow.store.migrate import sync_queues, upgrade  # noqa: E402
 from ticketflow.tickets.reporting import DeskShape, TicketFigures, advance, is_agent  # noqa: E402
@@ -65,19 +65,6 @@ SELECT project, date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', ac
     count(*) FILTER (WHERE reopened_at IS NOT NULL), count(*) FILTER (WHERE wrong_routing)
 FROM report_events WHERE by_agent GROUP BY 1, 2, 3, 4
 """
-
-
-@dataclass
-class Step:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str
-    from_queue: str | None
-    to_queue: str
-    detail: str | None = None
 
 
 def history(rng: random.Random, created: datetime, now: datetime) -> tuple[list[Step], str, str]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
@@ -142,81 +143,70 @@ def hourly_of(components: ComponentsDep, seat: Seat, period: reports.Period) -> 
     return rows
 
 
-@router.get("/summary")
-def summary(
-    components: ComponentsDep,
-    agent: CurrentAgent,
+@dataclass(frozen=True)
+class ReportQuery:
+    """What every report is asked with: the project, the period, the form."""
+
+    project: str | None
+    start: str | None
+    end: str | None
+    format: str
+
+
+def report_query(
     project: ProjectParam = None,
     start: Annotated[When, Query(alias="from")] = None,
     end: Annotated[When, Query(alias="to")] = None,
     format: Format = "json",
-) -> Response:
+) -> ReportQuery:
+    return ReportQuery(project, start, end, format)
+
+
+Asked = Annotated[ReportQuery, Depends(report_query)]
+
+
+@router.get("/summary")
+def summary(components: ComponentsDep, agent: CurrentAgent, asked: Asked) -> Response:
     """The project's figures for the period: new tickets, messages, first-line wait, first
     response (wall and business time), second-line share, handled within a day, reopen
     rate, first-contact resolution, wrong routing, open tickets by age, SLA per clock."""
-    seat = reader_seat(components, agent, project)
-    return answer(summary_of(components, period_of(seat, start, end)), format, "summary")
+    seat = reader_seat(components, agent, asked.project)
+    period = period_of(seat, asked.start, asked.end)
+    return answer(summary_of(components, period), asked.format, "summary")
 
 
 @router.get("/queues")
-def queues(
-    components: ComponentsDep,
-    agent: CurrentAgent,
-    project: ProjectParam = None,
-    start: Annotated[When, Query(alias="from")] = None,
-    end: Annotated[When, Query(alias="to")] = None,
-    format: Format = "json",
-) -> Response:
+def queues(components: ComponentsDep, agent: CurrentAgent, asked: Asked) -> Response:
     """Per queue: new tickets (first arrived there), arrivals, answers, asks, closes,
     reopened, wrong routings into it, breaches; open now by age and the oldest."""
-    seat = reader_seat(components, agent, project)
-    rows = queues_of(components, seat, period_of(seat, start, end))
-    return answer([vars(r) for r in rows], format, "queues")
+    seat = reader_seat(components, agent, asked.project)
+    rows = queues_of(components, seat, period_of(seat, asked.start, asked.end))
+    return answer([vars(r) for r in rows], asked.format, "queues")
 
 
 @router.get("/groups")
-def groups(
-    components: ComponentsDep,
-    agent: CurrentAgent,
-    project: ProjectParam = None,
-    start: Annotated[When, Query(alias="from")] = None,
-    end: Annotated[When, Query(alias="to")] = None,
-    format: Format = "json",
-) -> Response:
+def groups(components: ComponentsDep, agent: CurrentAgent, asked: Asked) -> Response:
     """The queues' figures summed per group that works them."""
-    seat = reader_seat(components, agent, project)
-    rows = queues_of(components, seat, period_of(seat, start, end))
-    return answer(reports.groups(rows), format, "groups")
+    seat = reader_seat(components, agent, asked.project)
+    rows = queues_of(components, seat, period_of(seat, asked.start, asked.end))
+    return answer(reports.groups(rows), asked.format, "groups")
 
 
 @router.get("/agents")
-def agents(
-    components: ComponentsDep,
-    agent: CurrentAgent,
-    project: ProjectParam = None,
-    start: Annotated[When, Query(alias="from")] = None,
-    end: Annotated[When, Query(alias="to")] = None,
-    format: Format = "json",
-) -> Response:
+def agents(components: ComponentsDep, agent: CurrentAgent, asked: Asked) -> Response:
     """Per agent who acted: answers, asks, notes, moves, closes, tickets handled,
     first-contact resolutions, reopened after his answer, wrong routings, median handling
     time. An agent who is no supervisor or admin gets his own row only."""
-    seat = chosen_seat(components, agent, project)
-    period = period_of(seat, start, end)
+    seat = chosen_seat(components, agent, asked.project)
+    period = period_of(seat, asked.start, asked.end)
     only = None if may_read_reports(seat) else agent.name
-    return answer(agents_of(components, period, only), format, "agents")
+    return answer(agents_of(components, period, only), asked.format, "agents")
 
 
 @router.get("/hourly")
-def hourly(
-    components: ComponentsDep,
-    agent: CurrentAgent,
-    project: ProjectParam = None,
-    start: Annotated[When, Query(alias="from")] = None,
-    end: Annotated[When, Query(alias="to")] = None,
-    format: Format = "json",
-) -> Response:
+def hourly(components: ComponentsDep, agent: CurrentAgent, asked: Asked) -> Response:
     """Per hour (in the project calendar's zone): new tickets, agent actions, and the
     mean first-line wait of the tickets created then; for staffing the two shifts."""
-    seat = reader_seat(components, agent, project)
-    return answer(hourly_of(components, seat, period_of(seat, start, end)), format, "hourly")
+    seat = reader_seat(components, agent, asked.project)
+    rows = hourly_of(components, seat, period_of(seat, asked.start, asked.end))
+    return answer(rows, asked.format, "hourly")
