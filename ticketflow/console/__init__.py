@@ -8,6 +8,7 @@ rights, projects and ticket engine), signed in with a password and a session coo
 - pages.py: queues, a queue, a ticket with its one-click actions, search, escalations,
   the agent's own tickets, the supervisors' overview. live.py: their server-sent events.
 - help_pages.py: the customer form at /help.
+- report_page.py: the supervisors' dashboard at /reports; charts.py: its SVG charts.
 - templates/, static/: the pages and their one stylesheet and script (no inline script:
   the Content-Security-Policy allows none).
 """

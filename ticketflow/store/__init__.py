@@ -8,4 +8,6 @@
 - counts: per-queue, per-state counters kept in the change's transaction.
 - agents: agents, their tokens and groups, and the record of changes to them.
 - macro_uses: how often each agent ran each macro.
+- report_figures: the reports' rows and hourly sums, folded from each projected event.
+- reports: reading them (summary, queues, groups, agents, hours).
 """

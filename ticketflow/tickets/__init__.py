@@ -8,4 +8,5 @@
 - timers: a ticket's other timers (waiting period, reminders) and how a change moves them all.
 - numbering: ticket numbers and the subject tag that carries them in mail.
 - language: the language a customer writes in.
+- reporting: what the reports count, folded event by event.
 """
