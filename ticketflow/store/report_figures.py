@@ -42,10 +42,11 @@ def record(session: Session, ticket: Ticket, events: Iterable[Event], shape: Des
         figures = TicketFigures(created_at=ticket.created_at)
     else:
         figures = TicketFigures(**{name: getattr(row, name) for name in _FIGURES})
+    sums = HourlySums()
     for event in events:
         made, marks = advance(figures, event, shape)
         for mark in marks:
-            _mark(session, ticket.id, mark)
+            _mark(session, ticket.id, mark, sums)
         if made is not None:
             added = ReportEvent(
                 ticket_id=ticket.id,
@@ -56,14 +57,15 @@ def record(session: Session, ticket: Ticket, events: Iterable[Event], shape: Des
             session.add(added)
             session.flush()  # a later event of this batch may mark it
             first = int(added.first_contact)
-            _count(session, added, events=1, closes=int(added.closes), first_contact=first)
+            sums.count(added, events=1, closes=int(added.closes), first_contact=first)
     for name in _FIGURES:
         setattr(row, name, getattr(figures, name))
     row.project = ticket.project
     session.add(row)
+    sums.write(session)
 
 
-def _mark(session: Session, ticket_id: int, mark: Mark) -> None:
+def _mark(session: Session, ticket_id: int, mark: Mark, sums: HourlySums) -> None:
     """A later event's verdict on an earlier row, in the row and in its hour's sums."""
     earlier = session.scalar(
         select(ReportEvent).where(ReportEvent.ticket_id == ticket_id, ReportEvent.seq == mark.seq)
@@ -80,51 +82,71 @@ def _mark(session: Session, ticket_id: int, mark: Mark) -> None:
     for name, value in mark.values.items():
         setattr(earlier, name, value)
     if change:
-        _count(session, earlier, **change)
+        sums.count(earlier, **change)
 
 
-def _count(session: Session, row: ReportEvent, sign: int = 1, **counts: int) -> None:
-    """Add `counts` (times `sign`) to the hourly sums the row belongs to."""
-    hour = row.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    agent = row.by_agent
-    counts = {name: sign * n for name, n in counts.items()}
-    event_counts = {k: v for k, v in counts.items() if k != "first_contact"}
-    if event_counts:
-        keys = {
+HOUR_COUNTS = ("events", "closes", "reopened", "wrong_routing")
+AGENT_HOUR_COUNTS = ("events", "first_contact", "reopened", "wrong_routing")
+SumKey = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+class HourlySums:
+    """What a projection adds to the hourly sums, written at its end in one order for
+    every transaction (by table and key): two projections of the same hour then wait for
+    each other instead of deadlocking."""
+
+    def __init__(self) -> None:
+        self._pending: dict[SumKey, dict[str, int]] = {}
+
+    def count(self, row: ReportEvent, sign: int = 1, **counts: int) -> None:
+        """Add `counts` (times `sign`) to the sums the row belongs to."""
+        hour = row.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        keys: dict[str, Any] = {
             "project": row.project,
             "hour": hour,
             "queue": row.queue,
             "to_queue": row.to_queue,
             "action": row.action,
             "clock": row.clock or "",
-            "by_agent": agent,
+            "by_agent": row.by_agent,
         }
-        _add(session, cast(Table, ReportHour.__table__), keys, event_counts, HOUR_COUNTS)
-    if agent:
-        keys = {"project": row.project, "hour": hour, "actor": row.actor, "action": row.action}
-        table = cast(Table, ReportAgentHour.__table__)
-        _add(session, table, keys, counts, AGENT_HOUR_COUNTS)
+        self._add(ReportHour.__tablename__, keys, counts, HOUR_COUNTS, sign)
+        if row.by_agent:
+            keys = {"project": row.project, "hour": hour, "actor": row.actor, "action": row.action}
+            self._add(ReportAgentHour.__tablename__, keys, counts, AGENT_HOUR_COUNTS, sign)
 
+    def _add(
+        self,
+        table: str,
+        keys: dict[str, Any],
+        counts: Mapping[str, int],
+        columns: tuple[str, ...],
+        sign: int,
+    ) -> None:
+        wanted = {name: sign * n for name, n in counts.items() if name in columns and n}
+        if not wanted:
+            return
+        pending = self._pending.setdefault((table, tuple(keys.items())), {})
+        for name, n in wanted.items():
+            pending[name] = pending.get(name, 0) + n
 
-HOUR_COUNTS = ("events", "closes", "reopened", "wrong_routing")
-AGENT_HOUR_COUNTS = ("events", "first_contact", "reopened", "wrong_routing")
-
-
-def _add(
-    session: Session,
-    table: Table,
-    keys: dict[str, Any],
-    counts: Mapping[str, int],
-    columns: tuple[str, ...],
-) -> None:
-    wanted = {name: counts[name] for name in columns if name in counts}
-    values = keys | dict.fromkeys(columns, 0) | wanted
-    increments = {name: table.c[name] + n for name, n in wanted.items()}
-    upsert(session, table, values, list(keys), increments)
+    def write(self, session: Session) -> None:
+        tables = {
+            ReportHour.__tablename__: cast(Table, ReportHour.__table__),
+            ReportAgentHour.__tablename__: cast(Table, ReportAgentHour.__table__),
+        }
+        for (name, key), counts in sorted(self._pending.items(), key=lambda item: item[0]):
+            table = tables[name]
+            columns = HOUR_COUNTS if name == ReportHour.__tablename__ else AGENT_HOUR_COUNTS
+            values = dict(key) | dict.fromkeys(columns, 0) | counts
+            increments = {column: table.c[column] + n for column, n in counts.items()}
+            upsert(session, table, values, [k for k, _ in key], increments)
+        self._pending.clear()
 
 
 def _forget(session: Session, ticket_id: int) -> None:
     """Take the ticket's rows out of the hourly sums, before they are made anew."""
+    sums = HourlySums()
     for row in session.scalars(select(ReportEvent).where(ReportEvent.ticket_id == ticket_id)):
         counts = {
             "events": 1,
@@ -133,7 +155,8 @@ def _forget(session: Session, ticket_id: int) -> None:
             "wrong_routing": int(row.wrong_routing),
             "first_contact": int(row.first_contact),
         }
-        _count(session, row, sign=-1, **counts)
+        sums.count(row, sign=-1, **counts)
+    sums.write(session)
 
 
 def rebuild_all(
