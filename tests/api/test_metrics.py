@@ -66,3 +66,31 @@ async def test_metrics_count_mail_actions_refusals_and_show_the_queues(stack: St
     # No ticket number or address in any label.
     text = (await stack.http.get("/metrics")).text
     assert number not in text and "anna@example.org" not in text
+
+
+async def test_two_apps_in_one_process_share_the_gauges(tmp_path) -> None:
+    """A process's registry takes the read model's gauges once; a second app (as tests
+    make) starts and answers all the same."""
+    import httpx
+    from temporalio.client import Client
+
+    from api import create_app
+    from tests.support.stack import free_port
+    from ticketflow.settings import Settings
+
+    temporal = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    apps = [
+        create_app(
+            Settings(data_dir=tmp_path / name, database_url=f"sqlite:///{tmp_path / name}.db"),
+            temporal=temporal,
+        )
+        for name in ("one", "two")
+    ]
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+    async with apps[0].router.lifespan_context(apps[0]), apps[1].router.lifespan_context(apps[1]):
+        for app in apps:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                resp = await http.get("/metrics")
+                assert resp.status_code == 200 and "ticketflow_read_model_up" in resp.text
