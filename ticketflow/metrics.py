@@ -11,10 +11,6 @@ projects, queues, actions.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from prometheus_client import Counter, Histogram
 
 INBOUND_MAIL = Counter(
@@ -62,12 +58,3 @@ def action_result(status_code: int) -> str:
     if status_code in _RESULTS:
         return _RESULTS[status_code]
     return "invalid" if 400 <= status_code < 500 else "error"
-
-
-@contextmanager
-def timed(histogram: Histogram, **labels: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        histogram.labels(**labels).observe(time.perf_counter() - started)

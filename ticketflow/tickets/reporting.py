@@ -268,13 +268,6 @@ def _routing(
     return marks
 
 
-def age_bucket(age_seconds: float) -> str:
-    for name, limit in AGE_BUCKETS:
-        if age_seconds < limit:
-            return name
-    return AGE_BUCKETS[-1][0]  # pragma: no cover (the last limit is infinite)
-
-
 def percentile(ordered: Sequence[float], share: float) -> float | None:
     """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
     if not ordered:
