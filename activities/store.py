@@ -133,7 +133,7 @@ class StoreActivities:
                 raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
             if ticket.version >= projection.version:
                 return
-            _replace_phantom_events(session, ticket.id, projection.events)
+            replaced = _replace_phantom_events(session, ticket.id, projection.events)
             # A local activity can run again with a larger batch after its workflow
             # task was rejected: write only events past what the row already has
             # (the version counts events, so it is the last written seq).
@@ -152,7 +152,11 @@ class StoreActivities:
             ticket.version = projection.version
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
-            report_figures.record(session, ticket, new_events, shape)
+            if replaced:  # the figures folded the lost numbering: fold the history anew
+                session.flush()
+                report_figures.rebuild(session, ticket, shape)
+            else:
+                report_figures.record(session, ticket, new_events, shape)
             if projection.accepted_articles:
                 self._accept_articles(session, ticket.id, projection.accepted_articles)
         # Counted once the transaction holds: a retried projection writes (and counts) none.
@@ -172,16 +176,17 @@ class StoreActivities:
         )
 
 
-def _replace_phantom_events(session: Session, ticket_id: int, events: list[HistoryEntry]) -> None:
+def _replace_phantom_events(session: Session, ticket_id: int, events: list[HistoryEntry]) -> bool:
     """Seqs the read model holds for other events were written by an attempt of a workflow
     task that was lost (its worker died or the task timed out after its local activity
     wrote): Temporal never recorded it. The attempt that counts began from the same history
     and saw at least the same messages and timers, so its events hold every one of the lost
     attempt's, numbered its own way: its numbering replaces the lost one's. (A lost
-    attempt's write that comes late carries no newer version and is skipped.)"""
+    attempt's write that comes late carries no newer version and is skipped.) True when
+    any was replaced."""
     incoming = {e.seq: e for e in events}
     if not incoming:
-        return
+        return False
     stored = session.scalars(
         select(HistoryEvent).where(
             HistoryEvent.ticket_id == ticket_id, HistoryEvent.seq.in_(list(incoming))
@@ -200,3 +205,4 @@ def _replace_phantom_events(session: Session, ticket_id: int, events: list[Histo
             ticket_id,
             replaced,
         )
+    return bool(replaced)

@@ -40,6 +40,7 @@ from ticketflow.store.models import (
     HistoryEvent,
     QueueCount,
     RawMessage,
+    ReportEvent,
     Ticket,
 )
 from ticketflow.store.queries import list_tickets, search_tickets
@@ -286,6 +287,15 @@ def test_projection_replaces_what_a_lost_task_numbered_otherwise(
     assert "history seqs [2] were written by a lost workflow task; replaced" in caplog.text
     with components.sessions() as session:
         assert session.get_one(Ticket, ticket_id).version == 3
+        # The reports' rows follow the numbering kept, folded anew from the history.
+        reported = session.execute(
+            select(ReportEvent.seq, ReportEvent.action).order_by(ReportEvent.seq)
+        ).all()
+        assert [tuple(r) for r in reported] == [
+            (1, "route"),
+            (2, "customer-message"),
+            (3, "route"),
+        ]
         kept = session.scalars(
             select(HistoryEvent.action)
             .where(HistoryEvent.ticket_id == ticket_id)
