@@ -428,8 +428,8 @@ class ReportEvent(Base):
     __tablename__ = "report_events"
     __table_args__ = (
         UniqueConstraint("ticket_id", "seq", name="uq_report_events_ticket_seq"),
-        Index("ix_report_events_at", "project", "at"),
-        # The agents' rows of a period, read without the table on PostgreSQL.
+        # The agents' rows of a period, read without the table on PostgreSQL (the only
+        # range read of these rows: counts come from the hourly sums).
         Index(
             "ix_report_events_agents",
             "project",

@@ -68,7 +68,6 @@ def upgrade() -> None:
         sa.Column("by_agent", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("ticket_id", "seq", name="uq_report_events_ticket_seq"),
     )
-    op.create_index("ix_report_events_at", "report_events", ["project", "at"])
     op.create_index(
         "ix_report_events_agents",
         "report_events",
