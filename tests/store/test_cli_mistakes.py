@@ -55,6 +55,48 @@ def test_a_desk_config_with_a_mistake_names_file_and_line(tmp_path: Path) -> Non
     assert f"{bad}:2:" in refused(ticketflow(tmp_path, "desk", "check", str(bad)))
 
 
+@pytest.mark.parametrize(
+    ("right", "wrong", "where", "reason"),
+    [
+        # An SLA's budget, misspelt: before, the SLA silently had no first response.
+        (
+            "first_response: 60",
+            "first_responce: 60",
+            "projects.0.slas.first-line",
+            "unknown key 'first_responce'; did you mean 'first_response'?",
+        ),
+        (
+            "owner_timeout: 30",
+            "owner_timout: 30",
+            "projects.0",
+            "unknown key 'owner_timout'; did you mean 'owner_timeout'?",
+        ),
+        (
+            "then: {queue: Security,",
+            "then: {queu: Security,",
+            "projects.0.rules.2.then",
+            "unknown key 'queu'; did you mean 'queue'?",
+        ),
+        (
+            "steps: [{action: move, queue: Passwords}]",
+            "steps: [{action: move, queue: Passwords, zzz: 1}]",
+            "projects.0.macros.3.steps.0",
+            "unknown key 'zzz'; known: action, priority, queue, reason, template, text",
+        ),
+    ],
+)
+def test_a_desk_key_that_is_not_known_names_the_nearest(
+    tmp_path: Path, right: str, wrong: str, where: str, reason: str
+) -> None:
+    text = EXAMPLE_DESK.read_text()
+    assert right in text
+    bad = tmp_path / "desk.yaml"
+    bad.write_text(text.replace(right, wrong, 1))
+    number = next(n for n, row in enumerate(bad.read_text().splitlines(), 1) if wrong in row)
+    line = refused(ticketflow(tmp_path, "desk", "check", str(bad)))
+    assert line == f"ticketflow: {bad}:{number}: {where}: {reason}"
+
+
 def test_a_desk_naming_a_template_that_does_not_exist(tmp_path: Path) -> None:
     bad = tmp_path / "desk.yaml"
     bad.write_text(EXAMPLE_DESK.read_text().replace("template: ask_details", "template: nope"))

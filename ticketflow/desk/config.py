@@ -21,6 +21,7 @@ from pydantic import (
 
 from ticketflow.desk.macros import MacroConfig
 from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
+from ticketflow.desk.strict import StrictModel, known_keys, nearest_key
 from ticketflow.tickets.calendars import (
     WEEKDAYS,
     BusinessCalendar,
@@ -55,7 +56,7 @@ ADMIN_GROUP = "admins"
 DAY_GROUPS = {"every-day": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 
 
-class CalendarConfig(BaseModel):
+class CalendarConfig(StrictModel):
     zone: str  # IANA, such as Europe/Moscow
     # Weekday (mon..sun, every-day, weekdays, weekends) -> "09:00-15:00, 15:00-21:00";
     # later keys override earlier ones; a weekday not named has no working hours.
@@ -71,7 +72,7 @@ class CalendarConfig(BaseModel):
         return CalendarSpec(self.zone, week, [d.isoformat() for d in self.holidays])
 
 
-class Targets(BaseModel):
+class Targets(StrictModel):
     """Budgets in business minutes."""
 
     first_response: PositiveInt | None = None
@@ -82,7 +83,7 @@ class Targets(BaseModel):
         return SlaTargets(self.first_response, self.update, self.solution)
 
 
-class StepConfig(BaseModel):
+class StepConfig(StrictModel):
     action: StepAction
     queue: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
@@ -105,7 +106,7 @@ class SlaConfig(Targets):
     on_breach: list[StepConfig] = []
 
 
-class QueueConfig(BaseModel):
+class QueueConfig(StrictModel):
     name: str = Field(min_length=1, max_length=100)
     line: Line
     group: str = Field(min_length=1)
@@ -123,15 +124,15 @@ class QueueConfig(BaseModel):
     reopen_owner: Literal["keep", "release"] = "keep"
 
 
-class GroupConfig(BaseModel):
+class GroupConfig(StrictModel):
     """A group's rights, queue by queue (ticketflow.tickets.rights)."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^,/\s]+$")
     rights: dict[str, list[str]] = {}
 
 
-class DeskConfig(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+class DeskConfig(StrictModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     queues: list[QueueConfig]
     # Rights per group per queue. Without it, as before: a queue's group has every right
@@ -341,12 +342,15 @@ class DeskConfigError(ValueError):
 
 def load_desk(path: Path) -> DeskConfig:
     """A desk file of one desk (no `projects:`); ticketflow.desk.projects loads any."""
-    return read_desk_file(path, DeskConfig.model_validate)
+    return read_desk_file(path, DeskConfig.model_validate, lambda data: DeskConfig)
 
 
-def read_desk_file(path: Path, build: Callable[[Any], T]) -> T:
+def read_desk_file(
+    path: Path, build: Callable[[Any], T], root: Callable[[Any], type[BaseModel]]
+) -> T:
     """`build` over a desk file's YAML; DeskConfigError names the file, the line of the
-    first error where known, and the reason."""
+    first error where known, and the reason. `root`: the model the YAML is read as
+    (where an unknown key's known neighbours are looked up)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -366,13 +370,23 @@ def read_desk_file(path: Path, build: Callable[[Any], T]) -> T:
         errors = exc.errors()
         first = errors[0]
         loc = tuple(first["loc"])
-        where = ".".join(str(part) for part in loc)
         reason = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            loc, reason = loc[:-1], _unknown_key(str(loc[-1]), root(data), loc[:-1])
+        where = ".".join(str(part) for part in loc)
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        line_number = _line_of(tree, loc) if tree is not None else 1
+        line_number = _line_of(tree, tuple(first["loc"])) if tree is not None else 1
         raise DeskConfigError(
             f"{path}:{line_number}: {where + ': ' if where else ''}{reason}{more}"
         ) from None
+
+
+def _unknown_key(key: str, root: type[BaseModel], path: tuple[int | str, ...]) -> str:
+    known = known_keys(root, path)
+    nearest = nearest_key(key, known)
+    if nearest is not None:
+        return f"unknown key {key!r}; did you mean {nearest!r}?"
+    return f"unknown key {key!r}; known: {', '.join(sorted(known))}"
 
 
 def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from ticketflow.desk.strict import StrictModel
 from ticketflow.tickets.lifecycle import (
     MAX_PRIORITY,
     MIN_PRIORITY,
@@ -27,7 +28,7 @@ from ticketflow.tickets.lifecycle import Ticket as LifecycleTicket
 TEXT_STEPS = TEXT_ACTIONS
 
 
-class MacroStep(BaseModel):
+class MacroStep(StrictModel):
     action: Literal["take", "note", "ask", "answer", "move", "priority", "close"]
     text: str | None = Field(default=None, min_length=1)
     template: str | None = Field(default=None, min_length=1)
@@ -48,7 +49,7 @@ class MacroStep(BaseModel):
         return self
 
 
-class MacroConfig(BaseModel):
+class MacroConfig(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = ""
     # Groups whose agents may run it; empty: every agent who can act on the ticket.

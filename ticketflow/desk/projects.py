@@ -206,7 +206,7 @@ def qualified(project: str, group: str) -> str:
 def load_projects(path: Path) -> Projects:
     """The projects of a desk file, each with its help articles (`help/<project>/` beside
     the file); DeskConfigError with the file, line and reason."""
-    projects = read_desk_file(path, projects_from)
+    projects = read_desk_file(path, projects_from, root_model)
     try:
         return Projects(
             [
@@ -218,9 +218,14 @@ def load_projects(path: Path) -> Projects:
         raise DeskConfigError(str(exc)) from None
 
 
+def root_model(data: object) -> type[BaseModel]:
+    """What a desk file's YAML is: several projects, or one desk."""
+    return ProjectsConfig if isinstance(data, dict) and "projects" in data else DeskConfig
+
+
 def projects_from(data: object) -> Projects:
     """The projects of a desk file's parsed YAML (validation errors as pydantic raises them)."""
-    if isinstance(data, dict) and "projects" in data:
+    if root_model(data) is ProjectsConfig:
         config = ProjectsConfig.model_validate(data)
         return Projects(
             [Project(p.name, p, project_mailboxes(p), p.namespace) for p in config.projects]

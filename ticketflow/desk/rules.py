@@ -15,15 +15,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from ticketflow.desk.strict import StrictModel
 from ticketflow.mail.parse import ParsedMail
 
 FIELDS = ("sender", "recipients", "subject", "body", "attachments")
 SNIPPET = 80  # characters of matched text kept as the reason
 
 
-class ConditionConfig(BaseModel):
+class ConditionConfig(StrictModel):
     """One test on one part of the message. `field`: sender, recipients (To, Cc,
     Delivered-To and the envelope), subject, body, attachments (their names), or
     `header:Name`. Matches when any keyword or the regex is found; with neither, when the
@@ -41,7 +42,7 @@ class ConditionConfig(BaseModel):
         return self
 
 
-class RuleActions(BaseModel):
+class RuleActions(StrictModel):
     queue: str | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
     tags: list[str] = []
@@ -52,7 +53,7 @@ class RuleActions(BaseModel):
     stop: bool = False  # evaluate no further rules
 
 
-class RuleConfig(BaseModel):
+class RuleConfig(StrictModel):
     name: str = Field(min_length=1)
     all: list[ConditionConfig] = []
     any: list[ConditionConfig] = []
