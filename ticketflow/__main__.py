@@ -1,5 +1,5 @@
 """`python -m ticketflow`: the `ticketflow` command."""
 
-from ticketflow.cli import run
+from ticketflow.cli.main import run
 
 run()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.stack import free_port
+from ticketflow.cli.up import data_dir_lock
 from ticketflow.settings import Settings
-from ticketflow.up import data_dir_lock
 
 EXAMPLE_DESK = Settings().desk_config
 

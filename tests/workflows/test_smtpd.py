@@ -16,9 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 from tests.support.mail import customer_mail
 from tests.support.stack import free_port
 from tests.support.temporal import eventually, new_worker
+from ticketflow.cli.smtpd import serve
 from ticketflow.components import Components
 from ticketflow.settings import Settings
-from ticketflow.smtpd import serve
 from ticketflow.store.models import RawMessage, Ticket
 
 

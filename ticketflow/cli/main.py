@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with --data-dir over TICKETFLOW_DATA_DIR."""
-    from ticketflow.commands import CommandError
+    from ticketflow.cli.commands import CommandError
 
     try:
         if args.data_dir is not None:
@@ -170,11 +170,11 @@ def configure_logging(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (2 for a mistake, with its one-line reason)."""
-    from ticketflow.commands import COMMANDS, CommandError
+    from ticketflow.cli.commands import COMMANDS, CommandError
+    from ticketflow.cli.up import AlreadyRunning, PortBusy
     from ticketflow.components import TemporalUnreachable
     from ticketflow.desk.config import DeskConfigError
     from ticketflow.store.migrate import SchemaNotCurrent
-    from ticketflow.up import AlreadyRunning, PortBusy
 
     fixable = (
         AlreadyRunning,

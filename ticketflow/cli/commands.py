@@ -1,4 +1,4 @@
-"""What each `ticketflow` command does, once `ticketflow.cli` has parsed it and its settings.
+"""What each `ticketflow` command does, once `ticketflow.cli.main` has parsed it and its settings.
 
 A command returns its exit status; a mistake the user can fix is a CommandError (one line,
 exit 2). Heavy imports (Temporal, uvicorn) happen inside the commands that need them.
@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 from temporalio.service import RPCError, RPCStatusCode
 
+from ticketflow.cli.up import EmbeddedStack, Ports, check_port_free
 from ticketflow.components import Components
 from ticketflow.desk.projects import load_projects, project_of
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin, AgentError, agent_changes, list_agents
 from ticketflow.store.migrate import bring_up_to_date, check_schema
-from ticketflow.up import EmbeddedStack, Ports, check_port_free
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -44,7 +44,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.serve_api import serve_api
+    from ticketflow.cli.serve_api import serve_api
 
     _check_ready(settings)
     check_port_free(args.host, args.port, "the API")
@@ -53,7 +53,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_smtpd(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.smtpd import run_smtpd
+    from ticketflow.cli.smtpd import run_smtpd
 
     _check_ready(settings)
     check_port_free(args.host, args.port, "smtpd")
@@ -243,7 +243,7 @@ def _check_ready(settings: Settings) -> None:
 
 
 def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
-    from ticketflow.quarantine import QuarantineError, run_quarantine_action
+    from ticketflow.cli.quarantine import QuarantineError, run_quarantine_action
 
     components = Components(settings)
     try:

@@ -1,0 +1,13 @@
+"""The `ticketflow` command and the processes it runs: the entry points, outside the layers.
+
+- main: the command line (arguments, settings, one-line mistakes); `run` is the script.
+- commands: what each command does.
+- up: `ticketflow up`, the embedded stack. serve_api: `ticketflow api` (uvicorn).
+- smtpd: `ticketflow smtpd`, the SMTP/LMTP listener an MTA delivers to.
+- quarantine: `ticketflow quarantine`, mail kept for review.
+- replay: `ticketflow replay`, open tickets' histories replayed on this code.
+"""
+
+from ticketflow.cli.main import main, run
+
+__all__ = ["main", "run"]

@@ -1,0 +1,3 @@
+from ticketflow.cli.main import run
+
+run()
