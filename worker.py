@@ -13,27 +13,18 @@ import prometheus_client
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
 from activities.store import StoreActivities
 from ticketflow.components import Components, connect_temporal
 from ticketflow.engine.redelivery import sweep_forever
+from ticketflow.engine.runner import WORKFLOW_RUNNER, WORKFLOWS
 from ticketflow.engine.tickets import in_namespace
 from ticketflow.mail.transport import Transport, make_transport
 from ticketflow.settings import Settings
-from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger("ticketflow.worker")
-
-# The sandbox still refuses non-deterministic calls (datetime.now, I/O) in workflow
-# code, but no longer re-imports the workflow modules for every new ticket: that
-# re-import (compiled from source where bytecode is not cached) was the worker's
-# largest cost per ticket (bench/RESULTS.md). Our workflow modules keep no state.
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
-)
 
 
 def build_worker(
@@ -62,7 +53,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TicketWorkflow],
+        workflows=list(WORKFLOWS),
         activities=[
             store.load_ticket,
             store.route,

@@ -6,7 +6,8 @@ Entry points and process-wide parts live here; everything else in a package of i
   (`up`, the API server, the SMTP listener, quarantine, replay): the entry points.
 - settings: `TICKETFLOW_*` settings. components: the parts a process builds from them.
 - payloads: what the API, the workflow and the activities pass each other (ids, not content).
-- metrics: the Prometheus metrics each process counts. logs: bounded logs (a run of like errors said once).
+- metrics: the Prometheus metrics each process counts.
+- logs: bounded logs (a run of like errors is said once).
 - tickets/ (the pure domain), desk/, mail/, letters/, store/ (the read model),
   engine/ (reaching workflows), api/ (HTTP), console/ (the agents' pages and /help).
 """

@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from temporalio.converter import DataConverter
+
 from ticketflow.tickets.sla import Clocks
+
+# How these payloads travel to and from Temporal (clients, workers and the replayer).
+DATA_CONVERTER = DataConverter.default
 
 
 class ActivityName(StrEnum):

@@ -63,6 +63,10 @@ ONE_OWNER_PATCH = "one-owner"
 # An owner who does nothing loses the ticket, a reopen may release him, and who writes
 # to the customer owns the ticket (TicketRun).
 OWNER_TIMEOUT_PATCH = "owner-timeout"
+# Patches whose old branch still runs for tickets begun before them (the replay net keeps
+# histories of both sides), and those whose old branch is gone (deprecate_patch).
+PATCHES = (FIRST_STEP_PATCH, ONE_OWNER_PATCH, OWNER_TIMEOUT_PATCH)
+RETIRED_PATCHES = (TIMERS_PATCH,)
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(

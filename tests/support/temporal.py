@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import time
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Worker
 
 from ticketflow.components import Components
@@ -25,23 +26,55 @@ from worker import build_worker, build_workers
 
 T = TypeVar("T")
 
-# Recorded workflow histories that tests/workflows/test_replay.py replays on today's code.
+# Recorded workflow histories that tests/workflows/test_replay.py replays on today's code:
+# histories/<release>/<scenario>.json, append-only (histories/SHA256SUMS seals each).
 HISTORIES = Path(__file__).resolve().parents[1] / "workflows" / "histories"
+SEALED = HISTORIES / "SHA256SUMS"
 RECORD_VARIABLE = "TICKETFLOW_RECORD_HISTORIES"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+IN_FLIGHT = {"EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_STARTED"}
 # A namespace the shared dev server has besides the default, for a project of its own.
 PROJECT_NAMESPACE = "ticketflow-project"
+
+
+def release() -> str:
+    """The release this checkout builds (its histories are recorded under that name)."""
+    return str(tomllib.loads(PYPROJECT.read_text())["project"]["version"])
+
+
+def sealed_histories() -> dict[str, str]:
+    """Every kept history (`<release>/<scenario>.json`) and its SHA-256, as sealed."""
+    if not SEALED.exists():
+        return {}
+    rows = (line.split(maxsplit=1) for line in SEALED.read_text().splitlines() if line.strip())
+    return {path.strip(): digest for digest, path in rows}
+
+
+def history_path(name: str) -> Path:
+    return HISTORIES / release() / f"{name}.json"
 
 
 async def keep_history(
     client: Client, workflow_id: str, name: str, run_id: str | None = None
 ) -> None:
     """With TICKETFLOW_RECORD_HISTORIES set (`python -m tests.workflows.record_histories`),
-    write this run's history to tests/workflows/histories/NAME.json; else nothing."""
+    write this run's history to tests/workflows/histories/<release>/NAME.json once its
+    workflow tasks are done (a history cut inside a task guards nothing); else nothing.
+    A sealed history is never written again."""
     if not os.environ.get(RECORD_VARIABLE):
         return
-    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    HISTORIES.mkdir(exist_ok=True)
-    (HISTORIES / f"{name}.json").write_text(history.to_json())
+    path = history_path(name)
+    if path.relative_to(HISTORIES).as_posix() in sealed_histories():
+        raise AssertionError(f"{path} is sealed: a new recording belongs to a new release")
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    history = await eventually(handle.fetch_history, _settled, timeout=30)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(history.to_json())
+
+
+def _settled(history: WorkflowHistory) -> bool:
+    kinds = [event["eventType"] for event in history.to_json_dict()["events"]]
+    return "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" in kinds and kinds[-1] not in IN_FLIGHT
 
 
 def new_worker(

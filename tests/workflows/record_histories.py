@@ -1,45 +1,79 @@
-"""Re-record the workflow histories that test_replay.py replays:
+"""Record the workflow histories of this release that test_replay.py replays:
 
     .venv/bin/python -m tests.workflows.record_histories
 
-Runs the scenario tests below with TICKETFLOW_RECORD_HISTORIES set; each writes the history of
-its ticket's run to tests/workflows/histories/. Re-record only when a workflow change is meant
-to make old histories replay differently, and only with a `workflow.patched` marker guarding the
-old path (docs/architecture.md, "Changing workflow code"): the recorded histories stand for
-tickets that are running in installations now, which must replay on the new code.
+Runs the scenario tests below with TICKETFLOW_RECORD_HISTORIES set; each writes the history
+of its ticket's run to tests/workflows/histories/<release>/ (the version in pyproject.toml),
+and the new files are sealed in histories/SHA256SUMS. Histories are append-only: those of
+earlier releases stand for tickets running in installations now, and are never re-recorded
+or deleted while such a ticket may exist (docs/architecture.md, "Changing workflow code").
+A release's histories are recorded once; a workflow change that needs new ones is a new
+release, with a `workflow.patched` marker guarding the old path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 
 import pytest
 
-from tests.support.temporal import HISTORIES, RECORD_VARIABLE
+from tests.support.temporal import (
+    HISTORIES,
+    RECORD_VARIABLE,
+    SEALED,
+    history_path,
+    release,
+    sealed_histories,
+)
 
-SCENARIOS = [
-    "tests/workflows/test_ticket_workflow.py::test_new_ticket_routes_to_inbox_and_gets_auto_reply",
-    "tests/workflows/test_ticket_workflow.py::test_answered_ticket_reopens_in_the_answering_queue",
-    "tests/workflows/test_ticket_workflow.py::"
-    "test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket",
-    "tests/workflows/test_ticket_workflow.py::"
-    "test_long_ticket_continues_as_new_and_keeps_every_message",
-    "tests/workflows/test_ticket_workflow.py::test_a_macro_applies_every_step_as_one_change",
-    "tests/workflows/test_escalation.py::test_friday_evening_mail_escalates_saturday_morning",
-    "tests/workflows/test_escalation.py::"
-    "test_a_waiting_ticket_is_reminded_closed_and_reopened_by_a_late_reply",
-    "tests/workflows/test_escalation.py::test_remind_me_brings_a_waiting_ticket_back_to_the_agent",
-    "tests/workflows/test_escalation.py::test_an_idle_owner_loses_the_ticket_on_a_durable_timer",
-]
+TICKET = "tests/workflows/test_ticket_workflow.py::"
+ESCALATION = "tests/workflows/test_escalation.py::"
+# Each scenario test, and the histories it keeps.
+SCENARIOS = {
+    f"{TICKET}test_new_ticket_routes_to_inbox_and_gets_auto_reply": ("new-ticket-auto-reply",),
+    f"{TICKET}test_answered_ticket_reopens_in_the_answering_queue": ("answered-then-reopened",),
+    f"{TICKET}test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket": (
+        "reopen-window-ends",
+        "reopen-after-window",
+    ),
+    f"{TICKET}test_long_ticket_continues_as_new_and_keeps_every_message": (
+        "continue-as-new",
+        "continued-run",
+    ),
+    f"{TICKET}test_a_macro_applies_every_step_as_one_change": ("macro",),
+    f"{ESCALATION}test_friday_evening_mail_escalates_saturday_morning": (
+        "sla-warning-breach-move",
+    ),
+    f"{ESCALATION}test_a_waiting_ticket_is_reminded_closed_and_reopened_by_a_late_reply": (
+        "waiting-reminded-closed-reopened",
+    ),
+    f"{ESCALATION}test_remind_me_brings_a_waiting_ticket_back_to_the_agent": ("remind-me",),
+    f"{ESCALATION}test_an_idle_owner_loses_the_ticket_on_a_durable_timer": ("owner-released",),
+}
 
 
 def main() -> int:
+    names = [name for names in SCENARIOS.values() for name in names]
+    sealed = sealed_histories()
+    taken = [n for n in names if history_path(n).relative_to(HISTORIES).as_posix() in sealed]
+    if taken:
+        print(f"release {release()} already has its histories ({', '.join(taken)}): bump the")
+        print("version in pyproject.toml for a release whose workflow code records new ones")
+        return 2
     os.environ[RECORD_VARIABLE] = "1"
-    for old in HISTORIES.glob("*.json"):
-        old.unlink()
-    print(f"recording into {HISTORIES}", flush=True)
-    return pytest.main(["-q", "-p", "no:cacheprovider", *SCENARIOS])
+    print(f"recording into {HISTORIES / release()}", flush=True)
+    status = pytest.main(["-q", "-p", "no:cacheprovider", *SCENARIOS])
+    if status != 0:
+        return int(status)
+    with SEALED.open("a") as seals:
+        for name in names:
+            path = history_path(name)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            seals.write(f"{digest}  {path.relative_to(HISTORIES).as_posix()}\n")
+    print(f"sealed {len(names)} histories of release {release()} in {SEALED}")
+    return 0
 
 
 if __name__ == "__main__":

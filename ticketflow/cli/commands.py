@@ -269,6 +269,14 @@ def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.cli.replay import replay_open_tickets
+
+    if args.limit < 1:
+        raise CommandError("--limit: at least 1")
+    return asyncio.run(replay_open_tickets(settings, args.limit))
+
+
 COMMANDS: dict[str, Command] = {
     "up": cmd_up,
     "worker": cmd_worker,
@@ -281,4 +289,5 @@ COMMANDS: dict[str, Command] = {
     "rules": cmd_rules,
     "quarantine": cmd_quarantine,
     "reports": cmd_reports,
+    "replay": cmd_replay,
 }

@@ -117,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     action(report_commands, "rebuild", "fold every ticket's history into its figures anew")
 
+    replay = command(
+        "replay",
+        "before an upgrade: replay the open tickets' histories on this install's code",
+    )
+    replay.add_argument(
+        "--limit", type=int, default=10_000, help="at most this many tickets (default 10000)"
+    )
+
     quarantine = command("quarantine", "mail kept for review: list, show, retry, drop", True)
     kept = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
     listing = action(kept, "list", "quarantined and held messages, newest first")

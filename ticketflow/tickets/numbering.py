@@ -61,8 +61,16 @@ class SubjectTag:
         return f"Re: {base}"
 
 
+WORKFLOW_PREFIX = "ticket-"
+
+
 def workflow_id(number: str) -> str:
-    return f"ticket-{number}"
+    return f"{WORKFLOW_PREFIX}{number}"
+
+
+def number_of_workflow(workflow_id: str) -> str:
+    """The ticket number a ticket workflow's id carries."""
+    return workflow_id.removeprefix(WORKFLOW_PREFIX)
 
 
 DEFAULT_TAG = SubjectTag()
