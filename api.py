@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from ticketflow.api.errors import install_error_handlers
 from ticketflow.api.exporter import install_metrics, read_model_gauges
 from ticketflow.api.guards import AgentRequestGuard
-from ticketflow.api.outages import add_outage_handlers
 from ticketflow.api.routes import (
     actions,
     admin,
@@ -26,6 +26,7 @@ from ticketflow.api.routes import (
 )
 from ticketflow.components import Components, connect_temporal
 from ticketflow.console.app import install as install_console
+from ticketflow.console.app import refusal_page
 from ticketflow.settings import Settings, package_version
 
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.include_router(module.router)
     install_console(app)
     install_metrics(app)
-    add_outage_handlers(app)
+    # Refusals: JSON on the API's paths, the console's pages elsewhere.
+    install_error_handlers(app, page=refusal_page)
     app.add_middleware(AgentRequestGuard)
     return app

@@ -30,9 +30,8 @@ from ticketflow.payloads import (
 )
 from ticketflow.store import counts, report_figures
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
+from ticketflow.store.ticket_shape import facts_of, write_projection
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
-from ticketflow.tickets.lifecycle import State
-from ticketflow.tickets.sla import Clocks
 
 log = logging.getLogger("ticketflow.activities.store")
 # Article status once the workflow has taken an article in.
@@ -86,24 +85,14 @@ class StoreActivities:
                 )
                 .limit(1)
             )
-            desk = self._projects.desk(ticket.project)
-            return TicketFacts(
-                ticket_id=ticket.id,
-                project=ticket.project,
-                state=ticket.state,
-                queue=ticket.queue,
-                owner=ticket.owner,
-                priority=ticket.priority,
-                reply_queue=ticket.reply_queue,
-                pending_since=ticket.pending_since,
-                closed_at=ticket.updated_at if ticket.state == State.CLOSED else None,
-                version=ticket.version,
+            return facts_of(
+                ticket,
                 last_seq=last_seq or 0,
-                lines=desk.lines(),
-                first_article_id=first_article_id,
+                lines=self._projects.desk(ticket.project).lines(),
                 policy=self._policies.get(ticket.project),
-                clocks=Clocks(responded=True) if responded is not None else None,
+                first_article_id=first_article_id,
                 customer_wrote_at=customer_wrote_at,
+                responded=responded is not None,
             )
 
     @activity.defn(name=ActivityName.ROUTE)
@@ -138,18 +127,13 @@ class StoreActivities:
             # task was rejected: write only events past what the row already has
             # (the version counts events, so it is the last written seq).
             new_events = [e for e in projection.events if e.seq > ticket.version]
+            after = projection.ticket
             counts.move(
                 session,
                 (ticket.project, ticket.queue, ticket.state),
-                (ticket.project, projection.queue, projection.state),
+                (ticket.project, after.queue, after.state.value),
             )
-            ticket.state, ticket.queue = projection.state, projection.queue
-            ticket.owner, ticket.priority = projection.owner, projection.priority
-            ticket.reply_queue = projection.reply_queue
-            ticket.pending_since = projection.pending_since
-            ticket.updated_at = projection.updated_at
-            ticket.escalation_at = projection.escalation_at
-            ticket.version = projection.version
+            write_projection(ticket, projection)
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
             if replaced:  # the figures folded the lost numbering: fold the history anew

@@ -41,6 +41,8 @@ from ticketflow.desk.projects import load_projects  # noqa: E402
 from ticketflow.payloads import TicketFacts, TicketInput  # noqa: E402
 from ticketflow.settings import Settings  # noqa: E402
 from ticketflow.store.models import Ticket  # noqa: E402
+from ticketflow.tickets import lifecycle  # noqa: E402
+from ticketflow.tickets.lifecycle import State  # noqa: E402
 from ticketflow.tickets.numbering import ticket_number, workflow_id  # noqa: E402
 from workflows.ticket import TicketWorkflow  # noqa: E402
 
@@ -94,11 +96,7 @@ def write_tickets(database_url: str, count: int) -> list[TicketFacts]:
         TicketFacts(
             ticket_id=row["id"],
             project=project.name,
-            state=row["state"],
-            queue=row["queue"],
-            owner=None,
-            priority=3,
-            reply_queue=None,
+            ticket=lifecycle.Ticket(State(row["state"]), row["queue"]),
             pending_since=CREATED,
             closed_at=None,
             version=2,

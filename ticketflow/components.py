@@ -17,6 +17,7 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from ticketflow.desk.projects import ProjectRules, Projects, load_projects
+from ticketflow.engine.converter import DATA_CONVERTER
 from ticketflow.letters.rendering import make_environment
 from ticketflow.mail.bounded import MailLimits
 from ticketflow.mail.identity import MailIdentity
@@ -164,6 +165,7 @@ async def connect_temporal(
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
+            data_converter=DATA_CONVERTER,
             tls=temporal_tls(settings),
             lazy=lazy,
             runtime=runtime,

@@ -10,12 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from temporalio.converter import DataConverter
-
-from ticketflow.tickets.sla import Clocks
-
-# How these payloads travel to and from Temporal (clients, workers and the replayer).
-DATA_CONVERTER = DataConverter.default
+from ticketflow.tickets import lifecycle
+from ticketflow.tickets.timers import TicketTimers
 
 
 class ActivityName(StrEnum):
@@ -57,43 +53,42 @@ class Route:
 
 
 @dataclass
+class CarryOver:
+    """What one run hands the next through continue-as-new, as ids: articles taken in
+    (a redelivered signal is dropped), messages not yet taken in, and mail not yet
+    started as [kind, article id]."""
+
+    seen_articles: list[int] = field(default_factory=list)
+    pending_articles: list[int] = field(default_factory=list)
+    pending_mail: list[list[str | int]] = field(default_factory=list)
+
+
+@dataclass
 class TicketFacts:
-    """A ticket's lifecycle state, as loaded from the read model or carried over."""
+    """What a ticket's workflow carries: the ticket's lifecycle (the pure domain's own
+    shape), its timers and what one run hands the next; loaded from the read model
+    (ticketflow.store.ticket_shape), made by intake for a new ticket, or carried over."""
 
     ticket_id: int
-    state: str
-    queue: str
-    owner: str | None
-    priority: int
-    reply_queue: str | None
+    ticket: lifecycle.Ticket
     pending_since: datetime
     closed_at: datetime | None
     version: int
     last_seq: int
     # Queue name -> line, from the desk config when the run started.
     lines: dict[str, str]
+    # The ticket's project (ticketflow.desk.projects); "" in facts carried from before
+    # projects: the first project.
+    project: str = ""
     # The inbound article that created the ticket (routing and the automatic reply use it).
     first_article_id: int | None = None
     # Intake's routing of a new ticket; None: the run asks the `route` activity.
     route: Route | None = None
-    seen_articles: list[int] = field(default_factory=list)
-    # Handed over by continue-as-new: messages not yet taken in, and mail not yet
-    # started as [kind, article id].
-    pending_articles: list[int] = field(default_factory=list)
-    pending_mail: list[list[str | int]] = field(default_factory=list)
-    # Timers. `policy`: the desk's calendars, SLAs and waiting periods as JSON
-    # (ticketflow.tickets.sla.policy_json; None: the defaults). `clocks`: made on first use.
+    # The desk's calendars, SLAs and waiting periods as JSON
+    # (ticketflow.tickets.sla.policy_json; None: the defaults).
     policy: str | None = None
-    clocks: Clocks | None = None
-    waiting_since: datetime | None = None
-    waiting_reminded: bool = False
-    remind_at: datetime | None = None
-    remind_agent: str | None = None
-    # The owner's last action (or when he got the ticket); his ownership lapses from it.
-    owner_active_at: datetime | None = None
-    # The ticket's project (ticketflow.desk.projects); "" in facts carried from before
-    # projects: the first project.
-    project: str = ""
+    timers: TicketTimers = field(default_factory=TicketTimers)
+    carry: CarryOver = field(default_factory=CarryOver)
     # When the customer's last message came (the Temporal UI's details show it).
     customer_wrote_at: datetime | None = None
 
@@ -141,11 +136,10 @@ class MacroRequest:
 
 @dataclass
 class TicketStatus:
+    """The ticket as an Update left it: the answer to an agent's action."""
+
     number: str
-    state: str
-    queue: str
-    owner: str | None
-    priority: int
+    ticket: lifecycle.Ticket
 
 
 @dataclass
@@ -167,11 +161,7 @@ class Projection:
     ticket_id: int
     # Equals the seq of the last event: the workflow counts both together.
     version: int
-    state: str
-    queue: str
-    owner: str | None
-    priority: int
-    reply_queue: str | None
+    ticket: lifecycle.Ticket
     pending_since: datetime
     updated_at: datetime
     events: list[HistoryEntry]

@@ -38,7 +38,7 @@ def start_details(number: str, facts: TicketFacts | None) -> str | None:
     """The static details of a new ticket's run (Markdown)."""
     if facts is None or facts.route is None:
         return None
-    priority = facts.route.priority or facts.priority
+    priority = facts.route.priority or facts.ticket.priority
     return (
         f"**Ticket** {number}\n\n**Project** {facts.project or 'main'}\n\n"
         f"**First queue** {facts.route.queue}\n\n**Priority** {priority}"
@@ -57,25 +57,26 @@ def escalation_summary(due: sla.Due, at: datetime) -> str:
 
 def current_details(facts: TicketFacts, policy: DeskPolicy, window_end: datetime | None) -> str:
     """What a supervisor wants to know of a ticket at a glance (Markdown)."""
+    ticket, kept = facts.ticket, facts.timers
     lines = [
-        f"**{facts.state}** in **{facts.queue}** · priority {facts.priority} · "
-        f"owner {facts.owner or 'nobody'}"
+        f"**{ticket.state.value}** in **{ticket.queue}** · priority {ticket.priority} · "
+        f"owner {ticket.owner or 'nobody'}"
     ]
-    next_due = sla.upcoming(facts.clocks) if facts.clocks else None
+    next_due = sla.upcoming(kept.clocks) if kept.clocks else None
     if next_due is not None:
         at, due = next_due
         lines.append(
-            f"next SLA: {escalation_summary(due, at)} → {_steps(policy, facts.queue, due.kind)}"
+            f"next SLA: {escalation_summary(due, at)} → {_steps(policy, ticket.queue, due.kind)}"
         )
     else:
         lines.append("next SLA: none running")
-    reminder_at, close_at = timers.waiting_times(facts, policy.queue(facts.queue))
+    reminder_at, close_at = timers.waiting_times(kept, policy.queue(ticket.queue))
     if close_at is not None:
         lines.append(f"closes unanswered at {_time(close_at)}")
     if reminder_at is not None:
         lines.append(f"reminds the customer at {_time(reminder_at)}")
-    if facts.remind_at is not None:
-        lines.append(f"reminds {facts.remind_agent or 'its agent'} at {_time(facts.remind_at)}")
+    if kept.remind_at is not None:
+        lines.append(f"reminds {kept.remind_agent or 'its agent'} at {_time(kept.remind_at)}")
     if window_end is not None:
         lines.append(f"reopen window ends {_time(window_end)}")
     wrote = facts.customer_wrote_at
@@ -91,18 +92,19 @@ def wake_summary(
     owner_lapses_at: datetime | None,
 ) -> str:
     """What the workflow's next timer is for (the first match at that moment)."""
-    next_due = sla.upcoming(facts.clocks) if facts.clocks else None
+    ticket, kept = facts.ticket, facts.timers
+    next_due = sla.upcoming(kept.clocks) if kept.clocks else None
     if next_due is not None and next_due[0] == at:
         return escalation_summary(next_due[1], at)
-    reminder_at, close_at = timers.waiting_times(facts, policy.queue(facts.queue))
+    reminder_at, close_at = timers.waiting_times(kept, policy.queue(ticket.queue))
     if reminder_at == at:
         return "reminder to the customer"
     if close_at == at:
         return "closes: no reply from the customer"
-    if facts.remind_at == at:
-        return f"reminder for {facts.remind_agent or 'its agent'}"
+    if kept.remind_at == at:
+        return f"reminder for {kept.remind_agent or 'its agent'}"
     if owner_lapses_at == at:
-        return f"{facts.owner} loses the ticket unless he acts"
+        return f"{ticket.owner} loses the ticket unless he acts"
     if window_end == at:
         return "reopen window ends"
     return f"next check {_clock(at)}"

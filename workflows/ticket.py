@@ -111,9 +111,7 @@ class TicketWorkflow:
         try:
             after = run.decide(request, now)
         except InvalidTransition as err:
-            raise ApplicationError(
-                err.reason, type="InvalidTransition", non_retryable=True
-            ) from None
+            raise refusal(err, non_retryable=True) from None
         version = run.apply(request.agent, Action(request.action), after, request, now)
         return await self._answer_once_projected(version)
 
@@ -125,7 +123,7 @@ class TicketWorkflow:
             try:
                 self._run.decide(request, workflow.now())
             except InvalidTransition as err:
-                raise ApplicationError(err.reason, type="InvalidTransition") from None
+                raise refusal(err) from None
 
     @workflow.update
     async def run_macro(self, request: MacroRequest) -> TicketStatus:
@@ -135,9 +133,7 @@ class TicketWorkflow:
         try:
             run.plan(request.steps)
         except InvalidTransition as err:
-            raise ApplicationError(
-                err.reason, type="InvalidTransition", non_retryable=True
-            ) from None
+            raise refusal(err, non_retryable=True) from None
         run.record(request.agent, EventName.MACRO, run.ticket, run.ticket, request.name, None, now)
         version = 0
         for step in request.steps:
@@ -153,7 +149,7 @@ class TicketWorkflow:
             try:
                 self._run.plan(request.steps)
             except InvalidTransition as err:
-                raise ApplicationError(err.reason, type="InvalidTransition") from None
+                raise refusal(err) from None
 
     async def _answer_once_projected(self, version: int) -> TicketStatus:
         # Answer only once the read model shows the change: the agent's next read agrees.
@@ -269,7 +265,7 @@ class TicketWorkflow:
         now = workflow.now()
         request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
         run.apply(SYSTEM, Action.ROUTE, run.decide(request, now), request, now)
-        if route.priority is not None and route.priority != facts.priority:
+        if route.priority is not None and route.priority != facts.ticket.priority:
             run.system_action(Action.PRIORITY, now, priority=route.priority)
         if route.close_reason is not None:
             run.system_action(Action.CLOSE, now, reason=route.close_reason)
@@ -313,9 +309,9 @@ class TicketWorkflow:
     async def _send(self, mail: OutboundMail) -> None:
         run = self._ticket
         facts = run.facts
-        ref = ArticleRef(facts.ticket_id, mail.article_id, queue=facts.queue)
+        ref = ArticleRef(facts.ticket_id, mail.article_id, queue=facts.ticket.queue)
         if mail.kind is MailKind.WAITING_REMINDER:
-            ref.key = f"{mail.kind.value}:{facts.ticket_id}:{facts.waiting_since}"
+            ref.key = f"{mail.kind.value}:{facts.ticket_id}:{facts.timers.waiting_since}"
         try:
             result = await outbound.send(mail, ref)
         except ActivityError as err:
@@ -388,20 +384,35 @@ class TicketWorkflow:
         facts, escalation = run.facts, run.escalation_at()
         # Facts carried from before projects name none (the search shows none then).
         project = [TICKET_PROJECT.value_set(facts.project)] if facts.project else []
-        active = facts.owner_active_at
+        active, ticket = facts.timers.owner_active_at, facts.ticket
         changed = max(facts.pending_since, active) if active else facts.pending_since
+        owner = ticket.owner
         workflow.upsert_search_attributes(
             [
                 *project,
                 TICKET_NUMBER.value_set(self._input.number),
-                TICKET_STATE.value_set(facts.state),
-                TICKET_QUEUE.value_set(facts.queue),
-                TICKET_PRIORITY.value_set(facts.priority),
+                TICKET_STATE.value_set(ticket.state.value),
+                TICKET_QUEUE.value_set(ticket.queue),
+                TICKET_PRIORITY.value_set(ticket.priority),
                 TICKET_CHANGED_AT.value_set(changed),
-                TICKET_OWNER.value_set(facts.owner) if facts.owner else TICKET_OWNER.value_unset(),
+                TICKET_OWNER.value_set(owner) if owner else TICKET_OWNER.value_unset(),
                 TICKET_ESCALATION_AT.value_set(escalation)
                 if escalation
                 else TICKET_ESCALATION_AT.value_unset(),
             ]
         )
         run.search_dirty = False
+
+
+def refusal(err: InvalidTransition, non_retryable: bool = False) -> ApplicationError:
+    """The lifecycle's refusal as the caller receives it: its reason, and (as details) its
+    code, message and parameters, so a face can say it in the agent's language."""
+    why = err.why
+    return ApplicationError(
+        err.reason,
+        why.code,
+        why.message,
+        dict(why.params),
+        type="InvalidTransition",
+        non_retryable=non_retryable,
+    )

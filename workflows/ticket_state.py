@@ -60,36 +60,29 @@ class TicketRun:
         run = cls(
             number=number,
             facts=facts,
-            inbox=facts.pending_articles + early_inbox,
-            outbound=[OutboundMail(MailKind(str(k)), int(a)) for k, a in facts.pending_mail],
+            inbox=facts.carry.pending_articles + early_inbox,
+            outbound=[OutboundMail(MailKind(str(k)), int(a)) for k, a in facts.carry.pending_mail],
             projected=facts.version,
             policy=sla.policy_from_json(facts.policy) if facts.policy else sla.DeskPolicy(),
         )
-        facts.pending_articles, facts.pending_mail = [], []
+        facts.carry.pending_articles, facts.carry.pending_mail = [], []
         return run
 
     # --- the ticket -----------------------------------------------------------------
 
     @property
     def ticket(self) -> lifecycle.Ticket:
-        f = self.facts
-        return lifecycle.Ticket(State(f.state), f.queue, f.owner, f.priority, f.reply_queue)
-
-    def _set_ticket(self, ticket: lifecycle.Ticket) -> None:
-        f = self.facts
-        f.state, f.queue, f.owner = ticket.state.value, ticket.queue, ticket.owner
-        f.priority, f.reply_queue = ticket.priority, ticket.reply_queue
+        return self.facts.ticket
 
     @property
     def state(self) -> State:
-        return State(self.facts.state)
+        return self.facts.ticket.state
 
     def status(self) -> TicketStatus:
-        f = self.facts
-        return TicketStatus(self.number, f.state, f.queue, f.owner, f.priority)
+        return TicketStatus(self.number, self.ticket)
 
     def escalation_at(self) -> datetime | None:
-        clocks = self.facts.clocks
+        clocks = self.facts.timers.clocks
         return sla.escalation_at(clocks) if clocks else None
 
     # --- decisions --------------------------------------------------------------------
@@ -99,7 +92,7 @@ class TicketRun:
         if request.action == Action.REMIND and (
             request.remind_at is None or request.remind_at <= now
         ):
-            raise InvalidTransition("remind needs a time in the future")
+            raise lifecycle.refused("remind-past")
         return lifecycle.decide(
             self.ticket,
             lifecycle_request(request),
@@ -139,10 +132,10 @@ class TicketRun:
             self._track_owner(actor, before, after, reopened, now)
         if after.state is State.CLOSED and before.state is not State.CLOSED:
             facts.closed_at = now
-        self._set_ticket(after)
-        timers.after_change(facts, self.policy, before, after, action, now)
+        facts.ticket = after
+        timers.after_change(facts.timers, self.policy, before, after, action, now)
         if action is Action.REMIND:
-            facts.remind_at, facts.remind_agent = request.remind_at, request.agent
+            facts.timers.remind_at, facts.timers.remind_agent = request.remind_at, request.agent
         if request.article_id is not None:
             self.accepted.append(request.article_id)
             if action in lifecycle.MAIL_ACTIONS:
@@ -176,11 +169,11 @@ class TicketRun:
     ) -> None:
         """The moment the owner's time starts again: he got the ticket, acted on it, or it
         came back to him open."""
-        facts = self.facts
+        kept = self.facts.timers
         if after.owner is None:
-            facts.owner_active_at = None
+            kept.owner_active_at = None
         elif after.owner != before.owner or actor == after.owner or reopened:
-            facts.owner_active_at = now
+            kept.owner_active_at = now
 
     def system_action(
         self, action: Action, now: datetime, agent: str = SYSTEM, **fields: object
@@ -199,7 +192,7 @@ class TicketRun:
     ) -> None:
         """Take in the customer's messages (`at_most` of them), each once (a redelivered
         signal is dropped), with a history warning for those intake `warnings` about."""
-        seen = self.facts.seen_articles
+        seen = self.facts.carry.seen_articles
         taken = 0
         while self.inbox and (at_most is None or taken < at_most):
             article_id = self.inbox.pop(0)
@@ -253,14 +246,15 @@ class TicketRun:
     # --- timers -----------------------------------------------------------------------
 
     def next_timer(self) -> datetime | None:
-        when = timers.next_timer(self.facts, self.policy.queue(self.facts.queue))
+        when = timers.next_timer(self.facts.timers, self.policy.queue(self.ticket.queue))
         lapse = self.owner_lapses_at()
         return lapse if when is None or (lapse is not None and lapse < when) else when
 
     def owner_lapses_at(self) -> datetime | None:
         if not self.owner_timeout:
             return None
-        return timers.owner_lapses_at(self.facts, self.policy.owner_timeout_minutes)
+        minutes = self.policy.owner_timeout_minutes
+        return timers.owner_lapses_at(self.ticket, self.facts.timers, minutes)
 
     def timer_due(self, now: datetime) -> bool:
         when = self.next_timer()
@@ -269,25 +263,25 @@ class TicketRun:
     def fire_timers(self, now: datetime) -> list[EscalationNotice]:
         """Everything that has fallen due: escalations (their notices returned, for the
         workflow to send), a waiting ticket's reminder or closing, an agent's reminder."""
-        facts, notices = self.facts, []
-        for due in sla.due(facts.clocks, now) if facts.clocks else []:
+        kept, notices = self.facts.timers, []
+        for due in sla.due(kept.clocks, now) if kept.clocks else []:
             notices += self._escalate(due, now)
-        reminder_at, close_at = timers.waiting_times(facts, self.policy.queue(facts.queue))
+        reminder_at, close_at = timers.waiting_times(kept, self.policy.queue(self.ticket.queue))
         if reminder_at is not None and reminder_at <= now:
-            facts.waiting_reminded = True
+            kept.waiting_reminded = True
             self.outbound.append(OutboundMail(MailKind.WAITING_REMINDER, 0))
         if close_at is not None and close_at <= now:
-            days = round((close_at - (facts.waiting_since or close_at)).total_seconds() / 86400, 1)
+            days = round((close_at - (kept.waiting_since or close_at)).total_seconds() / 86400, 1)
             self.system_action(
                 Action.CLOSE, now, reason=f"no reply from the customer in {days:g} days"
             )
-        if facts.remind_at is not None and facts.remind_at <= now:
-            agent, facts.remind_at, facts.remind_agent = facts.remind_agent, None, None
+        if kept.remind_at is not None and kept.remind_at <= now:
+            agent, kept.remind_at, kept.remind_agent = kept.remind_agent, None, None
             self.system_action(Action.REMINDER, now, agent=agent or SYSTEM)
         lapse = self.owner_lapses_at()
         if lapse is not None and lapse <= now:
             minutes = self.policy.owner_timeout_minutes
-            reason = f"{facts.owner}: no action in {minutes} minutes"
+            reason = f"{self.ticket.owner}: no action in {minutes} minutes"
             self.system_action(Action.RELEASED, now, reason=reason)
         return notices
 
@@ -295,7 +289,7 @@ class TicketRun:
         detail = f"{due.clock} due {due.deadline.isoformat(timespec='minutes')}"
         self.note(sla_event(due.kind), detail, None, now)
         # Notices name the queue whose promise was missed, even after a move step.
-        queue = self.facts.queue
+        queue = self.ticket.queue
         policy = self.policy.sla_for(queue)
         steps = []
         if policy is not None:
@@ -308,7 +302,7 @@ class TicketRun:
                         ticket_id=self.facts.ticket_id,
                         number=self.number,
                         queue=queue,
-                        priority=self.facts.priority,
+                        priority=self.ticket.priority,
                         clock=due.clock,
                         kind=due.kind,
                         deadline=due.deadline,
@@ -339,11 +333,7 @@ class TicketRun:
         projection = Projection(
             ticket_id=f.ticket_id,
             version=f.version,
-            state=f.state,
-            queue=f.queue,
-            owner=f.owner,
-            priority=f.priority,
-            reply_queue=f.reply_queue,
+            ticket=f.ticket,
             pending_since=f.pending_since,
             updated_at=now,
             events=self.events,
@@ -356,11 +346,12 @@ class TicketRun:
     def carry_over(self) -> TicketFacts:
         """The facts for the next run: messages not yet taken in and mail not yet started
         go along as ids."""
-        return dataclasses.replace(
-            self.facts,
+        carry = dataclasses.replace(
+            self.facts.carry,
             pending_articles=list(self.inbox),
             pending_mail=[[mail.kind.value, mail.article_id] for mail in self.outbound],
         )
+        return dataclasses.replace(self.facts, carry=carry)
 
 
 def lifecycle_request(request: ActionRequest) -> lifecycle.Request:

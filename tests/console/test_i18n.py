@@ -10,16 +10,20 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from ticketflow.console.i18n import LOCALE_DIR, language_of, translations
+from ticketflow.service.refusals import MESSAGES
+from ticketflow.tickets import lifecycle, rights
 
 CONSOLE = Path(__file__).resolve().parents[2] / "ticketflow" / "console"
 ROOT = Path(__file__).resolve().parents[2] / "ticketflow"
 # Refusals shown to people on the console's and the form's pages.
 REFUSALS = {
     ROOT / "store" / "sign_in.py": r'SignInRefused\(\s*"([^"]+)"',
-    ROOT / "engine" / "web_form.py": r'FormRefused\(\s*"([^"]+)"',
-    ROOT / "console" / "help_pages.py": r'error="([^"]+)"',
+    ROOT / "service" / "intake.py": r'FormRefused\(\s*"([^"]+)"',
     ROOT / "console" / "report_page.py": r'_\("([^"]+)"\)',  # the charts' words
 }
+# The service's refusals, and the domain's own reasons it passes on (the workflow's and
+# the rights'), whose messages the console translates.
+REASONS = {*MESSAGES.values(), *lifecycle.REFUSALS.values(), *rights.DENIALS.values()}
 
 
 def template_messages() -> set[str]:
@@ -32,7 +36,7 @@ def template_messages() -> set[str]:
 
 
 def refusal_messages() -> set[str]:
-    found: set[str] = set()
+    found: set[str] = set(REASONS) - {"%(reason)s"}
     for path, pattern in REFUSALS.items():
         matched = set(re.findall(pattern, path.read_text()))
         assert matched, path  # the pattern still finds them

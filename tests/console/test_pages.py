@@ -183,3 +183,50 @@ async def test_the_customer_form_refuses_mistakes_and_floods_with_reasons(
         assert forged.status_code in (400, 403)
         unknown = await customer.get("/help/nowhere")
         assert unknown.status_code == 404
+
+
+async def test_a_page_offers_only_the_actions_the_policy_allows(stack: Stack) -> None:
+    """The ticket's page and the API's ticket read the same policy: a supervisor (who reads
+    every queue and acts in none) is offered no action, the first line all of Inbox's, and
+    an action the page does not offer is refused when posted anyway."""
+    number = await stack.open_ticket()
+    detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+    assert detail.status_code == 200 and detail.json()["actions"] == []
+    first = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    assert first.json()["actions"] == [
+        "take", "answer", "ask", "move", "priority", "close", "note", "remind",
+    ]  # fmt: skip
+    sams, sam_csrf = await signed_in(stack, "sam")
+    page = await sams.get(f"/t/{number}")
+    assert page.status_code == 200 and "Cannot log in" in page.text
+    assert "/act/" not in page.text and "/macro/" not in page.text
+    refused = await sams.post(f"/t/{number}/act/note", data={"csrf": sam_csrf, "text": "hi"})
+    assert refused.status_code == 403 and "note needs the note right in this queue" in refused.text
+    alices, _ = await signed_in(stack)
+    offered = await alices.get(f"/t/{number}")
+    for action in ("take", "answer", "ask", "move", "priority", "close", "note"):
+        assert f"/t/{number}/act/{action}" in offered.text, action
+    assert f"/t/{number}/act/release" not in offered.text  # nobody owns it yet
+
+
+async def test_refusals_carry_a_stable_code_beside_their_reason(stack: Stack) -> None:
+    number = await stack.open_ticket()
+    unknown = await stack.http.get("/api/v1/tickets/999", headers=stack.auth("alice"))
+    assert unknown.json() == {"detail": "no ticket 999", "code": "ticket-unknown"}
+    note = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/note", json={"text": "x"}, headers=stack.auth("sam")
+    )
+    assert (note.status_code, note.json()["code"]) == (403, "right-missing")
+    took = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/take", headers=stack.auth("alice"), timeout=30
+    )
+    assert took.status_code == 200
+    again = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/close", headers=stack.auth("alice"), json={}
+    )
+    assert again.status_code == 200
+    closed = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/close", headers=stack.auth("alice"), json={}
+    )
+    assert closed.status_code == 409
+    assert closed.json() == {"detail": "cannot close a ticket that is closed", "code": "state"}

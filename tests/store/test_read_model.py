@@ -44,6 +44,8 @@ from ticketflow.store.models import (
     Ticket,
 )
 from ticketflow.store.queries import list_tickets, search_tickets
+from ticketflow.tickets import lifecycle
+from ticketflow.tickets.lifecycle import State
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PROJECT = "mail"  # the example desk's first project
@@ -233,11 +235,7 @@ def projection(ticket_id: int, version: int, state: str, queue: str, seqs: range
     return Projection(
         ticket_id=ticket_id,
         version=version,
-        state=state,
-        queue=queue,
-        owner=None,
-        priority=3,
-        reply_queue=None,
+        ticket=lifecycle.Ticket(State(state), queue),
         pending_since=T0,
         updated_at=T0,
         events=[

@@ -135,7 +135,7 @@ def test_bad_arguments_are_refused_with_a_reason(request_: Request, reason: str)
 
 
 def test_every_agent_action_has_a_typed_body() -> None:
-    from ticketflow.api.schemas import ACTION_BODIES
+    from ticketflow.service.shapes import ACTION_BODIES
 
     assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS}
 

@@ -7,6 +7,7 @@ import yaml
 from pydantic import ValidationError
 
 from ticketflow.desk.config import DeskConfig
+from ticketflow.service.policy import Seat
 from ticketflow.settings import Settings
 from ticketflow.tickets.lifecycle import AGENT_ACTIONS, Action
 from ticketflow.tickets.rights import Right, RightsError, expand, refusal
@@ -77,8 +78,9 @@ def test_a_desk_with_wrong_rights_is_refused_with_the_reason(groups: object, rea
 def test_without_groups_a_queue_s_group_has_every_right_in_it() -> None:
     desk = DeskConfig.model_validate(desk_with([]))
     first_line = frozenset({"first-line"})
-    assert desk.visible_queues(first_line) == ["Inbox"]
+    assert Seat("main", desk, first_line).visible_queues() == ["Inbox"]
     assert Right.RW not in desk.rights_in(first_line, "Inbox")  # rw is spelled out
     assert refusal(Action.ANSWER, desk.rights_in(first_line, "Inbox")) is None
     assert desk.rights_in(first_line, "Web") == {Right.MOVE_INTO}
-    assert len(desk.visible_queues(frozenset({"supervisors"}))) == len(desk.queues)
+    supervisors = Seat("main", desk, frozenset({"supervisors"}))
+    assert len(supervisors.visible_queues()) == len(desk.queues)

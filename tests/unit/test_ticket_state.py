@@ -8,23 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketflow.payloads import ActionRequest, MailKind, OutboundMail, TicketFacts
+from ticketflow.payloads import ActionRequest, CarryOver, MailKind, OutboundMail, TicketFacts
 from ticketflow.tickets import sla
-from ticketflow.tickets.lifecycle import Action, InvalidTransition
+from ticketflow.tickets.lifecycle import Action, InvalidTransition, State, Ticket
 from workflows.ticket_state import TicketRun
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 LINES = {"Inbox": "first-line", "Passwords": "second-line"}
 
 
-def facts(**overrides: object) -> TicketFacts:
+def facts(
+    state: str = "first-line", reply_queue: str | None = None, **overrides: object
+) -> TicketFacts:
     base: dict[str, object] = dict(
         ticket_id=7,
-        state="first-line",
-        queue="Inbox",
-        owner=None,
-        priority=3,
-        reply_queue=None,
+        ticket=Ticket(State(state), "Inbox", reply_queue=reply_queue),
         pending_since=T0,
         closed_at=None,
         version=2,
@@ -35,11 +33,11 @@ def facts(**overrides: object) -> TicketFacts:
 
 
 def test_restore_takes_handed_over_messages_and_mail_first() -> None:
-    carried = facts(pending_articles=[5], pending_mail=[["article", 9]])
+    carried = facts(carry=CarryOver(pending_articles=[5], pending_mail=[["article", 9]]))
     run = TicketRun.restore("2026120110000001", carried, early_inbox=[6])
     assert run.inbox == [5, 6]
     assert run.outbound == [OutboundMail(MailKind.ARTICLE, 9)]
-    assert (carried.pending_articles, carried.pending_mail) == ([], [])
+    assert (carried.carry.pending_articles, carried.carry.pending_mail) == ([], [])
     assert run.projected == 2 and not run.pending_projection
 
 
@@ -51,7 +49,7 @@ def test_an_answer_closes_queues_its_mail_and_records_once() -> None:
     assert run.outbound == [OutboundMail(MailKind.ARTICLE, 11)]
     assert [e.action for e in run.events] == ["answer"]
     projection = run.projection(T0)
-    assert (projection.version, projection.state, projection.accepted_articles) == (
+    assert (projection.version, projection.ticket.state, projection.accepted_articles) == (
         3,
         "closed",
         [11],
@@ -62,7 +60,7 @@ def test_an_answer_closes_queues_its_mail_and_records_once() -> None:
 def test_a_redelivered_message_is_taken_in_once() -> None:
     run = TicketRun.restore("n", facts(state="closed", reply_queue="Passwords"), [21, 21])
     run.take_inbox(T0)
-    assert (run.state, run.facts.queue) == ("second-line", "Passwords")
+    assert (run.state, run.ticket.queue) == ("second-line", "Passwords")
     assert [e.action for e in run.events] == ["customer-message"]
 
 
@@ -83,7 +81,7 @@ def test_remind_needs_a_time_in_the_future() -> None:
     run.apply("a", Action.REMIND, run.decide(later, T0), later, T0)
     assert run.next_timer() == T0 + timedelta(hours=1)
     run.fire_timers(T0 + timedelta(hours=1))
-    assert run.events[-1].action == "reminder" and run.facts.owner == "a"
+    assert run.events[-1].action == "reminder" and run.ticket.owner == "a"
 
 
 def test_a_waiting_ticket_closes_after_the_default_period() -> None:
@@ -100,7 +98,8 @@ def test_carry_over_hands_over_what_is_not_yet_done() -> None:
     run = TicketRun.restore("n", facts(), [4])
     run.outbound.append(OutboundMail(MailKind.AUTO_REPLY, 4))
     carried = run.carry_over()
-    assert (carried.pending_articles, carried.pending_mail) == ([4], [["auto-reply", 4]])
+    assert carried.carry.pending_articles == [4]
+    assert carried.carry.pending_mail == [["auto-reply", 4]]
 
 
 def test_the_state_object_imports_nothing_of_temporal() -> None:
@@ -124,9 +123,9 @@ def test_an_owner_who_does_nothing_loses_the_ticket_after_the_timeout() -> None:
     # Another agent's note is not hers.
     act(run, "bob", "note", T0 + timedelta(minutes=40), article_id=6)
     run.fire_timers(T0 + timedelta(minutes=49))
-    assert run.facts.owner == "ann"
+    assert run.ticket.owner == "ann"
     run.fire_timers(T0 + timedelta(minutes=50))
-    assert run.facts.owner is None and run.next_timer() is None
+    assert run.ticket.owner is None and run.next_timer() is None
     released = run.events[-1]
     assert (released.actor, released.action) == ("system", "released")
     assert released.detail == "ann: no action in 30 minutes"
@@ -135,21 +134,21 @@ def test_an_owner_who_does_nothing_loses_the_ticket_after_the_timeout() -> None:
 def test_an_owner_s_time_stops_while_the_ticket_waits_and_starts_on_the_reply() -> None:
     run = TicketRun.restore("n", facts(), [])
     act(run, "ann", "ask", T0, article_id=3)  # who writes owns it
-    assert run.facts.owner == "ann" and run.next_timer() == T0 + timedelta(days=7)
+    assert run.ticket.owner == "ann" and run.next_timer() == T0 + timedelta(days=7)
     later = T0 + timedelta(days=2)
     run.inbox.append(4)
     run.take_inbox(later)
-    assert run.facts.owner == "ann" and run.next_timer() == later + timedelta(minutes=30)
+    assert run.ticket.owner == "ann" and run.next_timer() == later + timedelta(minutes=30)
 
 
 def test_a_queue_that_releases_on_reopen_gives_the_ticket_back() -> None:
     policy = sla.DeskPolicy(queues={"Inbox": sla.QueuePolicy(reopen_owner="release")})
     run = TicketRun.restore("n", facts(policy=sla.policy_json(policy)), [])
     act(run, "ann", "answer", T0, article_id=3)
-    assert (run.state, run.facts.owner) == ("closed", "ann")
+    assert (run.state, run.ticket.owner) == ("closed", "ann")
     run.inbox.append(4)
     run.take_inbox(T0 + timedelta(hours=1))
-    assert (run.state, run.facts.owner) == ("first-line", None)
+    assert (run.state, run.ticket.owner) == ("first-line", None)
     assert [(e.action, e.detail) for e in run.events[-2:]] == [
         ("customer-message", None),
         ("released", "ann: reopened in Inbox, which releases its owner"),
@@ -160,7 +159,7 @@ def test_release_gives_the_ticket_back_at_once_and_runs_before_the_rule_keep_no_
     run = TicketRun.restore("n", facts(), [])
     act(run, "ann", "take", T0)
     act(run, "ann", "release", T0 + timedelta(minutes=1))
-    assert run.facts.owner is None and run.events[-1].action == "release"
+    assert run.ticket.owner is None and run.events[-1].action == "release"
     old = TicketRun.restore("n", facts(), [])
     old.owner_timeout = False
     act(old, "ann", "take", T0)

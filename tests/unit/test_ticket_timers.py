@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ticketflow.payloads import TicketFacts
 from ticketflow.tickets.lifecycle import Action, State, Ticket
 from ticketflow.tickets.sla import DeskPolicy, QueuePolicy
-from ticketflow.tickets.timers import after_change, next_timer, waiting_times
+from ticketflow.tickets.timers import TicketTimers, after_change, next_timer, waiting_times
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-def facts() -> TicketFacts:
-    return TicketFacts(1, "first-line", "Inbox", None, 3, None, NOW, None, 0, 0, {})
+def facts() -> TicketTimers:
+    """A ticket's timers, as its workflow carries them (TicketFacts.timers)."""
+    return TicketTimers()
 
 
 def test_asking_starts_the_waiting_period_and_a_reply_ends_it() -> None:

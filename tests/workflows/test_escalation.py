@@ -232,7 +232,7 @@ async def test_remind_me_brings_a_waiting_ticket_back_to_the_agent(
         await act(env.client, components, number, "ask", "Please send a screenshot.")
         at = await env.get_current_time() + timedelta(hours=2)
         status = await act(env.client, components, number, "remind", agent="bob", remind_at=at)
-        assert status.state == "waiting"
+        assert status.ticket.state == "waiting"
         await env.sleep(timedelta(hours=2, minutes=1))
         row = await wait_state(components, number, "first-line", "Inbox")
         assert row.owner == "bob"

@@ -26,7 +26,7 @@ from ticketflow.desk.macros import MacroConfig, MacroStep
 from ticketflow.engine.inbound import accept_mail
 from ticketflow.engine.tickets import run_macro
 from ticketflow.store.models import Article, HistoryEvent
-from ticketflow.tickets.lifecycle import InvalidTransition
+from ticketflow.tickets.lifecycle import InvalidTransition, State, Ticket
 from ticketflow.tickets.numbering import workflow_id
 
 
@@ -67,12 +67,12 @@ async def test_answered_ticket_reopens_in_the_answering_queue(
         await wait_state(components, number, "first-line", "Inbox")
 
         status = await act(client, components, number, "move", queue="Passwords")
-        assert (status.state, status.queue) == ("second-line", "Passwords")
+        assert (status.ticket.state, status.ticket.queue) == ("second-line", "Passwords")
         status = await act(client, components, number, "take", agent="bob")
-        assert status.owner == "bob"
+        assert status.ticket.owner == "bob"
         answer = "Your access is restored; the reset link is valid for a day."
         status = await act(client, components, number, "answer", answer, agent="bob")
-        assert (status.state, status.queue) == ("closed", "Passwords")
+        assert (status.ticket.state, status.ticket.queue) == ("closed", "Passwords")
 
         with components.sessions() as session:
             sent = session.scalars(
@@ -149,7 +149,7 @@ async def test_reply_after_reopen_window_starts_a_new_run_of_the_same_ticket(
 
         # An agent's action on the completed ticket starts a new run (update-with-start).
         status = await act(client, components, number, "note", "customer called, see CRM")
-        assert (status.state, status.queue) == ("closed", "Web")
+        assert (status.ticket.state, status.ticket.queue) == ("closed", "Web")
         second_run = (await describe_run(client, wid)).run_id
         assert second_run != first_run
 
@@ -266,7 +266,7 @@ async def test_a_macro_applies_every_step_as_one_change(
     async with new_worker(client, components):
         number = await new_ticket_in_inbox(client, components)
         status = await run_macro(components, client, ref(components, number), "alice", chain)
-        assert (status.state, status.queue, status.priority) == ("second-line", "Passwords", 4)
+        assert status.ticket == Ticket(State.SECOND_LINE, "Passwords", priority=4)
         assert history_actions(components, number)[2:] == [
             "macro",
             "take",

@@ -3,7 +3,9 @@ after it has all been read into memory."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request
+
+from ticketflow.service.refusals import TooLarge
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -19,7 +21,5 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"message larger than the limit of {limit} bytes"
-    )
+def too_large(limit: int) -> TooLarge:
+    return TooLarge("message-too-large", limit=limit)

@@ -10,8 +10,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from ticketflow.components import Components
-from ticketflow.desk.config import ADMIN_GROUP
-from ticketflow.desk.projects import qualified
 from ticketflow.store.agents import AgentIdentity, agent_for_token
 from ticketflow.store.queries import ROW_ID_MAX
 
@@ -57,18 +55,6 @@ CurrentAgent = Annotated[AgentIdentity, Depends(current_agent)]
 ProjectParam = Annotated[str | None, Query(max_length=40)]
 
 
-async def current_admin(agent: CurrentAgent, components: ComponentsDep) -> AgentIdentity:
-    """An administrator of the installation: of the first project's administrators' group
-    (mail kept aside is no project's yet). Others get 403 (what admin routes hold is no
-    secret of any ticket's existence)."""
-    first = components.projects.first.name
-    if ADMIN_GROUP not in components.projects.of_project(agent.groups, first):
-        group = qualified(first, ADMIN_GROUP)
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only the {group} group may do this")
-    return agent
-
-
-CurrentAdmin = Annotated[AgentIdentity, Depends(current_admin)]
 # A row id in a path: past the largest a row can have it is refused as a 422, not sent to
 # the database (which would overflow).
 RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]

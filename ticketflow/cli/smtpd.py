@@ -23,9 +23,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from temporalio.client import Client
 
 from ticketflow.components import Components, connect_temporal
-from ticketflow.engine.inbound import accept_mail
-from ticketflow.engine.tickets import TemporalUnavailable
-from ticketflow.mail.parse import MailRefused
+from ticketflow.service.intake import take_in_mail
+from ticketflow.service.refusals import BadRequest, TryLater
 from ticketflow.settings import Settings
 
 log = logging.getLogger("ticketflow.smtpd")
@@ -41,14 +40,14 @@ class IntakeHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         try:
-            result = await accept_mail(
+            result = await take_in_mail(
                 self._components, self._client, raw, envelope.rcpt_tos, source="smtp"
             )
-        except MailRefused as exc:
+        except BadRequest as exc:
             log.warning("refused a message: %s", exc.reason)
             return f"554 5.6.0 not accepted: {exc.reason}"
-        except TemporalUnavailable as exc:
-            log.error("message stored, Temporal unreachable (the sweep delivers it): %s", exc)
+        except TryLater:
+            log.error("message stored, Temporal unreachable (the sweep delivers it)")
             return "250 2.0.0 stored"
         except Exception as exc:
             log.error("could not store a message (%s); the MTA will retry", type(exc).__name__)
@@ -57,7 +56,7 @@ class IntakeHandler:
             return f"250 2.0.0 stored, no ticket: {result.ignored}"
         if result.set_aside:
             return f"250 2.0.0 stored as {result.raw_id} for review, no ticket: {result.set_aside}"
-        return f"250 2.0.0 stored for ticket {result.ticket_number}"
+        return f"250 2.0.0 stored for ticket {result.ticket}"
 
 
 def make_protocol(

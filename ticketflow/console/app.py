@@ -1,10 +1,12 @@
 """The console's place in the API's application: its pages, its static files, and how a
-refusal on a page reaches a person (a sign-in page, an error page) instead of JSON."""
+refusal on a page reaches a person (a sign-in page, an error page in his language) instead
+of JSON."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException, Request, status
-from fastapi.exception_handlers import http_exception_handler
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from ticketflow.console import help_pages, live, report_page
@@ -12,8 +14,7 @@ from ticketflow.console.pages import router
 from ticketflow.console.rendering import SECURITY_HEADERS, render, static
 from ticketflow.console.session import SignInNeeded, sign_in_url
 from ticketflow.console.signin import router as sign_in_router
-
-API_PATHS = ("/api/", "/healthz", "/docs", "/openapi.json", "/redoc")
+from ticketflow.service.refusals import Refusal
 
 
 def install(app: FastAPI) -> None:
@@ -30,17 +31,12 @@ def install(app: FastAPI) -> None:
             sign_in_url(exc.next_path), status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS
         )
 
-    @app.exception_handler(HTTPException)
-    async def refusal(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith(API_PATHS):
-            return await http_exception_handler(request, exc)
-        page = render(
-            request,
-            "error.html.j2",
-            None,
-            exc.status_code,
-            status_code_=exc.status_code,
-            detail=exc.detail,
-        )
-        page.headers.update(exc.headers or {})  # a 503's Retry-After, a 401's challenge
-        return page
+
+def refusal_page(
+    request: Request, code: int, refused: Refusal | str, headers: Mapping[str, str]
+) -> Response:
+    """A refusal as a page: what its status means and its reason, in the agent's language,
+    with the headers it needs (a 503's Retry-After, a 401's challenge)."""
+    page = render(request, "error.html.j2", None, code, status_code_=code, detail=refused)
+    page.headers.update(headers)
+    return page

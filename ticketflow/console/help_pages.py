@@ -10,27 +10,21 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markdown_it import MarkdownIt
 
 from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
-from ticketflow.api.outages import try_again_later
+from ticketflow.api.errors import status_of
 from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import check_csrf, cookie_settings
-from ticketflow.engine.tickets import TemporalUnavailable
-from ticketflow.engine.web_form import (
-    FormRefused,
-    WebRequest,
-    accept_web_request,
-    check_request,
-)
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import parse_form
-from ticketflow.store.form_posts import take_form_slot
+from ticketflow.service.intake import WebRequest, take_in_form
+from ticketflow.service.refusals import BadRequest, Invalid, NotFound, TooMany
 from ticketflow.store.help_articles import help_languages, help_of, suggest
 from ticketflow.store.models import HelpArticleRow
 
@@ -45,7 +39,7 @@ Lang = Annotated[str | None, Query(max_length=8)]
 
 def _project(components: Components, name: str) -> str:
     if name not in components.projects.names:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no help for {name}")
+        raise NotFound("help-unknown", project=name)
     return name
 
 
@@ -103,7 +97,7 @@ async def help_topic(
     language = await asyncio.to_thread(_language, components, request, project, lang)
     topics = await asyncio.to_thread(_topics_of, components, project, language)
     if not 0 <= number < len(topics):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such topic")
+        raise NotFound("topic-unknown")
     topic, articles = topics[number]
     shown = [(a, MARKDOWN.render(a.body)) for a in articles]
     return _page(
@@ -185,7 +179,7 @@ async def help_send(
     try:
         form = parse_form(request.headers.get("content-type", ""), body)
     except MailRefused as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, exc.reason) from None
+        raise BadRequest("not-mail", reason=exc.reason) from None
     language = form.text("lang") if form.text("lang") in LANGUAGES else "ru"
     check_csrf(request.cookies.get(FORM_COOKIE, "-"), {"csrf": form.text("csrf")})
     web = WebRequest(
@@ -200,27 +194,11 @@ async def help_send(
         )[:ATTACHMENTS],
     )
     kept = {"name": web.name, "address": web.address, "subject": web.subject, "text": web.text}
-    try:
-        check_request(web)  # a mistake to set right costs the customer none of his requests
-    except FormRefused as exc:
-        return _form_page(request, project, language, 422, error=str(exc), **kept)
     peer = request.client.host if request.client else "unknown"
-    limit = components.settings.form_posts_per_client_per_hour
-    if not await asyncio.to_thread(take_form_slot, components.sessions, peer, limit):
-        return _form_page(
-            request,
-            project,
-            language,
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            error="too many requests from your address; try again in an hour",
-            **kept,
-        )
     try:
-        result = await accept_web_request(components, client, web)
-    except FormRefused as exc:
-        return _form_page(request, project, language, 422, error=str(exc), **kept)
-    except MailRefused as exc:
-        return _form_page(request, project, language, 422, error=exc.reason, **kept)
-    except TemporalUnavailable as exc:
-        raise try_again_later("your request is stored; we will open its ticket shortly") from exc
+        result = await take_in_form(components, client, web, peer)
+    except (Invalid, TooMany) as refused:
+        # A mistake to set right, or a flood: the form again, as he filled it in.
+        code = status_of(refused)
+        return _form_page(request, project, language, code, error=refused.reason, **kept)
     return _page(request, "help_sent.html.j2", language, project=project, result=result)

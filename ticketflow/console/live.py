@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from ticketflow.api.access import access_queue, access_ticket, chosen_seat
 from ticketflow.api.deps import ComponentsDep
 from ticketflow.components import Components
 from ticketflow.console.session import COOKIE, LIMITS, Seat
+from ticketflow.service.access import access_queue, access_ticket
+from ticketflow.service.policy import policy_of
+from ticketflow.service.refusals import Invalid, NotFound
 from ticketflow.store.console_views import arrived_since, note_viewer
 from ticketflow.store.models import utcnow
 from ticketflow.store.queries import default_states
@@ -50,10 +52,10 @@ async def queue_events(
 ) -> StreamingResponse:
     """`ticket` events: each ticket that came into the queue's view after `since` (when
     the page was made), as the queue view shows a row."""
-    mine = chosen_seat(components, seat.agent, project)
+    mine = policy_of(components.projects).chosen(seat.agent, project)
     access_queue(mine, queue)
     if since.tzinfo is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "since needs its zone")
+        raise Invalid("since-zone")
     states = default_states(mine.desk.lines().get(queue))
 
     def fetch(after: datetime) -> list[dict[str, object]]:
@@ -102,14 +104,14 @@ async def ticket_events(
     def look() -> dict[str, object] | None:
         with components.sessions.begin() as session:
             try:
-                ticket = access_ticket(components, session, number, seat.agent)
-            except HTTPException:
+                ticket = access_ticket(components, session, seat.agent, number)
+            except NotFound:
                 return None  # moved where he may not read it
             others = note_viewer(session, ticket.id, seat.agent.name, utcnow())
             return {"state": ticket.state, "owner": ticket.owner, "viewers": others}
 
     if await asyncio.to_thread(look) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {number}")
+        raise NotFound("ticket-unknown", number=number)
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"

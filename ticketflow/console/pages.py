@@ -1,6 +1,6 @@
-"""The console's pages. Each reads through the API's own route functions (the same rights,
-projects and queries) and acts through the same action service: the console is another
-face of the API, never a second path to the workflows."""
+"""The console's pages: each reads and acts through the service (the same policy, projects
+and engine as the API), parses the form and renders what it returns. A refusal is shown
+where the agent clicked, in his language."""
 
 from __future__ import annotations
 
@@ -9,60 +9,43 @@ from collections.abc import Awaitable
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ticketflow.api.access import may_see
 from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
-from ticketflow.api.routes.actions import act_on_ticket, run_macro_on_ticket
-from ticketflow.api.routes.attachments import download_attachment
-from ticketflow.api.routes.desk import get_desk, get_me
-from ticketflow.api.routes.queues import list_queues
-from ticketflow.api.routes.search import search
-from ticketflow.api.routes.tickets import (
-    get_escalations,
-    get_macros,
-    get_ticket,
-    get_tickets,
-    post_preview,
-)
-from ticketflow.api.schemas import (
-    ACTION_BODIES,
-    DeskOut,
-    MacroList,
-    PreviewBody,
-    QueueOut,
-    TicketDetail,
-)
+from ticketflow.api.errors import status_of
+from ticketflow.api.files import as_download
 from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import (
-    Seat,
-    check_csrf,
-    read_form,
-)
-from ticketflow.store.console_views import Overview, customer_tickets, overview, owned_by
-from ticketflow.store.models import Ticket, utcnow
+from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.letters.answers import Written
+from ticketflow.service import desk, tickets
+from ticketflow.service.actions import check_action_name, do_act, do_run_macro
+from ticketflow.service.refusals import Invalid, NotFound, Refusal
+from ticketflow.service.shapes import ACTION_BODIES, PreviewBody
+from ticketflow.store.models import utcnow
 from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.store.sign_in import ConsoleSeat
 
 # A ticket's page shows its newest articles; a link leads to those before.
 ARTICLES_PER_PAGE = 50
 router = APIRouter(include_in_schema=False)
+Project = Annotated[str | None, Query(max_length=40)]
+
 # --- reading -----------------------------------------------------------------------------
 
 
 @router.get("/")
 async def home(request: Request, components: ComponentsDep, seat: Seat) -> Response:
     """The agent's queues in each of his projects, with their counts and oldest ages."""
-    me = get_me(components, seat.agent)
 
-    def read() -> list[tuple[str, list[QueueOut]]]:
-        return [(p.name, list_queues(components, seat.agent, p.name)) for p in me.projects]
+    def read() -> list[tuple[str, Any]]:
+        me = desk.me(components, seat.agent)
+        return [(p.name, desk.queues(components, seat.agent, p.name)) for p in me.projects]
 
     projects = await asyncio.to_thread(read)
-    return render(request, "home.html.j2", seat, me=me, projects=projects)
+    return render(request, "home.html.j2", seat, projects=projects)
 
 
 @router.get("/p/{project}/q/{queue}")
@@ -75,18 +58,8 @@ async def queue_page(
     sort: Annotated[str, Query(pattern="^(pending|escalation)$")] = "pending",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    page = await asyncio.to_thread(
-        get_tickets,
-        components,
-        seat.agent,
-        queue=queue,
-        state=None,
-        limit=50,
-        cursor=cursor,
-        sort=sort,  # type: ignore[arg-type]
-        tag=None,
-        project=project,
-    )
+    asked = tickets.QueueQuery(project=project, queue=queue, cursor=cursor, sort=sort)
+    page = await asyncio.to_thread(tickets.queue_page, components, seat.agent, asked)
     # The live view sends what arrives after this page was made.
     live = f"/live/p/{quote(project)}/q/{quote(queue)}?since={quote(utcnow().isoformat())}"
     return render(
@@ -107,81 +80,62 @@ async def ticket_page(
     number: str,
     components: ComponentsDep,
     seat: Seat,
-    refused: Annotated[str | None, Query(max_length=500)] = None,
     before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
 ) -> Response:
-    return await _ticket(request, number, components, seat, before=before, refused=refused)
+    return await _ticket(request, number, components, seat, before=before)
 
 
 async def _ticket(
     request: Request,
     number: str,
-    components: ComponentsDep,
+    components: Components,
     seat: ConsoleSeat,
-    status_code: int = 200,
+    refused: Refusal | None = None,
     before: int | None = None,
     **context: Any,
 ) -> Response:
-    def read() -> tuple[TicketDetail, MacroList, DeskOut, list[Ticket]]:
-        # One trip to a thread for all the page reads: none blocks the event loop.
-        ticket = get_ticket(number, components, seat.agent, ARTICLES_PER_PAGE, before)
-        macros = get_macros(number, components, seat.agent)
-        desk = get_desk(components, seat.agent, ticket.project)
-        return ticket, macros, desk, _customer_tickets(components, seat, ticket)
+    """The ticket's page; with `refused`, the refusal where he clicked (its status)."""
 
-    ticket, macros, desk, others = await asyncio.to_thread(read)
+    def read() -> dict[str, Any]:
+        # One trip to a thread for all the page reads: none blocks the event loop.
+        agent = seat.agent
+        ticket = tickets.ticket_detail(components, agent, number, ARTICLES_PER_PAGE, before)
+        return {
+            "ticket": ticket,
+            "macros": tickets.ticket_macros(components, agent, number).macros,
+            "desk": desk.desk_for(components, agent, ticket.project),
+            "others": tickets.customer_others(components, agent, ticket),
+        }
+
+    found = await asyncio.to_thread(read)
+    status_code = status_of(refused) if refused is not None else 200
     return render(
         request,
         "ticket.html.j2",
         seat,
         status_code,
-        ticket=ticket,
-        macros=macros.macros,
-        desk=desk,
-        others=others,
+        **found,
+        offered=set(found["ticket"].actions),
         live=f"/live/t/{quote(number, safe='')}",
+        refused=refused,
         refused_status=status_code,
         **context,
     )
 
 
-def _customer_tickets(
-    components: Components, seat: ConsoleSeat, ticket: TicketDetail
-) -> list[Ticket]:
-    """The customer's other tickets that this agent may read (of the ticket the page has
-    just read, and may read)."""
-    with components.sessions() as session:
-        found = customer_tickets(session, ticket.customer, ticket.project, ticket.number, 20)
-        return [t for t in found if may_see(components, t, seat.agent)]
-
-
 @router.get("/mine")
 async def mine_page(request: Request, components: ComponentsDep, seat: Seat) -> Response:
     """The agent's own open and waiting tickets, in every project."""
-
-    def read() -> list[Ticket]:
-        with components.sessions() as session:
-            found = owned_by(session, seat.agent.name, 200)
-            return [t for t in found if may_see(components, t, seat.agent)]
-
-    tickets = await asyncio.to_thread(read)
-    return render(request, "mine.html.j2", seat, tickets=tickets)
+    found = await asyncio.to_thread(tickets.owned, components, seat.agent)
+    return render(request, "mine.html.j2", seat, tickets=found)
 
 
 @router.get("/overview")
 async def overview_page(request: Request, components: ComponentsDep, seat: Seat) -> Response:
     """Per queue of each of his projects: open, waiting, oldest, breached; and the agents
     with what they own."""
-    me = get_me(components, seat.agent)
-    sections = []
-    for project in me.projects:
-        queues = await asyncio.to_thread(list_queues, components, seat.agent, project.name)
-
-        def read(name: str = project.name, names: list[str] = project.queues) -> Overview:
-            with components.sessions() as session:
-                return overview(session, name, names, utcnow())
-
-        sections.append((project.name, queues, await asyncio.to_thread(read)))
+    found = await asyncio.to_thread(desk.overviews, components, seat.agent)
+    sections = [(o.project, o.queues, o.overview) for o in found]
     return render(request, "overview.html.j2", seat, sections=sections)
 
 
@@ -191,29 +145,29 @@ async def search_page(
     components: ComponentsDep,
     seat: Seat,
     q: Annotated[str, Query(max_length=500)] = "",
-    project: Annotated[str | None, Query(max_length=40)] = None,
+    project: Project = None,
 ) -> Response:
     hits = None
     if q.strip():
-        hits = await asyncio.to_thread(search, components, seat.agent, q, 50, project)
+        hits = await asyncio.to_thread(tickets.search, components, seat.agent, q, 50, project)
     return render(request, "search.html.j2", seat, q=q, hits=hits, project=project)
 
 
 @router.get("/escalations")
 async def escalations_page(
-    request: Request,
-    components: ComponentsDep,
-    seat: Seat,
-    project: Annotated[str | None, Query(max_length=40)] = None,
+    request: Request, components: ComponentsDep, seat: Seat, project: Project = None
 ) -> Response:
-    found = await asyncio.to_thread(get_escalations, components, seat.agent, 24 * 60, 200, project)
+    found = await asyncio.to_thread(
+        tickets.escalations, components, seat.agent, 24 * 60, 200, project
+    )
     return render(request, "escalations.html.j2", seat, tickets=found.tickets)
 
 
 @router.get("/files/{attachment_id}")
 async def file_download(attachment_id: RowId, components: ComponentsDep, seat: Seat) -> Response:
     """An attachment, as the API serves it (always a download), for the signed-in agent."""
-    return await asyncio.to_thread(download_attachment, attachment_id, components, seat.agent)
+    found = await asyncio.to_thread(tickets.attachment, components, seat.agent, attachment_id)
+    return as_download(found)
 
 
 # --- acting ------------------------------------------------------------------------------
@@ -227,17 +181,14 @@ async def preview(request: Request, number: str, components: ComponentsDep, seat
     text, template = form.get("text") or None, form.get("template") or None
     kept: dict[str, Any] = {"draft": text or "", "chosen_template": template}
     try:
-        body = PreviewBody(text=text, template=template)
-        shown = await post_preview(number, body, components, seat.agent)
-    except ValidationError as exc:
-        reason = "; ".join(str(e["msg"]) for e in exc.errors())
-        return await _ticket(request, number, components, seat, 422, refused=reason, **kept)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_404_NOT_FOUND:
-            raise
-        return await _ticket(
-            request, number, components, seat, exc.status_code, refused=exc.detail, **kept
+        body = _validated(PreviewBody, {"text": text, "template": template})
+        shown = await tickets.preview(
+            components, seat.agent, number, Written(text=body.text, template=body.template)
         )
+    except NotFound:
+        raise
+    except Refusal as refused:
+        return await _ticket(request, number, components, seat, refused, **kept)
     return await _ticket(request, number, components, seat, preview=shown, **kept)
 
 
@@ -250,22 +201,19 @@ async def act(
     client: TemporalClientDep,
     seat: Seat,
 ) -> Response:
-    """One click: the action through the API's own service; a refusal is shown on the
-    ticket, where the agent clicked."""
+    """One click: the action through the service; a refusal is shown on the ticket,
+    where the agent clicked."""
     form = await read_form(request)
     check_csrf(seat.csrf, form)
-    body_type = ACTION_BODIES.get(action, (None, ""))[0]
-    if body_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown action {action!r}")
-    fields = {k: v for k, v in form.items() if k not in ("csrf",) and v != ""}
-    if "priority" in fields and fields["priority"].isdigit():
-        fields["priority"] = int(fields["priority"])  # type: ignore[assignment]
+    check_action_name(action)
+    fields: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf" and v != ""}
+    if fields.get("priority", "").isdigit():
+        fields["priority"] = int(fields["priority"])
     try:
-        body = body_type.model_validate(fields)
-    except ValidationError as exc:
-        reason = "; ".join(str(e["msg"]) for e in exc.errors())
-        return await _ticket(request, number, components, seat, 422, refused=reason, acted=action)
-    work = act_on_ticket(number, action, body.model_dump(), components, client, seat.agent)
+        body = _validated(ACTION_BODIES[action][0], fields)
+    except Invalid as refused:
+        return await _ticket(request, number, components, seat, refused, acted=action)
+    work = do_act(components, client, seat.agent, number, action, body.model_dump())
     return await _clicked(request, number, components, seat, action, work)
 
 
@@ -279,8 +227,17 @@ async def macro(
     seat: Seat,
 ) -> Response:
     check_csrf(seat.csrf, await read_form(request))
-    work = run_macro_on_ticket(number, name, components, client, seat.agent)
+    work = do_run_macro(components, client, seat.agent, number, name)
     return await _clicked(request, number, components, seat, name, work)
+
+
+def _validated(body_type: Any, fields: dict[str, Any]) -> Any:
+    """The form's fields as the action's body, or Invalid with what is wrong."""
+    try:
+        return body_type.model_validate(fields)
+    except ValidationError as exc:
+        reason = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise Invalid("form-invalid", reason=reason) from None
 
 
 async def _clicked(
@@ -296,11 +253,9 @@ async def _clicked(
     the 404 of an unknown one."""
     try:
         await work
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_404_NOT_FOUND:
-            raise
-        return await _ticket(
-            request, number, components, seat, exc.status_code, refused=exc.detail, acted=acted
-        )
+    except NotFound:
+        raise
+    except Refusal as refused:
+        return await _ticket(request, number, components, seat, refused, acted=acted)
     target = f"/t/{quote(number, safe='')}"
-    return RedirectResponse(target, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
+    return RedirectResponse(target, 303, headers=SECURITY_HEADERS)

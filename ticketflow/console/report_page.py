@@ -1,5 +1,5 @@
 """The supervisors' dashboard (`/reports`): the reports' figures of a period with charts
-drawn on the server, through the API's own report functions (the same rights: a project's
+drawn on the server, through the service's reports (the same policy: a project's
 supervisors and admins)."""
 
 from __future__ import annotations
@@ -13,20 +13,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ticketflow.api.deps import ComponentsDep
-from ticketflow.api.routes.reports import (
-    agents_of,
-    answer,
-    hourly_of,
-    period_of,
-    queues_of,
-    reader_seat,
-    summary_of,
-    zone_of,
-)
 from ticketflow.console.charts import Series, bars
 from ticketflow.console.i18n import language_of, translations
 from ticketflow.console.rendering import render
 from ticketflow.console.session import Seat
+from ticketflow.service import reports
 from ticketflow.tickets.reporting import AGE_BUCKETS
 
 router = APIRouter(include_in_schema=False)
@@ -44,18 +35,15 @@ async def report_sheet(
 ) -> Response:
     """A report as CSV, for the signed-in supervisor (the API's sheets need a token)."""
 
-    def read() -> Response:
-        mine = reader_seat(components, seat.agent, project)
-        period = period_of(mine, start, end)
-        rows: Any = {
-            "summary": lambda: summary_of(components, period),
-            "queues": lambda: [vars(q) for q in queues_of(components, mine, period)],
-            "agents": lambda: agents_of(components, period),
-            "hourly": lambda: hourly_of(components, mine, period),
-        }[kind]()
-        return answer(rows, "csv", kind)
+    def read() -> str:
+        # The sheets of the dashboard: every agent's row, for one who may read reports.
+        asked = reports.ReportQuery(project, start, end)
+        reports.reader_seat(components, seat.agent, project)
+        return reports.as_csv(reports.report(components, seat.agent, kind, asked))
 
-    return await asyncio.to_thread(read)
+    sheet = await asyncio.to_thread(read)
+    disposition = f'attachment; filename="{kind}.csv"'
+    return Response(sheet, media_type="text/csv", headers={"Content-Disposition": disposition})
 
 
 @router.get("/reports")
@@ -68,16 +56,16 @@ async def reports_page(
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
 ) -> Response:
     def read() -> dict[str, Any]:
-        mine = reader_seat(components, seat.agent, project)
-        period, zone = period_of(mine, start, end), zone_of(mine)
+        mine = reports.reader_seat(components, seat.agent, project)
+        period, zone = reports.period_of(mine, start, end), reports.zone_of(mine)
         last = period.end - timedelta(microseconds=1)
         return {
             "project": mine.project,
             "shown": (period.start.astimezone(zone).date(), last.astimezone(zone).date()),
-            "summary": summary_of(components, period),
-            "queues": queues_of(components, mine, period),
-            "agents": agents_of(components, period),
-            "hours": hourly_of(components, mine, period),
+            "summary": reports.summary_of(components, period),
+            "queues": reports.queues_of(components, mine, period),
+            "agents": reports.agents_of(components, period),
+            "hours": reports.hourly_of(components, mine, period),
         }
 
     found = await asyncio.to_thread(read)

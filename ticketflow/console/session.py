@@ -9,9 +9,10 @@ import hmac
 from typing import Annotated
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 
 from ticketflow.api.deps import ComponentsDep
+from ticketflow.service.refusals import BadRequest, Forbidden, TooLarge, Unsupported
 from ticketflow.store.sign_in import ConsoleSeat, SignInLimits, seat_for
 
 COOKIE = "tf_session"
@@ -65,26 +66,26 @@ async def read_form(request: Request) -> dict[str, str]:
     for another type."""
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind != "application/x-www-form-urlencoded":
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "a form is expected")
+        raise Unsupported("form-type")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "form too large")
+            raise TooLarge("form-too-large")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "a form is UTF-8") from None
+        raise BadRequest("form-encoding") from None
     try:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
     except ValueError:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "a form of too many fields") from None
+        raise BadRequest("form-fields") from None
 
 
 def check_csrf(expected: str, form: dict[str, str]) -> None:
     """The form carries its session's token: it was made by one of our pages."""
     if not hmac.compare_digest(form.get("csrf", ""), expected):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this form has expired: open the page again")
+        raise Forbidden("form-expired")
 
 
 def sign_in_url(next_path: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from ticketflow.api.deps import ComponentsDep
@@ -21,6 +21,7 @@ from ticketflow.console.session import (
     cookie_settings,
     read_form,
 )
+from ticketflow.service.refusals import Invalid
 from ticketflow.store.sign_in import SignInRefused, set_language, sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
@@ -94,7 +95,7 @@ async def choose_language(request: Request, components: ComponentsDep, seat: Sea
     check_csrf(seat.csrf, form)
     language = form.get("language", "")
     if language not in LANGUAGES:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no language {language!r}")
+        raise Invalid("language-unknown", language=language)
     await asyncio.to_thread(set_language, components.sessions, seat.agent.name, language)
     back = _safe_next(form.get("next"))
     return RedirectResponse(back, status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)

@@ -30,9 +30,16 @@ from ticketflow.tickets.calendars import (
     calendar_for,
     parse_hours,
 )
-from ticketflow.tickets.lifecycle import Action
 from ticketflow.tickets.reporting import DeskShape
-from ticketflow.tickets.rights import Right, RightsError, expand, refusal
+from ticketflow.tickets.rights import (
+    SUPERVISOR_READS,
+    DeskRight,
+    Right,
+    RightsError,
+    Role,
+    expand,
+    granted,
+)
 from ticketflow.tickets.sla import (
     DeskPolicy,
     EscalationStep,
@@ -46,10 +53,15 @@ from ticketflow.tickets.sla import (
 Line = Literal["first-line", "second-line"]
 T = TypeVar("T")
 
-# Agents in this group see and act on every queue.
+# Groups every desk has, and the roles they have unless the desk says otherwise.
 SUPERVISOR_GROUP = "supervisors"
-# Administrators: the mail kept for review (quarantine). Works no queue by itself.
 ADMIN_GROUP = "admins"
+DEFAULT_ROLES = {
+    SUPERVISOR_GROUP: frozenset({Role.SUPERVISOR}),
+    ADMIN_GROUP: frozenset({Role.ADMIN}),
+}
+# The rights table's entry for a group's rights over the whole project (its roles').
+PROJECT_WIDE = "(project)"
 
 
 # Shorthands for several weekdays in a calendar's `hours`.
@@ -125,10 +137,13 @@ class QueueConfig(StrictModel):
 
 
 class GroupConfig(StrictModel):
-    """A group's rights, queue by queue (ticketflow.tickets.rights)."""
+    """A group's rights, queue by queue, and its roles in the project
+    (ticketflow.tickets.rights). Roles not given: `supervisors` supervise and `admins`
+    administer, as every desk has those two groups."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^,/\s]+$")
     rights: dict[str, list[str]] = {}
+    roles: list[Role] | None = None
 
 
 class DeskConfig(StrictModel):
@@ -151,6 +166,7 @@ class DeskConfig(StrictModel):
     owner_timeout_minutes: int = Field(default=30, ge=0, alias="owner_timeout")
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
     _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
+    _roles: dict[str, frozenset[Role]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
@@ -187,30 +203,45 @@ class DeskConfig(StrictModel):
             self._compiled_rules = compile_rules(self.rules, set(names))
         except RuleError as exc:
             raise ValueError(str(exc)) from None
+        self._roles = self._group_roles()
         self._rights = self._group_rights(names)
         return self
 
-    def _group_rights(self, names: list[str]) -> dict[str, dict[str, frozenset[Right]]]:
-        everywhere = dict.fromkeys(names, expand(["rw", "move_into"]))
-        if not self.group_rights:
-            rights: dict[str, dict[str, frozenset[Right]]] = {SUPERVISOR_GROUP: everywhere}
-            for q in self.queues:
-                rights.setdefault(q.group, dict.fromkeys(names, expand(["move_into"])))
-                rights[q.group][q.name] = everywhere[q.name]
-            return rights
-        rights = {SUPERVISOR_GROUP: dict.fromkeys(names, expand(["ro"]))}
+    def _group_roles(self) -> dict[str, frozenset[Role]]:
+        roles = dict(DEFAULT_ROLES)
         seen: set[str] = set()
         for group in self.group_rights:
             if group.name in seen:
                 raise ValueError(f"group {group.name!r} is listed twice")
             seen.add(group.name)
-            unknown = sorted(set(group.rights) - set(names))
-            if unknown:
-                raise ValueError(f"group {group.name!r}: unknown queue {unknown[0]!r}")
-            try:
-                rights[group.name] = {q: expand(r) for q, r in group.rights.items()}
-            except RightsError as exc:
-                raise ValueError(f"group {group.name!r}: {exc}") from None
+            if group.roles is not None:
+                roles[group.name] = frozenset(group.roles)
+        return {group: given for group, given in roles.items() if given}
+
+    def _group_rights(self, names: list[str]) -> dict[str, dict[str, frozenset[Right]]]:
+        """Each group's rights queue by queue. Without `groups:`, as before them: a
+        queue's group has every right in it, any queue may be a move's target, and a
+        supervisor has every right everywhere; with them, a supervisor reads every queue."""
+        rights: dict[str, dict[str, frozenset[Right]]] = {}
+        if not self.group_rights:
+            supervising = expand(["rw", "move_into"])
+            for q in self.queues:
+                rights.setdefault(q.group, dict.fromkeys(names, expand(["move_into"])))
+                rights[q.group][q.name] = supervising
+        else:
+            supervising = SUPERVISOR_READS
+            for config in self.group_rights:
+                unknown = sorted(set(config.rights) - set(names))
+                if unknown:
+                    raise ValueError(f"group {config.name!r}: unknown queue {unknown[0]!r}")
+                try:
+                    rights[config.name] = {q: expand(r) for q, r in config.rights.items()}
+                except RightsError as exc:
+                    raise ValueError(f"group {config.name!r}: {exc}") from None
+        for name, roles in self._roles.items():
+            if Role.SUPERVISOR in roles:
+                own = rights.get(name, {})
+                rights[name] = {q: own.get(q, frozenset()) | supervising for q in names}
         return rights
 
     def routing_rules(self) -> list[Rule]:
@@ -289,51 +320,38 @@ class DeskConfig(StrictModel):
         )
 
     def groups(self) -> frozenset[str]:
-        """The groups an agent may belong to: those that work a queue or have rights,
-        supervisors and administrators."""
-        named = {q.group for q in self.queues} | set(self._rights)
+        """The groups an agent may belong to: those that work a queue or have rights or
+        roles, supervisors and administrators."""
+        named = {q.group for q in self.queues} | set(self._rights) | set(self._roles)
         return frozenset(named | {SUPERVISOR_GROUP, ADMIN_GROUP})
 
     def rights_in(self, groups: frozenset[str], queue: str) -> frozenset[Right]:
-        """What an agent of `groups` may do in `queue`."""
+        """What the desk gives `groups` in `queue` (the policy decides with it)."""
         given: frozenset[Right] = frozenset()
         for group in groups:
             given |= self._rights.get(group, {}).get(queue, frozenset())
         return given
 
-    def action_refusal(
-        self, groups: frozenset[str], action: Action, queue: str, target: str | None = None
-    ) -> str | None:
-        """Why an agent of `groups` may not take `action` on a ticket in `queue` (moving
-        it to `target`), or None. A target that is no queue is left to the workflow,
-        which refuses the move listing the queues."""
-        if target is None or self.queue(target) is None:
-            there = frozenset({Right.MOVE_INTO})
-        else:
-            there = self.rights_in(groups, target)
-        return refusal(action, self.rights_in(groups, queue), there, target or "")
+    def roles(self) -> dict[str, frozenset[Role]]:
+        """Each group with roles, and its roles."""
+        return dict(self._roles)
 
-    def macro_refusal(self, groups: frozenset[str], macro: MacroConfig, queue: str) -> str | None:
-        """The first step of `macro` an agent of `groups` may not take, checked in the
-        queue the steps before leave the ticket in; None when it may run them all."""
-        for number, step in enumerate(macro.steps, start=1):
-            action = Action(step.action)
-            reason = self.action_refusal(groups, action, queue, step.queue)
-            if reason is not None:
-                return f"step {number}: {reason}"
-            if action is Action.MOVE and step.queue:
-                queue = step.queue
-        return None
+    def project_rights(self, groups: frozenset[str]) -> frozenset[DeskRight]:
+        """What the desk gives `groups` over the whole project, by their roles."""
+        return granted(role for group in groups for role in self._roles.get(group, ()))
 
     def rights_table(self) -> dict[str, dict[str, list[str]]]:
-        """Every group's rights queue by queue, spelled out (what the audit log compares)."""
-        return {
-            group: {q: sorted(r.value for r in rights) for q, rights in queues.items() if rights}
-            for group, queues in sorted(self._rights.items())
-        }
-
-    def visible_queues(self, groups: frozenset[str]) -> list[str]:
-        return [q.name for q in self.queues if Right.RO in self.rights_in(groups, q.name)]
+        """Every group's rights queue by queue and over the project, spelled out (what the
+        audit log compares)."""
+        table: dict[str, dict[str, list[str]]] = {}
+        for group in sorted(set(self._rights) | set(self._roles)):
+            queues = self._rights.get(group, {})
+            rows = {q: sorted(r.value for r in rights) for q, rights in queues.items() if rights}
+            wide = self.project_rights(frozenset({group}))
+            if wide:
+                rows[PROJECT_WIDE] = sorted(r.value for r in wide)
+            table[group] = rows
+        return table
 
 
 class DeskConfigError(ValueError):

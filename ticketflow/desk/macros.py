@@ -52,16 +52,10 @@ class MacroStep(StrictModel):
 class MacroConfig(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = ""
-    # Groups whose agents may run it; empty: every agent who can act on the ticket.
+    # Groups whose agents may run it; empty: every agent who can act on the ticket (and
+    # a supervisor may run any; ticketflow.service.policy decides).
     groups: list[str] = []
     steps: list[MacroStep] = Field(min_length=1)
-
-    def may_run(self, agent_groups: frozenset[str]) -> bool:
-        return (
-            not self.groups
-            or bool(agent_groups & set(self.groups))
-            or ("supervisors" in agent_groups)
-        )
 
 
 def check_macro(

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from jinja2 import Environment
 
-from ticketflow.desk.config import ADMIN_GROUP, SUPERVISOR_GROUP, DeskConfig
+from ticketflow.desk.config import DeskConfig
 from ticketflow.letters.answers import answer_templates
+from ticketflow.tickets.rights import Role
 
 
 def check_templates(desk: DeskConfig, templates: Environment) -> list[str]:
@@ -40,18 +41,8 @@ def describe_desk(desk: DeskConfig, templates: Environment) -> Iterator[str]:
         if timeout
         else ("owners keep their tickets however long they are idle")
     )
-    yield "groups (rights queue by queue):"
-    if desk.group_rights:
-        for config in desk.group_rights:
-            rights = "; ".join(f"{q} {','.join(r)}" for q, r in config.rights.items())
-            yield f"  {config.name}: {rights or 'none'}"
-        yield f"  {SUPERVISOR_GROUP}: ro in every queue"
-    else:
-        for group in sorted(desk.groups() - {SUPERVISOR_GROUP, ADMIN_GROUP}):
-            queues = desk.visible_queues(frozenset({group}))
-            yield f"  {group}: rw in {', '.join(queues) or 'none'}"
-        yield f"  {SUPERVISOR_GROUP}: rw in every queue"
-    yield f"  {ADMIN_GROUP}: the project's agents (and, in the first project, kept mail)"
+    yield "groups (rights queue by queue, and their roles in the project):"
+    yield from _groups(desk)
     if desk.calendars:
         yield "calendars:"
         for name, cal in desk.calendars.items():
@@ -82,3 +73,29 @@ def describe_desk(desk: DeskConfig, templates: Environment) -> Iterator[str]:
     for rule in desk.rules:
         then = rule.then.model_dump(exclude_defaults=True)
         yield f"  {rule.name}: " + ", ".join(f"{k} {v}" for k, v in then.items())
+
+
+ROLE_WORDS = {
+    Role.SUPERVISOR: "supervisor: reads every queue and the reports, runs any macro",
+    Role.ADMIN: "admin: the project's agents, the reports and the mail kept aside",
+}
+
+
+def _groups(desk: DeskConfig) -> Iterator[str]:
+    """Each group's rights as the desk config writes them (without `groups:`, as before
+    them: a queue's group works it), then the roles of each group that has some."""
+    roles = desk.roles()
+    if desk.group_rights:
+        for config in desk.group_rights:
+            rights = "; ".join(f"{q} {','.join(r)}" for q, r in config.rights.items())
+            if rights or config.name not in roles:
+                yield f"  {config.name}: {rights or 'none'}"
+    else:
+        worked: dict[str, list[str]] = {}
+        for queue in desk.queues:
+            worked.setdefault(queue.group, []).append(queue.name)
+        for group, queues in sorted(worked.items()):
+            yield f"  {group}: rw in {', '.join(queues)}"
+    for group, given in sorted(roles.items()):
+        for role in sorted(given):
+            yield f"  {group}: {ROLE_WORDS[role]}"

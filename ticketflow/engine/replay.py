@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
+from ticketflow.engine.converter import DATA_CONVERTER
 from ticketflow.engine.runner import WORKFLOW_RUNNER, WORKFLOWS
 from ticketflow.engine.tickets import in_namespace
-from ticketflow.payloads import DATA_CONVERTER
 from ticketflow.tickets.numbering import number_of_workflow
 
 OPEN_TICKETS = "WorkflowType = 'Ticket' AND ExecutionStatus = 'Running'"

@@ -40,8 +40,9 @@ from ticketflow.settings import Settings
 from ticketflow.store.drafts import create_draft, discard_draft
 from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
-from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, Action, InvalidTransition, State
+from ticketflow.tickets.lifecycle import Action, InvalidTransition, new_ticket
 from ticketflow.tickets.numbering import workflow_id
+from ticketflow.tickets.reasons import Reason
 from workflows.describe import start_details, start_summary
 from workflows.ticket import TicketWorkflow
 
@@ -76,12 +77,8 @@ def new_ticket_facts(
     desk = components.projects.desk(project)
     return TicketFacts(
         ticket_id=result.ticket_id,
+        ticket=new_ticket(desk.default_queue.name),
         project=project,
-        state=State.RECEIVED.value,
-        queue=desk.default_queue.name,
-        owner=None,
-        priority=DEFAULT_PRIORITY,
-        reply_queue=None,
         pending_since=now,
         closed_at=None,
         version=0,
@@ -164,10 +161,18 @@ async def _update(
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
-            raise InvalidTransition(cause.message) from err
+            raise InvalidTransition(_reason(cause)) from err
         raise
     except (RPCError, RuntimeError) as exc:
         raise TemporalUnavailable(str(exc)) from exc
+
+
+def _reason(refusal: ApplicationError) -> Reason | str:
+    """The workflow's refusal with its code, message and parameters where it sent them."""
+    details = refusal.details
+    if len(details) == 3 and isinstance(details[2], dict):
+        return Reason(str(details[0]), str(details[1]), details[2])
+    return refusal.message
 
 
 async def run_macro(

@@ -38,9 +38,10 @@ from ticketflow.store.models import (
     TicketHint,
     TicketTag,
 )
+from ticketflow.store.ticket_shape import write_lifecycle
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.language import detect_language
-from ticketflow.tickets.lifecycle import DEFAULT_PRIORITY, State
+from ticketflow.tickets.lifecycle import new_ticket
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 log = logging.getLogger("ticketflow.store.intake")
@@ -398,7 +399,6 @@ def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag:
 def _new_ticket(
     session: Session, parsed: ParsedMail, rules: IntakeRules, project: str, now: datetime
 ) -> Ticket:
-    queue = rules.default_queues[project]
     ticket = Ticket(
         project=project,
         # Placeholder until the id is known; the real number is date + id.
@@ -406,16 +406,13 @@ def _new_ticket(
         subject=parsed.subject[:500],
         customer=parsed.from_addr[:320],
         language=detect_language(f"{parsed.subject}\n{parsed.body_text}"),
-        state=State.RECEIVED.value,
-        queue=queue,
-        owner=None,
-        priority=DEFAULT_PRIORITY,
         created_at=now,
         pending_since=now,
         updated_at=now,
     )
+    write_lifecycle(ticket, new_ticket(rules.default_queues[project]))
     session.add(ticket)
     session.flush()
     ticket.number = ticket_number(now, rules.system_id, ticket.id)
-    counts.bump(session, project, queue, State.RECEIVED.value, +1)
+    counts.bump(session, project, ticket.queue, ticket.state, +1)
     return ticket

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ticketflow.tickets.reasons import Reason
+
 
 class State(StrEnum):
     RECEIVED = "received"
@@ -113,9 +115,31 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
 class InvalidTransition(Exception):
     """An action that the ticket's current state or the action's arguments do not allow."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, why: Reason | str) -> None:
+        self.why = (
+            why if isinstance(why, Reason) else Reason("transition", "%(reason)s", {"reason": why})
+        )
+        self.reason = str(self.why)
+        super().__init__(self.reason)
+
+
+# Why the lifecycle refuses an action, by code (InvalidTransition's Reason).
+REFUSALS = {
+    "state": "cannot %(action)s a ticket that is %(state)s",
+    "unowned": "nobody owns this ticket",
+    "owned": "%(owner)s owns this ticket",
+    "owned-steal": "%(owner)s owns this ticket; taking it needs the steal right",
+    "queue-needed": "%(action)s needs a queue",
+    "queue-unknown": "unknown queue '%(queue)s'; known: %(known)s",
+    "queue-same": "the ticket is already in %(queue)s",
+    "priority-range": "priority must be %(low)s-%(high)s",
+    "remind-past": "remind needs a time in the future",
+    "macro-step": "step %(step)s (%(action)s): %(reason)s",
+}
+
+
+def refused(code: str, **params: object) -> InvalidTransition:
+    return InvalidTransition(Reason(code, REFUSALS[code], params))
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,12 @@ class Ticket:
     priority: int = DEFAULT_PRIORITY
     # The queue from which the last agent mail was sent; a customer's reply reopens there.
     reply_queue: str | None = None
+
+
+def new_ticket(queue: str) -> Ticket:
+    """A ticket as it begins, stored and received, in its project's default queue until
+    routed: the one first state that intake writes and the engine carries."""
+    return Ticket(State.RECEIVED, queue)
 
 
 @dataclass(frozen=True)
@@ -162,12 +192,12 @@ def decide(
     action = request.action
     target = TRANSITIONS[action].get(ticket.state)
     if target is None:
-        raise InvalidTransition(f"cannot {action} a ticket that is {ticket.state}")
+        raise refused("state", action=action.value, state=ticket.state.value)
     _check_arguments(ticket, request, lines)
     if one_owner:
         _check_owner(ticket, request)
     if action in RELEASE_ACTIONS and ticket.owner is None:
-        raise InvalidTransition("nobody owns this ticket")
+        raise refused("unowned")
 
     queue = ticket.queue
     if action in (Action.MOVE, Action.ROUTE):
@@ -217,7 +247,9 @@ def decide_all(
         try:
             ticket = decide(ticket, request, lines, one_owner, writer_owns)
         except InvalidTransition as err:
-            raise InvalidTransition(f"step {number} ({request.action}): {err.reason}") from None
+            raise refused(
+                "macro-step", step=number, action=request.action.value, reason=err.reason
+            ) from None
     return ticket
 
 
@@ -226,22 +258,22 @@ def _check_owner(ticket: Ticket, request: Request) -> None:
     if owner is None or owner == request.actor or request.actor in (SYSTEM, CUSTOMER):
         return
     if request.action in OWNER_ACTIONS:
-        raise InvalidTransition(f"{owner} owns this ticket")
+        raise refused("owned", owner=owner)
     if request.action is Action.TAKE and not request.steal:
-        raise InvalidTransition(f"{owner} owns this ticket; taking it needs the steal right")
+        raise refused("owned-steal", owner=owner)
 
 
 def _check_arguments(ticket: Ticket, request: Request, lines: Mapping[str, str]) -> None:
     action = request.action
     if action in (Action.MOVE, Action.ROUTE):
         if not request.queue:
-            raise InvalidTransition(f"{action} needs a queue")
+            raise refused("queue-needed", action=action.value)
         if request.queue not in lines:
             known = ", ".join(lines)
-            raise InvalidTransition(f"unknown queue {request.queue!r}; known: {known}")
+            raise refused("queue-unknown", queue=request.queue, known=known)
         if action is Action.MOVE and request.queue == ticket.queue:
-            raise InvalidTransition(f"the ticket is already in {request.queue}")
+            raise refused("queue-same", queue=request.queue)
     if action is Action.PRIORITY:
         p = request.priority
         if p is None or not MIN_PRIORITY <= p <= MAX_PRIORITY:
-            raise InvalidTransition(f"priority must be {MIN_PRIORITY}-{MAX_PRIORITY}")
+            raise refused("priority-range", low=MIN_PRIORITY, high=MAX_PRIORITY)

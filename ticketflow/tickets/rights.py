@@ -1,10 +1,16 @@
-"""What a group may do in a queue: rights as fine as OTRS's, as a pure table.
+"""What a group may do: rights as fine as OTRS's, as pure tables.
 
-`ro` sees a ticket (its articles, history, attachments); `note`, `reply` (ask, answer),
-`owner` (take, remind, release), `priority` and `close` (close, reopen) each allow their actions;
-`move_into` lets the queue be a move's target (and nothing else: a first-line agent may
-hand a ticket to Passwords and then no longer read it); `steal` takes a ticket another
-agent owns; `rw` is all of them but `steal`. Every right but `move_into` includes `ro`.
+In a queue: `ro` sees a ticket (its articles, history, attachments); `note`, `reply` (ask,
+answer), `owner` (take, remind, release), `priority` and `close` (close, reopen) each allow
+their actions; `move_into` lets the queue be a move's target (and nothing else: a first-line
+agent may hand a ticket to Passwords and then no longer read it); `steal` takes a ticket
+another agent owns; `rw` is all of them but `steal`. Every right but `move_into` includes
+`ro`.
+
+In a project, a group's roles give it rights over the whole desk: a `supervisor` reads the
+project's reports and every queue, and may run any macro (each step still needs its
+right); an `admin` administers the project's agents (and reads their audit log), reads the
+reports, and handles the mail kept for review.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from ticketflow.tickets.lifecycle import Action
+from ticketflow.tickets.reasons import Reason
 
 
 class Right(StrEnum):
@@ -44,6 +51,36 @@ NEEDED: Mapping[Action, Right] = {
 RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW}
 
 
+class DeskRight(StrEnum):
+    """A right over a whole project's desk, given by a role."""
+
+    REPORTS = "reports"  # the project's reports, every agent's row
+    ANY_MACRO = "any_macro"  # run a macro whatever groups it names (its steps need rights)
+    AGENTS = "agents"  # administer the project's agents; read its audit log
+    QUARANTINE = "quarantine"  # the mail kept for review
+
+
+class Role(StrEnum):
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+GRANTS: Mapping[Role, frozenset[DeskRight]] = {
+    Role.SUPERVISOR: frozenset({DeskRight.REPORTS, DeskRight.ANY_MACRO}),
+    Role.ADMIN: frozenset({DeskRight.AGENTS, DeskRight.REPORTS, DeskRight.QUARANTINE}),
+}
+# A supervisor reads every queue (and may act in none but where his groups' rights say).
+SUPERVISOR_READS = frozenset({Right.RO})
+
+
+def granted(roles: Iterable[Role]) -> frozenset[DeskRight]:
+    """The desk rights a set of roles gives."""
+    given: frozenset[DeskRight] = frozenset()
+    for role in roles:
+        given |= GRANTS[role]
+    return given
+
+
 class RightsError(ValueError):
     """A right that does not exist (in a desk config)."""
 
@@ -63,19 +100,39 @@ def expand(rights: Iterable[str]) -> frozenset[Right]:
     return frozenset(given)
 
 
+# Why a right refuses an action, by code (a Reason's message).
+DENIALS = {
+    "no-agent-action": "%(action)s is no agent action",
+    "right-missing": "%(action)s needs the %(right)s right in this queue",
+    "move-into-missing": "no move_into right for queue '%(queue)s'",
+}
+
+
+def denial(
+    action: Action,
+    here: frozenset[Right],
+    target: frozenset[Right] | None = None,
+    target_name: str = "",
+) -> Reason | None:
+    """Why `action` is refused with rights `here` on the ticket's queue (and `target` on a
+    move's target queue), or None when it is allowed. Assumes the ticket may be seen."""
+    needed = NEEDED.get(action)
+    if needed is None:
+        return Reason("no-agent-action", DENIALS["no-agent-action"], {"action": action.value})
+    if needed not in here:
+        params = {"action": action.value, "right": needed.value}
+        return Reason("right-missing", DENIALS["right-missing"], params)
+    if action is Action.MOVE and Right.MOVE_INTO not in (target or frozenset()):
+        return Reason("move-into-missing", DENIALS["move-into-missing"], {"queue": target_name})
+    return None
+
+
 def refusal(
     action: Action,
     here: frozenset[Right],
     target: frozenset[Right] | None = None,
     target_name: str = "",
 ) -> str | None:
-    """Why `action` is refused with rights `here` on the ticket's queue (and `target` on a
-    move's target queue), or None when it is allowed. Assumes the ticket may be seen."""
-    needed = NEEDED.get(action)
-    if needed is None:
-        return f"{action.value} is no agent action"
-    if needed not in here:
-        return f"{action.value} needs the {needed.value} right in this queue"
-    if action is Action.MOVE and Right.MOVE_INTO not in (target or frozenset()):
-        return f"no move_into right for queue {target_name!r}"
-    return None
+    """`denial`'s reason as text, or None when the action is allowed."""
+    found = denial(action, here, target, target_name)
+    return None if found is None else str(found)

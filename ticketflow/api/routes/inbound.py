@@ -23,12 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
-from ticketflow.api.outages import try_again_later
-from ticketflow.api.schemas import InboundResult
 from ticketflow.components import Components
-from ticketflow.engine.inbound import accept_mail
-from ticketflow.engine.tickets import TemporalUnavailable
-from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import (
     MAILGUN_MAX_AGE_SECONDS,
     FormData,
@@ -40,6 +35,9 @@ from ticketflow.mail.providers import (
     sendgrid_mail,
 )
 from ticketflow.mail.webhook_auth import secret_matches
+from ticketflow.service.intake import take_in_mail
+from ticketflow.service.refusals import BadRequest, TryLater
+from ticketflow.service.shapes import InboundResult
 from ticketflow.store.models import utcnow
 from ticketflow.store.webhook_tokens import remember_token, token_used
 
@@ -219,16 +217,15 @@ async def _accept(
     refuse_status: int,
     envelope_to: list[str] | None = None,
 ) -> InboundResult:
+    """Through the service's intake; what is no mail is refused with the status that tells
+    this provider not to retry."""
     try:
-        result = await accept_mail(components, client, raw, envelope_to or [], source)
-    except MailRefused as exc:
+        return await take_in_mail(components, client, raw, envelope_to or [], source)
+    except BadRequest as exc:
         log.warning("refused inbound message: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
-    except TemporalUnavailable as exc:
+    except TryLater:
         # Stored but not yet handed to its ticket: a redelivery, or the worker's sweep,
         # hands it over.
-        log.error("inbound message stored, Temporal unreachable: %s", exc)
-        raise try_again_later(
-            "message stored but its ticket could not be updated; deliver it again later"
-        ) from exc
-    return InboundResult.of(result)
+        log.error("inbound message stored, Temporal unreachable")
+        raise

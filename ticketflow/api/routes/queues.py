@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ticketflow.api.access import chosen_seat
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
-from ticketflow.api.schemas import QueueOut
-from ticketflow.store.queries import queue_stats
+from ticketflow.service import desk
+from ticketflow.service.shapes import QueueOut
 
 router = APIRouter(prefix="/api/v1", tags=["queues"])
 
@@ -18,8 +17,4 @@ def list_queues(
 ) -> list[QueueOut]:
     """The queues this agent works in a project (his first unless named), with open and
     waiting counts and the oldest open age."""
-    mine = chosen_seat(components, agent, project)
-    with components.sessions() as session:
-        return [
-            QueueOut(**vars(s)) for s in queue_stats(session, mine.project, mine.visible_queues())
-        ]
+    return desk.queues(components, agent, project)

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ticketflow.api.access import chosen_seat
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
-from ticketflow.api.schemas import SearchHitOut, SearchResult, TicketSummary
-from ticketflow.store.queries import search_tickets
+from ticketflow.service import tickets
+from ticketflow.service.shapes import SearchResult
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -24,14 +23,4 @@ def search(
 ) -> SearchResult:
     """Tickets whose mail or notes match `q`, newest match first; a ticket number finds its
     ticket. PostgreSQL stems Russian and English words and takes "phrases", `or` and `-word`."""
-    mine = chosen_seat(components, agent, project)
-    with components.sessions() as session:
-        hits = search_tickets(session, q, mine.project, mine.visible_queues(), limit)
-        return SearchResult(
-            hits=[
-                SearchHitOut(
-                    ticket=TicketSummary.model_validate(hit.ticket), article_id=hit.article_id
-                )
-                for hit in hits
-            ]
-        )
+    return tickets.search(components, agent, q, limit, project)

@@ -1,16 +1,20 @@
-"""API request and response shapes, separate from the ORM classes."""
+"""What the service takes and gives: request bodies and typed results, apart from the ORM
+classes. The API answers with them as they are; the console renders them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.desk.macros import MacroConfig
+from ticketflow.payloads import HistoryEntry, TicketStatus
 from ticketflow.store.inbox import SetAside
 from ticketflow.store.intake import IntakeResult
+from ticketflow.store.models import ArticleAttachment
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
@@ -69,6 +73,18 @@ class AttachmentOut(BaseModel):
     # False when larger than TICKETFLOW_MAX_ATTACHMENT_BYTES: only in the raw message.
     stored: bool
 
+    @classmethod
+    def of(cls, row: ArticleAttachment) -> AttachmentOut:
+        return cls(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            inline=row.inline,
+            content_id=row.content_id,
+            stored=row.blob_sha256 is not None,
+        )
+
 
 class ArticleOut(BaseModel):
     id: int
@@ -91,22 +107,6 @@ class ArticleOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-class HistoryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str
-    from_queue: str | None
-    to_queue: str
-    detail: str | None
-    # The message, note or mail this event is about.
-    article_id: int | None
-
-
 class HintOut(BaseModel):
     """A topic for agents, and why: the rule, the part of which message, what it found."""
 
@@ -123,17 +123,27 @@ class TicketDetail(TicketSummary):
     tags: list[str]
     hints: list[HintOut]
     articles: list[ArticleOut]
-    history: list[HistoryOut]
+    # The ticket's events, as its workflow recorded them.
+    history: list[HistoryEntry]
     # With `articles=N`: pass as `before` for the articles before these; None: none before.
     earlier: int | None = None
+    # The actions the caller may take on it now (his rights, its state and owner), in the
+    # order the console offers them.
+    actions: list[str] = []
 
 
 class ActionResult(BaseModel):
+    """The ticket as the workflow left it after an action (its `TicketStatus`)."""
+
     number: str
     state: str
     queue: str
     owner: str | None
     priority: int
+
+    @classmethod
+    def of(cls, status: TicketStatus) -> ActionResult:
+        return cls.model_validate({"number": status.number, **asdict(status.ticket)})
 
 
 class InboundResult(BaseModel):

@@ -1,0 +1,72 @@
+"""The payload converter writes today's composed form and reads the flat form that
+histories of tickets begun on 0.1.0 still hold (no I/O)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from temporalio.api.common.v1 import Payload
+
+from ticketflow.engine.converter import DATA_CONVERTER
+from ticketflow.payloads import CarryOver, TicketFacts, TicketInput, TicketStatus
+from ticketflow.tickets.lifecycle import State, Ticket
+from ticketflow.tickets.sla import Clocks
+from ticketflow.tickets.timers import TicketTimers
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+CONVERTER = DATA_CONVERTER.payload_converter
+
+
+def payload(value: object) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(value).encode())
+
+
+def test_flat_facts_of_a_running_ticket_are_read_as_composed() -> None:
+    flat = {
+        "ticket_id": 7,
+        "state": "waiting",
+        "queue": "Passwords",
+        "owner": "bob",
+        "priority": 4,
+        "reply_queue": "Passwords",
+        "pending_since": T0.isoformat(),
+        "closed_at": None,
+        "version": 5,
+        "last_seq": 5,
+        "lines": {"Inbox": "first-line", "Passwords": "second-line"},
+        "project": "mail",
+        "seen_articles": [1, 2],
+        "pending_articles": [3],
+        "pending_mail": [["article", 9]],
+        "clocks": {"responded": True},
+        "waiting_since": T0.isoformat(),
+        "waiting_reminded": True,
+        "remind_at": None,
+        "remind_agent": None,
+        "owner_active_at": T0.isoformat(),
+    }
+    given = {"number": "1", "reopen_window_seconds": 60, "max_history_events": 9, "carried": flat}
+    [read] = CONVERTER.from_payloads([payload(given)], [TicketInput])
+    facts = read.carried
+    assert facts is not None
+    assert facts.ticket == Ticket(State.WAITING, "Passwords", "bob", 4, "Passwords")
+    assert facts.timers == TicketTimers(
+        clocks=Clocks(responded=True),
+        waiting_since=T0,
+        waiting_reminded=True,
+        owner_active_at=T0,
+    )
+    assert facts.carry == CarryOver([1, 2], [3], [["article", 9]])
+    assert (facts.ticket_id, facts.version, facts.project) == (7, 5, "mail")
+
+
+def test_an_old_status_is_read_and_a_new_one_round_trips() -> None:
+    old = {"number": "1", "state": "closed", "queue": "Web", "owner": "ann", "priority": 3}
+    [status] = CONVERTER.from_payloads([payload(old)], [TicketStatus])
+    assert status == TicketStatus("1", Ticket(State.CLOSED, "Web", "ann"))
+    facts = TicketFacts(1, Ticket(State.FIRST_LINE, "Inbox"), T0, None, 1, 1, {"Inbox": "x"})
+    [again] = CONVERTER.from_payloads(CONVERTER.to_payloads([facts]), [TicketFacts])
+    assert again == facts
+    written = json.loads(CONVERTER.to_payloads([facts])[0].data)
+    assert written["ticket"]["state"] == "first-line" and "state" not in written

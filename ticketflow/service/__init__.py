@@ -1,0 +1,16 @@
+"""The service: every operation an agent, a supervisor, an admin, a customer form or a mail
+channel performs, under both faces (the HTTP API and the console), which only parse, call
+and shape. Each takes a typed actor and returns typed results or raises typed refusals.
+
+- refusals: the typed refusals (NotFound, Forbidden, Refused, Invalid, TryLater, ...),
+  each with a stable code and a reason the console translates.
+- policy: one policy: what an actor may see and do, project by project.
+- access: fetch what an agent asked for, or refuse exactly as if it did not exist.
+- shapes: what the service takes and gives (request bodies, typed results).
+- tickets: reading tickets (a queue, a ticket and the actions it offers, search, ...).
+- actions: acting on tickets: one action, or a macro's every step.
+- desk: the agent, his queues with their load, the desk as he may use it, the overview.
+- reports: the service's figures of a period, per project, queue, group, agent and hour.
+- admin: agents of the projects an admin administers, the audit log, mail kept for review.
+- intake: taking messages in, channel by channel (mail, the customer form).
+"""

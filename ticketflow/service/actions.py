@@ -1,0 +1,123 @@
+"""Acting on tickets (Zulip's `do_*`): one agent action, or a macro's every step.
+
+The policy checks the agent's rights in the ticket's queue as the read model has it; the
+ticket's workflow then decides the action against its state and owner (an Update with a
+validator). Every action and macro is counted by its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from temporalio.client import Client
+
+from ticketflow.components import Components
+from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_macro
+from ticketflow.letters.answers import AnswerError, Written
+from ticketflow.metrics import AGENT_ACTIONS
+from ticketflow.payloads import ActionRequest
+from ticketflow.service.access import access_ticket_ref
+from ticketflow.service.policy import policy_of
+from ticketflow.service.refusals import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refusal,
+    Refused,
+    TryLater,
+)
+from ticketflow.service.shapes import ACTION_BODIES, ActionResult
+from ticketflow.store.agents import AgentIdentity
+from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
+
+# How each kind of refusal is counted (AGENT_ACTIONS' `result`).
+RESULTS: Mapping[type[Refusal], str] = {
+    Forbidden: "refused",
+    NotFound: "unknown",
+    Refused: "conflict",
+    TryLater: "unavailable",
+}
+
+
+async def do_act(
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+    number: str,
+    action: str,
+    fields: Mapping[str, Any],
+) -> ActionResult:
+    """Act on a ticket with a validated body's `fields`: its state as the workflow left
+    it, or a refusal saying why."""
+    check_action_name(action)  # before counting: a label is never the caller's word
+    with _counted(action):
+        ref = await asyncio.to_thread(access_ticket_ref, components, agent, number)
+        # The ticket is one the agent may see: now his rights in its queue.
+        seat = policy_of(components.projects).seat(agent, ref.project)
+        seat.check_action(Action(action), ref.queue, fields.get("queue"))
+        request = ActionRequest(
+            action=action,
+            agent=agent.name,
+            queue=fields.get("queue"),
+            priority=fields.get("priority"),
+            reason=fields.get("reason"),
+            remind_at=fields.get("at"),
+            steal=seat.may_steal(ref.queue),
+        )
+        written = None
+        if action in TEXT_ACTIONS:
+            written = Written(text=fields.get("text"), template=fields.get("template"))
+        with _engine_refusals():
+            result = await perform_action(components, client, ref, request, written)
+        return ActionResult.of(result)
+
+
+async def do_run_macro(
+    components: Components, client: Client, agent: AgentIdentity, number: str, name: str
+) -> ActionResult:
+    """A macro's every step, or none (the refusal names the step and its reason)."""
+    with _counted("macro"):
+        ref = await asyncio.to_thread(access_ticket_ref, components, agent, number)
+        seat = policy_of(components.projects).seat(agent, ref.project)
+        macro = seat.macro(name)
+        # Every step is checked before any runs, in the queue the steps before leave it in.
+        denied = seat.macro_denial(macro, ref.queue)
+        if denied is not None:
+            raise Forbidden(denied)
+        with _engine_refusals():
+            result = await run_macro(components, client, ref, agent.name, macro)
+        return ActionResult.of(result)
+
+
+def check_action_name(action: str) -> None:
+    if action not in ACTION_BODIES:
+        known = ", ".join(sorted(ACTION_BODIES))
+        raise NotFound("action-unknown", action=action, known=known)
+
+
+@contextmanager
+def _counted(action: str) -> Iterator[None]:
+    """Every action and macro in the metrics, by its result."""
+    try:
+        yield
+    except Refusal as refusal:
+        result = next((r for kind, r in RESULTS.items() if isinstance(refusal, kind)), "invalid")
+        AGENT_ACTIONS.labels(action=action, result=result).inc()
+        raise
+    AGENT_ACTIONS.labels(action=action, result="ok").inc()
+
+
+@contextmanager
+def _engine_refusals() -> Iterator[None]:
+    """What the engine refuses, as the service's refusals."""
+    try:
+        yield
+    except InvalidTransition as exc:
+        raise Refused(exc.why) from exc
+    except AnswerError as exc:
+        raise Invalid("template-invalid", reason=str(exc)) from exc
+    except TemporalUnavailable as exc:
+        raise TryLater("engine-unavailable") from exc

@@ -1,0 +1,121 @@
+"""The service's typed refusals: what a face shows when an operation is refused.
+
+Each has a stable machine code (for programs and tests) and a human reason: an English
+message with named parameters (every message is in `MESSAGES`, or comes from the domain's
+own tables, so the console's catalogue translates it) and the parameters. The kind says
+what the refusal is, never how it is shown: the API maps kinds to HTTP statuses
+(ticketflow.api.errors), the console to its pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ticketflow.tickets.reasons import Reason
+
+# Every message the service itself refuses with, by code.
+MESSAGES: Mapping[str, str] = {
+    # Not found, or not the actor's to see: the same words either way.
+    "ticket-unknown": "no ticket %(number)s",
+    "queue-unknown": "no queue %(queue)s",
+    "project-unknown": "no project %(project)s",
+    "attachment-unknown": "no attachment %(id)s",
+    "attachment-not-stored": (
+        "attachment larger than the storage limit: it is only in the raw message"
+    ),
+    "macro-unknown": "no macro '%(name)s' for you",
+    "action-unknown": "unknown action '%(action)s'; known: %(known)s",
+    "help-unknown": "no help for %(project)s",
+    "topic-unknown": "no such topic",
+    "kept-unknown": "no such message kept for review",
+    "agent-unknown": "%(reason)s",
+    # A right the actor lacks.
+    "reports-role": "reports of %(project)s are for its supervisors and admins",
+    "admin-role": "only a project's admins may do this (such as %(example)s)",
+    "quarantine-role": "only the %(group)s group may do this",
+    "macro-step-right": "step %(step)s: %(reason)s",
+    "form-expired": "this form has expired: open the page again",
+    "agent-outside": "%(reason)s",
+    # The request itself.
+    "cursor-invalid": "%(reason)s",
+    "template-invalid": "%(reason)s",
+    "form-invalid": "%(reason)s",
+    "period-invalid": "%(reason)s",
+    "language-unknown": "no language '%(language)s'",
+    "agent-invalid": "%(reason)s",
+    "agent-exists": "%(reason)s",
+    "form-type": "a form is expected",
+    "form-encoding": "a form is UTF-8",
+    "form-fields": "a form of too many fields",
+    "form-too-large": "form too large",
+    "message-too-large": "message larger than the limit of %(limit)s bytes",
+    "not-mail": "%(reason)s",
+    "since-zone": "since needs its zone",
+    "too-many": "too many requests from your address; try again in an hour",
+    # A part the desk needs is out of reach now.
+    "engine-unavailable": "the ticket engine is unreachable; try again",
+    "database-unavailable": "the ticket database is unreachable; try again later",
+    "stored-not-told": "%(reason)s",
+}
+RETRY_AFTER_SECONDS = 30
+
+
+class Refusal(Exception):
+    """An operation refused: its code and its reason (a Reason, for translation)."""
+
+    def __init__(self, why: Reason | str, /, **params: object) -> None:
+        if isinstance(why, str):  # a code of MESSAGES
+            why = Reason(why, MESSAGES[why], params)
+        self.why = why
+        super().__init__(str(why))
+
+    @property
+    def code(self) -> str:
+        return self.why.code
+
+    @property
+    def reason(self) -> str:
+        return str(self.why)
+
+
+class NotFound(Refusal):
+    """No such thing, or not the actor's to see (one boring answer that leaks nothing)."""
+
+
+class Forbidden(Refusal):
+    """The actor's rights or roles do not allow it."""
+
+
+class Refused(Refusal):
+    """The ticket (its workflow) refuses it in its present state, or it conflicts with
+    what exists."""
+
+
+class Invalid(Refusal):
+    """What was asked is malformed or names what does not exist (a template, a queue)."""
+
+
+class BadRequest(Refusal):
+    """The request cannot be read at all (not a form, not mail, a cursor of nothing)."""
+
+
+class TooLarge(Refusal):
+    """The request is larger than the desk takes."""
+
+
+class Unsupported(Refusal):
+    """The request is of a type the desk does not take."""
+
+
+class TooMany(Refusal):
+    """The actor asked too often; he may ask again later."""
+
+
+class TryLater(Refusal):
+    """A part the desk needs (its database, Temporal) is out of reach; nothing was lost."""
+
+    def __init__(
+        self, why: Reason | str, /, after: int = RETRY_AFTER_SECONDS, **params: object
+    ) -> None:
+        super().__init__(why, **params)
+        self.after = after

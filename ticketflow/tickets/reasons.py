@@ -1,0 +1,18 @@
+"""Why something is refused, as the domain says it: a stable code for programs, and an
+English message with named parameters for people (a face may translate the message; the
+parameters are filled in after)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str  # with %(name)s placeholders, as gettext catalogues keep them
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % dict(self.params) if self.params else self.message
