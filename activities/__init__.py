@@ -1,0 +1,6 @@
+"""Every side effect of a ticket's workflow, as activities (called by name, run in threads).
+
+- store: read-model activities: load a ticket for a run, route it, project its changes.
+- mail: outbound mail: the automatic reply, agents' mails, the waiting reminder.
+- escalation: telling supervisors by mail, or another system by webhook, of an SLA miss.
+"""

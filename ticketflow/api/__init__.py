@@ -1,10 +1,12 @@
-"""The HTTP API (the FastAPI app itself is built by `api.create_app`).
+"""The HTTP API: a face over the service (the FastAPI app itself is built by
+`api.create_app`); its routes parse, call the service and shape the answer.
 
 - deps: dependencies: the process's components, its Temporal client, the calling agent.
-- schemas: request and response shapes.
-- access: fetch what an agent asked for, or refuse exactly as if it did not exist.
-- outages: 503 with Retry-After while the database is unreachable.
+- errors: the service's refusals as HTTP answers (JSON here, pages for the console), and
+  503 with Retry-After while the database is unreachable.
 - guards: agent routes refuse before reading a body (no credentials; past the cap).
+- bodies: a request's body read within a size limit.
+- files: an attachment as both faces answer with it (always a download).
 - exporter: `/metrics` (the process's counters and the read model's gauges), request timing.
 - routes/: one module per area.
 """

@@ -1,10 +1,14 @@
-"""The desk: how an installation is set up, and the decisions that follow from it.
+"""The desk: how an installation is set up, and what follows from it.
 
-- config: the desk config (queues, lines, groups, calendars, SLAs, rules, macros) and its checks.
+- config: the desk config (queues, lines, groups and roles, calendars, SLAs, rules,
+  macros) and its checks.
 - strict: its models refuse unknown keys, naming the nearest known one.
+- projects: several desks in one installation, their mailboxes, groups named with them.
 - rules: routing rules (postmaster filters) over an arriving message.
+- reading: what a reader process does with one message (read it, run the rules).
 - routing: where a new ticket goes and whether it gets an automatic reply.
 - macros: one-click chains of agent actions, checked step by step.
+- help: the customer form's help articles (Markdown beside the desk config).
 - report: the desk as people read it (`ticketflow desk show`), and checks beyond the config.
-- desk.example.yaml: the example desk.
+- desk.example.yaml: the example desk. help/: its help articles.
 """

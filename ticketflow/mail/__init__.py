@@ -1,9 +1,12 @@
 """Mail in and out: everything that knows RFC 5322 and the ways mail travels.
 
 - parse: reading inbound messages with the standard library's `email` package.
+- bounded: reading them within bounds (parts, depth, header size) or refusing with a reason.
+- reader: reading them in worker processes, with a clock, in two lanes.
 - charsets: decoding text whose declared charset lies, is missing or is unknown.
 - attachments: attachments and inline images of a parsed message.
 - sanitize: inbound HTML made safe to show.
+- addresses: comparing addresses as the same mailbox.
 - loops: whether a message may get an automatic reply (loop protection).
 - providers: Mailgun, Postmark and SendGrid webhooks turned into raw messages.
 - webhook_auth: the shared secret inbound webhooks present.

@@ -2,12 +2,20 @@
 
 - db: engines and sessions per backend.
 - models: the tables. migrations/: their Alembic history. migrate: upgrading, schema checks.
-- intake: storing inbound mail (raw bytes, deduplication, threading, new tickets).
+- ticket_shape: a ticket's row read as the domain's lifecycle and written from it, the
+  facts a run starts from, the projection it writes back.
+- inbox: raw messages kept before anything reads them, and those set aside.
+- intake: storing inbound mail (deduplication, threading, new tickets).
 - drafts: agents' texts stored before the workflow is asked.
 - queries: the read side of the agent API (queue views, pages, search).
+- console_views: what the console reads beyond them (live arrivals, own tickets, overview).
 - counts: per-queue, per-state counters kept in the change's transaction.
 - agents: agents, their tokens and groups, and the record of changes to them.
+- sign_in: console passwords, sessions and the limit on failed sign-ins.
 - macro_uses: how often each agent ran each macro.
+- form_posts: the customer form's limit per client address.
+- help_articles: the customer form's help articles, read and searched.
+- webhook_tokens: signed provider requests, each accepted once.
 - report_figures: the reports' rows and hourly sums, folded from each projected event.
 - reports: reading them (summary, queues, groups, agents, hours).
 """

@@ -1,6 +1,9 @@
 """The pure domain of a ticket: imports nothing of ours but itself, does no I/O.
 
-- lifecycle: the states, the actions, and which action is valid in which state (one table).
+- lifecycle: the states, the actions, which action is valid in which state (one table),
+  and a new ticket's first state.
+- rights: what a group may do in a queue and, by its roles, over a project.
+- reasons: why something is refused: a stable code and a translatable message.
 - articles: an article's direction and status. history: the names of history entries.
 - sla: the escalation clocks (first response, update, solution) in business time.
 - escalation: what a warning's or breach's steps do to the ticket.
