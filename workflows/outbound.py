@@ -48,8 +48,9 @@ SKIPPED = {
 async def send(mail: OutboundMail, ref: ArticleRef) -> SendResult:
     """Send it; raises ActivityError only for a failure that no retry can mend."""
     options = SENDERS[mail.kind]
+    result: SendResult
     if options.local:
-        return await workflow.execute_local_activity(
+        result = await workflow.execute_local_activity(
             options.activity,
             ref,
             result_type=SendResult,
@@ -57,14 +58,16 @@ async def send(mail: OutboundMail, ref: ArticleRef) -> SendResult:
             retry_policy=SEND_RETRY,
             summary=MAIL_SUMMARIES[mail.kind],
         )
-    return await workflow.execute_activity(
-        options.activity,
-        ref,
-        result_type=SendResult,
-        start_to_close_timeout=options.timeout,
-        retry_policy=SEND_RETRY,
-        summary=MAIL_SUMMARIES[mail.kind],
-    )
+    else:
+        result = await workflow.execute_activity(
+            options.activity,
+            ref,
+            result_type=SendResult,
+            start_to_close_timeout=options.timeout,
+            retry_policy=SEND_RETRY,
+            summary=MAIL_SUMMARIES[mail.kind],
+        )
+    return result
 
 
 @dataclass(frozen=True)

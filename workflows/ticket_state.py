@@ -140,19 +140,26 @@ class TicketRun:
             self.accepted.append(request.article_id)
             if action in lifecycle.MAIL_ACTIONS:
                 self.outbound.append(OutboundMail(MailKind.ARTICLE, request.article_id))
-        detail = request.reason or (str(request.priority) if action is Action.PRIORITY else None)
-        if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
-            detail = f"taken from {before.owner}"  # a steal: the history says from whom
-        if action is Action.REMIND and request.remind_at is not None:
-            detail = request.remind_at.isoformat(timespec="minutes")
-        elif action is Action.REMINDER:
-            detail = request.agent
+        detail = self._detail(actor, action, before, request)
         self.search_dirty = True
         version = self.record(actor, action.value, before, after, detail, request.article_id, now)
         if released_on_reopen is not None:
             reason = f"{released_on_reopen}: reopened in {after.queue}, which releases its owner"
             version = self.note(Action.RELEASED.value, reason, None, now)
         return version
+
+    def _detail(
+        self, actor: str, action: Action, before: lifecycle.Ticket, request: ActionRequest
+    ) -> str | None:
+        """What the history entry says besides the action: its reason, a priority, from whom
+        a ticket was taken, when a reminder falls due, for whom it fell due."""
+        if action is Action.REMIND and request.remind_at is not None:
+            return request.remind_at.isoformat(timespec="minutes")
+        if action is Action.REMINDER:
+            return request.agent
+        if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
+            return f"taken from {before.owner}"  # a steal: the history says from whom
+        return request.reason or (str(request.priority) if action is Action.PRIORITY else None)
 
     def _releases_on_reopen(self, action: Action, after: lifecycle.Ticket) -> bool:
         reopening = action in (Action.CUSTOMER_MESSAGE, Action.REOPEN)

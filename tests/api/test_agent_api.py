@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -124,7 +125,7 @@ async def test_note_ask_priority_take_and_reply_while_waiting(stack: Stack) -> N
     )
     assert resp.json()["created"] is False
 
-    async def detail() -> dict:
+    async def detail() -> Any:
         r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
         return r.json()
 
@@ -224,7 +225,7 @@ async def test_bounce_of_an_answer_joins_its_ticket_marked_and_unanswered(stack:
     resp = await stack.send_mail(delivery_report(answer["Message-ID"]))
     assert (resp.json()["ticket"], resp.json()["created"]) == (number, False)
 
-    async def detail() -> dict:
+    async def detail() -> Any:
         r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
         return r.json()
 
@@ -246,7 +247,7 @@ async def test_each_queue_sends_from_its_own_address(stack: Stack) -> None:
     # Mail from one of our queue addresses is ours: no automatic reply to it.
     ours = await stack.send_mail(customer_mail(sender="abuse@ticketflow.localhost"))
 
-    async def history() -> list[dict]:
+    async def history() -> list[dict[str, Any]]:
         r = await stack.http.get(
             f"/api/v1/tickets/{ours.json()['ticket']}", headers=stack.auth("sam")
         )
@@ -292,7 +293,7 @@ async def test_escalations_list_tickets_by_their_next_deadline(stack: Stack) -> 
     # The Inbox promises a first answer within 60 business minutes (09:00-21:00 Moscow).
     assert due - datetime.now(UTC) >= timedelta(minutes=59)
 
-    async def listed(**params: int) -> list[dict]:
+    async def listed(**params: int) -> list[dict[str, Any]]:
         resp = await stack.http.get(
             "/api/v1/escalations", params=params, headers=stack.auth("alice")
         )
@@ -372,7 +373,7 @@ async def test_permanent_smtp_refusal_is_recorded_and_the_ticket_moves_on(stack:
     resp = await stack.act(number, "answer", text="Here is how to fix it.")
     assert resp.json()["state"] == "closed"
 
-    async def detail() -> dict:
+    async def detail() -> Any:
         r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
         return r.json()
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support.mail import text_part
 from tests.support.stack import Stack
 
 
-async def preview(stack: Stack, number: str, **body: str) -> dict:
+async def preview(stack: Stack, number: str, **body: str) -> dict[str, Any]:
     resp = await stack.http.post(
         f"/api/v1/tickets/{number}/preview", json=body, headers=stack.auth("alice")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ def mail_with(files: list[tuple[str, bytes]], subject: str = "Logs") -> bytes:
     return msg.as_bytes()
 
 
-async def articles_of(stack: Stack, number: str, agent: str = "sam") -> list[dict]:
+async def articles_of(stack: Stack, number: str, agent: str = "sam") -> list[dict[str, Any]]:
     resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth(agent))
     return list(resp.json()["articles"])
 

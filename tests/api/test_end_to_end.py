@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import make_msgid
+from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
 
@@ -30,7 +31,7 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
     }
 
     # The ticket waits in Inbox, first-line; the customer has the automatic reply.
-    async def inbox() -> list[dict]:
+    async def inbox() -> Any:
         r = await http.get("/api/v1/tickets?queue=Inbox", headers=stack.auth("alice"))
         return r.json()["tickets"]
 
@@ -84,7 +85,7 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
         "raw_id": resp.json()["raw_id"],
     }
 
-    async def ticket() -> dict:
+    async def ticket() -> Any:
         return (await http.get(f"/api/v1/tickets/{number}", headers=stack.auth("bob"))).json()
 
     detail = await eventually(ticket, lambda t: t["state"] == "second-line")

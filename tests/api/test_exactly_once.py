@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -11,17 +12,17 @@ from tests.support.stack import SmtpSink, Stack, open_stack
 from tests.support.temporal import eventually
 
 
-async def answered(stack: Stack, number: str, fault: str) -> dict:
+async def answered(stack: Stack, number: str, fault: str) -> dict[str, Any]:
     await stack.smtp.wait_for(1)  # the automatic reply went out normally
     stack.smtp.faults.append(fault)
     resp = await stack.act(number, "answer", text="Here is how to reset it.")
     assert resp.json()["state"] == "closed"
 
-    async def detail() -> dict:
+    async def detail() -> Any:
         r = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
         return r.json()
 
-    def settled(ticket: dict) -> bool:
+    def settled(ticket: dict[str, Any]) -> bool:
         answer = [a for a in ticket["articles"] if a["direction"] == "out"][-1]
         return answer["status"] in ("sent", "unconfirmed") and any(
             h["action"].startswith("mail-") for h in ticket["history"]

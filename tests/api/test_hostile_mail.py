@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -156,7 +157,7 @@ async def test_a_reused_message_id_is_its_own_article_with_a_warning(stack: Stac
     second = (await stack.send_mail(other)).json()
     assert second["duplicate"] is False and second["ticket"] == first["ticket"]
 
-    async def history() -> list[dict]:
+    async def history() -> list[dict[str, Any]]:
         resp = await stack.http.get(f"/api/v1/tickets/{first['ticket']}", headers=stack.auth("sam"))
         return list(resp.json()["history"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.support.mail import text_part
 from tests.support.stack import Stack
 
@@ -12,7 +14,7 @@ async def macros(stack: Stack, number: str, agent: str = "alice") -> list[str]:
     return [m["name"] for m in resp.json()["macros"]]
 
 
-async def run(stack: Stack, number: str, name: str, agent: str = "alice"):
+async def run(stack: Stack, number: str, name: str, agent: str = "alice") -> httpx.Response:
     return await stack.http.post(
         f"/api/v1/tickets/{number}/macros/{name}", headers=stack.auth(agent)
     )

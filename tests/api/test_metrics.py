@@ -3,6 +3,8 @@ customer's mail change there. (`ticketflow up`'s workers' endpoints: test_embedd
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.stack import Stack
@@ -19,7 +21,9 @@ async def scrape(stack: Stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
     }
 
 
-def value(samples: dict, name: str, **labels: str) -> float:
+def value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
@@ -68,7 +72,7 @@ async def test_metrics_count_mail_actions_refusals_and_show_the_queues(stack: St
     assert number not in text and "anna@example.org" not in text
 
 
-async def test_two_apps_in_one_process_share_the_gauges(tmp_path) -> None:
+async def test_two_apps_in_one_process_share_the_gauges(tmp_path: Path) -> None:
     """A process's registry takes the read model's gauges once; a second app (as tests
     make) starts and answers all the same."""
     import httpx

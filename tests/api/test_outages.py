@@ -4,6 +4,8 @@ names no customer data."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from ticketflow.settings import Settings
 
 
 async def test_routes_answer_503_with_retry_after_while_the_database_is_down(
-    tmp_path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead_db = f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/gone"
     settings = Settings(data_dir=tmp_path, database_url=dead_db, webhook_secret="s3cret")
@@ -53,7 +55,7 @@ async def test_routes_answer_503_with_retry_after_while_the_database_is_down(
     assert "read model unreachable (OperationalError)" in caplog.text
 
 
-async def test_agent_routes_refuse_before_reading_a_body(tmp_path) -> None:
+async def test_agent_routes_refuse_before_reading_a_body(tmp_path: Path) -> None:
     """No credentials: 401 at once, whatever the body; a body past the cap: 413."""
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'db'}")
     temporal = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
@@ -61,7 +63,7 @@ async def test_agent_routes_refuse_before_reading_a_body(tmp_path) -> None:
     huge = b"x" * (2 * 1024 * 1024)
     url = "/api/v1/tickets/1/actions/note"
 
-    async def chunks():  # a chunked body: no Content-Length to go by
+    async def chunks() -> AsyncIterator[bytes]:  # a chunked body: no Content-Length
         for start in range(0, len(huge), 65536):
             yield huge[start : start + 65536]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -28,8 +29,8 @@ async def detail(stack: Stack, number: str, agent: str) -> httpx.Response:
     return await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth(agent))
 
 
-async def routed(stack: Stack, number: str, agent: str) -> dict:
-    async def probe() -> dict:
+async def routed(stack: Stack, number: str, agent: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any]:
         return dict((await detail(stack, number, agent)).json())
 
     return await eventually(probe, lambda t: t.get("state") not in (None, "received"))

@@ -90,6 +90,38 @@ def _agent(event: dict[str, Any]) -> bool:
     return event["action"] in AGENT_ACTIONS and event["actor"] not in ("system", "customer")
 
 
+def _count_wrong_routings(
+    events: list[dict[str, Any]],
+    lines: dict[str, str],
+    groups: dict[str, str],
+    wrong: dict[str, int],
+) -> None:
+    """First-line moves into the second line that the receiving group handed back to the
+    first line or on to another group within a day, per agent who moved."""
+    moves = [e for e in events if _agent(e) and e["action"] == "move"]
+    for i, move in enumerate(moves):
+        if (lines[move["from_queue"]], lines[move["to_queue"]]) != ("first-line", "second-line"):
+            continue
+        out: Any = next((m for m in moves[i + 1 :] if m["from_queue"] == move["to_queue"]), None)
+        in_time = out is not None and out["at"] - move["at"] <= timedelta(hours=24)
+        if in_time and (
+            lines[out["to_queue"]] == "first-line"
+            or groups[out["to_queue"]] != groups[move["to_queue"]]
+        ):
+            wrong[move["actor"]] = wrong.get(move["actor"], 0) + 1
+
+
+def _count_agents(
+    events: list[dict[str, Any]], number: str, agents: dict[str, dict[str, Any]]
+) -> None:
+    for e in events:
+        if _agent(e):
+            row = agents.setdefault(e["actor"], {"actions": 0, "tickets": set()})
+            row["actions"] += 1
+            row["tickets"].add(number)
+            row[e["action"]] = row.get(e["action"], 0) + 1
+
+
 def expected(tickets: list[dict[str, Any]], desk: DeskConfig) -> dict[str, Any]:
     """The figures, from whole histories (the definitions in docs/reports.md)."""
     lines = desk.lines()
@@ -136,28 +168,8 @@ def expected(tickets: list[dict[str, Any]], desk: DeskConfig) -> dict[str, Any]:
         counts["messages_in"] += sum(e["action"] == "customer-message" for e in events)
         counts["answers"] += sum(_agent(e) and e["action"] == "answer" for e in events)
         counts["asks"] += sum(_agent(e) and e["action"] == "ask" for e in events)
-        moves = [e for e in events if _agent(e) and e["action"] == "move"]
-        for i, move in enumerate(moves):
-            if (lines[move["from_queue"]], lines[move["to_queue"]]) != (
-                "first-line",
-                "second-line",
-            ):
-                continue
-            out: Any = next(
-                (m for m in moves[i + 1 :] if m["from_queue"] == move["to_queue"]), None
-            )
-            in_time = out is not None and out["at"] - move["at"] <= timedelta(hours=24)
-            if in_time and (
-                lines[out["to_queue"]] == "first-line"
-                or groups[out["to_queue"]] != groups[move["to_queue"]]
-            ):
-                wrong[move["actor"]] = wrong.get(move["actor"], 0) + 1
-        for e in events:
-            if _agent(e):
-                row = agents.setdefault(e["actor"], {"actions": 0, "tickets": set()})
-                row["actions"] += 1
-                row["tickets"].add(ticket["number"])
-                row[e["action"]] = row.get(e["action"], 0) + 1
+        _count_wrong_routings(events, lines, groups, wrong)
+        _count_agents(events, ticket["number"], agents)
         if first_answer_kept:
             agents[mails[0]["actor"]]["fcr"] = agents[mails[0]["actor"]].get("fcr", 0) + 1
     return {

@@ -4,6 +4,7 @@ example desk."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -136,7 +137,7 @@ async def test_a_reply_reopens_to_the_first_line_and_to_the_second_line_s_agent(
         reply = customer_mail(subject=f"Re: [Ticket#{number}] About {queue}", body="Not yet.")
         assert (await stack.send_mail(reply)).status_code == 202
 
-        async def detail(number: str = number) -> dict:
+        async def detail(number: str = number) -> dict[str, Any]:
             resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
             return dict(resp.json())
 

@@ -3,6 +3,8 @@ messages made no ticket of."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from tests.support.mail import customer_mail
@@ -11,8 +13,8 @@ from tests.support.temporal import eventually
 from ticketflow.store.models import RawMessage
 
 
-async def ticket(stack: Stack, number: str) -> dict:
-    async def probe() -> dict:
+async def ticket(stack: Stack, number: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any]:
         resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
         return dict(resp.json())
 
@@ -97,7 +99,7 @@ async def test_mail_marked_as_spam_is_closed_at_once_without_a_reply(stack: Stac
     raw = customer_mail(subject="Cheap pills").replace(b"Subject:", b"X-Spam-Flag: YES\nSubject:")
     number = (await stack.send_mail(raw)).json()["ticket"]
 
-    async def probe() -> dict:
+    async def probe() -> dict[str, Any]:
         resp = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
         return dict(resp.json())
 

@@ -5,6 +5,7 @@ holds a subject, a body or an address."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
@@ -22,7 +23,7 @@ SUMMARISED = {
 }
 
 
-async def details(stack: Stack, number: str) -> str:
+async def details(stack: Stack, number: str) -> Any:
     handle = stack.env.client.get_workflow_handle(workflow_id(number))
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     return metadata.current_details

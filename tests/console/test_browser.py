@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -83,7 +84,7 @@ def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 
 async def axe_violations(
-    browser: object, base: str, cookies: list[dict], paths: list[str], script: Path
+    browser: object, base: str, cookies: list[dict[str, Any]], paths: list[str], script: Path
 ) -> dict[str, list[str]]:
     """axe-core's serious and critical findings on each page, by path (in a context that
     lets its injected script run: the console's own policy would refuse it)."""

@@ -8,6 +8,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def NO_HANDOVER() -> None:
     pass
 
 
-def message(msgid: str = "<m1@t.example>"):
+def message(msgid: str = "<m1@t.example>") -> EmailMessage:
     out = Outgoing(
         from_addr="support@t.example",
         to_addr="anna@example.org",

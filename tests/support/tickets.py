@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from temporalio.client import Client
 
@@ -39,7 +41,12 @@ def ref(components: Components, number: str) -> TicketRef:
 
 
 async def act(
-    client: Client, components: Components, number: str, action: str, text: str | None = None, **kw
+    client: Client,
+    components: Components,
+    number: str,
+    action: str,
+    text: str | None = None,
+    **kw: Any,
 ) -> TicketStatus:
     request = ActionRequest(action=action, agent=kw.pop("agent", "alice"), **kw)
     return await perform_action(components, client, ref(components, number), request, text)

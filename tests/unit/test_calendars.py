@@ -24,7 +24,9 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
-def every_day(zone: str, hours: str = "09:00-21:00", holidays: list[str] | None = None):
+def every_day(
+    zone: str, hours: str = "09:00-21:00", holidays: list[str] | None = None
+) -> BusinessCalendar:
     spec = CalendarSpec(zone, {d: parse_hours(hours) for d in WEEKDAYS}, holidays or [])
     return BusinessCalendar(spec)
 

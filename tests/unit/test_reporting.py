@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ class E:
         return T0 + timedelta(minutes=self.minutes)
 
 
-def fold(*events: E) -> tuple[TicketFigures, list[ReportRow], list[tuple[int, dict]]]:
+def fold(*events: E) -> tuple[TicketFigures, list[ReportRow], list[tuple[int, dict[str, Any]]]]:
     figures = TicketFigures(created_at=T0)
     rows, marks = [], []
     for event in events:

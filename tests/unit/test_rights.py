@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 from pydantic import ValidationError
@@ -53,7 +55,7 @@ def test_an_unknown_right_is_refused_with_the_known_ones() -> None:
         expand(["write"])
 
 
-def desk_with(groups: object) -> dict:
+def desk_with(groups: object) -> dict[str, Any]:
     """The example's mail project as a desk of its own, with these `groups:`."""
     example = yaml.safe_load(Settings().desk_config.read_text())
     desk = dict(example["projects"][0])

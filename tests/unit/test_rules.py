@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -37,7 +38,7 @@ def mail(
     ).encode()
 
 
-def rules(*configs: dict) -> list:
+def rules(*configs: dict[str, Any]) -> list[Any]:
     return compile_rules([RuleConfig.model_validate(c) for c in configs], QUEUES)
 
 
@@ -86,7 +87,7 @@ def test_a_keyword_matches_at_the_start_of_a_word_only() -> None:
         ({"field": "header:X-Spam-Flag", "keywords": ["yes"]}, mail(extra="X-Spam-Flag: YES\n")),
     ],
 )
-def test_every_part_of_a_message_can_be_matched(condition: dict, message: bytes) -> None:
+def test_every_part_of_a_message_can_be_matched(condition: dict[str, Any], message: bytes) -> None:
     matching = rules({"name": "r", "all": [condition], "then": {}})
     assert classify(matching, parse_mail(message)).matched_rules == ["r"]
 
@@ -167,7 +168,9 @@ def test_every_action_and_stop() -> None:
         ),
     ],
 )
-def test_a_rule_that_cannot_compile_is_named_with_the_reason(rule: dict, reason: str) -> None:
+def test_a_rule_that_cannot_compile_is_named_with_the_reason(
+    rule: dict[str, Any], reason: str
+) -> None:
     with pytest.raises(RuleError, match=reason):
         rules(rule)
     desk = EXAMPLE.model_dump(exclude={"rules"}) | {"rules": [rule]}

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -54,7 +55,7 @@ def history(components: Components, number: str) -> list[tuple[str, str | None]]
     return [(a, d) for a, d in rows]
 
 
-async def history_with(components: Components, number: str, action: str) -> list:
+async def history_with(components: Components, number: str, action: str) -> list[Any]:
     async def probe() -> list[tuple[str, str | None]]:
         return history(components, number)
 
@@ -300,7 +301,7 @@ class WebhookSink:
     """A real HTTP server on loopback that keeps the JSON posted to it."""
 
     def __init__(self) -> None:
-        posted: list[dict] = []
+        posted: list[dict[str, Any]] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -318,7 +319,7 @@ class WebhookSink:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/sla"
 
-    async def received(self) -> list[dict]:
+    async def received(self) -> list[dict[str, Any]]:
         return list(self._posted)
 
     def __enter__(self) -> WebhookSink:

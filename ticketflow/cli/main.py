@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import OperationalError
 
 from ticketflow.settings import Settings, package_version
@@ -154,8 +155,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         raise CommandError("; ".join(_setting_error(e) for e in exc.errors())) from None
 
 
-def _setting_error(error: object) -> str:
-    assert isinstance(error, dict)
+def _setting_error(error: ErrorDetails) -> str:
     reason = error["msg"].removeprefix("Value error, ")
     if not error["loc"]:  # a rule across settings names them itself
         return reason

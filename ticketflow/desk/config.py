@@ -171,6 +171,18 @@ class DeskConfig(StrictModel):
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
         names = [q.name for q in self.queues]
+        self._check_queues(names)
+        self._check_timers(names)
+        self._check_macros(names)
+        try:
+            self._compiled_rules = compile_rules(self.rules, set(names))
+        except RuleError as exc:
+            raise ValueError(str(exc)) from None
+        self._roles = self._group_roles()
+        self._rights = self._group_rights(names)
+        return self
+
+    def _check_queues(self, names: list[str]) -> None:
         if len(set(names)) != len(names):
             raise ValueError("queue names must be unique")
         defaults = [q for q in self.queues if q.default]
@@ -178,6 +190,9 @@ class DeskConfig(StrictModel):
             raise ValueError("exactly one queue must be marked default: true")
         if defaults[0].line != "first-line":
             raise ValueError("the default queue must be a first-line queue")
+
+    def _check_timers(self, names: list[str]) -> None:
+        """Calendars that compute, SLAs on known calendars and queues, queues on known SLAs."""
         for name, calendar in self.calendars.items():
             try:
                 BusinessCalendar(calendar.spec())
@@ -192,6 +207,8 @@ class DeskConfig(StrictModel):
         for q in self.queues:
             if q.sla is not None and q.sla not in self.slas:
                 raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+
+    def _check_macros(self, names: list[str]) -> None:
         macro_names = [m.name for m in self.macros]
         if len(set(macro_names)) != len(macro_names):
             raise ValueError("macro names must be unique")
@@ -199,13 +216,6 @@ class DeskConfig(StrictModel):
             for macro_step in macro.steps:
                 if macro_step.queue is not None and macro_step.queue not in names:
                     raise ValueError(f"macro {macro.name!r}: unknown queue {macro_step.queue!r}")
-        try:
-            self._compiled_rules = compile_rules(self.rules, set(names))
-        except RuleError as exc:
-            raise ValueError(str(exc)) from None
-        self._roles = self._group_roles()
-        self._rights = self._group_rights(names)
-        return self
 
     def _group_roles(self) -> dict[str, frozenset[Role]]:
         roles = dict(DEFAULT_ROLES)

@@ -33,31 +33,51 @@ REPORT_TYPES = frozenset({"multipart/report", "message/delivery-status"})
 
 
 def auto_reply_refusal(mail: ParsedMail, own: MailIdentity) -> str | None:
-    """Why `mail` must get no automatic reply, or None when it may get one."""
-    headers = mail.automation_headers
+    """Why `mail` must get no automatic reply, or None when it may get one: the first of
+    the checks below that finds a reason."""
+    for check in (_automatic_headers, _own_loop, _no_person):
+        reason = check(mail, own)
+        if reason is not None:
+            return reason
+    return None
 
-    def first(name: str) -> str:
-        return headers.get(name, [""])[0].strip()
 
-    auto_submitted = first("auto-submitted")
+def _first(mail: ParsedMail, name: str) -> str:
+    return mail.automation_headers.get(name, [""])[0].strip()
+
+
+def _automatic_headers(mail: ParsedMail, own: MailIdentity) -> str | None:
+    """Headers that mark mail no person wrote, or mail that asks for no reply."""
+    auto_submitted = _first(mail, "auto-submitted")
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    precedence = first("precedence").lower()
+    precedence = _first(mail, "precedence").lower()
     if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     for name in ("list-id", "list-unsubscribe"):
-        if first(name):
+        if _first(mail, name):
             return f"mailing list ({name.title()})"
-    suppress = first("x-auto-response-suppress")
+    suppress = _first(mail, "x-auto-response-suppress")
     if suppress and suppress.lower() != "none":
         return f"X-Auto-Response-Suppress: {suppress}"
-    loops = [v.strip().lower() for v in headers.get("x-loop", [])]
+    return None
+
+
+def _own_loop(mail: ParsedMail, own: MailIdentity) -> str | None:
+    """Our own mail come back, or another responder's."""
+    loops = [v.strip().lower() for v in mail.automation_headers.get("x-loop", [])]
     if own.loop_value.lower() in loops:
         return "X-Loop: our own mail came back"
     for name in ("x-autoreply", "x-autorespond"):
-        if first(name):
+        if _first(mail, name):
             return f"{name.title()} present"
-    if "".join(first("return-path").split()) == "<>":  # `< >` is a null sender too
+    return None
+
+
+def _no_person(mail: ParsedMail, own: MailIdentity) -> str | None:
+    """No person to answer: a null sender, a delivery report, no sender, ourselves, a
+    daemon."""
+    if "".join(_first(mail, "return-path").split()) == "<>":  # `< >` is a null sender too
         return "null sender (Return-Path: <>)"
     if mail.content_type in REPORT_TYPES:
         return f"delivery report ({mail.content_type})"

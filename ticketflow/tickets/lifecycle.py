@@ -7,7 +7,7 @@ error messages and the tests all read the same table.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ticketflow.tickets.reasons import Reason
@@ -198,40 +198,49 @@ def decide(
         _check_owner(ticket, request)
     if action in RELEASE_ACTIONS and ticket.owner is None:
         raise refused("unowned")
-
-    queue = ticket.queue
-    if action in (Action.MOVE, Action.ROUTE):
-        queue = request.queue or queue
-    elif target is Target.REPLY_QUEUE_LINE:
-        reply = ticket.reply_queue
-        queue = reply if reply is not None and reply in lines else ticket.queue
-
+    queue = _next_queue(ticket, request, target, lines)
     if isinstance(target, State):
         state = target
     elif target is Target.STAY:
         state = ticket.state
     else:
         state = State(lines[queue])
+    after = Ticket(state, queue, ticket.owner, ticket.priority, ticket.reply_queue)
+    return _who_and_how(ticket, request, after, one_owner and writer_owns)
 
-    owner, priority, reply_queue = ticket.owner, ticket.priority, ticket.reply_queue
+
+def _next_queue(
+    ticket: Ticket, request: Request, target: State | Target, lines: Mapping[str, str]
+) -> str:
+    if request.action in (Action.MOVE, Action.ROUTE):
+        return request.queue or ticket.queue
+    if target is Target.REPLY_QUEUE_LINE:
+        reply = ticket.reply_queue
+        return reply if reply is not None and reply in lines else ticket.queue
+    return ticket.queue
+
+
+def _who_and_how(ticket: Ticket, request: Request, after: Ticket, writer_owns: bool) -> Ticket:
+    """`after` with the owner, priority and reply queue the action leaves."""
+    action = request.action
     if action in (Action.TAKE, Action.REMINDER):
-        owner = request.actor
-    elif action is Action.MOVE:
-        # The receiving queue's agents take it from there.
-        owner = None
-        if ticket.state is State.WAITING:
-            reply_queue = queue
-    elif action is Action.PRIORITY and request.priority is not None:
-        priority = request.priority
-    elif action in RELEASE_ACTIONS:
-        owner = None
-    elif action in MAIL_ACTIONS:
-        reply_queue = ticket.queue
-        if one_owner and writer_owns and owner is None:
+        return replace(after, owner=request.actor)
+    if action is Action.MOVE:
+        # The receiving queue's agents take it from there; a waiting ticket's reply
+        # comes back to where it went.
+        reply = after.queue if ticket.state is State.WAITING else after.reply_queue
+        return replace(after, owner=None, reply_queue=reply)
+    if action is Action.PRIORITY and request.priority is not None:
+        return replace(after, priority=request.priority)
+    if action in RELEASE_ACTIONS:
+        return replace(after, owner=None)
+    if action in MAIL_ACTIONS:
+        after = replace(after, reply_queue=ticket.queue)
+        if writer_owns and after.owner is None:
             # Who writes to the customer owns the ticket (OTRS locks it on a reply): a
             # second agent's mail is refused, and his reply may come back to the writer.
-            owner = request.actor
-    return Ticket(state, queue, owner, priority, reply_queue)
+            after = replace(after, owner=request.actor)
+    return after
 
 
 def decide_all(

@@ -163,60 +163,15 @@ def advance(
     came_at = figures.queue_since
     closes = event.to_state == State.CLOSED and event.from_state != State.CLOSED
     reopens = event.from_state == State.CLOSED and event.to_state != State.CLOSED
-    customer_reopen = reopens and event.action == Action.CUSTOMER_MESSAGE
     from_line = desk.lines.get(event.from_queue or "", "")
     to_line = desk.lines.get(event.to_queue, "")
 
-    if figures.first_queue is None and event.to_state not in (State.RECEIVED, ""):
-        figures.first_queue = event.to_queue
-    if (
-        figures.first_line_wait_s is None
-        and figures.first_queue is not None
-        and desk.lines.get(figures.first_queue) == FIRST_LINE
-        and event.from_state == State.FIRST_LINE
-        and event.to_state != State.FIRST_LINE
-    ):
-        figures.first_line_wait_s = _seconds(figures.created_at, event.at)
-    if to_line == SECOND_LINE:
-        figures.second_line = True
-
-    first_contact = False
-    if agent and event.action in MAIL_ACTIONS and figures.first_response_at is None:
-        figures.first_response_at = event.at
-        figures.first_mail = event.action
-        figures.first_response_s = _seconds(figures.created_at, event.at)
-        if desk.calendar is not None:
-            business = desk.calendar.between(figures.created_at, event.at)
-            figures.first_response_business_s = max(0, round(business.total_seconds()))
-        if event.action == Action.ANSWER:
-            first_contact = figures.first_contact = True
-            figures.first_answer_seq = event.seq
-
-    if closes:
-        figures.closing_seq = event.seq
-        if figures.first_closed_at is None:
-            figures.first_closed_at = event.at
-            figures.within_day = event.at - figures.created_at <= HANDLED_WITHIN
-    if customer_reopen:
-        if figures.closing_seq is not None:
-            marks.append(Mark(figures.closing_seq, {"reopened_at": event.at}))
-        within = (
-            figures.first_closed_at is not None
-            and event.at - figures.first_closed_at <= FIRST_CONTACT_WINDOW
-        )
-        if figures.first_contact and within and figures.first_answer_seq is not None:
-            figures.first_contact = False
-            marks.append(Mark(figures.first_answer_seq, {"first_contact": False}))
-
+    _first_line(figures, event, desk, to_line)
+    first_contact = _first_response(figures, event, desk) if agent else False
+    marks += _closing(figures, event, closes, reopens)
     if agent and event.action == Action.MOVE:
         marks += _routing(figures, event, desk, from_line, to_line)
-
-    clock = None
-    if event.action == EventName.SLA_BREACH:
-        clock = (event.detail or "").split(" ", 1)[0] or None
-        if clock and clock not in figures.breached():
-            figures.breaches = ",".join(sorted(figures.breached() | {clock}))
-
+    clock = _breach(figures, event)
     arrives = (
         event.action in _ARRIVALS
         or reopens
@@ -246,6 +201,73 @@ def advance(
         clock=clock,
     )
     return row, marks
+
+
+def _first_line(figures: TicketFigures, event: Event, desk: DeskShape, to_line: str) -> None:
+    """The first queue, the first line's wait (until the ticket left it), the second line."""
+    if figures.first_queue is None and event.to_state not in (State.RECEIVED, ""):
+        figures.first_queue = event.to_queue
+    if (
+        figures.first_line_wait_s is None
+        and figures.first_queue is not None
+        and desk.lines.get(figures.first_queue) == FIRST_LINE
+        and event.from_state == State.FIRST_LINE
+        and event.to_state != State.FIRST_LINE
+    ):
+        figures.first_line_wait_s = _seconds(figures.created_at, event.at)
+    if to_line == SECOND_LINE:
+        figures.second_line = True
+
+
+def _first_response(figures: TicketFigures, event: Event, desk: DeskShape) -> bool:
+    """An agent's first mail to the customer: the first response (wall and business time);
+    True when it is an answer, a first-contact resolution until the customer reopens."""
+    if event.action not in MAIL_ACTIONS or figures.first_response_at is not None:
+        return False
+    figures.first_response_at = event.at
+    figures.first_mail = event.action
+    figures.first_response_s = _seconds(figures.created_at, event.at)
+    if desk.calendar is not None:
+        business = desk.calendar.between(figures.created_at, event.at)
+        figures.first_response_business_s = max(0, round(business.total_seconds()))
+    if event.action != Action.ANSWER:
+        return False
+    figures.first_contact = True
+    figures.first_answer_seq = event.seq
+    return True
+
+
+def _closing(figures: TicketFigures, event: Event, closes: bool, reopens: bool) -> list[Mark]:
+    """A close (the first one: handled within a day?), and the customer's reopen: the last
+    close reopened, and a first answer reopened within the window no first contact."""
+    marks: list[Mark] = []
+    if closes:
+        figures.closing_seq = event.seq
+        if figures.first_closed_at is None:
+            figures.first_closed_at = event.at
+            figures.within_day = event.at - figures.created_at <= HANDLED_WITHIN
+    if not (reopens and event.action == Action.CUSTOMER_MESSAGE):
+        return marks
+    if figures.closing_seq is not None:
+        marks.append(Mark(figures.closing_seq, {"reopened_at": event.at}))
+    within = (
+        figures.first_closed_at is not None
+        and event.at - figures.first_closed_at <= FIRST_CONTACT_WINDOW
+    )
+    if figures.first_contact and within and figures.first_answer_seq is not None:
+        figures.first_contact = False
+        marks.append(Mark(figures.first_answer_seq, {"first_contact": False}))
+    return marks
+
+
+def _breach(figures: TicketFigures, event: Event) -> str | None:
+    """An SLA breach's clock, kept among the ticket's breaches."""
+    if event.action != EventName.SLA_BREACH:
+        return None
+    clock = (event.detail or "").split(" ", 1)[0] or None
+    if clock and clock not in figures.breached():
+        figures.breaches = ",".join(sorted(figures.breached() | {clock}))
+    return clock
 
 
 def _routing(
