@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import os
 import time
@@ -59,8 +60,8 @@ async def keep_history(
 ) -> None:
     """With TICKETFLOW_RECORD_HISTORIES set (`python -m tests.workflows.record_histories`),
     write this run's history to tests/workflows/histories/<release>/NAME.json once its
-    workflow tasks are done (a history cut inside a task guards nothing); else nothing.
-    A sealed history is never written again."""
+    workflow tasks are done (a history cut inside a task guards nothing), and seal it in
+    histories/SHA256SUMS; else nothing. A sealed history is never written again."""
     if not os.environ.get(RECORD_VARIABLE):
         return
     path = history_path(name)
@@ -70,6 +71,9 @@ async def keep_history(
     history = await eventually(handle.fetch_history, _settled, timeout=30)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(history.to_json())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with SEALED.open("a") as seals:
+        seals.write(f"{digest}  {path.relative_to(HISTORIES).as_posix()}\n")
 
 
 def _settled(history: WorkflowHistory) -> bool:

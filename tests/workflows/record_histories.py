@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.workflows.record_histories
 
 Runs the scenario tests below with TICKETFLOW_RECORD_HISTORIES set; each writes the history
-of its ticket's run to tests/workflows/histories/<release>/ (the version in pyproject.toml),
-and the new files are sealed in histories/SHA256SUMS. Histories are append-only: those of
+of its ticket's run to tests/workflows/histories/<release>/ (the version in pyproject.toml)
+and seals it in histories/SHA256SUMS. Histories are append-only: those of
 earlier releases stand for tickets running in installations now, and are never re-recorded
 or deleted while such a ticket may exist (docs/architecture.md, "Changing workflow code").
 A release's histories are recorded once; a workflow change that needs new ones is a new
@@ -13,7 +13,6 @@ release, with a `workflow.patched` marker guarding the old path.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 
@@ -63,17 +62,10 @@ def main() -> int:
         print("version in pyproject.toml for a release whose workflow code records new ones")
         return 2
     os.environ[RECORD_VARIABLE] = "1"
-    print(f"recording into {HISTORIES / release()}", flush=True)
-    status = pytest.main(["-q", "-p", "no:cacheprovider", *SCENARIOS])
-    if status != 0:
-        return int(status)
-    with SEALED.open("a") as seals:
-        for name in names:
-            path = history_path(name)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            seals.write(f"{digest}  {path.relative_to(HISTORIES).as_posix()}\n")
-    print(f"sealed {len(names)} histories of release {release()} in {SEALED}")
-    return 0
+    print(f"recording into {HISTORIES / release()}, sealing in {SEALED}", flush=True)
+    # Each scenario's keep_history writes and seals its history (the suite's conftest ends
+    # the process with pytest's own status once it has run).
+    return int(pytest.main(["-q", "-p", "no:cacheprovider", *SCENARIOS]))
 
 
 if __name__ == "__main__":
