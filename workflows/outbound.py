@@ -48,25 +48,15 @@ SKIPPED = {
 async def send(mail: OutboundMail, ref: ArticleRef) -> SendResult:
     """Send it; raises ActivityError only for a failure that no retry can mend."""
     options = SENDERS[mail.kind]
-    result: SendResult
-    if options.local:
-        result = await workflow.execute_local_activity(
-            options.activity,
-            ref,
-            result_type=SendResult,
-            start_to_close_timeout=options.timeout,
-            retry_policy=SEND_RETRY,
-            summary=MAIL_SUMMARIES[mail.kind],
-        )
-    else:
-        result = await workflow.execute_activity(
-            options.activity,
-            ref,
-            result_type=SendResult,
-            start_to_close_timeout=options.timeout,
-            retry_policy=SEND_RETRY,
-            summary=MAIL_SUMMARIES[mail.kind],
-        )
+    execute = workflow.execute_local_activity if options.local else workflow.execute_activity
+    result: SendResult = await execute(
+        options.activity,
+        ref,
+        result_type=SendResult,
+        start_to_close_timeout=options.timeout,
+        retry_policy=SEND_RETRY,
+        summary=MAIL_SUMMARIES[mail.kind],
+    )
     return result
 
 
