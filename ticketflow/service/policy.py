@@ -18,7 +18,7 @@ from functools import cache
 from ticketflow.desk.config import ADMIN_GROUP, DeskConfig
 from ticketflow.desk.macros import MacroConfig, check_macro
 from ticketflow.desk.projects import Projects, qualified
-from ticketflow.service.refusals import Forbidden, NotFound
+from ticketflow.service.refusals import MESSAGES, Forbidden, NotFound
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.tickets import lifecycle
 from ticketflow.tickets.lifecycle import Action
@@ -116,7 +116,7 @@ class Seat:
             found = self.action_denial(action, queue, step.queue)
             if found is not None:
                 params = {"step": number, "reason": str(found)}
-                return Reason("macro-step-right", "step %(step)s: %(reason)s", params)
+                return Reason("macro-step-right", MESSAGES["macro-step-right"], params)
             if action is Action.MOVE and step.queue:
                 queue = step.queue
         return None
