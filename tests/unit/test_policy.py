@@ -149,3 +149,31 @@ def test_roles_come_from_the_desk_config_not_from_a_group_s_name() -> None:
 def test_an_unknown_role_is_refused_in_the_desk_config() -> None:
     with pytest.raises(ValueError, match="roles"):
         desk_with_groups([{"name": "leads", "roles": ["boss"]}])
+
+
+# One right alone in a queue, and the agent actions the policy then allows there (a move
+# also needs move_into on its target, which the group has).
+ALONE = {
+    "ro": set(),
+    "note": {Action.NOTE},
+    "reply": {Action.ASK, Action.ANSWER},
+    "owner": {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
+    "priority": {Action.PRIORITY},
+    "close": {Action.CLOSE, Action.REOPEN},
+    "move_into": set(),
+    "steal": set(),
+    "rw": set(AGENT_ACTIONS),
+}
+
+
+@pytest.mark.parametrize("right", list(ALONE))
+@pytest.mark.parametrize("action", sorted(AGENT_ACTIONS))
+def test_a_group_with_one_right_may_take_just_its_actions(right: str, action: Action) -> None:
+    """Every (right, action) cell through the policy, for a group the desk config gives
+    that right alone in Inbox (and move_into on Web)."""
+    policy = desk_with_groups([{"name": "g", "rights": {"Inbox": [right], "Web": ["move_into"]}}])
+    seat = policy.seat(AgentIdentity("g", frozenset({"mail/g"})), "mail")
+    target = "Web" if action is Action.MOVE else None
+    assert allowed(lambda: seat.check_action(action, "Inbox", target)) == (action in ALONE[right])
+    assert seat.sees("Inbox") == (right != "move_into")
+    assert seat.may_steal("Inbox") == (right == "steal")
