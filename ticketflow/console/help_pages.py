@@ -181,7 +181,7 @@ async def help_send(
     except MailRefused as exc:
         raise BadRequest("not-mail", reason=exc.reason) from None
     language = form.text("lang") if form.text("lang") in LANGUAGES else "ru"
-    check_csrf(request.cookies.get(FORM_COOKIE, "-"), {"csrf": form.text("csrf")})
+    check_csrf(request.cookies.get(FORM_COOKIE), {"csrf": form.text("csrf")})
     web = WebRequest(
         project=project,
         name=form.text("name"),

@@ -82,9 +82,11 @@ async def read_form(request: Request) -> dict[str, str]:
         raise BadRequest("form-fields") from None
 
 
-def check_csrf(expected: str, form: dict[str, str]) -> None:
-    """The form carries its session's token: it was made by one of our pages."""
-    if not hmac.compare_digest(form.get("csrf", ""), expected):
+def check_csrf(expected: str | None, form: dict[str, str]) -> None:
+    """The form carries its session's token (or the page's cookie's): it was made by one of
+    our pages. No token to expect (a cookie missing) is a refusal, whatever the form says."""
+    given = form.get("csrf", "")
+    if not expected or not given or not hmac.compare_digest(given, expected):
         raise Forbidden("form-expired")
 
 

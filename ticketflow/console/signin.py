@@ -47,7 +47,7 @@ async def sign_in_page(
 @router.post("/signin")
 async def sign_in_submit(request: Request, components: ComponentsDep) -> Response:
     form = await read_form(request)
-    check_csrf(request.cookies.get(SIGN_IN_COOKIE, "-"), form)
+    check_csrf(request.cookies.get(SIGN_IN_COOKIE), form)
     client = request.client.host if request.client else "unknown"
     target = _safe_next(form.get("next"))
     try:
