@@ -1,5 +1,6 @@
-"""An attachment as both faces answer with it: always a download, never rendered or run
-in our origin (a browser gets no chance to sniff or script it)."""
+"""Files as both faces answer with them: an attachment always as a download, never rendered
+or run in our origin (a browser gets no chance to sniff or script it); a report's sheet,
+kept by no cache."""
 
 from __future__ import annotations
 
@@ -19,4 +20,15 @@ def as_download(found: Download) -> Response:
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox",
         },
+    )
+
+
+# The project's own figures: no cache (a proxy's, a browser's) keeps a copy.
+NOT_KEPT = {"Cache-Control": "no-store"}
+
+
+def as_sheet(csv_text: str, name: str) -> Response:
+    disposition = f'attachment; filename="{name}.csv"'
+    return Response(
+        csv_text, media_type="text/csv", headers={"Content-Disposition": disposition, **NOT_KEPT}
     )

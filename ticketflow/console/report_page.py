@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ticketflow.api.deps import ComponentsDep
+from ticketflow.api.files import as_sheet
 from ticketflow.console.charts import Series, bars
 from ticketflow.console.i18n import language_of, translations
 from ticketflow.console.rendering import render
@@ -41,9 +42,7 @@ async def report_sheet(
         reports.reader_seat(components, seat.agent, project)
         return reports.as_csv(reports.report(components, seat.agent, kind, asked))
 
-    sheet = await asyncio.to_thread(read)
-    disposition = f'attachment; filename="{kind}.csv"'
-    return Response(sheet, media_type="text/csv", headers={"Content-Disposition": disposition})
+    return as_sheet(await asyncio.to_thread(read), kind)
 
 
 @router.get("/reports")

@@ -43,6 +43,7 @@ KINDS: Mapping[AgentRefusal, tuple[type[Refusal], str]] = {
     AgentRefusal.UNKNOWN: (NotFound, "agent-unknown"),
     AgentRefusal.EXISTS: (Refused, "agent-exists"),
     AgentRefusal.OUTSIDE: (Forbidden, "agent-outside"),
+    AgentRefusal.LAST_ADMIN: (Refused, "agent-last-admin"),
 }
 
 

@@ -22,7 +22,14 @@ from ticketflow.service.refusals import BadRequest, Invalid, TooMany, TryLater
 from ticketflow.service.shapes import InboundResult
 from ticketflow.store.form_posts import take_form_slot
 
-ADDRESS = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]{1,255}\.[^@\s<>,;\"]{2,63}$")
+# An address as a customer types it: RFC 5322's dot-atom before the @ (letters of any
+# script as RFC 6532 allows; no quoted or commented local part, no control character), and
+# a domain of host names (letters of any script, digits, inner hyphens) ending in a name of
+# two letters or more.
+_ATEXT = r"[\w!#$%&'*+/=?^`{|}~-]"
+_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_TOP = r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
+ADDRESS = re.compile(rf"(?=.{{6,254}}$)(?P<local>{_ATEXT}+(?:\.{_ATEXT}+)*)@(?:{_LABEL}\.)+{_TOP}")
 FORM_SOURCE = "form"
 
 
@@ -72,7 +79,8 @@ def check_request(request: WebRequest) -> None:
 
 
 def _check(request: WebRequest) -> None:
-    if not ADDRESS.match(request.address.strip()):
+    found = ADDRESS.fullmatch(request.address.strip())
+    if found is None or len(found["local"]) > 64:
         raise FormRefused("give the address we can answer you at")
     if not request.text.strip():
         raise FormRefused("tell us what happened")

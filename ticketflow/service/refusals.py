@@ -44,6 +44,7 @@ MESSAGES: Mapping[str, str] = {
     "language-unknown": "no language '%(language)s'",
     "agent-invalid": "%(reason)s",
     "agent-exists": "%(reason)s",
+    "agent-last-admin": "%(reason)s",
     "form-type": "a form is expected",
     "form-encoding": "a form is UTF-8",
     "form-fields": "a form of too many fields",

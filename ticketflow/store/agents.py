@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.desk.projects import GroupError, Projects
 from ticketflow.store.models import Agent, AgentChange, ConsoleSession, ProjectRights, utcnow
+from ticketflow.tickets.rights import DeskRight
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 # The console's passwords (argon2id with the library's current parameters).
@@ -61,6 +62,7 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"
     EXISTS = "exists"
     OUTSIDE = "outside"  # beyond the projects the administrator administers
+    LAST_ADMIN = "last-admin"  # the change would leave a project with no one to administer it
 
 
 class AgentError(ValueError):
@@ -117,6 +119,8 @@ class AgentAdmin:
             agent = self._agent_all_mine(session, name)
             if (agent.disabled_at is not None) == disabled:
                 return False
+            if disabled:
+                self._keep_an_admin(session, name, [], enabled=False)
             agent.disabled_at = utcnow() if disabled else None
             if disabled:
                 end_sessions_of(session, name)
@@ -136,6 +140,7 @@ class AgentAdmin:
                 raise _unknown(name)  # an agent of other projects only: none of his business
             kept = [g for g in before if not self._mine([g])]
             after = sorted(set(kept) | set(clean))
+            self._keep_an_admin(session, name, after, enabled=agent.disabled_at is None)
             agent.groups = ",".join(after)
             self._record(
                 session, name, "groups", f"{','.join(before)} -> {agent.groups}", before + after
@@ -161,6 +166,29 @@ class AgentAdmin:
             agent.token_hash = hash_token(token)
             self._record(session, name, "token", "reset", groups_of(agent))
         return token
+
+    def _keep_an_admin(
+        self, session: Session, name: str, groups: Collection[str], *, enabled: bool
+    ) -> None:
+        """An administrator may not leave a project he administers with no one to
+        administer it (himself disabled, or his last admin's group taken away); the
+        command line, which any operator of the installation runs, may."""
+        if self.scope is None:
+            return
+        others = session.execute(
+            select(Agent.groups).where(Agent.disabled_at.is_(None), Agent.name != name)
+        ).scalars()
+        staff = [groups_of_text(g) for g in others] + ([list(groups)] if enabled else [])
+        for project in sorted(self.scope):
+            if not any(self._administers(g, project) for g in staff):
+                raise AgentError(
+                    f"{name} is the last admin of {project}: make another one first",
+                    Refusal.LAST_ADMIN,
+                )
+
+    def _administers(self, groups: Collection[str], project: str) -> bool:
+        desk = self.projects.desk(project)
+        return DeskRight.AGENTS in desk.project_rights(self.projects.of_project(groups, project))
 
     def _mine(self, groups: Collection[str]) -> bool:
         """Whether any of `groups` is of a project the actor administers."""
@@ -215,7 +243,11 @@ def end_sessions_of(session: Session, name: str) -> None:
 
 
 def groups_of(agent: Agent) -> list[str]:
-    return [g for g in agent.groups.split(",") if g]
+    return groups_of_text(agent.groups)
+
+
+def groups_of_text(text: str) -> list[str]:
+    return [g for g in text.split(",") if g]
 
 
 def record_rights(sessions: sessionmaker[Session], projects: Projects) -> list[str]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.api.files import NOT_KEPT, as_sheet
 from ticketflow.service import reports
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -49,11 +50,8 @@ AskedDep = Annotated[Asked, Depends(asked)]
 def answer(components: ComponentsDep, agent: CurrentAgent, kind: str, asked: Asked) -> Response:
     rows = reports.report(components, agent, kind, asked.query)
     if asked.format == "json":
-        return JSONResponse(reports.as_json(rows))
-    disposition = f'attachment; filename="{kind}.csv"'
-    return Response(
-        reports.as_csv(rows), media_type="text/csv", headers={"Content-Disposition": disposition}
-    )
+        return JSONResponse(reports.as_json(rows), headers=NOT_KEPT)
+    return as_sheet(reports.as_csv(rows), kind)
 
 
 @router.get("/summary")

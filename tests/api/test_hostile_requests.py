@@ -1,0 +1,47 @@
+"""The API under attack (issue: hostile input, second round): each test attacks one hole
+and checks it now fails to get in."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.console.test_pages import csrf_of
+from tests.support.stack import Stack
+
+
+async def test_the_last_admin_of_a_project_cannot_leave_it_without_one(stack: Stack) -> None:
+    http, dana = stack.http, stack.auth("dana")
+    alone = await http.post("/api/v1/admin/agents/dana/disable", headers=dana)
+    assert alone.status_code == 409, alone.text
+    assert alone.json() == {
+        "detail": "dana is the last admin of mail: make another one first",
+        "code": "agent-last-admin",
+    }
+    ungrouped = await http.put(
+        "/api/v1/admin/agents/dana/groups", json={"groups": ["mail/first-line"]}, headers=dana
+    )
+    assert ungrouped.status_code == 409
+    # With a second admin, either may go.
+    stack.tokens["ed"] = stack.components.agent_admin("test").add("ed", ["mail/admins"])
+    gone = await http.post("/api/v1/admin/agents/dana/disable", headers=dana)
+    assert gone.status_code == 200 and gone.json()["disabled_at"] is not None
+    last = await http.post("/api/v1/admin/agents/ed/disable", headers=stack.auth("ed"))
+    assert last.status_code == 409
+
+
+async def test_report_sheets_are_kept_by_no_cache(stack: Stack) -> None:
+    for form in ("csv", "json"):
+        sheet = await stack.http.get(
+            f"/api/v1/reports/summary?format={form}", headers=stack.auth("sam")
+        )
+        assert sheet.status_code == 200 and sheet.headers["cache-control"] == "no-store"
+
+
+async def test_the_form_takes_an_address_only_as_an_addr_spec(stack: Stack) -> None:
+    customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    for address in ("a\x01b@example.org", "a(b)c@example.org", "x@localhost", "a@b.c"):
+        page = await customer.get("/help/mail/write?lang=en")
+        form = {"csrf": csrf_of(page.text), "lang": "en", "address": address, "text": "Hi"}
+        refused = await customer.post("/help/mail/write", data=form, files={})
+        assert refused.status_code == 422, address
+        assert "give the address we can answer you at" in refused.text
