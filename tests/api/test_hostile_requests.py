@@ -3,10 +3,15 @@ and checks it now fails to get in."""
 
 from __future__ import annotations
 
-import httpx
+import asyncio
 
+import httpx
+from sqlalchemy import func, select
+
+from tests.api.test_webhooks import mailgun_fields, mailgun_signature, mailgun_stack
 from tests.console.test_pages import csrf_of
 from tests.support.stack import Stack
+from ticketflow.store.models import RawMessage, Ticket
 
 
 async def test_the_last_admin_of_a_project_cannot_leave_it_without_one(stack: Stack) -> None:
@@ -45,3 +50,23 @@ async def test_the_form_takes_an_address_only_as_an_addr_spec(stack: Stack) -> N
         refused = await customer.post("/help/mail/write", data=form, files={})
         assert refused.status_code == 422, address
         assert "give the address we can answer you at" in refused.text
+
+
+async def test_one_signed_mailgun_request_sent_ten_times_at_once_is_kept_once(
+    stack: Stack,
+) -> None:
+    """The replay, concurrently: ten bodies under one signature, posted at once."""
+    stack = mailgun_stack(stack)
+    signed = mailgun_signature()
+    bodies = [
+        mailgun_fields(subject=f"Replay {n}", **{"Message-Id": f"<r{n}@evil.example>"}) | signed
+        for n in range(10)
+    ]
+    answers = await asyncio.gather(
+        *(stack.http.post("/api/v1/inbound/mailgun", data=body) for body in bodies)
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [202] + [406] * 9, [a.text for a in answers]
+    with stack.components.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RawMessage)) == 1
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 1

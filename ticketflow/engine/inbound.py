@@ -43,6 +43,7 @@ from ticketflow.store.inbox import (
 )
 from ticketflow.store.intake import IntakeResult, kept_result, store_read
 from ticketflow.store.models import utcnow
+from ticketflow.store.webhook_tokens import Claim, TokenUsed
 
 log = logging.getLogger("ticketflow.engine.inbound")
 T = TypeVar("T")
@@ -56,21 +57,24 @@ async def accept_mail(
     raw: bytes,
     envelope_to: Sequence[str] = (),
     source: str = "mail",
+    claim: Claim | None = None,
 ) -> IntakeResult:
     """Keep a raw message (durably, before anything reads it), read it, make its
     article and hand it to its ticket's workflow.
 
     `envelope_to`: the recipients the route or the SMTP session gave, which routing
-    rules trust. Raises MailRefused only for bytes that are no message at all (nothing
-    is kept); TemporalUnavailable when the message is stored but its workflow could
-    not be told (a redelivery, or the worker's sweep, tells it).
+    rules trust; `claim`: a signed request's token, claimed as the message is kept.
+    Raises MailRefused only for bytes that are no message at all (nothing is kept);
+    TokenUsed for a signed request already delivered (nothing kept); TemporalUnavailable
+    when the message is stored but its workflow could not be told (a redelivery, or the
+    worker's sweep, tells it).
     """
     started, outcome = time.perf_counter(), "error"  # the database unreachable, or a bug
     try:
-        result = await _accept(components, client, raw, envelope_to, source)
+        result = await _accept(components, client, raw, envelope_to, source, claim)
         outcome = intake_outcome(result)
         return result
-    except MailRefused:
+    except (MailRefused, TokenUsed):
         outcome = "refused"
         raise
     except TemporalUnavailable:
@@ -92,11 +96,17 @@ def intake_outcome(result: IntakeResult) -> str:
 
 
 async def _accept(
-    components: Components, client: Client, raw: bytes, envelope_to: Sequence[str], source: str
+    components: Components,
+    client: Client,
+    raw: bytes,
+    envelope_to: Sequence[str],
+    source: str,
+    claim: Claim | None,
 ) -> IntakeResult:
     refuse_non_mail(raw)
     envelope = [a.strip() for a in envelope_to if a.strip()]
-    kept = await _stored(components, keep_raw, components.sessions, raw, envelope, source, utcnow())
+    sessions, now = components.sessions, utcnow()
+    kept = await _stored(components, keep_raw, sessions, raw, envelope, source, now, claim)
     if not kept.new and kept.state != RawState.RECEIVED:
         result = await _stored(components, kept_result, components.sessions, kept.raw_id)
         await _hand_over(components, client, result)

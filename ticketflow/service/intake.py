@@ -18,9 +18,10 @@ from ticketflow.engine.inbound import accept_mail
 from ticketflow.engine.tickets import TemporalUnavailable
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import Upload, build_mail
-from ticketflow.service.refusals import BadRequest, Invalid, TooMany, TryLater
+from ticketflow.service.refusals import BadRequest, Invalid, Refused, TooMany, TryLater
 from ticketflow.service.shapes import InboundResult
 from ticketflow.store.form_posts import take_form_slot
+from ticketflow.store.webhook_tokens import Claim, TokenUsed
 
 # An address as a customer types it: RFC 5322's dot-atom before the @ (letters of any
 # script as RFC 6532 allows; no quoted or commented local part, no control character), and
@@ -39,14 +40,18 @@ async def take_in_mail(
     raw: bytes,
     envelope_to: Sequence[str] = (),
     source: str = "mail",
+    claim: Claim | None = None,
 ) -> InboundResult:
     """A raw message from a channel: a new ticket or an article of one. BadRequest for
-    bytes that are no message (nothing is kept); TryLater when it is stored but its
-    ticket could not be told (a redelivery, or the worker's sweep, tells it)."""
+    bytes that are no message (nothing is kept); Refused for a signed request (its
+    `claim`) already delivered; TryLater when it is stored but its ticket could not be
+    told (a redelivery, or the worker's sweep, tells it)."""
     try:
-        result = await accept_mail(components, client, raw, envelope_to, source)
+        result = await accept_mail(components, client, raw, envelope_to, source, claim)
     except MailRefused as exc:
         raise BadRequest("not-mail", reason=exc.reason) from exc
+    except TokenUsed as exc:
+        raise Refused("signed-replay") from exc
     except TemporalUnavailable as exc:
         raise TryLater(
             "stored-not-told",

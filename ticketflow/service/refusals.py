@@ -53,6 +53,7 @@ MESSAGES: Mapping[str, str] = {
     "not-mail": "%(reason)s",
     "since-zone": "since needs its zone",
     "too-many": "too many requests from your address; try again in an hour",
+    "signed-replay": "this signed request was already delivered",
     # A part the desk needs is out of reach now.
     "engine-unavailable": "the ticket engine is unreachable; try again",
     "database-unavailable": "the ticket database is unreachable; try again later",

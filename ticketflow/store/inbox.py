@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.store.models import RawMessage
+from ticketflow.store.webhook_tokens import Claim, claim_token
 
 log = logging.getLogger("ticketflow.store.inbox")
 
@@ -56,12 +57,16 @@ def keep_raw(
     envelope_to: list[str],
     source: str,
     now: datetime,
+    claim: Claim | None = None,
 ) -> Kept:
     """Store the bytes (durably, in their own transaction); the same bytes again are the
-    row kept before."""
+    row kept before. A signed request's `claim` is taken in the same transaction:
+    TokenUsed, and nothing kept, when its token is already claimed."""
     key = raw_key(raw)
     try:
         with sessions.begin() as session:
+            if claim is not None:
+                claim_token(session, claim, now)
             found = _kept(session, key)
             if found is not None:
                 return found

@@ -1,37 +1,44 @@
 """Tokens of signed provider requests (Mailgun's), each accepted once: a captured request
-replayed within its validity window, with this or another body, is refused."""
+replayed within its validity window, with this or another body, is refused. The token is
+claimed in the transaction that keeps the message (ticketflow.store.inbox): of requests
+sent at once with one token, one is kept and the others refused, and a request that keeps
+nothing (the database gone) claims nothing, so the provider's retry still gets through."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ticketflow.store.models import WebhookToken
 
 
-def token_used(sessions: sessionmaker[Session], provider: str, token: str) -> bool:
-    with sessions() as session:
-        found = select(WebhookToken.token).where(
-            WebhookToken.provider == provider, WebhookToken.token == token
+@dataclass(frozen=True)
+class Claim:
+    """A signed request's token, and how long a token stays claimed (its validity)."""
+
+    provider: str
+    token: str
+    keep: timedelta
+
+
+class TokenUsed(Exception):
+    """The signed request was already delivered (this token is claimed)."""
+
+
+def claim_token(session: Session, claim: Claim, now: datetime) -> None:
+    """Claim the token in `session`'s transaction (and forget those past their keep);
+    TokenUsed when another request holds it (the transaction is then to be rolled back)."""
+    session.execute(
+        delete(WebhookToken).where(
+            WebhookToken.provider == claim.provider, WebhookToken.seen_at < now - claim.keep
         )
-        return session.scalar(found) is not None
-
-
-def remember_token(
-    sessions: sessionmaker[Session], provider: str, token: str, now: datetime, keep: timedelta
-) -> bool:
-    """Keep the token (and forget those past `keep`); False when it was already kept."""
+    )
+    session.add(WebhookToken(provider=claim.provider, token=claim.token, seen_at=now))
     try:
-        with sessions.begin() as session:
-            session.execute(
-                delete(WebhookToken).where(
-                    WebhookToken.provider == provider, WebhookToken.seen_at < now - keep
-                )
-            )
-            session.add(WebhookToken(provider=provider, token=token, seen_at=now))
-    except IntegrityError:
-        return False
-    return True
+        session.flush()
+    except IntegrityError:  # the transaction is lost with it: nothing of this request kept
+        raise TokenUsed(claim.token) from None

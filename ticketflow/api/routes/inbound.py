@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
-from sqlalchemy.exc import OperationalError
 
 from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
@@ -36,10 +35,9 @@ from ticketflow.mail.providers import (
 )
 from ticketflow.mail.webhook_auth import secret_matches
 from ticketflow.service.intake import take_in_mail
-from ticketflow.service.refusals import BadRequest, TryLater
+from ticketflow.service.refusals import BadRequest, Refused, TryLater
 from ticketflow.service.shapes import InboundResult
-from ticketflow.store.models import utcnow
-from ticketflow.store.webhook_tokens import remember_token, token_used
+from ticketflow.store.webhook_tokens import Claim
 
 T = TypeVar("T")
 log = logging.getLogger("ticketflow.inbound")
@@ -106,25 +104,15 @@ async def inbound_mailgun(
     )
     if not signed:
         _require_secret(components, request, x_webhook_secret, "Mailgun signature")
-    elif await asyncio.to_thread(token_used, components.sessions, MAILGUN, token):
-        # A captured request sent again, with this body or another one. Mailgun's own
-        # retries of a delivery we stored are refused harmlessly: the message is kept.
-        raise HTTPException(MAILGUN_REJECT, "this signed request was already delivered")
     raw = await _built(mailgun_mail, form, MAILGUN_REJECT)
-    remember = signed
-    try:
-        return await _accept(
-            components, client, raw, MAILGUN, MAILGUN_REJECT, form.text("recipient").split(",")
-        )
-    except OperationalError:
-        remember = False  # nothing was stored: Mailgun's retry must get through
-        raise
-    finally:
-        if remember:
-            keep = timedelta(seconds=2 * MAILGUN_MAX_AGE_SECONDS)
-            await asyncio.to_thread(
-                remember_token, components.sessions, MAILGUN, token, utcnow(), keep
-            )
+    # A captured request sent again (at once, or later), with this body or another one,
+    # is refused: its token is claimed as the message is kept. Mailgun's own retries of a
+    # delivery we kept are refused harmlessly: the message is kept.
+    claim = Claim(MAILGUN, token, timedelta(seconds=2 * MAILGUN_MAX_AGE_SECONDS))
+    recipients = form.text("recipient").split(",")
+    return await _accept(
+        components, client, raw, MAILGUN, MAILGUN_REJECT, recipients, claim if signed else None
+    )
 
 
 @router.post("/postmark", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
@@ -216,12 +204,13 @@ async def _accept(
     source: str,
     refuse_status: int,
     envelope_to: list[str] | None = None,
+    claim: Claim | None = None,
 ) -> InboundResult:
-    """Through the service's intake; what is no mail is refused with the status that tells
-    this provider not to retry."""
+    """Through the service's intake; what is no mail, or a signed request sent again, is
+    refused with the status that tells this provider not to retry."""
     try:
-        return await take_in_mail(components, client, raw, envelope_to or [], source)
-    except BadRequest as exc:
+        return await take_in_mail(components, client, raw, envelope_to or [], source, claim)
+    except (BadRequest, Refused) as exc:
         log.warning("refused inbound message: %s", exc.reason)
         raise HTTPException(refuse_status, exc.reason) from exc
     except TryLater:
