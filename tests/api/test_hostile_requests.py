@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.api.test_webhooks import mailgun_fields, mailgun_signature, mailgun_stack
 from tests.console.test_pages import csrf_of
+from tests.support import bombs
 from tests.support.stack import Stack
 from ticketflow.store.models import RawMessage, Ticket
 
@@ -70,3 +71,39 @@ async def test_one_signed_mailgun_request_sent_ten_times_at_once_is_kept_once(
     with stack.components.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RawMessage)) == 1
         assert session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+async def test_admins_see_only_what_was_set_aside_of_their_own_project(stack: Stack) -> None:
+    """Quarantine read everything: any stored message, of either project, in any state."""
+    stack.tokens["sue"] = stack.components.agent_admin("test").add("sue", ["social/admins"])
+    dana, sue = stack.auth("dana"), stack.auth("sue")
+    number = await stack.open_ticket()
+    with stack.components.sessions() as session:
+        read_id = session.scalar(select(RawMessage.id).where(RawMessage.state == "read"))
+    social = bombs.nested(100, tag="social").replace(
+        b"To: support@ticketflow.localhost", b"To: help@social.ticketflow.localhost"
+    )
+    social_id = (await stack.send_mail(social)).json()["raw_id"]
+    mail_id = (await stack.send_mail(bombs.nested(100, tag="mail"))).json()["raw_id"]
+    assert number and read_id and social_id and mail_id
+
+    # A message that made a ticket is no one's to read here, whatever its id.
+    for path in (f"{read_id}", f"{read_id}/raw"):
+        hidden = await stack.http.get(f"/api/v1/admin/quarantine/{path}", headers=dana)
+        assert hidden.status_code == 404, hidden.text
+    for verb in ("retry", "drop"):
+        refused = await stack.http.post(f"/api/v1/admin/quarantine/{read_id}/{verb}", headers=dana)
+        assert refused.status_code == 404
+    # Each project's admins see what was set aside of theirs, and only that.
+    mine = await stack.http.get("/api/v1/admin/quarantine", headers=dana)
+    assert [e["raw_id"] for e in mine.json()] == [mail_id]
+    theirs = await stack.http.get("/api/v1/admin/quarantine", headers=sue)
+    assert [e["raw_id"] for e in theirs.json()] == [social_id]
+    for path in (f"{social_id}", f"{social_id}/raw"):
+        other = await stack.http.get(f"/api/v1/admin/quarantine/{path}", headers=dana)
+        assert other.status_code == 404
+    shown = await stack.http.get(f"/api/v1/admin/quarantine/{social_id}/raw", headers=sue)
+    assert shown.status_code == 200 and shown.content == social
+    dropped = await stack.http.post(f"/api/v1/admin/quarantine/{social_id}/drop", headers=dana)
+    assert dropped.status_code == 404
+    assert (await stack.http.get("/api/v1/admin/quarantine", headers=sue)).json()

@@ -78,7 +78,7 @@ def may(role: str, verb: str) -> bool:
         "run": lambda: seat.macro_denial(seat.macro(words[1]), words[3]) is None,
         "read": lambda: POLICY.check_reports(seat),
         "administer": lambda: "mail" in POLICY.administered(agent),
-        "handle": lambda: POLICY.check_quarantine(agent),
+        "handle": lambda: "mail" in POLICY.quarantine_scope(agent),
     }
     if words[0] in asks:
         return allowed(asks[words[0]])

@@ -8,7 +8,13 @@ import asyncio
 import sys
 
 from ticketflow.components import Components, connect_temporal
-from ticketflow.store.inbox import SET_ASIDE, RawState, drop_set_aside, list_set_aside, raw_detail
+from ticketflow.store.inbox import (
+    SET_ASIDE,
+    RawState,
+    drop_set_aside,
+    list_set_aside,
+    set_aside_detail,
+)
 
 
 class QuarantineError(LookupError):
@@ -33,7 +39,7 @@ def _list(args: argparse.Namespace, components: Components) -> int:
 
 
 def _show(args: argparse.Namespace, components: Components) -> int:
-    detail = raw_detail(components.sessions, args.id)
+    detail = set_aside_detail(components.sessions, args.id)
     if detail is None:
         raise QuarantineError(f"no kept message {args.id}")
     if args.raw:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -257,3 +259,24 @@ def project_of(
                 if box in project.mailboxes:
                     return project
     return projects[0]
+
+
+# How much of an unreadable message's head is looked at for its recipients.
+HEAD_PEEK = 16 * 1024
+
+
+def project_of_unread(
+    projects: Sequence[ProjectRules], envelope_to: Sequence[str], raw: bytes
+) -> str:
+    """The project of a message that could not be read within the limits (so that its
+    project's admins review it): by its envelope, else by the To and Cc of its first
+    header lines (looked at in a bounded peek; the rest of it is not read), else the
+    first project."""
+    headers: list[str] = []
+    try:
+        head = raw[:HEAD_PEEK].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        parsed = BytesHeaderParser(policy=compat32).parsebytes(head)
+        headers = [str(v) for name in ("to", "cc") for v in parsed.get_all(name, [])]
+    except Exception:  # what cannot be read: the envelope, or the first project
+        headers = []
+    return project_of(projects, envelope_to, headers).project

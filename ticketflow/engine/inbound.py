@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from ticketflow.components import Components
+from ticketflow.desk.projects import project_of_unread
 from ticketflow.desk.reading import Reading, read_and_classify
 from ticketflow.engine.tickets import (
     TemporalUnavailable,
@@ -35,6 +36,7 @@ from ticketflow.metrics import INBOUND_MAIL, INTAKE_SECONDS
 from ticketflow.payloads import TicketFacts
 from ticketflow.store.inbox import (
     RawState,
+    Reviewer,
     keep_raw,
     load_raw,
     reopen_for_reading,
@@ -137,10 +139,11 @@ async def _read_store_hand_over(
             components.project_rules,
             envelope,
         )
-    except MailRefused as exc:  # MailUnreadable too: kept, for an administrator
-        await _stored(
-            components, set_aside, components.sessions, raw_id, RawState.QUARANTINED, exc.reason
-        )
+    except MailRefused as exc:  # MailUnreadable too: kept, for its project's administrators
+        project = project_of_unread(components.project_rules, envelope, raw)
+        quarantined = RawState.QUARANTINED
+        sessions = components.sessions
+        await _stored(components, set_aside, sessions, raw_id, quarantined, exc.reason, project)
         return IntakeResult.without_ticket(exc.reason, False, raw_id, aside=True)
     now = utcnow()
     result = await _stored(
@@ -200,14 +203,17 @@ class Retried:
     result: IntakeResult
 
 
-async def retry_set_aside(components: Components, client: Client, raw_id: int) -> Retried | None:
+async def retry_set_aside(
+    components: Components, client: Client, raw_id: int, reviewer: Reviewer | None = None
+) -> Retried | None:
     """Read a quarantined or held message again (a held one past the sender limit: an
-    administrator let it through); None when it is not set aside."""
+    administrator let it through); None when it is not set aside (for `reviewer`)."""
     loaded = await _stored(components, load_raw, components.sessions, raw_id)
     if loaded is None:
         return None
     raw, envelope = loaded
-    if not await _stored(components, reopen_for_reading, components.sessions, raw_id):
+    sessions = components.sessions
+    if not await _stored(components, reopen_for_reading, sessions, raw_id, reviewer):
         return None
     result = await _read_store_hand_over(
         components, client, raw_id, raw, envelope, limit_senders=False

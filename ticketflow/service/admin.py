@@ -31,9 +31,10 @@ from ticketflow.store.inbox import (
     SET_ASIDE,
     RawDetail,
     RawState,
+    Reviewer,
     drop_set_aside,
     list_set_aside,
-    raw_detail,
+    set_aside_detail,
 )
 
 T = TypeVar("T")
@@ -101,23 +102,27 @@ class Admin:
 
 
 class Quarantine:
-    """Mail kept for an administrator: quarantined (unreadable, past the reading limits) or
-    held (its sender over the new-ticket limit). Forbidden unless he may handle it."""
+    """Mail kept for its project's administrators: quarantined (unreadable, past the
+    reading limits) or held (its sender over the new-ticket limit), and what they dropped.
+    An administrator sees only what was set aside, of the projects where he may handle it
+    (Forbidden where none); any other message is the NotFound of an unknown one."""
 
     def __init__(self, components: Components, agent: AgentIdentity) -> None:
-        policy_of(components.projects).check_quarantine(agent)
+        projects = policy_of(components.projects).quarantine_scope(agent)
+        self.reviewer = Reviewer(projects, components.projects.first.name)
         self.components = components
 
     async def kept(
         self, state: RawState | None, before: int | None, limit: int
     ) -> list[SetAsideOut]:
         states = (state,) if state is not None else SET_ASIDE
-        sessions = self.components.sessions
-        found = await asyncio.to_thread(list_set_aside, sessions, states, limit, before)
+        sessions, reviewer = self.components.sessions, self.reviewer
+        found = await asyncio.to_thread(list_set_aside, sessions, states, limit, before, reviewer)
         return [SetAsideOut.of(e) for e in found]
 
     async def detail(self, raw_id: int) -> RawDetail:
-        found = await asyncio.to_thread(raw_detail, self.components.sessions, raw_id)
+        sessions = self.components.sessions
+        found = await asyncio.to_thread(set_aside_detail, sessions, raw_id, self.reviewer)
         if found is None:
             raise NotFound("kept-unknown")
         return found
@@ -125,7 +130,7 @@ class Quarantine:
     async def do_retry(self, client: Client, raw_id: int) -> InboundResult:
         """Read it again with the current limits (a held one past the sender limit)."""
         try:
-            retried = await retry_set_aside(self.components, client, raw_id)
+            retried = await retry_set_aside(self.components, client, raw_id, self.reviewer)
         except TemporalUnavailable as exc:
             raise TryLater(
                 "stored-not-told",
@@ -138,5 +143,6 @@ class Quarantine:
 
     async def do_drop(self, raw_id: int) -> None:
         """It makes no ticket; its bytes stay stored."""
-        if not await asyncio.to_thread(drop_set_aside, self.components.sessions, raw_id):
+        sessions = self.components.sessions
+        if not await asyncio.to_thread(drop_set_aside, sessions, raw_id, self.reviewer):
             raise NotFound("kept-unknown")

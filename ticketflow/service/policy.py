@@ -203,11 +203,13 @@ class Policy:
             raise Forbidden("admin-role", example=example)
         return found
 
-    def check_quarantine(self, agent: AgentIdentity) -> None:
-        """Mail kept aside belongs to no project yet: the first project's admins handle it."""
-        first = self.projects.first.name
-        if not self.seat(agent, first).may(DeskRight.QUARANTINE):
-            raise Forbidden("quarantine-role", group=qualified(first, ADMIN_GROUP))
+    def quarantine_scope(self, agent: AgentIdentity) -> frozenset[str]:
+        """The projects whose mail set aside he reviews; Forbidden when none."""
+        found = self.with_right(agent, DeskRight.QUARANTINE)
+        if not found:
+            example = qualified(self.projects.first.name, ADMIN_GROUP)
+            raise Forbidden("admin-role", example=example)
+        return found
 
 
 @cache

@@ -32,7 +32,6 @@ MESSAGES: Mapping[str, str] = {
     # A right the actor lacks.
     "reports-role": "reports of %(project)s are for its supervisors and admins",
     "admin-role": "only a project's admins may do this (such as %(example)s)",
-    "quarantine-role": "only the %(group)s group may do this",
     "macro-step-right": "step %(step)s: %(reason)s",
     "form-expired": "this form has expired: open the page again",
     "agent-outside": "%(reason)s",

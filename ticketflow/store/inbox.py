@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,13 +97,20 @@ def _kept(session: Session, key: str) -> Kept | None:
     return None if row is None else Kept(row.id, RawState(row.state), new=False)
 
 
-def set_aside(sessions: sessionmaker[Session], raw_id: int, state: RawState, problem: str) -> None:
-    """Quarantine (or hold) a kept message, with the reason."""
+def set_aside(
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    state: RawState,
+    problem: str,
+    project: str | None = None,
+) -> None:
+    """Quarantine (or hold) a kept message of `project` (None: the first project's), with
+    the reason."""
     with sessions.begin() as session:
         session.execute(
             update(RawMessage)
             .where(RawMessage.id == raw_id)
-            .values(state=state, problem=problem[:MAX_PROBLEM])
+            .values(state=state, problem=problem[:MAX_PROBLEM], project=project)
         )
     log.warning("raw message %d %s: %s", raw_id, state.value, problem)
 
@@ -127,11 +134,32 @@ class RawDetail:
     envelope_to: list[str]
 
 
+@dataclass(frozen=True)
+class Reviewer:
+    """Whose set-aside mail a reviewer sees: that of `projects` (a message of no known
+    project is the `first` project's). None as a reviewer: the installation's operator,
+    who sees all of it."""
+
+    projects: frozenset[str]
+    first: str
+
+    def condition(self) -> ColumnElement[bool]:
+        mine = RawMessage.project.in_(sorted(self.projects))
+        if self.first in self.projects:
+            return or_(mine, RawMessage.project.is_(None))
+        return mine
+
+
+def _reviewed(reviewer: Reviewer | None) -> ColumnElement[bool]:
+    return true() if reviewer is None else reviewer.condition()
+
+
 def list_set_aside(
     sessions: sessionmaker[Session],
     states: tuple[RawState, ...] = SET_ASIDE,
     limit: int = 100,
     before_id: int | None = None,
+    reviewer: Reviewer | None = None,
 ) -> list[SetAside]:
     """Newest first; `before_id` pages on."""
     query = (
@@ -143,7 +171,7 @@ def list_set_aside(
             RawMessage.source,
             func.length(RawMessage.raw).label("size"),
         )
-        .where(RawMessage.state.in_(states))
+        .where(RawMessage.state.in_(states), _reviewed(reviewer))
         .order_by(RawMessage.id.desc())
         .limit(limit)
     )
@@ -153,32 +181,52 @@ def list_set_aside(
         return [_entry(row, row.size) for row in session.execute(query)]
 
 
-def raw_detail(sessions: sessionmaker[Session], raw_id: int) -> RawDetail | None:
+def set_aside_detail(
+    sessions: sessionmaker[Session], raw_id: int, reviewer: Reviewer | None = None
+) -> RawDetail | None:
+    """A message set aside (quarantined, held or dropped) that the reviewer may see; None
+    for any other, stored or not."""
     with sessions() as session:
-        row = session.get(RawMessage, raw_id)
-        if row is None:
-            return None
-        envelope = json.loads(row.envelope) if row.envelope else []
-        return RawDetail(_entry(row, len(row.raw)), row.raw, envelope)
+        row = session.scalar(
+            select(RawMessage).where(
+                RawMessage.id == raw_id,
+                RawMessage.state.in_([*SET_ASIDE, RawState.DROPPED]),
+                _reviewed(reviewer),
+            )
+        )
+        return None if row is None else _detail(row)
 
 
-def reopen_for_reading(sessions: sessionmaker[Session], raw_id: int) -> bool:
-    """Put a set-aside message back to be read; False if it is not set aside."""
-    return _move(sessions, raw_id, SET_ASIDE, RawState.RECEIVED)
+def _detail(row: RawMessage) -> RawDetail:
+    envelope = json.loads(row.envelope) if row.envelope else []
+    return RawDetail(_entry(row, len(row.raw)), row.raw, envelope)
 
 
-def drop_set_aside(sessions: sessionmaker[Session], raw_id: int) -> bool:
+def reopen_for_reading(
+    sessions: sessionmaker[Session], raw_id: int, reviewer: Reviewer | None = None
+) -> bool:
+    """Put a set-aside message back to be read; False if it is not set aside (for him)."""
+    return _move(sessions, raw_id, SET_ASIDE, RawState.RECEIVED, reviewer)
+
+
+def drop_set_aside(
+    sessions: sessionmaker[Session], raw_id: int, reviewer: Reviewer | None = None
+) -> bool:
     """Mark a set-aside message dropped: it stays stored, it makes no ticket."""
-    return _move(sessions, raw_id, SET_ASIDE, RawState.DROPPED)
+    return _move(sessions, raw_id, SET_ASIDE, RawState.DROPPED, reviewer)
 
 
 def _move(
-    sessions: sessionmaker[Session], raw_id: int, states: tuple[RawState, ...], to: RawState
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    states: tuple[RawState, ...],
+    to: RawState,
+    reviewer: Reviewer | None,
 ) -> bool:
     with sessions.begin() as session:
         changed = session.execute(
             update(RawMessage)
-            .where(RawMessage.id == raw_id, RawMessage.state.in_(states))
+            .where(RawMessage.id == raw_id, RawMessage.state.in_(states), _reviewed(reviewer))
             .values(state=to)
         ).rowcount  # type: ignore[attr-defined]
     return bool(changed)
@@ -198,8 +246,13 @@ def unread_since(sessions: sessionmaker[Session], before: datetime, limit: int) 
 
 
 def load_raw(sessions: sessionmaker[Session], raw_id: int) -> tuple[bytes, list[str]] | None:
-    detail = raw_detail(sessions, raw_id)
-    return None if detail is None else (detail.raw, detail.envelope_to)
+    """A kept message's bytes and envelope, in any state (for reading it again)."""
+    with sessions() as session:
+        row = session.get(RawMessage, raw_id)
+        if row is None:
+            return None
+        detail = _detail(row)
+        return detail.raw, detail.envelope_to
 
 
 def _entry(row: Row[Any] | RawMessage, size: int) -> SetAside:

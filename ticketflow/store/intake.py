@@ -159,6 +159,7 @@ def _store_read(
     if not claimed:  # another delivery of these bytes read them first
         return result_of(session, raw_id)
     raw_row = session.get_one(RawMessage, raw_id)
+    raw_row.project = project
     earlier = _earlier_copies(session, mail.message_id, raw_id)
     same = next((e for e in earlier if e.content_digest in (None, digest)), None)
     if same is not None:

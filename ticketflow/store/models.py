@@ -204,6 +204,9 @@ class RawMessage(Base):
     state: Mapped[str] = mapped_column(String(20), default="received", server_default="read")
     # Why it was set aside (quarantined or held); for an administrator, never mail text.
     problem: Mapped[str | None] = mapped_column(String(500))
+    # The project it was sent to, once known (read, or set aside): whose admins review it.
+    # None: from before projects were kept here, the first project's.
+    project: Mapped[str | None] = mapped_column(String(100))
     message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
     # What two deliveries of one message share (ticketflow.mail.bounded.content_digest).
     content_digest: Mapped[str | None] = mapped_column(String(64))
