@@ -121,8 +121,13 @@ class ActionRequest:
     # The stored note or outgoing mail (claim check) for note, ask and answer.
     article_id: int | None = None
     remind_at: datetime | None = None  # for remind
-    # For take: the agent has the steal right in the ticket's queue (the API checks it).
+    # For take: the agent has the steal right in the ticket's queue. Requests that carry
+    # their agent's rights take it from those, in the queue the ticket is in when decided.
     steal: bool = False
+    # The agent's rights, queue by queue (ticketflow.tickets.rights), so that the workflow
+    # decides them against the ticket's queue as it is, not as the read model showed it.
+    # None: the system's requests, and agents' from before rights were carried.
+    rights: dict[str, list[str]] | None = None
 
 
 @dataclass

@@ -22,7 +22,7 @@ from ticketflow.payloads import (
     TicketFacts,
     TicketStatus,
 )
-from ticketflow.tickets import lifecycle, sla, timers
+from ticketflow.tickets import lifecycle, rights, sla, timers
 from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
 from ticketflow.tickets.history import EventName, skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
@@ -93,20 +93,42 @@ class TicketRun:
             request.remind_at is None or request.remind_at <= now
         ):
             raise lifecycle.refused("remind-past")
-        return lifecycle.decide(
-            self.ticket,
-            lifecycle_request(request),
-            self.facts.lines,
-            self.one_owner,
-            self.owner_timeout,
-        )
+        return self._decide(self.ticket, request)
 
     def plan(self, steps: list[ActionRequest]) -> None:
-        """Raise InvalidTransition, naming the step, if any step of a macro would be refused."""
-        requests = [lifecycle_request(step) for step in steps]
-        lifecycle.decide_all(
-            self.ticket, requests, self.facts.lines, self.one_owner, self.owner_timeout
-        )
+        """Raise InvalidTransition, naming the step, if any step of a macro would be refused
+        (each decided in the queue the steps before leave the ticket in)."""
+        ticket = self.ticket
+        for number, step in enumerate(steps, 1):
+            try:
+                ticket = self._decide(ticket, step)
+            except InvalidTransition as err:
+                raise lifecycle.refused(
+                    "macro-step", step=number, action=step.action, reason=err.reason
+                ) from None
+
+    def _decide(self, ticket: lifecycle.Ticket, request: ActionRequest) -> lifecycle.Ticket:
+        asked = lifecycle_request(request)
+        if request.rights is not None:
+            asked = self._granted(ticket, asked, request.rights)
+        return lifecycle.decide(ticket, asked, self.facts.lines, self.one_owner, self.owner_timeout)
+
+    def _granted(
+        self, ticket: lifecycle.Ticket, asked: lifecycle.Request, given: dict[str, list[str]]
+    ) -> lifecycle.Request:
+        """The request, once the agent's rights in the ticket's queue as it is now (and a
+        move's target) allow it: InvalidTransition with the reason otherwise. A target that
+        is no queue is left to the lifecycle, which refuses it listing the queues."""
+        here = rights.granted_in(given, ticket.queue)
+        target = asked.queue
+        if target is None or target not in self.facts.lines:
+            there = frozenset({rights.Right.MOVE_INTO})
+        else:
+            there = rights.granted_in(given, target)
+        denied = rights.denial(asked.action, here, there, target or "")
+        if denied is not None:
+            raise InvalidTransition(denied)
+        return dataclasses.replace(asked, steal=rights.Right.STEAL in here)
 
     # --- changes ----------------------------------------------------------------------
 

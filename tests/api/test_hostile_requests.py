@@ -107,3 +107,32 @@ async def test_admins_see_only_what_was_set_aside_of_their_own_project(stack: St
     dropped = await stack.http.post(f"/api/v1/admin/quarantine/{social_id}/drop", headers=dana)
     assert dropped.status_code == 404
     assert (await stack.http.get("/api/v1/admin/quarantine", headers=sue)).json()
+
+
+async def test_a_move_and_an_answer_racing_never_act_in_a_queue_without_the_right(
+    stack: Stack,
+) -> None:
+    """Rights were checked against the read model's queue only: a first-line agent who
+    moved a ticket to Passwords and at once answered it answered a Passwords ticket. Now
+    the workflow decides them where the ticket is; tried three times, each with four
+    requests 10 ms apart."""
+    alice = stack.auth("alice")
+
+    async def post(number: str, delay: float, action: str, body: object) -> httpx.Response:
+        await asyncio.sleep(delay)
+        url = f"/api/v1/tickets/{number}/actions/{action}"
+        return await stack.http.post(url, json=body, headers=alice, timeout=30)
+
+    for _ in range(3):
+        number = await stack.open_ticket()
+        answers = await asyncio.gather(
+            post(number, 0, "move", {"queue": "Passwords"}),
+            post(number, 0.01, "answer", {"text": "Here is how."}),
+            post(number, 0.02, "priority", {"priority": 5}),
+            post(number, 0.03, "note", {"text": "Moved on."}),
+        )
+        assert all(a.status_code in (200, 403, 409) for a in answers), [a.text for a in answers]
+        detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
+        history = detail.json()["history"]
+        acted = [(e["action"], e["from_queue"]) for e in history if e["actor"] == "alice"]
+        assert all(queue == "Inbox" for _, queue in acted), acted

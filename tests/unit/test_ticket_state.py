@@ -164,3 +164,42 @@ def test_release_gives_the_ticket_back_at_once_and_runs_before_the_rule_keep_no_
     old.owner_timeout = False
     act(old, "ann", "take", T0)
     assert old.next_timer() is None
+
+
+FIRST_LINE = {"Inbox": ["close", "move_into", "note", "owner", "priority", "reply", "ro"]}
+FIRST_LINE["Passwords"] = ["move_into"]
+
+
+def test_an_agent_s_rights_are_decided_in_the_queue_the_ticket_is_in() -> None:
+    """The rights an action carries are checked against the ticket's queue as the workflow
+    has it: a first-line agent's answer that arrives once the ticket is in Passwords is
+    refused, whatever queue the read model showed him."""
+    run = TicketRun.restore("n", facts(), [])
+    move = ActionRequest(action="move", agent="fl", queue="Passwords", rights=FIRST_LINE)
+    run.apply("fl", Action.MOVE, run.decide(move, T0), move, T0)
+    for action in ("answer", "note", "priority", "take", "close"):
+        late = ActionRequest(action=action, agent="fl", priority=5, rights=FIRST_LINE)
+        with pytest.raises(InvalidTransition) as refused:
+            run.decide(late, T0)
+        assert refused.value.why.code == "right-missing", action
+    back = ActionRequest(action="move", agent="fl", queue="Inbox", rights=FIRST_LINE)
+    with pytest.raises(InvalidTransition, match="needs the owner right"):
+        run.decide(back, T0)
+    # A macro's steps are decided in the queue the steps before leave the ticket in.
+    steps = [
+        ActionRequest(action="take", agent="pw", rights={"Passwords": ["owner", "ro"]}),
+        ActionRequest(action="move", agent="pw", queue="Inbox", rights={"Passwords": ["owner"]}),
+    ]
+    with pytest.raises(InvalidTransition, match=r"step 2 \(move\): no move_into right"):
+        run.plan(steps)
+
+
+def test_a_steal_needs_the_steal_right_where_the_ticket_is() -> None:
+    run = TicketRun.restore("n", facts(state="second-line"), [])
+    run.facts.ticket = Ticket(State.SECOND_LINE, "Passwords", owner="ann")
+    mine = {"Passwords": ["owner", "ro", "steal"]}
+    take = ActionRequest(action="take", agent="bob", rights=mine)
+    assert run.decide(take, T0).owner == "bob"
+    elsewhere = {"Inbox": ["owner", "ro", "steal"], "Passwords": ["owner", "ro"]}
+    with pytest.raises(InvalidTransition, match="needs the steal right"):
+        run.decide(ActionRequest(action="take", agent="bob", rights=elsewhere, steal=True), T0)

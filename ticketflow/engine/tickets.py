@@ -176,11 +176,17 @@ def _reason(refusal: ApplicationError) -> Reason | str:
 
 
 async def run_macro(
-    components: Components, client: Client, ticket: TicketRef, agent: str, macro: MacroConfig
+    components: Components,
+    client: Client,
+    ticket: TicketRef,
+    agent: str,
+    macro: MacroConfig,
+    rights: dict[str, list[str]] | None = None,
 ) -> TicketStatus:
     """Run a macro as one Update: its texts are stored as drafts first; if the workflow
-    refuses any step, nothing changes and the drafts go. Raises InvalidTransition naming
-    the step, or AnswerError for a template that does not render."""
+    refuses any step, nothing changes and the drafts go. Each step carries the agent's
+    `rights`. Raises InvalidTransition naming the step, or AnswerError for a template that
+    does not render."""
     steps: list[ActionRequest] = []
     drafts: list[int] = []
     try:
@@ -191,6 +197,7 @@ async def run_macro(
                 queue=step.queue,
                 priority=step.priority,
                 reason=step.reason,
+                rights=rights,
             )
             if step.action in TEXT_STEPS:
                 written = Written(text=step.text, template=step.template)

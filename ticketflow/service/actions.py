@@ -32,6 +32,7 @@ from ticketflow.service.refusals import (
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
+from ticketflow.tickets.rights import DENIALS
 
 # How each kind of refusal is counted (AGENT_ACTIONS' `result`).
 RESULTS: Mapping[type[Refusal], str] = {
@@ -65,7 +66,7 @@ async def do_act(
             priority=fields.get("priority"),
             reason=fields.get("reason"),
             remind_at=fields.get("at"),
-            steal=seat.may_steal(ref.queue),
+            rights=seat.carried(),
         )
         written = None
         if action in TEXT_ACTIONS:
@@ -88,7 +89,7 @@ async def do_run_macro(
         if denied is not None:
             raise Forbidden(denied)
         with _engine_refusals():
-            result = await run_macro(components, client, ref, agent.name, macro)
+            result = await run_macro(components, client, ref, agent.name, macro, seat.carried())
         return ActionResult.of(result)
 
 
@@ -116,7 +117,9 @@ def _engine_refusals() -> Iterator[None]:
     try:
         yield
     except InvalidTransition as exc:
-        raise Refused(exc.why) from exc
+        # The workflow decides the agent's rights too, in the queue the ticket is in.
+        kind = Forbidden if exc.why.code in DENIALS else Refused
+        raise kind(exc.why) from exc
     except AnswerError as exc:
         raise Invalid("template-invalid", reason=str(exc)) from exc
     except TemporalUnavailable as exc:

@@ -61,6 +61,12 @@ class Seat:
     def rights_in(self, queue: str) -> frozenset[Right]:
         return self.desk.rights_in(self.groups, queue) if self.groups else frozenset()
 
+    def carried(self) -> dict[str, list[str]]:
+        """His rights queue by queue, as an action carries them to the ticket's workflow,
+        which decides them against the queue the ticket is in then."""
+        found = {q.name: sorted(r.value for r in self.rights_in(q.name)) for q in self.desk.queues}
+        return {queue: names for queue, names in found.items() if names}
+
     def may(self, right: DeskRight) -> bool:
         """A right over the whole project (reports, any macro, agents, kept mail)."""
         return right in self.desk.project_rights(self.groups)

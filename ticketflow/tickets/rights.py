@@ -73,6 +73,11 @@ GRANTS: Mapping[Role, frozenset[DeskRight]] = {
 SUPERVISOR_READS = frozenset({Right.RO})
 
 
+def granted_in(given: Mapping[str, Iterable[str]], queue: str) -> frozenset[Right]:
+    """The rights an agent's carried table (queue -> right names) gives him in `queue`."""
+    return frozenset(Right(name) for name in given.get(queue, ()))
+
+
 def granted(roles: Iterable[Role]) -> frozenset[DeskRight]:
     """The desk rights a set of roles gives."""
     given: frozenset[DeskRight] = frozenset()
