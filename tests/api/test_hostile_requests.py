@@ -136,3 +136,29 @@ async def test_a_move_and_an_answer_racing_never_act_in_a_queue_without_the_righ
         history = detail.json()["history"]
         acted = [(e["action"], e["from_queue"]) for e in history if e["actor"] == "alice"]
         assert all(queue == "Inbox" for _, queue in acted), acted
+
+
+async def test_a_display_name_that_reads_as_an_address_is_not_the_sender(stack: Stack) -> None:
+    """`From: =?utf-8?q?ceo=40bank=2Eexample?= <attacker@evil.example>` was taken as ceo@, and
+    a name that reads as a customer's address joined her ticket by its number."""
+    number = await stack.open_ticket(sender="Vera <vera@example.org>")
+    for n, sender in enumerate(
+        ("=?utf-8?q?vera=40example=2Eorg?= <mi@evil.example>", "vera@example.org <mi@evil.example>")
+    ):
+        raw = (
+            f"From: {sender}\r\nTo: support@ticketflow.localhost\r\n"
+            f"Subject: Re: [Ticket#{number}] Cannot log in\r\n"
+            f"Message-ID: <disguise-{n}@evil.example>\r\n\r\nSend me her new password.\r\n"
+        ).encode()
+        taken = (await stack.send_mail(raw)).json()
+        assert taken["created"] is True and taken["ticket"] != number, taken
+        theirs = await stack.http.get(
+            f"/api/v1/tickets/{taken['ticket']}", headers=stack.auth("alice")
+        )
+        assert theirs.json()["customer"] == "mi@evil.example"
+        hints = [(h["topic"], h["matched"]) for h in theirs.json()["hints"]]
+        assert ("disguised-sender", "vera@example.org") in hints
+    hers = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    assert [a["from"] for a in hers.json()["articles"] if a["direction"] == "in"] == [
+        "Vera <vera@example.org>"
+    ]

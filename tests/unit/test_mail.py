@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.mail import delivery_report
+from ticketflow.desk.rules import classify
 from ticketflow.mail.compose import Outgoing, compose
-from ticketflow.mail.parse import MailRefused, html_to_text, parse_mail
+from ticketflow.mail.parse import MailRefused, html_to_text, parse_mail, shown_address
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 
@@ -160,3 +161,32 @@ def test_a_person_quoting_a_forwarded_mail_is_no_bounce() -> None:
     )
     mail = parse_mail(raw)
     assert (mail.is_bounce, mail.bounce_of, mail.thread_ids) == (False, [], [])
+
+
+@pytest.mark.parametrize(
+    ("sender", "address", "shown"),
+    [
+        # An encoded word is a display name's, never an address (RFC 2047).
+        ("=?utf-8?q?ceo=40bank=2Eexample?= <attacker@evil.example>", "attacker@evil.example",
+         "ceo@bank.example"),
+        # Unquoted, the name is still the name: the angle-addr is the mailbox.
+        ("vera@example.org <mi@evil.example>", "mi@evil.example", "vera@example.org"),
+        ('"vera@example.org" <mi@evil.example>', "mi@evil.example", "vera@example.org"),
+        ('"x y: anna@example.org"@attacker.example', '"x y: anna@example.org"@attacker.example',
+         "anna@example.org"),
+        ("=?utf-8?b?0JDQvdC90LA=?= <Anna@Example.org>", "anna@example.org", None),
+        ('"anna@example.org" <anna@example.org>', "anna@example.org", None),
+        ('"Anna (home)" <anna@example.org> (note)', "anna@example.org", None),
+    ],
+)  # fmt: skip
+def test_the_sender_is_the_addr_spec_and_a_name_showing_another_is_flagged(
+    sender: str, address: str, shown: str | None
+) -> None:
+    raw = f"From: {sender}\r\nTo: support@example.com\r\nSubject: s\r\n\r\nbody\r\n".encode()
+    mail = parse_mail(raw)
+    assert mail.from_addr == address
+    assert shown_address(mail.from_header, mail.from_addr) == shown
+    hints = classify([], mail).hints
+    assert [(h.topic, h.part, h.matched) for h in hints] == (
+        [("disguised-sender", "sender", shown)] if shown else []
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import Field, model_validator
 
 from ticketflow.desk.strict import StrictModel
-from ticketflow.mail.parse import ParsedMail
+from ticketflow.mail.parse import ParsedMail, shown_address
 
 FIELDS = ("sender", "recipients", "subject", "body", "attachments")
 SNIPPET = 80  # characters of matched text kept as the reason
@@ -64,6 +64,12 @@ class RuleConfig(StrictModel):
         if not self.all and not self.any:
             raise ValueError(f"rule {self.name!r} has no conditions (all: or any:)")
         return self
+
+
+# The hint every desk gives, without a rule: a sender whose display name shows an address
+# other than his own.
+DISGUISED_SENDER = "disguised-sender"
+SHOWN_ADDRESS_CHECK = "display name shows another address"
 
 
 @dataclass(frozen=True)
@@ -246,4 +252,7 @@ def classify(
             result.ignore = reason
         if actions.stop:
             break
+    shown = shown_address(mail.from_header, mail.from_addr)
+    if shown is not None:  # whatever the rules: a person reads the name, not the address
+        result.hints.append(Hint(DISGUISED_SENDER, SHOWN_ADDRESS_CHECK, "sender", shown))
     return result

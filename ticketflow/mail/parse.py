@@ -217,15 +217,55 @@ def _mend_line(line: bytes) -> bytes:
 
 def _sender(msg: Message, hints: tuple[str, ...]) -> tuple[str, str]:
     """Who wrote: the first From field that names an address (broken mail programs add a
-    second one), else Sender, else Reply-To; the header's text and its address."""
+    second one), else Sender, else Reply-To; the header's text (decoded, for people) and
+    its address, read from the field as it came (an encoded word is a display name's,
+    never an address: RFC 2047)."""
     fallback = ""
     for name in ("From", "Sender", "Reply-To"):
-        for value in _headers(msg, name, hints):
+        for raw, value in _raw_and_decoded(msg, name, hints):
             fallback = fallback or value
-            address = first_address(value)
+            address = mailbox_of(raw)
             if address:
                 return value, address
     return fallback, ""
+
+
+def _raw_and_decoded(msg: Message, name: str, hints: tuple[str, ...]) -> list[tuple[str, str]]:
+    wanted = name.lower()
+    return [
+        (_no_nul(str(v)), _no_nul(decode_header_value(str(v), hints)))
+        for k, v in msg.raw_items()
+        if k.lower() == wanted
+    ]
+
+
+QUOTED_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|\((?:\\.|[^()\\])*\)')
+
+
+def mailbox_of(value: str) -> str:
+    """The mailbox an address field names: the angle-addr where there is one outside
+    quoted text and comments (the display name is no address, whatever it reads:
+    `vera@example.org <mi@evil.example>` is mi's), else the first address as RFC 5322
+    reads it (first_address)."""
+    masked = QUOTED_OR_COMMENT.sub(lambda m: "x" * len(m.group(0)), value)
+    angle = ANGLE_ADDRESS.search(masked)
+    if angle is not None:
+        return first_address(value[angle.start(1) : angle.end(1)])
+    return first_address(value)
+
+
+ADDRESS_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def shown_address(from_header: str, from_addr: str) -> str | None:
+    """An address the sender's display name shows other than the real one (`"ceo@bank
+    .example" <attacker@evil.example>`), to flag: a person reads the name, not the
+    address."""
+    shown = from_header.replace(f"<{from_addr}>", " ")
+    for found in ADDRESS_IN_TEXT.finditer(shown):
+        if found.group(0).lower() != from_addr:
+            return found.group(0).lower()
+    return None
 
 
 def read_message(raw: bytes) -> EmailMessage:
