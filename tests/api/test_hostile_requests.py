@@ -4,6 +4,7 @@ and checks it now fails to get in."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 from sqlalchemy import func, select
@@ -162,3 +163,25 @@ async def test_a_display_name_that_reads_as_an_address_is_not_the_sender(stack: 
     assert [a["from"] for a in hers.json()["articles"] if a["direction"] == "in"] == [
         "Vera <vera@example.org>"
     ]
+
+
+async def test_the_customer_form_never_writes_into_an_existing_ticket(stack: Stack) -> None:
+    """With the victim's address and her number in the subject, a form post added text to
+    her ticket and printed its number back: now it makes a ticket of its own."""
+    number = await stack.open_ticket(sender="Lena <lena@example.org>")
+    customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    page = await customer.get("/help/mail/write?lang=en")
+    form = {
+        "csrf": csrf_of(page.text),
+        "lang": "en",
+        "address": "lena@example.org",
+        "subject": f"Re: [Ticket#{number}] Cannot log in",
+        "text": "Change my recovery address to mallory@evil.example.",
+    }
+    sent = await customer.post("/help/mail/write", data=form, files={})
+    assert sent.status_code == 200, sent.text
+    shown = re.search(r"data-ticket-number>(\d+)<", sent.text)
+    assert shown is not None and shown.group(1) != number
+    assert number not in sent.text
+    hers = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    assert [a["direction"] for a in hers.json()["articles"]].count("in") == 1

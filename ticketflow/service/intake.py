@@ -21,6 +21,7 @@ from ticketflow.mail.providers import Upload, build_mail
 from ticketflow.service.refusals import BadRequest, Invalid, Refused, TooMany, TryLater
 from ticketflow.service.shapes import InboundResult
 from ticketflow.store.form_posts import take_form_slot
+from ticketflow.store.intake import FORM_SOURCE
 from ticketflow.store.webhook_tokens import Claim, TokenUsed
 
 # An address as a customer types it: RFC 5322's dot-atom before the @ (letters of any
@@ -31,7 +32,6 @@ _ATEXT = r"[\w!#$%&'*+/=?^`{|}~-]"
 _LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
 _TOP = r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
 ADDRESS = re.compile(rf"(?=.{{6,254}}$)(?P<local>{_ATEXT}+(?:\.{_ATEXT}+)*)@(?:{_LABEL}\.)+{_TOP}")
-FORM_SOURCE = "form"
 
 
 async def take_in_mail(

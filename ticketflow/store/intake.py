@@ -44,6 +44,8 @@ from ticketflow.tickets.language import detect_language
 from ticketflow.tickets.lifecycle import new_ticket
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
+# The source of the customer form's messages (ticketflow.service.intake).
+FORM_SOURCE = "form"
 log = logging.getLogger("ticketflow.store.intake")
 
 
@@ -171,7 +173,9 @@ def _store_read(
         raw_row.state, raw_row.ignored = RawState.IGNORED, found.ignore[:300]
         log.info("raw message %d made no ticket: %s", raw_id, found.ignore)
         return IntakeResult.without_ticket(found.ignore, duplicate=False, raw_id=raw_id)
-    ticket = find_thread(session, mail, rules)
+    # What the customer form sends proves no address: it never joins a ticket (by a
+    # number in its subject, or anything else); it makes one.
+    ticket = None if raw_row.source == FORM_SOURCE else find_thread(session, mail, rules)
     created = ticket is None
     if ticket is None:
         sender = counted_sender(mail.from_addr)[:320] if mail.from_addr else None
