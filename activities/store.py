@@ -32,6 +32,7 @@ from ticketflow.store import counts, report_figures
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.store.ticket_shape import facts_of, write_projection
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
+from ticketflow.tickets.lifecycle import Action
 
 log = logging.getLogger("ticketflow.activities.store")
 # Article status once the workflow has taken an article in.
@@ -134,6 +135,9 @@ class StoreActivities:
                 (ticket.project, after.queue, after.state.value),
             )
             write_projection(ticket, projection)
+            for event in new_events:  # the language its answers are written in, when set
+                if event.action == Action.LANGUAGE and event.detail:
+                    ticket.language = event.detail
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
             if replaced:  # the figures folded the lost numbering: fold the history anew

@@ -121,6 +121,7 @@ class ActionRequest:
     # The stored note or outgoing mail (claim check) for note, ask and answer.
     article_id: int | None = None
     remind_at: datetime | None = None  # for remind
+    language: str | None = None  # for language: en, ru, tr
     # For take: the agent has the steal right in the ticket's queue. Requests that carry
     # their agent's rights take it from those, in the queue the ticket is in when decided.
     steal: bool = False

@@ -179,6 +179,8 @@ class TicketRun:
             return request.remind_at.isoformat(timespec="minutes")
         if action is Action.REMINDER:
             return request.agent
+        if action is Action.LANGUAGE:
+            return request.language
         if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
             return f"taken from {before.owner}"  # a steal: the history says from whom
         return request.reason or (str(request.priority) if action is Action.PRIORITY else None)

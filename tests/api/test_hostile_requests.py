@@ -185,3 +185,26 @@ async def test_the_customer_form_never_writes_into_an_existing_ticket(stack: Sta
     assert number not in sent.text
     hers = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     assert [a["direction"] for a in hers.json()["articles"]].count("in") == 1
+
+
+async def test_a_ticket_s_language_needs_a_right_and_goes_into_its_history(stack: Stack) -> None:
+    """Supervisors and non-owners could change it, and no history said so."""
+    number = await stack.open_ticket()
+    url = f"/api/v1/tickets/{number}/language"
+    sam = await stack.http.put(url, json={"language": "tr"}, headers=stack.auth("sam"))
+    assert (sam.status_code, sam.json()["code"]) == (403, "right-missing")
+    took = await stack.http.post(
+        f"/api/v1/tickets/{number}/actions/take", headers=stack.auth("alice"), timeout=30
+    )
+    assert took.status_code == 200
+    stack.tokens["ada"] = stack.components.agent_admin("test").add("ada", ["mail/first-line"])
+    other = await stack.http.put(url, json={"language": "tr"}, headers=stack.auth("ada"))
+    assert (other.status_code, other.json()["detail"]) == (409, "alice owns this ticket")
+    owner = await stack.http.put(url, json={"language": "tr"}, headers=stack.auth("alice"))
+    assert owner.status_code == 200 and owner.json()["language"] == "tr"
+    detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
+    assert [(h["actor"], h["action"], h["detail"]) for h in detail.json()["history"]][-1] == (
+        "alice",
+        "language",
+        "tr",
+    )

@@ -46,6 +46,7 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     # Back to the queue's line from waiting, owned by the agent who set it.
     Action.REMINDER: {R: None, F: F, S: S, W: S, C: None},
     Action.RELEASE: {R: None, F: F, S: S, W: W, C: None},
+    Action.LANGUAGE: {R: None, F: F, S: S, W: W, C: None},
     Action.RELEASED: {R: None, F: F, S: S, W: W, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
@@ -151,6 +152,7 @@ OTHERS_MAY = {
     Action.PRIORITY: False,
     Action.REMIND: True,
     Action.RELEASE: False,
+    Action.LANGUAGE: False,  # what the owner's answers are written in
 }
 
 

@@ -40,6 +40,7 @@ TABLE: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "reopen in Inbox": (Y, N, N, N, N),
     "remind in Inbox": (Y, N, N, N, N),
     "release in Inbox": (Y, N, N, N, N),
+    "language in Inbox": (Y, N, N, N, N),
     "take in Passwords": (N, Y, N, N, N),
     "note in Passwords": (N, Y, N, N, N),
     "answer in Passwords": (N, Y, N, N, N),
@@ -156,7 +157,7 @@ def test_an_unknown_role_is_refused_in_the_desk_config() -> None:
 ALONE = {
     "ro": set(),
     "note": {Action.NOTE},
-    "reply": {Action.ASK, Action.ANSWER},
+    "reply": {Action.ASK, Action.ANSWER, Action.LANGUAGE},
     "owner": {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
     "priority": {Action.PRIORITY},
     "close": {Action.CLOSE, Action.REOPEN},

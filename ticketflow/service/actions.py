@@ -66,6 +66,7 @@ async def do_act(
             priority=fields.get("priority"),
             reason=fields.get("reason"),
             remind_at=fields.get("at"),
+            language=fields.get("language"),
             rights=seat.carried(),
         )
         written = None

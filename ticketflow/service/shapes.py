@@ -282,6 +282,7 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "priority": (PriorityBody, "Set the priority, 1 lowest to 5 highest"),
     "remind": (RemindBody, "Bring the ticket back to you at a time (ISO 8601 with its zone)"),
     "release": (EmptyBody, "Give the ticket you own back to its queue"),
+    "language": (LanguageBody, "Set the language its answers are written in: en, ru or tr"),
 }
 
 

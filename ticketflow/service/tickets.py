@@ -8,6 +8,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+from temporalio.client import Client
+
 from ticketflow.components import Components
 from ticketflow.desk.macros import most_used_first
 from ticketflow.letters.answers import AnswerError, Written
@@ -18,6 +20,7 @@ from ticketflow.service.access import (
     access_ticket,
     access_ticket_ref,
 )
+from ticketflow.service.actions import do_act
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import BadRequest, Invalid, NotFound
 from ticketflow.service.shapes import (
@@ -54,6 +57,7 @@ from ticketflow.store.queries import (
     ticket_tags,
 )
 from ticketflow.store.ticket_shape import history_entry_of, lifecycle_of
+from ticketflow.tickets.lifecycle import Action
 
 
 @dataclass(frozen=True)
@@ -226,15 +230,14 @@ def customer_others(
         ]
 
 
-def do_set_language(
-    components: Components, agent: AgentIdentity, number: str, language: str
+async def do_set_language(
+    components: Components, client: Client, agent: AgentIdentity, number: str, language: str
 ) -> TicketSummary:
-    """The language the ticket's answers are written in (detected until set)."""
-    with components.sessions.begin() as session:
-        ticket = access_ticket(components, session, agent, number)
-        ticket.language = language
-        session.flush()
-        return TicketSummary.model_validate(ticket)
+    """The language the ticket's answers are written in (detected until set): an action
+    of its own, with its right (reply) and its history entry; the ticket as it is then."""
+    await do_act(components, client, agent, number, Action.LANGUAGE.value, {"language": language})
+    with components.sessions() as session:
+        return TicketSummary.model_validate(access_ticket(components, session, agent, number))
 
 
 async def preview(

@@ -33,6 +33,7 @@ class Action(StrEnum):
     PRIORITY = "priority"
     REMIND = "remind"  # "remind me at": the ticket comes back to the agent then
     RELEASE = "release"  # the owner gives the ticket back to its queue
+    LANGUAGE = "language"  # what the ticket's answers are written in
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
@@ -52,6 +53,7 @@ AGENT_ACTIONS = frozenset(
         Action.PRIORITY,
         Action.REMIND,
         Action.RELEASE,
+        Action.LANGUAGE,
     }
 )
 # Actions that send the customer a mail written by an agent.
@@ -61,7 +63,15 @@ TEXT_ACTIONS = frozenset({Action.NOTE, Action.ASK, Action.ANSWER})
 # While an agent owns a ticket, only that agent may do these (notes stay open to all who
 # may read it, and taking it from the owner needs the steal right).
 OWNER_ACTIONS = frozenset(
-    {Action.ASK, Action.ANSWER, Action.CLOSE, Action.MOVE, Action.PRIORITY, Action.RELEASE}
+    {
+        Action.ASK,
+        Action.ANSWER,
+        Action.CLOSE,
+        Action.MOVE,
+        Action.PRIORITY,
+        Action.RELEASE,
+        Action.LANGUAGE,
+    }
 )
 # Ownership ends (the ticket is its queue's again).
 RELEASE_ACTIONS = frozenset({Action.RELEASE, Action.RELEASED})
@@ -98,6 +108,7 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RELEASE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.LANGUAGE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RELEASED: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     # A waiting ticket comes back to its queue's line, for the agent who set the reminder.
     Action.REMINDER: {_S.FIRST_LINE: _T.STAY, _S.SECOND_LINE: _T.STAY, _S.WAITING: _T.QUEUE_LINE},

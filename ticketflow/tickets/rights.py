@@ -47,6 +47,7 @@ NEEDED: Mapping[Action, Right] = {
     Action.PRIORITY: Right.PRIORITY,
     Action.CLOSE: Right.CLOSE,
     Action.REOPEN: Right.CLOSE,
+    Action.LANGUAGE: Right.REPLY,  # what the answers are written in
 }
 RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW}
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam, TemporalClientDep
 from ticketflow.letters.answers import Written
 from ticketflow.service import tickets
 from ticketflow.service.shapes import (
@@ -54,12 +54,16 @@ def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> M
 
 
 @router.put("/tickets/{number}/language", response_model=TicketSummary)
-def put_language(
-    number: str, body: LanguageBody, components: ComponentsDep, agent: CurrentAgent
+async def put_language(
+    number: str,
+    body: LanguageBody,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    agent: CurrentAgent,
 ) -> TicketSummary:
     """Set the language the ticket's answers are written in (detected from its first
-    message until set)."""
-    return tickets.do_set_language(components, agent, number, body.language)
+    message until set): the `language` action, with its right (reply) and in the history."""
+    return await tickets.do_set_language(components, client, agent, number, body.language)
 
 
 @router.post("/tickets/{number}/preview", response_model=PreviewOut)
