@@ -3,9 +3,15 @@ and checks it now fails to get in."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
 import httpx
 
+from tests.console.test_browser import served  # noqa: F401
 from tests.console.test_pages import PASSWORD, csrf_of, signed_in
+from tests.support.mail import customer_mail
 from tests.support.stack import Stack
 
 
@@ -36,3 +42,44 @@ async def test_a_refusal_is_never_text_from_the_address_bar(stack: Stack) -> Non
     page = await browser.get(f"/t/{number}", params={"refused": "<b>Call 555-0199 now</b>"})
     assert page.status_code == 200
     assert "555-0199" not in page.text and 'role="alert" id="refused"' not in page.text
+
+
+async def events_until_end(stream: httpx.Response, timeout: float = 20) -> list[str]:
+    """The names of the events a stream sends, until it ends (or `timeout`)."""
+    names: list[str] = []
+
+    async def read() -> None:
+        async for line in stream.aiter_lines():
+            if line.startswith("event: "):
+                names.append(line.removeprefix("event: "))
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(read(), timeout)
+    return names
+
+
+async def test_a_live_stream_ends_when_its_agent_s_rights_do(
+    stack: Stack,
+    served: str,  # noqa: F811
+) -> None:
+    """A queue's stream kept sending new subjects and addresses after its agent was moved
+    to another project's group, or disabled."""
+    admin = stack.components.agent_admin("test")
+    for name, change in (("ada", "groups"), ("bea", "disable")):
+        admin.add(name, ["mail/first-line"])
+        admin.set_password(name, PASSWORD)
+        browser = httpx.AsyncClient(base_url=served, timeout=30)
+        page = await browser.get("/signin")
+        signing = {"csrf": csrf_of(page.text), "name": name, "password": PASSWORD, "next": "/"}
+        assert (await browser.post("/signin", data=signing)).status_code == 303
+        since = {"since": datetime.now(UTC).isoformat()}
+        async with browser.stream("GET", "/live/p/mail/q/Inbox", params=since) as stream:
+            assert stream.status_code == 200
+            if change == "groups":
+                admin.set_groups(name, ["social/first-line"])
+            else:
+                admin.set_disabled(name, True)
+            await stack.send_mail(customer_mail(subject="Secret subject", sender="x@example.org"))
+            names = await events_until_end(stream)
+        assert names == (["gone"] if change == "groups" else ["signed-out"]), names
+        await browser.aclose()

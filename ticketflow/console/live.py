@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from ticketflow.console.session import COOKIE, LIMITS, Seat
 from ticketflow.service.access import access_queue, access_ticket
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, NotFound
+from ticketflow.store.agents import AgentIdentity
 from ticketflow.store.console_views import arrived_since, note_viewer
 from ticketflow.store.models import utcnow
 from ticketflow.store.queries import default_states
@@ -27,8 +28,6 @@ from ticketflow.store.sign_in import ConsoleSeat, seat_for
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 2.0
-# A comment line now and then keeps proxies from closing a quiet stream.
-KEEP_ALIVE_EVERY = 7
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
@@ -39,6 +38,16 @@ def _event(name: str, data: object) -> str:
 async def _still_signed_in(components: Components, request: Request) -> ConsoleSeat | None:
     token = request.cookies.get(COOKIE, "")
     return await asyncio.to_thread(seat_for, components.sessions, token, LIMITS)
+
+
+async def _ended(
+    components: Components, request: Request, still: Callable[[AgentIdentity], bool]
+) -> str | None:
+    """Why a stream ends now (signed out, or no longer his to watch), or None."""
+    seat = await _still_signed_in(components, request)
+    if seat is None:
+        return "signed-out"
+    return None if still(seat.agent) else "gone"
 
 
 @router.get("/live/p/{project}/q/{queue}")
@@ -52,11 +61,16 @@ async def queue_events(
 ) -> StreamingResponse:
     """`ticket` events: each ticket that came into the queue's view after `since` (when
     the page was made), as the queue view shows a row."""
-    mine = policy_of(components.projects).chosen(seat.agent, project)
+    policy = policy_of(components.projects)
+    mine = policy.chosen(seat.agent, project)
     access_queue(mine, queue)
     if since.tzinfo is None:
         raise Invalid("since-zone")
     states = default_states(mine.desk.lines().get(queue))
+
+    def still_his(agent: AgentIdentity) -> bool:
+        """Whether his rights (as they are now: groups change) still show him the queue."""
+        return project in policy.projects_of(agent) and policy.seat(agent, project).sees(queue)
 
     def fetch(after: datetime) -> list[dict[str, object]]:
         with components.sessions() as session:
@@ -78,17 +92,19 @@ async def queue_events(
     async def stream() -> AsyncIterator[str]:
         after = since
         yield "retry: 3000\n\n"
-        for beat in range(10**9):
-            if await request.is_disconnected():
+        while not await request.is_disconnected():
+            # Each poll asks who he is now: a disabled agent, or one moved out of the
+            # queue's groups, gets no further row.
+            ended = await _ended(components, request, still_his)
+            if ended is not None:
+                yield _event(ended, {})
                 return
-            if beat % KEEP_ALIVE_EVERY == 0:
-                if await _still_signed_in(components, request) is None:
-                    yield _event("signed-out", {})
-                    return
-                yield ": still here\n\n"
-            for row in await asyncio.to_thread(fetch, after):
+            rows = await asyncio.to_thread(fetch, after)
+            for row in rows:
                 after = max(after, datetime.fromisoformat(str(row["pending_since"])))
                 yield _event("ticket", row)
+            if not rows:
+                yield ": still here\n\n"  # keeps proxies from closing a quiet stream
             await asyncio.sleep(POLL_SECONDS)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=STREAM_HEADERS)
@@ -101,28 +117,29 @@ async def ticket_events(
     """`status` events: the ticket's state and owner, and the other agents who have it
     open; the agent's own presence is recorded while the stream lasts."""
 
-    def look() -> dict[str, object] | None:
+    def look(agent: AgentIdentity) -> dict[str, object] | None:
         with components.sessions.begin() as session:
             try:
-                ticket = access_ticket(components, session, seat.agent, number)
+                ticket = access_ticket(components, session, agent, number)
             except NotFound:
-                return None  # moved where he may not read it
-            others = note_viewer(session, ticket.id, seat.agent.name, utcnow())
+                return None  # moved where he may not read it, or his rights changed
+            others = note_viewer(session, ticket.id, agent.name, utcnow())
             return {"state": ticket.state, "owner": ticket.owner, "viewers": others}
 
-    if await asyncio.to_thread(look) is None:
+    if await asyncio.to_thread(look, seat.agent) is None:
         raise NotFound("ticket-unknown", number=number)
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
         last: dict[str, object] | None = None
-        for beat in range(10**9):
+        while True:
             if await request.is_disconnected():
                 return
-            if beat % KEEP_ALIVE_EVERY == 0 and await _still_signed_in(components, request) is None:
+            current = await _still_signed_in(components, request)  # his rights as they are
+            if current is None:
                 yield _event("signed-out", {})
                 return
-            now = await asyncio.to_thread(look)
+            now = await asyncio.to_thread(look, current.agent)
             if now is None:
                 yield _event("gone", {})
                 return

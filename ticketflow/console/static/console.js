@@ -93,7 +93,7 @@ const queueLive = document.querySelector("[data-live]");
 if (queueLive && window.EventSource) {
   const events = new EventSource(queueLive.getAttribute("data-live"));
   events.addEventListener("ticket", (event) => addRow(JSON.parse(event.data)));
-  events.addEventListener("signed-out", () => events.close());
+  for (const name of ["gone", "signed-out"]) events.addEventListener(name, () => events.close());
 }
 
 // A ticket's page: who owns it now, and who else has it open.
