@@ -1,6 +1,6 @@
 """Signing in to the console: agents' passwords (argon2 hashes, argon2-cffi), sessions (only
 a hash of each cookie is kept, with the CSRF token its forms carry) and the limit on failed
-sign-ins, per name and per client, that makes guessing passwords slow."""
+sign-ins, per name from one client and per client, that makes guessing passwords slow."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.store.agents import HASHER, AgentIdentity, groups_of, hash_token
@@ -22,7 +22,9 @@ _UNKNOWN = HASHER.hash(secrets.token_urlsafe(16))
 
 @dataclass(frozen=True)
 class SignInLimits:
-    failures_per_name: int = 5  # within the window: then that name waits
+    # Within the window: then that name waits, from that address (an attacker elsewhere
+    # cannot lock an agent out of his own desk by guessing his name).
+    failures_per_name: int = 5
     failures_per_client: int = 20  # from one address, whatever the names
     window: timedelta = timedelta(minutes=15)
     # A session ends after this long without a request, and at the latest after `longest`.
@@ -126,13 +128,14 @@ def _refuse_if_guessing(
     session: Session, name: str, client: str, limits: SignInLimits, now: datetime
 ) -> None:
     since = now - limits.window
-    for column, value, most in (
-        (SignInFailure.name, name, limits.failures_per_name),
-        (SignInFailure.client, client, limits.failures_per_client),
+    for condition, most in (
+        (
+            and_(SignInFailure.name == name, SignInFailure.client == client),
+            limits.failures_per_name,
+        ),
+        (SignInFailure.client == client, limits.failures_per_client),
     ):
-        failed = session.scalar(
-            select(func.count()).where(column == value, SignInFailure.at >= since)
-        )
+        failed = session.scalar(select(func.count()).where(condition, SignInFailure.at >= since))
         if (failed or 0) >= most:
             minutes = round(limits.window.total_seconds() / 60)
             raise SignInRefused(
