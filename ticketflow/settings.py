@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -103,6 +104,12 @@ class Settings(BaseSettings):
     # projected) and the Temporal SDK's (polls, task latencies, cache), on two ports.
     worker_metrics_address: str = Field(default="", pattern=r"^$|^[^\s:]+:[0-9]{1,5}$")
     temporal_metrics_address: str = Field(default="", pattern=r"^$|^[^\s:]+:[0-9]{1,5}$")
+    # The proxies in front of the API whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed (addresses or networks, comma-separated); empty: none, the peer is the
+    # client. The client is the right-most address no listed proxy added.
+    trusted_proxies: str = ""
+    # The bearer token `/metrics` asks for; empty: it answers clients on loopback only.
+    metrics_token: str = ""
     # DEBUG also shows the migrations' and the libraries' chatter.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -133,6 +140,22 @@ class Settings(BaseSettings):
         if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
             raise ValueError("TICKETFLOW_TEMPORAL_TLS_CERT and _KEY go together")
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for proxy in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is no address or network (such as 10.0.0.2 or 172.28.0.0/24)"
+                ) from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @field_validator("subject_tag_format")
     @classmethod

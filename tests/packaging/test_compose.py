@@ -3,6 +3,7 @@ what is published where, where the secret comes from, and which versions run."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 from pathlib import Path
@@ -61,8 +62,19 @@ def test_temporal_its_ui_and_smtpd_are_published_on_loopback_only() -> None:
 def test_the_api_scales_behind_one_published_address() -> None:
     api = SERVICES["api"]
     assert "ports" not in api and "container_name" not in api
-    assert "api:8000" in SERVICES["proxy"]["command"]
+    caddyfile = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    assert "./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
+    assert "reverse_proxy api:8000" in caddyfile
     assert published(SERVICES["proxy"]) == ["${TICKETFLOW_HTTP_BIND:-127.0.0.1}:8000:8000"]
+
+
+def test_the_api_believes_forwarded_headers_from_its_proxy_alone_which_hides_metrics() -> None:
+    proxy = SERVICES["proxy"]["networks"]["default"]["ipv4_address"]
+    assert SERVICES["api"]["environment"]["TICKETFLOW_TRUSTED_PROXIES"] == proxy
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
+    caddyfile = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    assert re.search(r"^\s*respond /metrics 404$", caddyfile, re.M)
 
 
 def test_one_secret_and_the_smtp_settings_come_from_the_env_file() -> None:

@@ -1,17 +1,20 @@
 """`GET /metrics` in Prometheus's text format: this process's counters
 (ticketflow.metrics) and what the read model holds now, read when scraped (a few indexed
 rows: the queue counters, the oldest open ticket per queue from the queue index, the mail
-set aside, the open tickets past their escalation deadline). Also the middleware that
-times every HTTP request by its route template (never its path: no ticket numbers)."""
+set aside, the open tickets past their escalation deadline), to loopback or with a token.
+Also the middleware that times and logs every HTTP request by its route template (never
+its path or query: no ticket numbers, no customer's words)."""
 
 from __future__ import annotations
 
+import hmac
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -19,6 +22,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ticketflow.api.deps import ComponentsDep
 from ticketflow.api.guards import ASGIApp, Message, Receive, Scope, Send
 from ticketflow.components import Components
 from ticketflow.metrics import HTTP_SECONDS
@@ -28,12 +32,26 @@ from ticketflow.store.queries import queue_stats
 from ticketflow.tickets.lifecycle import OPEN_STATES
 
 router = APIRouter(tags=["operations"])
+access = logging.getLogger("ticketflow.access")
 # Long-lived or trivial answers whose time says nothing of the service's speed.
 UNTIMED = ("/live/", "/static/", "/metrics")
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
+def metrics(request: Request, components: ComponentsDep) -> Response:
+    """The process's metrics, for Prometheus: with TICKETFLOW_METRICS_TOKEN as a bearer
+    token, else to clients on loopback only (behind a proxy, no one: the proxy is no
+    client on loopback, and it publishes no /metrics either)."""
+    token = components.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "the metrics token", headers={"WWW-Authenticate": "Bearer"})
+    elif (request.client.host if request.client else "") not in LOOPBACK:
+        raise HTTPException(403, "metrics are served on loopback, or with the metrics token")
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -117,9 +135,12 @@ class RequestTimer:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            HTTP_SECONDS.labels(scope["method"], route, str(status)).observe(
-                time.perf_counter() - started
-            )
+            took = time.perf_counter() - started
+            HTTP_SECONDS.labels(scope["method"], route, str(status)).observe(took)
+            # The access log: the route's template and the status, never the path's
+            # numbers, a query string (what a customer types in /help, an agent's search)
+            # or a body.
+            access.info("%s %s %d %.0f ms", scope["method"], route, status, took * 1000)
 
 
 def install_metrics(app: FastAPI) -> None:

@@ -31,6 +31,16 @@ class _Server(uvicorn.Server):
 
 def serve_api(settings: Settings, host: str, port: int) -> None:
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        # Forwarded headers from the listed proxies only (none by default): a client who
+        # rotates X-Forwarded-For is still one client to the per-client limits.
+        proxy_headers=bool(settings.proxies),
+        forwarded_allow_ips=settings.proxies or "",
+        # The app logs each request by its route's template (ticketflow.api.exporter):
+        # uvicorn's own line carries query strings, where customers' words travel.
+        access_log=False,
     )
     _Server(config).run()
