@@ -5,7 +5,8 @@
 One `ticketflow up` on a fresh data directory. Phase one measures /healthz and the
 intake of ordinary customer mail on a quiet desk; phase two measures the same while
 `--bombers` senders (processes of their own) post bombs without pause (MIME nested
-1,000 deep, 20,000 parts, 990 parts, a 2 MB header, a charset that is no charset).
+1,000 deep, 20,000 parts, 990 parts, a 2 MB header, a charset that is no charset, HTML
+88,000 <div> deep).
 Every bomb must be answered 202 and kept; the ratio of the two phases is what reading
 mail in reader processes, in two lanes, buys.
 """
@@ -49,6 +50,7 @@ def bomb_stream() -> itertools.cycle[bytes]:
             bombs.many_parts(990),
             bombs.huge_header(2_000_000),
             bombs.charset("undefined"),
+            bombs.nested_html(88_000),
         ]
     )
 

@@ -64,3 +64,16 @@ def nul_bytes() -> bytes:
 
 def huge_header(size: int) -> bytes:
     return HEAD + b"Subject: " + b"x" * size + b"\r\nMessage-ID: <hh@attacker.example>\r\n\r\nb\r\n"
+
+
+def nested_html(depth: int, tag: str = "h", sender: bytes = b"mallory@attacker.example") -> bytes:
+    """An HTML body of `depth` nested <div> (88,000 are 440 KB: the light lane's size),
+    which costs a sanitiser time that grows with the square of the depth."""
+    return (
+        b"From: Mallory <" + sender + b">\r\nTo: support@ticketflow.localhost\r\n"
+        b"Subject: nested html\r\nMessage-ID: <%s@attacker.example>\r\n"
+        % tag.encode()
+        + b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        + b"<div>" * depth
+        + b"deep words\r\n"
+    )

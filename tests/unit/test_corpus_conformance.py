@@ -122,6 +122,7 @@ def test_zammad_corpus_parses_as_zammad_expects(corpus: Path) -> None:
         raw = box.read_bytes()
         mail = parse_mail(raw)  # every one is accepted
         html = body_html(read_message(raw))
+        assert not mail.html_unshown, (box.name, mail.html_unshown)  # its HTML is shown
         seen |= {(box.name, field) for field in differences(mail, html, expected)}
     unexplained = sorted(seen - set(KNOWN_DIFFERENCES))
     resolved = sorted(set(KNOWN_DIFFERENCES) - seen)

@@ -66,10 +66,14 @@ class RuleConfig(StrictModel):
         return self
 
 
-# The hint every desk gives, without a rule: a sender whose display name shows an address
+# The hints every desk gives, without a rule: a sender whose display name shows an address
 # other than his own.
 DISGUISED_SENDER = "disguised-sender"
 SHOWN_ADDRESS_CHECK = "display name shows another address"
+# And one for a message whose HTML is past the bounds it may be sanitised within: agents
+# read its text, and the raw message has the rest.
+HTML_NOT_SHOWN = "html-not-shown"
+HTML_BOUNDS_CHECK = "HTML past the bounds it is shown within"
 
 
 @dataclass(frozen=True)
@@ -255,4 +259,6 @@ def classify(
     shown = shown_address(mail.from_header, mail.from_addr)
     if shown is not None:  # whatever the rules: a person reads the name, not the address
         result.hints.append(Hint(DISGUISED_SENDER, SHOWN_ADDRESS_CHECK, "sender", shown))
+    if mail.html_unshown:
+        result.hints.append(Hint(HTML_NOT_SHOWN, HTML_BOUNDS_CHECK, "body", mail.html_unshown))
     return result

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 from ticketflow.mail.attachments import MailAttachment, extract_attachments
 from ticketflow.mail.charsets import decode_bytes, decode_header_value
-from ticketflow.mail.sanitize import sanitize_html
+from ticketflow.mail.sanitize import html_past_limits, sanitize_html
 
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 
@@ -41,8 +41,10 @@ class ParsedMail:
     in_reply_to: str | None
     references: list[str] = field(default_factory=list)
     body_text: str = ""
-    # The HTML rendering, sanitised for display (ticketflow.mail.sanitize); "" when there is none.
+    # The HTML rendering, sanitised for display (ticketflow.mail.sanitize); "" when there is
+    # none, or when it is past the bounds sanitising takes (`html_unshown` says which).
     body_html: str = ""
+    html_unshown: str = ""
     # Header fields that tell automatic mail from a person's (lower-case name -> values),
     # and the top-level content type: what loop protection reads (ticketflow.mail.loops).
     automation_headers: dict[str, list[str]] = field(default_factory=dict)
@@ -80,6 +82,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
     hints = tuple(c for c in msg.get_charsets() if c)
     from_header, from_addr = _sender(msg, hints)
     bounce_of = _reported_message_ids(msg)
+    html_as_sent = body_html(msg)
+    html_unshown = html_past_limits(html_as_sent) or ""
     return ParsedMail(
         message_id=first_msgid(_header(msg, "Message-ID", hints)),
         subject=_one_line(_header(msg, "Subject", hints)),
@@ -90,7 +94,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=first_msgid(_header(msg, "In-Reply-To", hints)),
         references=MSGID_RE.findall(_header(msg, "References", hints)),
         body_text=_no_nul(body_text(msg)),
-        body_html=_no_nul(sanitize_html(body_html(msg))),
+        body_html="" if html_unshown else _no_nul(sanitize_html(html_as_sent)),
+        html_unshown=html_unshown,
         automation_headers=_automation_headers(msg),
         content_type=msg.get_content_type(),
         is_bounce=_is_bounce(msg, from_addr, bounce_of),
