@@ -273,3 +273,48 @@ async def test_a_flood_of_heavy_mail_is_kept_unread_then_read(stack: Stack) -> N
     read = await read_unread(stack.components, stack.env.client, min_age=timedelta(0))
     assert read == len(deferred)
     assert "received" not in {r.state for r in kept(stack).values()}
+
+
+async def test_html_bombs_stall_no_one_and_get_no_5xx(stack: Stack) -> None:
+    """Sixteen 440 KB messages of 88,000 nested <div> (ten seconds each for the sanitiser:
+    the pool stalled, and five posts, one innocent, got a 500) and a customer's mail among
+    them: every post answered 202; the bombs are tickets that show their text, not their
+    HTML, and say why."""
+    posts = [
+        asyncio.create_task(stack.send_mail(bombs.nested_html(88_000, tag=f"html{i}")))
+        for i in range(16)
+    ]
+    await asyncio.sleep(0.05)
+    innocent = await stack.send_mail(customer_mail(sender="vera@example.org"))
+    answers = [await post for post in posts]
+    assert innocent.status_code == 202 and innocent.json()["created"] is True
+    assert [a.status_code for a in answers] == [202] * 16
+    assert all(a.json()["created"] for a in answers), [a.text for a in answers]
+    shown = await stack.http.get(
+        f"/api/v1/tickets/{answers[0].json()['ticket']}", headers=stack.auth("alice")
+    )
+    article = shown.json()["articles"][0]
+    assert article["body_text"] == "deep words" and not article["body_html"]
+    hints = [(h["topic"], h["matched"]) for h in shown.json()["hints"]]
+    assert ("html-not-shown", "HTML nested more than 1000 deep") in hints
+
+
+async def test_a_defect_met_on_a_message_sets_it_aside_with_no_5xx(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A defect of ours on what a sender wrote (here, storing its article fails): the
+    message is kept, set aside for its administrators with the defect's class, and the
+    post is answered 202; the log names the class and the line, never the message."""
+
+    def defect(*args: object, **kwargs: object) -> None:
+        raise ValueError("text of the message: Unmistakable-Words-5120")
+
+    monkeypatch.setattr("ticketflow.engine.inbound.store_read", defect)
+    raw = customer_mail(sender="vera@example.org")
+    resp = await stack.send_mail(raw)
+    assert resp.status_code == 202, resp.text
+    assert "could not be stored (ValueError" in resp.json()["set_aside"]
+    row = kept(stack)[resp.json()["raw_id"]]
+    assert (row.state, row.raw) == ("quarantined", raw)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "ValueError at" in logged and "Unmistakable-Words-5120" not in logged

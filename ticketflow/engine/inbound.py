@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -30,7 +32,7 @@ from ticketflow.engine.tickets import (
     new_ticket_facts,
     ticket_client,
 )
-from ticketflow.mail.bounded import refuse_non_mail
+from ticketflow.mail.bounded import refuse_non_mail, sender_key
 from ticketflow.mail.parse import MailRefused
 from ticketflow.metrics import INBOUND_MAIL, INTAKE_SECONDS
 from ticketflow.payloads import TicketFacts
@@ -138,25 +140,30 @@ async def _read_store_hand_over(
             components.mail_limits,
             components.project_rules,
             envelope,
+            sender=sender_key(raw),
         )
     except MailRefused as exc:  # MailUnreadable too: kept, for its project's administrators
-        project = project_of_unread(components.project_rules, envelope, raw)
-        quarantined = RawState.QUARANTINED
-        sessions = components.sessions
-        await _stored(components, set_aside, sessions, raw_id, quarantined, exc.reason, project)
-        return IntakeResult.without_ticket(exc.reason, False, raw_id, aside=True)
+        return await _quarantine(components, raw_id, raw, envelope, exc.reason)
+    except Exception as exc:  # a defect of ours, on what a sender wrote: kept all the same
+        return await _quarantine(components, raw_id, raw, envelope, _failed(raw_id, "read", exc))
     now = utcnow()
-    result = await _stored(
-        components,
-        partial(store_read, project=reading.project, limit_senders=limit_senders),
-        components.sessions,
-        raw_id,
-        reading.mail,
-        reading.digest,
-        components.intake_rules,
-        now,
-        reading.found,
-    )
+    try:
+        result = await _stored(
+            components,
+            partial(store_read, project=reading.project, limit_senders=limit_senders),
+            components.sessions,
+            raw_id,
+            reading.mail,
+            reading.digest,
+            components.intake_rules,
+            now,
+            reading.found,
+        )
+    except OperationalError:
+        raise  # the database, not the message: 503, and the sender delivers again
+    except Exception as exc:  # nothing of it was stored: the message is kept, set aside
+        reason = _failed(raw_id, "stored", exc)
+        return await _quarantine(components, raw_id, raw, envelope, reason)
     # A new ticket's first run starts with what intake knows, its route included.
     facts = None
     if result.created:
@@ -165,6 +172,25 @@ async def _read_store_hand_over(
         )
     await _hand_over(components, client, result, facts)
     return result
+
+
+async def _quarantine(
+    components: Components, raw_id: int, raw: bytes, envelope: list[str], reason: str
+) -> IntakeResult:
+    """Set a kept message aside for its project's administrators, with the reason."""
+    project = project_of_unread(components.project_rules, envelope, raw)
+    quarantined, sessions = RawState.QUARANTINED, components.sessions
+    await _stored(components, set_aside, sessions, raw_id, quarantined, reason, project)
+    return IntakeResult.without_ticket(reason, False, raw_id, aside=True)
+
+
+def _failed(raw_id: int, step: str, error: Exception) -> str:
+    """Log a defect met on a message (its class and where: an exception's text may
+    quote the message) and say it for the quarantine."""
+    frame = traceback.extract_tb(error.__traceback__)[-1:] or None
+    where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "unknown"
+    log.error("raw message %d could not be %s: %s at %s", raw_id, step, type(error).__name__, where)
+    return f"it could not be {step} ({type(error).__name__}: a defect, in the log)"
 
 
 async def _hand_over(

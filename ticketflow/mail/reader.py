@@ -2,11 +2,14 @@
 hostile message must not hold the API's event loop (or its GIL), and must end; and in two
 lanes, so that ordinary mail never queues behind heavy messages.
 
-Each reader process runs one message at a time under an interval timer; a message that
-runs past its time is refused with MailUnreadable. When a pool breaks (a process killed
-by the message it read, or ended because one overran), its messages are read again each
-in a process of its own, so that only the one that kills it is refused. Processes come
-from a fork server, so none inherits the API's threads or sockets.
+Messages take turns in rotation among their senders (ticketflow.mail.turns), one per
+process at a time, so one sender's flood delays his own mail, and a message's clock runs
+from when a process takes it, never while it waits. Each reader process runs one message
+under an interval timer; a message that runs past its time is refused with
+MailUnreadable. When a pool breaks (a process killed by the message it read, or ended
+because one overran), its messages are read again each in a process of its own, so that
+only the one that kills it is refused. Processes come from a fork server, so none
+inherits the API's threads or sockets.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from ticketflow.mail.bounded import MailUnreadable, is_heavy
+from ticketflow.mail.turns import FairTurns
 
 T = TypeVar("T")
 log = logging.getLogger("ticketflow.mail.reader")
@@ -72,6 +76,7 @@ class MailReader:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._in_flight = 0
+        self._turns = FairTurns(processes)
 
     @property
     def busy(self) -> bool:
@@ -79,11 +84,13 @@ class MailReader:
         (only a pool made `may_be_busy`: one for large messages)."""
         return self._may_be_busy and self._in_flight >= self._processes * WAITING_PER_PROCESS
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(*args)` in a reader process: its result, or the exception it raised."""
+    async def run(self, function: Callable[..., T], *args: Any, sender: Hashable = "") -> T:
+        """`function(*args)` in a reader process, in `sender`'s turn: its result, or the
+        exception it raised."""
         self._in_flight += 1
         try:
-            return await self._run(function, args)
+            async with self._turns.turn(sender):
+                return await self._run(function, args)
         finally:
             self._in_flight -= 1
 
@@ -93,6 +100,11 @@ class MailReader:
             return await self._wait(pool, future)
         except BrokenProcessPool:
             self._discard(pool, kill=False)
+        except asyncio.CancelledError:
+            # This message's call cancelled, not its task: the pool was shut down under
+            # another message before a process took this one.
+            if not future.cancelled() or _cancelling():
+                raise
         # The pool broke under this message or under another one in it: read this one in
         # a process of its own, so that only the message that kills it is unreadable.
         alone = self._new_pool(1)
@@ -156,6 +168,11 @@ class MailReader:
             for process in list(processes.values()):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class ReaderLanes:
