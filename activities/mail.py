@@ -31,6 +31,7 @@ from ticketflow.mail.parse import first_address
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
 from ticketflow.metrics import MAIL_OUT
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
+from ticketflow.store.db import insert_missing
 from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
 from ticketflow.tickets.articles import FINAL_STATUSES, ArticleStatus, Direction
 
@@ -220,8 +221,7 @@ def _save_once(session: Session, article: Article, key: str) -> int:
     try:
         session.commit()
     except IntegrityError:
-        # A concurrent attempt made it first (the article, or the sender's first count
-        # of the day): use its article, or let the activity retry.
+        # A concurrent attempt made it first: use its article.
         session.rollback()
         made = session.scalar(select(Article.id).where(Article.idempotency_key == key))
         if made is None:
@@ -233,6 +233,13 @@ def _save_once(session: Session, article: Article, key: str) -> int:
 def _take_auto_reply_slot(session: Session, address: str, day: date, limit: int) -> bool:
     """Count one automatic reply to `address` on `day` unless `limit` is reached. In the
     caller's transaction, so the count and the reply's article commit together."""
+    if limit <= 0:
+        return False
+    # The day's count first, made by whichever of two concurrent first replies to one
+    # sender comes first, with no conflict: a unique violation's text, which the retry's
+    # log would show, names the address.
+    day_count = {"address": address, "day": day, "count": 0}
+    insert_missing(session, AutoReplyCount, day_count, ["address", "day"])
     taken = session.execute(
         update(AutoReplyCount)
         .where(
@@ -242,12 +249,7 @@ def _take_auto_reply_slot(session: Session, address: str, day: date, limit: int)
         )
         .values(count=AutoReplyCount.count + 1)
     )
-    if taken.rowcount:  # type: ignore[attr-defined]
-        return True
-    if limit <= 0 or session.get(AutoReplyCount, (address, day)) is not None:
-        return False
-    session.add(AutoReplyCount(address=address, day=day, count=1))
-    return True
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
 def _get(session: Session, model: type[T], ident: int) -> T:

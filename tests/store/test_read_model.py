@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from activities.mail import _take_auto_reply_slot
 from activities.store import StoreActivities
 from tests.support.mail import customer_mail, delivery_report
 from tests.support.stack import make_components
@@ -36,6 +39,7 @@ from ticketflow.store.migrate import (
 from ticketflow.store.models import (
     Agent,
     Article,
+    AutoReplyCount,
     Base,
     HistoryEvent,
     QueueCount,
@@ -439,3 +443,25 @@ def test_a_project_with_tickets_keeps_its_namespace(tmp_path: Path, database_url
     # Now it has one: going back would strand its workflow in "social".
     with pytest.raises(NamespaceChanged, match="project social: its tickets' workflows live in"):
         bring_up_to_date(components.engine, components.projects)
+
+
+def test_concurrent_first_automatic_replies_to_one_sender_never_conflict(
+    components: Components,
+) -> None:
+    """Eight tickets of one sender reply at once on a fresh day (sixteen bombs did): each
+    takes a slot or is refused by the limit; none fails on the day's first row (the
+    unique violation's text, in the retry's log, named the address)."""
+    day, start = T0.date(), threading.Barrier(8)
+
+    def reply() -> bool:
+        with components.sessions() as session:
+            start.wait()
+            taken = _take_auto_reply_slot(session, "mallory@attacker.example", day, 5)
+            session.commit()
+            return taken
+
+    with ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda _: reply(), range(8)))
+    assert sorted(taken) == [False] * 3 + [True] * 5
+    with components.sessions() as session:
+        assert session.scalar(select(AutoReplyCount.count)) == 5

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
@@ -42,6 +42,25 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_missing(
+    session: Session,
+    table: Table | type[DeclarativeBase],
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+) -> None:
+    """Insert `values` unless a row with the same `keys` is there (or being made by a
+    concurrent transaction): one statement on both backends, never a conflict."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        session.execute(pg.on_conflict_do_nothing(index_elements=list(keys)))
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table).values(**values)
+        session.execute(lite.on_conflict_do_nothing(index_elements=list(keys)))
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
 
 
 def upsert(

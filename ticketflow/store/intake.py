@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 from email.utils import getaddresses
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +26,7 @@ from ticketflow.mail.addresses import counted_sender, normalised_address
 from ticketflow.mail.attachments import MailAttachment
 from ticketflow.mail.parse import ParsedMail
 from ticketflow.store import counts
+from ticketflow.store.db import insert_missing
 from ticketflow.store.inbox import RawState
 from ticketflow.store.models import (
     Article,
@@ -326,12 +325,8 @@ def _store_attachments(
         if digest is not None:
             # The same file in many messages (logos, forwarded chains) is stored once; a
             # concurrent intake of the same file is no conflict.
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(
-                insert(Blob)
-                .values(sha256=digest, size=size, data=attachment.data)
-                .on_conflict_do_nothing(index_elements=["sha256"])
-            )
+            blob = {"sha256": digest, "size": size, "data": attachment.data}
+            insert_missing(session, Blob, blob, ["sha256"])
         session.add(
             ArticleAttachment(
                 article_id=article_id,
