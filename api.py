@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from ticketflow.api.docs import install_docs
 from ticketflow.api.errors import install_error_handlers
 from ticketflow.api.exporter import install_metrics, read_model_gauges
 from ticketflow.api.guards import AgentRequestGuard
@@ -47,6 +48,9 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         version=package_version(),
         summary="Help-desk tickets as durable Temporal workflows",
         lifespan=lifespan,
+        # The OpenAPI page is ticketflow.api.docs's, served from the package; no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     for module in (
         actions,
@@ -62,6 +66,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         tickets,
     ):
         app.include_router(module.router)
+    install_docs(app)
     install_console(app)
     install_metrics(app)
     # Refusals: JSON on the API's paths, the console's pages elsewhere.

@@ -294,3 +294,25 @@ async def test_a_customer_finds_help_then_writes_and_gets_the_number(
 
     assert "masha@example.org" in await eventually(replies, lambda to: "masha@example.org" in to)
     await context.close()
+
+
+async def test_the_openapi_page_runs_from_here_under_its_policy(
+    served: str, chromium: object
+) -> None:
+    """/docs: Swagger UI's files from the package, its start from a file of ours, every
+    request to this origin, nothing refused by the page's Content-Security-Policy."""
+    context = await chromium.new_context(locale="en-US")  # type: ignore[attr-defined]
+    page = await context.new_page()
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on("request", lambda r: None if r.url.startswith(served) else elsewhere.append(r.url))
+    answer = await page.goto(f"{served}/docs")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]  # type: ignore[union-attr]
+    await playwright_api.expect(page.get_by_text("/api/v1/tickets/{number}").first).to_be_visible()
+    await shot(page, "openapi")
+    await context.close()
+    assert refused == [] and elsewhere == []
