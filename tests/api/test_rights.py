@@ -25,6 +25,7 @@ BODIES: dict[str, dict[str, object]] = {
     "priority": {"priority": 5},
     "remind": {"at": "2099-01-01T10:00:00+03:00"},
     "release": {},
+    "language": {"language": "en"},
 }
 
 
