@@ -471,3 +471,34 @@ async def test_a_long_ticket_is_read_a_page_of_articles_at_a_time(stack: Stack) 
     assert seen[-1] == "note 118" and seen.count("note 0") == 1
     whole = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("sam"))
     assert [a["body_text"] for a in whole.json()["articles"]] == seen
+
+
+async def test_every_refusal_has_one_shape_and_openapi_says_so(stack: Stack) -> None:
+    """{"detail": str, "code": str} from the service, the credentials check, FastAPI's
+    own validation (with `errors`, never the values sent) and a path that is no route."""
+    sam = stack.auth("sam")
+    marker = "Unmistakable-Input-7731"
+    invalid = await stack.http.get(f"/api/v1/tickets?limit={marker}", headers=sam)
+    assert invalid.status_code == 422
+    body = invalid.json()
+    assert body["code"] == "invalid-request" and body["detail"].startswith("query.limit: ")
+    assert [e["loc"] for e in body["errors"]] == [["query", "limit"]]
+    assert marker not in invalid.text
+    unknown = await stack.http.get("/api/v1/tickets/1", headers=sam)
+    no_token = await stack.http.get("/api/v1/me")
+    bad_token = await stack.http.get("/api/v1/me", headers={"Authorization": "Bearer x"})
+    no_route = await stack.http.get("/api/v1/nothing-here", headers=sam)
+    shapes = [r.json() for r in (unknown, no_token, bad_token, no_route)]
+    assert [(s["code"], type(s["detail"])) for s in shapes] == [
+        ("ticket-unknown", str),
+        ("unauthorized", str),
+        ("unauthorized", str),
+        ("not-found", str),
+    ]
+    spec = (await stack.http.get("/openapi.json")).json()
+    ticket = spec["paths"]["/api/v1/tickets/{number}"]["get"]["responses"]
+    assert set(ticket) == {"200", "401", "404", "413", "422", "503"}
+    problem = {"$ref": "#/components/schemas/Problem"}
+    assert all(
+        ticket[s]["content"]["application/json"]["schema"] == problem for s in ticket if s != "200"
+    )

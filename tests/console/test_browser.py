@@ -311,7 +311,7 @@ async def test_the_openapi_page_runs_from_here_under_its_policy(
     )
     page.on("request", lambda r: None if r.url.startswith(served) else elsewhere.append(r.url))
     answer = await page.goto(f"{served}/docs")
-    assert "script-src 'self'" in answer.headers["content-security-policy"]  # type: ignore[union-attr]
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
     await playwright_api.expect(page.get_by_text("/api/v1/tickets/{number}").first).to_be_visible()
     await shot(page, "openapi")
     await context.close()

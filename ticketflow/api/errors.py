@@ -16,11 +16,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ticketflow.api.problems import STATUS_CODES, invalid_request
 from ticketflow.service.refusals import (
     BadRequest,
     Forbidden,
@@ -68,10 +69,21 @@ def refusal_json(refusal: Refusal) -> JSONResponse:
     return JSONResponse(body, status_of(refusal), headers=headers_of(refusal))
 
 
-def as_http(refusal: Refusal) -> HTTPException:
-    """The refusal as FastAPI's own exception, where a route must answer with a status of
-    its choosing (a provider's webhook)."""
-    return HTTPException(status_of(refusal), refusal.reason, headers=headers_of(refusal))
+class CodedHTTPException(HTTPException):
+    """A refusal answered with a status of the route's choosing (to a provider's webhook,
+    the one that tells it not to deliver again), its code kept."""
+
+    def __init__(self, status: int, refusal: Refusal) -> None:
+        super().__init__(status, refusal.reason, headers=headers_of(refusal))
+        self.code = refusal.code
+
+
+def http_json(exc: StarletteHTTPException) -> Response:
+    """An HTTP error of a route's (credentials, a provider's webhook, no such route) in
+    the refusals' shape: its refusal's code, else its status's."""
+    code = getattr(exc, "code", None) or STATUS_CODES.get(exc.status_code, "refused")
+    body = {"detail": str(exc.detail), "code": code}
+    return JSONResponse(body, exc.status_code, headers=exc.headers)
 
 
 class OutageLog:
@@ -110,9 +122,17 @@ def install_error_handlers(app: FastAPI, page: PageMaker | None = None) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if for_api(request):
-            return await http_exception_handler(request, exc)
+            return http_json(exc)
         assert page is not None
         return page(request, exc.status_code, str(exc.detail), exc.headers or {})
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problem = invalid_request(exc)
+        if for_api(request):
+            return JSONResponse(problem.model_dump(exclude_none=True), 422)
+        assert page is not None
+        return page(request, 422, problem.detail, {})
 
     async def database_unreachable(request: Request, exc: Exception) -> Response:
         # OperationalError: the connection, not our SQL (a constraint or a type is another
@@ -123,6 +143,7 @@ def install_error_handlers(app: FastAPI, page: PageMaker | None = None) -> None:
     handlers: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
         Refusal: refused,
         StarletteHTTPException: http_error,
+        RequestValidationError: invalid,
         OperationalError: database_unreachable,
     }
     for kind, handler in handlers.items():

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from ticketflow.api.problems import STATUS_CODES
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -62,7 +64,7 @@ class AgentRequestGuard:
 async def _answer(
     send: Send, status: int, detail: str, extra: dict[str, str] | None = None
 ) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail, "code": STATUS_CODES[status]}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -11,10 +11,13 @@ from fastapi import APIRouter, Body
 from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
+from ticketflow.api.problems import AGENT_BODY_ROUTE, problems
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro
 from ticketflow.service.shapes import ACTION_BODIES, ActionBody, ActionResult
 
-router = APIRouter(prefix="/api/v1", tags=["actions"])
+router = APIRouter(
+    prefix="/api/v1", tags=["actions"], responses=AGENT_BODY_ROUTE | problems(403, 404, 409)
+)
 
 
 @router.post("/tickets/{number}/macros/{name}", response_model=ActionResult)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent
+from ticketflow.api.problems import AGENT_BODY_ROUTE, problems
 from ticketflow.service.admin import Admin
 from ticketflow.service.shapes import (
     AgentOut,
@@ -18,7 +19,8 @@ from ticketflow.service.shapes import (
     TokenOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["admin"])
+# 403: the caller administers no project (or not the agent's).
+router = APIRouter(prefix="/api/v1", tags=["admin"], responses=AGENT_BODY_ROUTE | problems(403))
 AgentName = Annotated[str, Query(max_length=100)]
 
 
@@ -36,36 +38,41 @@ async def get_agents(admin: AdminDep) -> list[AgentOut]:
     return await admin.agents()
 
 
-@router.post("/admin/agents", response_model=TokenOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/admin/agents",
+    response_model=TokenOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(409),
+)
 async def post_agent(body: NewAgentBody, admin: AdminDep) -> TokenOut:
     """A new agent in groups of the caller's projects; its token is shown this once."""
     return TokenOut(name=body.name, token=await admin.do_add(body.name, body.groups))
 
 
-@router.put("/admin/agents/{name}/groups", response_model=AgentOut)
+@router.put("/admin/agents/{name}/groups", response_model=AgentOut, responses=problems(404, 409))
 async def put_groups(name: str, body: GroupsBody, admin: AdminDep) -> AgentOut:
     """The agent's groups in the caller's projects; his groups in other projects stay."""
     return await admin.do_set_groups(name, body.groups)
 
 
-@router.post("/admin/agents/{name}/disable", response_model=AgentOut)
+@router.post("/admin/agents/{name}/disable", response_model=AgentOut, responses=problems(404, 409))
 async def post_disable(name: str, admin: AdminDep) -> AgentOut:
     """His token is refused from now on; he stays, as tickets and history name him."""
     return await admin.do_set_disabled(name, True)
 
 
-@router.post("/admin/agents/{name}/enable", response_model=AgentOut)
+@router.post("/admin/agents/{name}/enable", response_model=AgentOut, responses=problems(404))
 async def post_enable(name: str, admin: AdminDep) -> AgentOut:
     return await admin.do_set_disabled(name, False)
 
 
-@router.put("/admin/agents/{name}/password", response_model=AgentOut)
+@router.put("/admin/agents/{name}/password", response_model=AgentOut, responses=problems(404))
 async def put_password(name: str, body: PasswordBody, admin: AdminDep) -> AgentOut:
     """His console password (at least 10 characters); his console sessions end."""
     return await admin.do_set_password(name, body.password)
 
 
-@router.post("/admin/agents/{name}/token", response_model=TokenOut)
+@router.post("/admin/agents/{name}/token", response_model=TokenOut, responses=problems(404))
 async def post_token(name: str, admin: AdminDep) -> TokenOut:
     """A new token, shown this once; the old one is refused at once."""
     return TokenOut(name=name, token=await admin.do_reset_token(name))

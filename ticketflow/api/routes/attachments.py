@@ -6,12 +6,17 @@ from fastapi import APIRouter, Response
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, RowId
 from ticketflow.api.files import as_download
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service import tickets
 
-router = APIRouter(prefix="/api/v1", tags=["attachments"])
+router = APIRouter(prefix="/api/v1", tags=["attachments"], responses=AGENT_ROUTE)
 
 
-@router.get("/attachments/{attachment_id}", response_class=Response)
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=Response,
+    responses=problems(404) | {200: {"description": "The file", "content": {"*/*": {}}}},
+)
 def download_attachment(
     attachment_id: RowId, components: ComponentsDep, agent: CurrentAgent
 ) -> Response:

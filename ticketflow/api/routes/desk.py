@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service import desk
 from ticketflow.service.shapes import DeskOut, MeOut
 
-router = APIRouter(prefix="/api/v1", tags=["desk"])
+router = APIRouter(prefix="/api/v1", tags=["desk"], responses=AGENT_ROUTE)
 
 
 @router.get("/me", response_model=MeOut)
@@ -18,7 +19,7 @@ def get_me(components: ComponentsDep, agent: CurrentAgent) -> MeOut:
     return desk.me(components, agent)
 
 
-@router.get("/desk", response_model=DeskOut)
+@router.get("/desk", response_model=DeskOut, responses=problems(404))
 def get_desk(
     components: ComponentsDep, agent: CurrentAgent, project: ProjectParam = None
 ) -> DeskOut:

@@ -13,7 +13,19 @@ from ticketflow.store.migrate import SchemaNotCurrent, check_schema
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+HEALTH = {"database": "ok", "temporal": "ok", "status": "ok"}
+
+
+@router.get(
+    "/healthz",
+    responses={
+        200: {"description": "Both answer", "content": {"application/json": {"example": HEALTH}}},
+        503: {
+            "description": "What failed: `needs migration`, or `error: <its class>`",
+            "content": {"application/json": {"example": HEALTH | {"status": "degraded"}}},
+        },
+    },
+)
 async def healthz(components: ComponentsDep, client: TemporalClientDep) -> JSONResponse:
     """200 when the read model (at the current schema) and Temporal both answer, else 503
     naming what failed."""

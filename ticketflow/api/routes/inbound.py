@@ -22,6 +22,8 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 
 from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
+from ticketflow.api.errors import CodedHTTPException
+from ticketflow.api.problems import problems
 from ticketflow.components import Components
 from ticketflow.mail.providers import (
     MAILGUN_MAX_AGE_SECONDS,
@@ -41,7 +43,12 @@ from ticketflow.store.webhook_tokens import Claim
 
 T = TypeVar("T")
 log = logging.getLogger("ticketflow.inbound")
-router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
+# 401: no or wrong webhook secret (or Mailgun signature); 413: past the message size
+# limit; 503: the database unreachable (nothing kept), or the message kept but the
+# ticket engine unreachable (deliver again: it is not taken twice).
+router = APIRouter(
+    prefix="/api/v1/inbound", tags=["inbound"], responses=problems(401, 413, 422, 503)
+)
 MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
 SecretHeader = Annotated[str | None, Header()]
 # Codes that tell a provider to give up on a message instead of retrying it for hours.
@@ -54,6 +61,7 @@ POSTMARK_REJECT = status.HTTP_403_FORBIDDEN
     "/mail",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=InboundResult,
+    responses=problems(400, 415),
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}}},
 )
 async def inbound_mail(
@@ -77,7 +85,12 @@ async def inbound_mail(
     )
 
 
-@router.post("/mailgun", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+@router.post(
+    "/mailgun",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InboundResult,
+    responses=problems(406),
+)
 async def inbound_mailgun(
     request: Request,
     components: ComponentsDep,
@@ -115,7 +128,12 @@ async def inbound_mailgun(
     )
 
 
-@router.post("/postmark", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+@router.post(
+    "/postmark",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InboundResult,
+    responses=problems(403),
+)
 async def inbound_postmark(
     request: Request,
     components: ComponentsDep,
@@ -134,7 +152,12 @@ async def inbound_postmark(
     return await _accept(components, client, raw, "postmark", POSTMARK_REJECT)
 
 
-@router.post("/sendgrid", status_code=status.HTTP_202_ACCEPTED, response_model=InboundResult)
+@router.post(
+    "/sendgrid",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InboundResult,
+    responses=problems(400),
+)
 async def inbound_sendgrid(
     request: Request,
     components: ComponentsDep,
@@ -212,7 +235,7 @@ async def _accept(
         return await take_in_mail(components, client, raw, envelope_to or [], source, claim)
     except (BadRequest, Refused) as exc:
         log.warning("refused inbound message: %s", exc.reason)
-        raise HTTPException(refuse_status, exc.reason) from exc
+        raise CodedHTTPException(refuse_status, exc) from exc
     except TryLater:
         # Stored but not yet handed to its ticket: a redelivery, or the worker's sweep,
         # hands it over.

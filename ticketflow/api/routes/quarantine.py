@@ -8,12 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, RowId, TemporalClientDep
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service.admin import Quarantine
 from ticketflow.service.shapes import InboundResult, SetAsideOut
 from ticketflow.store.inbox import RawState
 from ticketflow.store.queries import ROW_ID_MAX
 
-router = APIRouter(prefix="/api/v1/admin/quarantine", tags=["admin"])
+router = APIRouter(
+    prefix="/api/v1/admin/quarantine", tags=["admin"], responses=AGENT_ROUTE | problems(403)
+)
 
 
 def quarantine(components: ComponentsDep, agent: CurrentAgent) -> Quarantine:
@@ -35,13 +38,17 @@ async def list_quarantine(
     return await kept.kept(state, before, limit)
 
 
-@router.get("/{raw_id}", response_model=SetAsideOut)
+@router.get("/{raw_id}", response_model=SetAsideOut, responses=problems(404))
 async def show_quarantined(kept: Kept, raw_id: RowId) -> SetAsideOut:
     detail = await kept.detail(raw_id)
     return SetAsideOut.of(detail.entry, detail.envelope_to)
 
 
-@router.get("/{raw_id}/raw", response_class=Response)
+@router.get(
+    "/{raw_id}/raw",
+    response_class=Response,
+    responses=problems(404) | {200: {"content": {"message/rfc822": {}}}},
+)
 async def quarantined_raw(kept: Kept, raw_id: RowId) -> Response:
     """The message byte-exact, as delivered (to save and open with care)."""
     detail = await kept.detail(raw_id)
@@ -52,14 +59,14 @@ async def quarantined_raw(kept: Kept, raw_id: RowId) -> Response:
     )
 
 
-@router.post("/{raw_id}/retry", response_model=InboundResult)
+@router.post("/{raw_id}/retry", response_model=InboundResult, responses=problems(404))
 async def retry_quarantined(kept: Kept, client: TemporalClientDep, raw_id: RowId) -> InboundResult:
     """Read it again with the current limits; a held message is let past the sender
     limit. The answer is what became of it (a ticket, or set aside again)."""
     return await kept.do_retry(client, raw_id)
 
 
-@router.post("/{raw_id}/drop", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/{raw_id}/drop", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
 async def drop_quarantined(kept: Kept, raw_id: RowId) -> None:
     """It makes no ticket; the bytes stay stored."""
     await kept.do_drop(raw_id)

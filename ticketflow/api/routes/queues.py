@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service import desk
 from ticketflow.service.shapes import QueueOut
 
-router = APIRouter(prefix="/api/v1", tags=["queues"])
+router = APIRouter(prefix="/api/v1", tags=["queues"], responses=AGENT_ROUTE | problems(404))
 
 
 @router.get("/queues", response_model=list[QueueOut])

@@ -5,16 +5,27 @@ supervisors and admins see them all; an agent sees his own row of the agents' re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
 from ticketflow.api.files import NOT_KEPT, as_sheet
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service import reports
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+# 403: reports of a project are for its supervisors and admins (an agent's own row
+# excepted); 404: no such project for the caller.
+# 200: the rows as JSON, or as a CSV sheet (`format=csv`).
+SHEET_OR_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/csv": {}}}
+}
+router = APIRouter(
+    prefix="/api/v1/reports",
+    tags=["reports"],
+    responses=AGENT_ROUTE | problems(403, 404) | SHEET_OR_JSON,
+)
 Format = Annotated[Literal["json", "csv"], Query(description="json, or csv for a sheet")]
 When = Annotated[
     str | None,

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.service import tickets
 from ticketflow.service.shapes import SearchResult
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+router = APIRouter(prefix="/api/v1", tags=["search"], responses=AGENT_ROUTE | problems(404))
 
 
 @router.get("/search", response_model=SearchResult)

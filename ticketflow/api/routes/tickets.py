@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, ProjectParam, TemporalClientDep
+from ticketflow.api.problems import AGENT_ROUTE, problems
 from ticketflow.letters.answers import Written
 from ticketflow.service import tickets
 from ticketflow.service.shapes import (
@@ -23,10 +24,10 @@ from ticketflow.service.shapes import (
 from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.tickets.lifecycle import State
 
-router = APIRouter(prefix="/api/v1", tags=["tickets"])
+router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=AGENT_ROUTE)
 
 
-@router.get("/tickets", response_model=TicketPage)
+@router.get("/tickets", response_model=TicketPage, responses=problems(400, 404))
 def get_tickets(
     components: ComponentsDep,
     agent: CurrentAgent,
@@ -46,14 +47,18 @@ def get_tickets(
     return tickets.queue_page(components, agent, asked)
 
 
-@router.get("/tickets/{number}/macros", response_model=MacroList)
+@router.get("/tickets/{number}/macros", response_model=MacroList, responses=problems(404))
 def get_macros(number: str, components: ComponentsDep, agent: CurrentAgent) -> MacroList:
     """The macros this agent may run on this ticket in its state and with its rights, most
     used first."""
     return tickets.ticket_macros(components, agent, number)
 
 
-@router.put("/tickets/{number}/language", response_model=TicketSummary)
+@router.put(
+    "/tickets/{number}/language",
+    response_model=TicketSummary,
+    responses=problems(400, 403, 404, 409),
+)
 async def put_language(
     number: str,
     body: LanguageBody,
@@ -66,7 +71,7 @@ async def put_language(
     return await tickets.do_set_language(components, client, agent, number, body.language)
 
 
-@router.post("/tickets/{number}/preview", response_model=PreviewOut)
+@router.post("/tickets/{number}/preview", response_model=PreviewOut, responses=problems(400, 404))
 async def post_preview(
     number: str, body: PreviewBody, components: ComponentsDep, agent: CurrentAgent
 ) -> PreviewOut:
@@ -75,7 +80,7 @@ async def post_preview(
     return await tickets.preview(components, agent, number, written)
 
 
-@router.get("/escalations", response_model=EscalationList)
+@router.get("/escalations", response_model=EscalationList, responses=problems(404))
 def get_escalations(
     components: ComponentsDep,
     agent: CurrentAgent,
@@ -89,7 +94,7 @@ def get_escalations(
     return tickets.escalations(components, agent, within_minutes, limit, project)
 
 
-@router.get("/tickets/{number}", response_model=TicketDetail)
+@router.get("/tickets/{number}", response_model=TicketDetail, responses=problems(404))
 def get_ticket(
     number: str,
     components: ComponentsDep,
