@@ -13,7 +13,9 @@ from ticketflow.mail.parse import parse_mail
 from ticketflow.mail.sanitize import HtmlLimits, html_past_limits
 
 SMALL = HtmlLimits(max_depth=8, max_tags=60)
-TAGS = st.sampled_from(["div", "span", "b", "table", "td", "blockquote", "font", "P", "li"])
+# Elements whose nesting a parser keeps as written (<p>, <li> and table cells are closed by
+# a sibling of their name: the test below has them).
+TAGS = st.sampled_from(["div", "span", "b", "table", "blockquote", "font", "DIV", "section"])
 VOID = st.sampled_from(["br", "img src=x", "hr", "meta charset=utf-8", "wbr"])
 
 

@@ -3,9 +3,10 @@
 - parse: reading inbound messages with the standard library's `email` package.
 - bounded: reading them within bounds (parts, depth, header size) or refusing with a reason.
 - reader: reading them in worker processes, with a clock, in two lanes.
+- turns: turns at the readers, in rotation among senders.
 - charsets: decoding text whose declared charset lies, is missing or is unknown.
 - attachments: attachments and inline images of a parsed message.
-- sanitize: inbound HTML made safe to show.
+- sanitize: inbound HTML bounded, and made safe to show.
 - addresses: comparing addresses as the same mailbox.
 - loops: whether a message may get an automatic reply (loop protection).
 - providers: Mailgun, Postmark and SendGrid webhooks turned into raw messages.
