@@ -203,15 +203,14 @@ class Policy:
 
     def administered(self, agent: AgentIdentity) -> frozenset[str]:
         """The projects whose agents he administers; Forbidden when none."""
-        found = self.with_right(agent, DeskRight.AGENTS)
-        if not found:
-            example = qualified(self.projects.first.name, ADMIN_GROUP)
-            raise Forbidden("admin-role", example=example)
-        return found
+        return self._admin_scope(agent, DeskRight.AGENTS)
 
     def quarantine_scope(self, agent: AgentIdentity) -> frozenset[str]:
         """The projects whose mail set aside he reviews; Forbidden when none."""
-        found = self.with_right(agent, DeskRight.QUARANTINE)
+        return self._admin_scope(agent, DeskRight.QUARANTINE)
+
+    def _admin_scope(self, agent: AgentIdentity, right: DeskRight) -> frozenset[str]:
+        found = self.with_right(agent, right)
         if not found:
             example = qualified(self.projects.first.name, ADMIN_GROUP)
             raise Forbidden("admin-role", example=example)
