@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from tests.support.mail import customer_mail
-from tests.support.stack import free_port
+from tests.support.stack import free_port, free_port_run
 
 T = TypeVar("T")
 
@@ -87,7 +87,7 @@ def scrape_every_metrics_endpoint(api: str, metrics_port: int) -> None:
 def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
-    ports["metrics-port"] = free_port()  # and the three above it, for two workers
+    ports["metrics-port"] = free_port_run(4)  # and the three above it, for two workers
     api = f"http://127.0.0.1:{ports['api-port']}"
     with running_up(data_dir, ports) as proc:
         agent_add = ["agent", "add", "alice", "--groups", "mail/first-line"]

@@ -22,7 +22,7 @@ import pytest
 from tests.api.test_embedded_up import poll, running_up
 from tests.support import bombs
 from tests.support.mail import customer_mail
-from tests.support.stack import free_port
+from tests.support.stack import free_port, free_port_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -78,7 +78,7 @@ def test_every_operation_fuzzed_as_an_agent_and_an_admin(tmp_path: Path) -> None
         for name, groups in AGENTS.items()
     }
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
-    ports["metrics-port"] = free_port()
+    ports["metrics-port"] = free_port_run(4)
     api = f"http://127.0.0.1:{ports['api-port']}"
     with running_up(data_dir, ports):
         secret = (data_dir / "webhook_secret").read_text().strip()

@@ -16,7 +16,7 @@ import ticketflow.cli.replay
 from tests.api.test_embedded_up import poll, running_up
 from tests.support.changed_workflow import ChangedTicketWorkflow
 from tests.support.mail import customer_mail
-from tests.support.stack import free_port
+from tests.support.stack import free_port, free_port_run
 from ticketflow.cli import main
 
 
@@ -25,7 +25,7 @@ def test_replay_checks_the_open_tickets_of_a_running_up(
 ) -> None:
     data_dir = tmp_path / "data"
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
-    ports["metrics-port"] = free_port()
+    ports["metrics-port"] = free_port_run(4)
     api = f"http://127.0.0.1:{ports['api-port']}"
     temporal = f"127.0.0.1:{ports['temporal-port']}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}

@@ -21,7 +21,7 @@ import httpx
 from tests.api.test_embedded_up import poll, running_up
 from tests.console.test_browser import chromium, need_browser, playwright_api  # noqa: F401
 from tests.support.mail import customer_mail
-from tests.support.stack import free_port
+from tests.support.stack import free_port, free_port_run
 from ticketflow.engine.binaries import find_binary
 from ticketflow.tickets.numbering import workflow_id
 
@@ -51,7 +51,7 @@ async def shot(page: Any, name: str) -> None:
 async def test_a_ticket_in_the_temporal_ui(tmp_path: Path, chromium: Any) -> None:  # noqa: F811
     data_dir = tmp_path / "data"
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
-    ports["metrics-port"] = free_port()
+    ports["metrics-port"] = free_port_run(4)
     api = f"http://127.0.0.1:{ports['api-port']}"
     with running_up(data_dir, ports):
         env = {**os.environ, "TICKETFLOW_DATA_DIR": str(data_dir)}

@@ -4,6 +4,7 @@ Temporal server, an SMTP server on loopback."""
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -30,6 +31,26 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_port_run(count: int) -> int:
+    """The first of `count` consecutive free ports (`up`'s metrics: one port and those
+    above it), below the ephemeral range, where no outgoing connection takes one of them
+    between this look and the server's bind (above a kernel-given port one did)."""
+    for _ in range(200):
+        base = random.randrange(20000, 32000 - count)
+        if all(_bindable(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 # Components made for a test, closed after it (tests/conftest.py): each may have started
