@@ -21,6 +21,7 @@ import pytest
 
 from tests.api.test_embedded_up import poll, running_up
 from tests.support import bombs
+from tests.support.cli import ticketflow
 from tests.support.mail import customer_mail
 from tests.support.stack import free_port, free_port_run
 
@@ -46,19 +47,6 @@ AGENTS = {
 }
 
 
-def ticketflow(data_dir: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
-    env["TICKETFLOW_DATA_DIR"] = str(data_dir)
-    done = subprocess.run(
-        [sys.executable, "-m", "ticketflow.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
 def with_attachment() -> bytes:
     mail = EmailMessage()
     mail["From"], mail["To"] = "Oleg <oleg@example.org>", "support@ticketflow.localhost"
@@ -72,9 +60,11 @@ def test_every_operation_fuzzed_as_an_agent_and_an_admin(tmp_path: Path) -> None
     if not SCHEMATHESIS.exists():
         pytest.fail("schemathesis is not installed: pip install -e '.[test]'")
     data_dir = tmp_path / "data"
-    ticketflow(data_dir, "migrate")
+    ticketflow(data_dir, "migrate", check=True)
     tokens = {
-        name: ticketflow(data_dir, "agent", "add", name, "--groups", groups).splitlines()[-1]
+        name: ticketflow(
+            data_dir, "agent", "add", name, "--groups", groups, check=True
+        ).stdout.splitlines()[-1]
         for name, groups in AGENTS.items()
     }
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}

@@ -5,7 +5,6 @@ log that holds no query string (issue: hostile input, second round)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -17,28 +16,23 @@ import httpx
 import pytest
 
 from tests.console.test_pages import csrf_of
+from tests.support.cli import ticketflow, user_env
 from tests.support.stack import free_port
 
 PASSWORD = "correct horse battery"
 MARKER = "Unmistakable-Customer-Words-8123"
 
 
-def ticketflow(env: dict[str, str], *args: str, stdin: str = "") -> None:
-    command = [sys.executable, "-m", "ticketflow.cli", *args]
-    subprocess.run(command, env=env, input=stdin, text=True, check=True, capture_output=True)
-
-
 @contextmanager
 def serving(tmp_path: Path, **settings: str) -> Iterator[tuple[str, Path]]:
     """`ticketflow api` on a fresh database with agent alice (a password), with these
     TICKETFLOW_ settings; its URL and its log file."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
-    env |= {"TICKETFLOW_DATA_DIR": str(tmp_path / "data")}
-    env |= {f"TICKETFLOW_{k.upper()}": v for k, v in settings.items()}
-    env["TICKETFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{free_port()}"  # none: not needed here
-    ticketflow(env, "migrate")
-    ticketflow(env, "agent", "add", "alice", "--groups", "mail/first-line")
-    ticketflow(env, "agent", "password", "alice", stdin=PASSWORD + "\n")
+    data, named = tmp_path / "data", {f"TICKETFLOW_{k.upper()}": v for k, v in settings.items()}
+    named["TICKETFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{free_port()}"  # none: not needed here
+    ticketflow(data, "migrate", check=True, **named)
+    ticketflow(data, "agent", "add", "alice", "--groups", "mail/first-line", check=True, **named)
+    ticketflow(data, "agent", "password", "alice", stdin=PASSWORD + "\n", check=True, **named)
+    env = user_env(data, **named)
     port, log = free_port(), tmp_path / "api.log"
     command = [sys.executable, "-m", "ticketflow.cli", "api", "--port", str(port)]
     with log.open("w") as out:
@@ -121,9 +115,5 @@ def test_metrics_refuse_a_client_that_is_not_on_loopback(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("proxies", ["not-an-address", "10.0.0.0/99"])
 def test_a_trusted_proxy_that_is_no_address_is_a_mistake(tmp_path: Path, proxies: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
-    env |= {"TICKETFLOW_DATA_DIR": str(tmp_path), "TICKETFLOW_TRUSTED_PROXIES": proxies}
-    done = subprocess.run(
-        [sys.executable, "-m", "ticketflow.cli", "migrate"], env=env, capture_output=True, text=True
-    )
+    done = ticketflow(tmp_path, "migrate", TICKETFLOW_TRUSTED_PROXIES=proxies)
     assert done.returncode == 2 and "TICKETFLOW_TRUSTED_PROXIES" in done.stderr

@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import ticketflow
 from tests.support.stack import free_port
 from ticketflow.cli.up import data_dir_lock
 from ticketflow.settings import Settings
 
 EXAMPLE_DESK = Settings().desk_config
-
-
-def ticketflow(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
-    clean |= {"TICKETFLOW_DATA_DIR": str(data_dir), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "ticketflow", *args],
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def refused(done: subprocess.CompletedProcess[str]) -> str:
