@@ -22,6 +22,7 @@ from ticketflow.desk.config import DeskConfig, DeskConfigError, read_desk_file
 from ticketflow.desk.help import HelpArticle, HelpError, load_help
 from ticketflow.desk.rules import Rule
 from ticketflow.mail.addresses import normalised_address
+from ticketflow.mail.bounded import header_block
 
 # The project of a desk file without `projects:`, and of data from before projects.
 SOLE_PROJECT = "main"
@@ -274,7 +275,7 @@ def project_of_unread(
     first project."""
     headers: list[str] = []
     try:
-        head = raw[:HEAD_PEEK].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        head = header_block(raw[:HEAD_PEEK])
         parsed = BytesHeaderParser(policy=compat32).parsebytes(head)
         headers = [str(v) for name in ("to", "cc") for v in parsed.get_all(name, [])]
     except Exception:  # what cannot be read: the envelope, or the first project

@@ -57,7 +57,7 @@ def sender_key(raw: bytes) -> bytes:
     last angle-addr of its From field, or the field, lower-case; a look at the bytes taken
     on the event loop, before anything parses them. Anyone can write any From: the turns
     only keep one sender's flood from delaying other senders' mail."""
-    found = FROM_FIELD.search(_header_block(raw[:SENDER_HEADER_BYTES]))
+    found = FROM_FIELD.search(header_block(raw[:SENDER_HEADER_BYTES]))
     if found is None:
         return b""
     field_ = found.group(1)
@@ -67,7 +67,7 @@ def sender_key(raw: bytes) -> bytes:
 
 def check_shape(raw: bytes, limits: MailLimits) -> None:
     """Refuse a message whose header or MIME structure is past the limits."""
-    head = _header_block(raw)
+    head = header_block(raw)
     if len(head) > limits.max_header_bytes:
         raise MailUnreadable(f"header larger than {limits.max_header_bytes} bytes")
     fields = sum(1 for line in head.split(b"\n") if line[:1] not in (b" ", b"\t", b""))
@@ -140,10 +140,11 @@ def content_digest(raw: bytes, mail: ParsedMail) -> str:
     digest = hashlib.sha256()
     for value in (mail.from_header, mail.subject, mail.to_header, mail.cc_header):
         digest.update(value.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(raw[len(_header_block(raw)) :].lstrip(b"\r\n"))
+    digest.update(raw[len(header_block(raw)) :].lstrip(b"\r\n"))
     return digest.hexdigest()
 
 
-def _header_block(raw: bytes) -> bytes:
+def header_block(raw: bytes) -> bytes:
+    """The header lines, up to the first blank line (all of `raw` when there is none)."""
     end = header_end(raw)
     return raw if end == -1 else raw[:end]
