@@ -37,7 +37,7 @@ from ticketflow.service.refusals import (
 
 log = logging.getLogger("ticketflow.outages")
 LOG_EVERY_SECONDS = 60.0
-API_PATHS = ("/api/", "/healthz", "/docs", "/openapi.json", "/redoc", "/metrics")
+API_PATHS = ("/api/", "/healthz", "/docs", "/openapi.json", "/metrics")
 # The HTTP status of each kind of refusal.
 STATUSES: Mapping[type[Refusal], int] = {
     NotFound: 404,
