@@ -98,14 +98,7 @@ class TicketRun:
     def plan(self, steps: list[ActionRequest]) -> None:
         """Raise InvalidTransition, naming the step, if any step of a macro would be refused
         (each decided in the queue the steps before leave the ticket in)."""
-        ticket = self.ticket
-        for number, step in enumerate(steps, 1):
-            try:
-                ticket = self._decide(ticket, step)
-            except InvalidTransition as err:
-                raise lifecycle.refused(
-                    "macro-step", step=number, action=step.action, reason=err.reason
-                ) from None
+        lifecycle.decide_steps(self.ticket, steps, self._decide)
 
     def _decide(self, ticket: lifecycle.Ticket, request: ActionRequest) -> lifecycle.Ticket:
         asked = lifecycle_request(request)

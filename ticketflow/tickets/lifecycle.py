@@ -6,9 +6,10 @@ error messages and the tests all read the same table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from ticketflow.tickets.reasons import Reason
 
@@ -263,13 +264,32 @@ def decide_all(
 ) -> Ticket:
     """The ticket after every request in turn (a macro); InvalidTransition names the first
     step refused, so that none is applied."""
-    for number, request in enumerate(requests, 1):
+    return decide_steps(
+        ticket, requests, lambda now, request: decide(now, request, lines, one_owner, writer_owns)
+    )
+
+
+class Step(Protocol):
+    """A macro's step, as a refusal names it."""
+
+    @property
+    def action(self) -> str: ...
+
+
+S = TypeVar("S", bound=Step)
+
+
+def decide_steps(
+    ticket: Ticket, steps: Sequence[S], decide_one: Callable[[Ticket, S], Ticket]
+) -> Ticket:
+    """The ticket after every step in turn, each decided by `decide_one` on the ticket the
+    steps before it leave; InvalidTransition names the first step refused."""
+    for number, step in enumerate(steps, 1):
         try:
-            ticket = decide(ticket, request, lines, one_owner, writer_owns)
+            ticket = decide_one(ticket, step)
         except InvalidTransition as err:
-            raise refused(
-                "macro-step", step=number, action=request.action.value, reason=err.reason
-            ) from None
+            action = str(step.action)
+            raise refused("macro-step", step=number, action=action, reason=err.reason) from None
     return ticket
 
 
