@@ -1,8 +1,9 @@
 """Acting on tickets (Zulip's `do_*`): one agent action, or a macro's every step.
 
-The policy checks the agent's rights in the ticket's queue as the read model has it; the
-ticket's workflow then decides the action against its state and owner (an Update with a
-validator). Every action and macro is counted by its result.
+The policy checks the agent's rights in the ticket's queue as the read model has it (a
+refusal without a trip to the engine); the request carries those rights, and the ticket's
+workflow decides the action again against its queue, state and owner as they are then (an
+Update with a validator). Every action and macro is counted by its result.
 """
 
 from __future__ import annotations
