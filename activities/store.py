@@ -33,6 +33,7 @@ from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.store.ticket_shape import facts_of, write_projection
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import Action
+from ticketflow.tickets.undo import UNDO
 
 log = logging.getLogger("ticketflow.activities.store")
 # Article status once the workflow has taken an article in.
@@ -140,13 +141,16 @@ class StoreActivities:
                     ticket.language = event.detail
             session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
-            if replaced:  # the figures folded the lost numbering: fold the history anew
+            undone = any(e.action == UNDO for e in new_events)
+            if replaced or undone:  # fold the history anew: numbering lost, or taken back
                 session.flush()
                 report_figures.rebuild(session, ticket, shape)
             else:
                 report_figures.record(session, ticket, new_events, shape)
             if projection.accepted_articles:
                 self._accept_articles(session, ticket.id, projection.accepted_articles)
+            if projection.withdrawn_articles:
+                self._withdraw_articles(session, ticket.id, projection.withdrawn_articles)
         # Counted once the transaction holds: a retried projection writes (and counts) none.
         for event in new_events:
             TICKET_EVENTS.labels(project=ticket.project, event=event.action).inc()
@@ -161,6 +165,22 @@ class StoreActivities:
                 Article.status.in_([ArticleStatus.RECEIVED, ArticleStatus.DRAFT]),
             )
             .values(status=case(ACCEPTED_STATUS, value=Article.direction))
+        )
+
+    @staticmethod
+    def _withdraw_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:
+        """Notes and mails an undo took back: never sent (their workflow holds mail until
+        the undo window is over, so none has started)."""
+        session.execute(
+            update(Article)
+            .where(
+                Article.id.in_(article_ids),
+                Article.ticket_id == ticket_id,
+                Article.status.in_(
+                    [ArticleStatus.DRAFT, ArticleStatus.QUEUED, ArticleStatus.SAVED]
+                ),
+            )
+            .values(status=ArticleStatus.WITHDRAWN)
         )
 
 

@@ -39,6 +39,9 @@ class MailKind(StrEnum):
 class OutboundMail:
     kind: MailKind
     article_id: int  # the inbound article answered, or the outbound one; 0 for a reminder
+    # An agent's mail waits until then, so that he may undo it (a durable timer); never
+    # carried through continue-as-new, which waits for mail in flight.
+    hold_until: datetime | None = None
 
 
 @dataclass
@@ -141,11 +144,24 @@ class MacroRequest:
 
 
 @dataclass
+class UndoRequest:
+    """Put the ticket back as it was before one of the agent's own actions (or macros),
+    named by the seq of its first history entry, within the desk's undo window."""
+
+    agent: str
+    action_id: int
+
+
+@dataclass
 class TicketStatus:
     """The ticket as an Update left it: the answer to an agent's action."""
 
     number: str
     ticket: lifecycle.Ticket
+    # The action's id for an undo (the seq of its first history entry) and until when
+    # it may be undone; None when it may not (the desk's window is 0).
+    undo_id: int | None = None
+    undo_until: datetime | None = None
 
 
 @dataclass
@@ -175,6 +191,8 @@ class Projection:
     accepted_articles: list[int]
     # The earliest deadline of a running escalation clock (maybe already past).
     escalation_at: datetime | None = None
+    # Agents' notes and mails an undo withdrew (never sent; shown as withdrawn).
+    withdrawn_articles: list[int] = field(default_factory=list)
 
 
 @dataclass

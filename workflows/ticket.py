@@ -34,10 +34,12 @@ with workflow.unsafe.imports_passed_through():
         TicketFacts,
         TicketInput,
         TicketStatus,
+        UndoRequest,
     )
     from ticketflow.tickets import lifecycle
     from ticketflow.tickets.history import EventName, failed
     from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
+    from ticketflow.tickets.undo import Undoable
     from workflows import describe, outbound
     from workflows.alarm import Alarm
     from workflows.search_attributes import (
@@ -63,9 +65,11 @@ ONE_OWNER_PATCH = "one-owner"
 # An owner who does nothing loses the ticket, a reopen may release him, and who writes
 # to the customer owns the ticket (TicketRun).
 OWNER_TIMEOUT_PATCH = "owner-timeout"
+# An agent may undo an action within the desk's window; his mail waits it out (TicketRun).
+UNDO_PATCH = "undo-window"
 # Patches whose old branch still runs for tickets begun before them (the replay net keeps
 # histories of both sides), and those whose old branch is gone (deprecate_patch).
-PATCHES = (FIRST_STEP_PATCH, ONE_OWNER_PATCH, OWNER_TIMEOUT_PATCH)
+PATCHES = (FIRST_STEP_PATCH, ONE_OWNER_PATCH, OWNER_TIMEOUT_PATCH, UNDO_PATCH)
 RETIRED_PATCHES = (TIMERS_PATCH,)
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
@@ -112,8 +116,10 @@ class TicketWorkflow:
             after = run.decide(request, now)
         except InvalidTransition as err:
             raise refusal(err, non_retryable=True) from None
+        action_id, before = run.before_action()
         version = run.apply(request.agent, Action(request.action), after, request, now)
-        return await self._answer_once_projected(version)
+        offer = run.offer_undo(action_id, before, request.action, request.agent, [request], now)
+        return await self._answer_once_projected(version, offer)
 
     @act.validator
     def validate_act(self, request: ActionRequest) -> None:
@@ -134,12 +140,14 @@ class TicketWorkflow:
             run.plan(request.steps)
         except InvalidTransition as err:
             raise refusal(err, non_retryable=True) from None
+        action_id, before = run.before_action()
         run.record(request.agent, EventName.MACRO, run.ticket, run.ticket, request.name, None, now)
         version = 0
         for step in request.steps:
             after = run.decide(step, now)
             version = run.apply(request.agent, Action(step.action), after, step, now)
-        return await self._answer_once_projected(version)
+        offer = run.offer_undo(action_id, before, request.name, request.agent, request.steps, now)
+        return await self._answer_once_projected(version, offer)
 
     @run_macro.validator
     def validate_run_macro(self, request: MacroRequest) -> None:
@@ -151,9 +159,29 @@ class TicketWorkflow:
             except InvalidTransition as err:
                 raise refusal(err) from None
 
-    async def _answer_once_projected(self, version: int) -> TicketStatus:
+    @workflow.update
+    async def undo(self, request: UndoRequest) -> TicketStatus:
+        """Put the ticket back as it was before one of the agent's own recent actions."""
+        await workflow.wait_condition(lambda: self._run is not None)
+        try:
+            version = self._ticket.undo(request, workflow.now())
+        except InvalidTransition as err:
+            raise refusal(err, non_retryable=True) from None
+        return await self._answer_once_projected(version)
+
+    @undo.validator
+    def validate_undo(self, request: UndoRequest) -> None:
+        if self._run is not None:
+            try:
+                self._run.decide_undo(request, workflow.now())
+            except InvalidTransition as err:
+                raise refusal(err) from None
+
+    async def _answer_once_projected(
+        self, version: int, offer: Undoable | None = None
+    ) -> TicketStatus:
         # Answer only once the read model shows the change: the agent's next read agrees.
-        status = self._ticket.status()
+        status = self._ticket.status(offer)
         await workflow.wait_condition(lambda: self._ticket.projected >= version)
         return status
 
@@ -176,6 +204,7 @@ class TicketWorkflow:
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
         run.one_owner = workflow.patched(ONE_OWNER_PATCH)
         run.owner_timeout = workflow.patched(OWNER_TIMEOUT_PATCH)
+        run.undoable = workflow.patched(UNDO_PATCH)
         self._upsert_search_attributes()
         self._describe()
         while True:
@@ -308,6 +337,14 @@ class TicketWorkflow:
 
     async def _send(self, mail: OutboundMail) -> None:
         run = self._ticket
+        if mail.hold_until is not None:
+            # Held for the undo window: a durable timer, so a worker's restart neither
+            # sends it early nor forgets it.
+            wait = mail.hold_until - workflow.now()
+            if wait > timedelta(0):
+                await workflow.sleep(wait, summary="hold the mail for undo")
+            if not run.release_held(mail.article_id):
+                return  # undone: never sent
         facts = run.facts
         ref = ArticleRef(facts.ticket_id, mail.article_id, queue=facts.ticket.queue)
         if mail.kind is MailKind.WAITING_REMINDER:

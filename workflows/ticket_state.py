@@ -8,6 +8,7 @@ logic is tested without a server.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,8 +22,9 @@ from ticketflow.payloads import (
     Projection,
     TicketFacts,
     TicketStatus,
+    UndoRequest,
 )
-from ticketflow.tickets import lifecycle, rights, sla, timers
+from ticketflow.tickets import lifecycle, rights, sla, timers, undo
 from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
 from ticketflow.tickets.history import EventName, skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
@@ -53,6 +55,13 @@ class TicketRun:
     # Ownership lapses, a reopen may release the owner, and who writes to the customer
     # owns the ticket (a patch too).
     owner_timeout: bool = True
+    # Agents' actions may be undone within the desk's window, their mail held as long
+    # (a patch too). The offers and held mail live in this run only: continue-as-new
+    # waits for mail in flight, and an offer it drops is at most seconds old.
+    undoable: bool = True
+    offers: dict[int, undo.Undoable] = field(default_factory=dict)
+    held: set[int] = field(default_factory=set)  # mails waiting out the window
+    withdrawn: list[int] = field(default_factory=list)  # articles undone, not yet projected
 
     @classmethod
     def restore(cls, number: str, facts: TicketFacts, early_inbox: list[int]) -> TicketRun:
@@ -78,8 +87,10 @@ class TicketRun:
     def state(self) -> State:
         return self.facts.ticket.state
 
-    def status(self) -> TicketStatus:
-        return TicketStatus(self.number, self.ticket)
+    def status(self, offer: undo.Undoable | None = None) -> TicketStatus:
+        if offer is None:
+            return TicketStatus(self.number, self.ticket)
+        return TicketStatus(self.number, self.ticket, offer.action_id, offer.until)
 
     def escalation_at(self) -> datetime | None:
         clocks = self.facts.timers.clocks
@@ -154,7 +165,7 @@ class TicketRun:
         if request.article_id is not None:
             self.accepted.append(request.article_id)
             if action in lifecycle.MAIL_ACTIONS:
-                self.outbound.append(OutboundMail(MailKind.ARTICLE, request.article_id))
+                self.outbound.append(self._agent_mail(request.article_id, now))
         detail = self._detail(actor, action, before, request)
         self.search_dirty = True
         version = self.record(actor, action.value, before, after, detail, request.article_id, now)
@@ -162,6 +173,14 @@ class TicketRun:
             reason = f"{released_on_reopen}: reopened in {after.queue}, which releases its owner"
             version = self.note(Action.RELEASED.value, reason, None, now)
         return version
+
+    def _agent_mail(self, article_id: int, now: datetime) -> OutboundMail:
+        """An agent's mail, held for the undo window (if the desk has one)."""
+        window = self.undo_window
+        if not window:
+            return OutboundMail(MailKind.ARTICLE, article_id)
+        self.held.add(article_id)
+        return OutboundMail(MailKind.ARTICLE, article_id, hold_until=now + window)
 
     def _detail(
         self, actor: str, action: Action, before: lifecycle.Ticket, request: ActionRequest
@@ -267,6 +286,92 @@ class TicketRun:
         )
         return facts.version
 
+    # --- undo -------------------------------------------------------------------------
+
+    @property
+    def undo_window(self) -> timedelta:
+        return timedelta(seconds=self.policy.undo_seconds if self.undoable else 0)
+
+    def before_action(self) -> tuple[int, undo.Before]:
+        """The id the next action gets (the seq of its first entry) and what an undo of it
+        would put back."""
+        f = self.facts
+        return f.last_seq + 1, undo.snapshot(f.ticket, f.timers, f.pending_since, f.closed_at)
+
+    def offer_undo(
+        self,
+        action_id: int,
+        before: undo.Before,
+        name: str,
+        agent: str,
+        steps: list[ActionRequest],
+        now: datetime,
+    ) -> undo.Undoable | None:
+        """Keep what an undo of the action just applied needs, for the window; None when
+        the desk has none or the action cannot be undone (a language: the read model
+        keeps it from the history)."""
+        window = self.undo_window
+        if not window or any(step.action == Action.LANGUAGE for step in steps):
+            return None
+        self.offers = {i: o for i, o in self.offers.items() if o.until > now}
+        made = [s for s in steps if s.article_id is not None]
+        offer = undo.Undoable(
+            action_id=action_id,
+            name=name,
+            agent=agent,
+            until=now + window,
+            before=before,
+            after=self.ticket,
+            last_seq=self.facts.last_seq,
+            articles=[s.article_id for s in made if s.article_id is not None],
+            mails=[
+                s.article_id
+                for s in made
+                if s.article_id is not None and s.action in lifecycle.MAIL_ACTIONS
+            ],
+        )
+        self.offers[action_id] = offer
+        return offer
+
+    def decide_undo(self, request: UndoRequest, now: datetime) -> undo.Undoable:
+        """The offer the request takes back, or InvalidTransition saying why not."""
+        offer = self.offers.get(request.action_id)
+        return undo.check(
+            offer,
+            request.action_id,
+            request.agent,
+            self.ticket,
+            now,
+            self.undo_window,
+            self.held,
+        )
+
+    def undo(self, request: UndoRequest, now: datetime) -> int:
+        """Put the ticket back as it was before the offered action; its mail is never sent
+        and its notes and mails are withdrawn. Returns the new version."""
+        offer = self.decide_undo(request, now)
+        del self.offers[offer.action_id]
+        f, current, before = self.facts, self.ticket, offer.before
+        f.ticket, f.pending_since, f.closed_at = (
+            before.ticket,
+            before.pending_since,
+            before.closed_at,
+        )
+        f.timers = copy.deepcopy(before.timers)
+        self.held.difference_update(offer.mails)
+        self.withdrawn += offer.articles
+        self.search_dirty = True
+        return self.record(
+            request.agent, undo.UNDO, current, before.ticket, offer.detail(), None, now
+        )
+
+    def release_held(self, article_id: int) -> bool:
+        """The held mail's window is over: True to send it, False if an undo withdrew it."""
+        if article_id not in self.held:
+            return False
+        self.held.discard(article_id)
+        return True
+
     # --- timers -----------------------------------------------------------------------
 
     def next_timer(self) -> datetime | None:
@@ -363,8 +468,9 @@ class TicketRun:
             events=self.events,
             accepted_articles=self.accepted,
             escalation_at=self.escalation_at(),
+            withdrawn_articles=self.withdrawn,
         )
-        self.events, self.accepted = [], []
+        self.events, self.accepted, self.withdrawn = [], [], []
         return projection
 
     def carry_over(self) -> TicketFacts:

@@ -46,7 +46,9 @@ def test_an_answer_closes_queues_its_mail_and_records_once() -> None:
     answer = ActionRequest(action="answer", agent="bob", article_id=11)
     version = run.apply("bob", Action.ANSWER, run.decide(answer, T0), answer, T0)
     assert version == 3 and run.state == "closed" and run.facts.closed_at == T0
-    assert run.outbound == [OutboundMail(MailKind.ARTICLE, 11)]
+    # Held for the desk's undo window (10 s by default).
+    assert run.outbound == [OutboundMail(MailKind.ARTICLE, 11, T0 + timedelta(seconds=10))]
+    assert run.held == {11}
     assert [e.action for e in run.events] == ["answer"]
     projection = run.projection(T0)
     assert (projection.version, projection.ticket.state, projection.accepted_articles) == (

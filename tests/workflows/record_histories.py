@@ -29,6 +29,7 @@ from tests.support.temporal import (
 
 TICKET = "tests/workflows/test_ticket_workflow.py::"
 ESCALATION = "tests/workflows/test_escalation.py::"
+UNDO = "tests/workflows/test_undo.py::"
 # Each scenario test, and the histories it keeps.
 SCENARIOS = {
     f"{TICKET}test_new_ticket_routes_to_inbox_and_gets_auto_reply": ("new-ticket-auto-reply",),
@@ -50,6 +51,9 @@ SCENARIOS = {
     ),
     f"{ESCALATION}test_remind_me_brings_a_waiting_ticket_back_to_the_agent": ("remind-me",),
     f"{ESCALATION}test_an_idle_owner_loses_the_ticket_on_a_durable_timer": ("owner-released",),
+    f"{UNDO}test_an_undone_answer_never_reaches_the_customer_and_the_ticket_is_back": (
+        "answer-undone",
+    ),
 }
 
 

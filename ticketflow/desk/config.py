@@ -164,6 +164,8 @@ class DeskConfig(StrictModel):
     macros: list[MacroConfig] = []
     # An open ticket's owner who does nothing for this long loses it to the queue; 0: never.
     owner_timeout_minutes: int = Field(default=30, ge=0, alias="owner_timeout")
+    # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
+    undo_seconds: int = Field(default=10, ge=0, le=300)
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
     _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
     _roles: dict[str, frozenset[Role]] = PrivateAttr(default_factory=dict)
@@ -282,6 +284,7 @@ class DeskConfig(StrictModel):
             all(p == QueuePolicy() for p in queues.values())
             and not self.slas
             and owner_timeout == defaults.owner_timeout_minutes
+            and self.undo_seconds == defaults.undo_seconds
         ):
             return None  # the defaults: the workflow keeps them without being told
         slas = {
@@ -296,7 +299,12 @@ class DeskConfig(StrictModel):
             )
             for name, sla in self.slas.items()
         }
-        return DeskPolicy(queues=queues, slas=slas, owner_timeout_minutes=owner_timeout)
+        return DeskPolicy(
+            queues=queues,
+            slas=slas,
+            owner_timeout_minutes=owner_timeout,
+            undo_seconds=self.undo_seconds,
+        )
 
     @property
     def default_queue(self) -> QueueConfig:

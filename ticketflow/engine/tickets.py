@@ -35,6 +35,7 @@ from ticketflow.payloads import (
     TicketFacts,
     TicketInput,
     TicketStatus,
+    UndoRequest,
 )
 from ticketflow.settings import Settings
 from ticketflow.store.drafts import create_draft, discard_draft
@@ -144,8 +145,10 @@ async def _update(
     number: str,
     update: UpdateMethodMultiParam[[TicketWorkflow, U], TicketStatus],
     argument: U,
+    update_id: str | None = None,
 ) -> TicketStatus:
-    """An Update of the ticket's workflow, starting a new run if none is open."""
+    """An Update of the ticket's workflow, starting a new run if none is open; Updates
+    with one `update_id` run once."""
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
         ticket_input(settings, number),
@@ -156,7 +159,7 @@ async def _update(
     )
     try:
         return await client.execute_update_with_start_workflow(
-            update, argument, start_workflow_operation=start
+            update, argument, start_workflow_operation=start, id=update_id
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -173,6 +176,21 @@ def _reason(refusal: ApplicationError) -> Reason | str:
     if len(details) == 3 and isinstance(details[2], dict):
         return Reason(str(details[0]), str(details[1]), details[2])
     return refusal.message
+
+
+async def undo_action(
+    components: Components, client: Client, ticket: TicketRef, agent: str, action_id: int
+) -> TicketStatus:
+    """Undo one of `agent`'s recent actions on the ticket, once however often it is asked
+    (one Update id per action and agent); raises InvalidTransition when it may not be undone."""
+    return await _update(
+        ticket_client(client, components, ticket.project),
+        components.settings,
+        ticket.number,
+        TicketWorkflow.undo,
+        UndoRequest(agent=agent, action_id=action_id),
+        update_id=f"undo-{action_id}-{agent}",
+    )
 
 
 async def run_macro(

@@ -13,7 +13,7 @@ from ticketflow.service.policy import Seat, policy_of
 from ticketflow.service.refusals import NotFound
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.store.models import ArticleAttachment, Ticket
-from ticketflow.store.queries import attachment_and_ticket, ticket_by_number
+from ticketflow.store.queries import attachment_and_ticket, own_entry, ticket_by_number
 
 
 def access_ticket(
@@ -33,6 +33,19 @@ def access_ticket_ref(components: Components, agent: AgentIdentity, number: str)
     looked up in its queue there; the workflow decides its state on its own)."""
     with components.sessions() as session:
         ticket = access_ticket(components, session, agent, number)
+        return TicketRef(ticket.id, ticket.number, ticket.queue, ticket.project)
+
+
+def access_own_action(
+    components: Components, agent: AgentIdentity, number: str, action_id: int
+) -> TicketRef:
+    """The ticket of one of the agent's own actions (its history's entry `action_id` is
+    his), whether or not he may read the ticket now: a move he wants to undo took it out
+    of his queues. Else the NotFound of an unknown number."""
+    with components.sessions() as session:
+        ticket = ticket_by_number(session, number)
+        if ticket is None or not own_entry(session, ticket.id, action_id, agent.name):
+            raise NotFound("ticket-unknown", number=number)
         return TicketRef(ticket.id, ticket.number, ticket.queue, ticket.project)
 
 

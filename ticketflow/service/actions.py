@@ -16,11 +16,16 @@ from typing import Any
 from temporalio.client import Client
 
 from ticketflow.components import Components
-from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_macro
+from ticketflow.engine.tickets import (
+    TemporalUnavailable,
+    perform_action,
+    run_macro,
+    undo_action,
+)
 from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.metrics import AGENT_ACTIONS
 from ticketflow.payloads import ActionRequest
-from ticketflow.service.access import access_ticket_ref
+from ticketflow.service.access import access_own_action, access_ticket_ref
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import (
     Forbidden,
@@ -92,6 +97,19 @@ async def do_run_macro(
             raise Forbidden(denied)
         with _engine_refusals():
             result = await run_macro(components, client, ref, agent.name, macro, seat.carried())
+        return ActionResult.of(result)
+
+
+async def do_undo(
+    components: Components, client: Client, agent: AgentIdentity, number: str, action_id: int
+) -> ActionResult:
+    """Take back one of the agent's own actions or macros within the desk's window: the
+    ticket as it was, its mail never sent. His own action is all the right it needs (a
+    move took the ticket out of his queues); the workflow decides the rest."""
+    with _counted("undo"):
+        ref = await asyncio.to_thread(access_own_action, components, agent, number, action_id)
+        with _engine_refusals():
+            result = await undo_action(components, client, ref, agent.name, action_id)
         return ActionResult.of(result)
 
 

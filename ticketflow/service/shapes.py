@@ -140,10 +140,15 @@ class ActionResult(BaseModel):
     queue: str
     owner: str | None
     priority: int
+    # The action's id for `actions/undo`, and until when it may be undone (its mail waits
+    # as long); None when the desk allows no undo.
+    undo_id: int | None = None
+    undo_until: datetime | None = None
 
     @classmethod
     def of(cls, status: TicketStatus) -> ActionResult:
-        return cls.model_validate({"number": status.number, **asdict(status.ticket)})
+        undo = {"undo_id": status.undo_id, "undo_until": status.undo_until}
+        return cls.model_validate({"number": status.number, **asdict(status.ticket), **undo})
 
 
 class InboundResult(BaseModel):
@@ -255,6 +260,11 @@ class PreviewOut(BaseModel):
 
 class MoveBody(_Body):
     queue: str = Field(min_length=1, max_length=100)
+
+
+class UndoBody(_Body):
+    # The `undo_id` an action answered with.
+    action_id: int = Field(ge=1, le=2**31 - 1)
 
 
 class CloseBody(_Body):

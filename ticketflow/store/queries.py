@@ -156,6 +156,16 @@ def ticket_by_number(session: Session, number: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == number))
 
 
+def own_entry(session: Session, ticket_id: int, seq: int, actor: str) -> bool:
+    """Whether the ticket's history entry `seq` is `actor`'s."""
+    found = session.scalar(
+        select(HistoryEvent.actor).where(
+            HistoryEvent.ticket_id == ticket_id, HistoryEvent.seq == seq
+        )
+    )
+    return found == actor
+
+
 def ticket_articles(
     session: Session, ticket_id: int, limit: int | None = None, before: int | None = None
 ) -> Sequence[Article]:

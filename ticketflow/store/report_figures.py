@@ -30,6 +30,7 @@ from ticketflow.tickets.reporting import (
     advance,
     is_agent,
 )
+from ticketflow.tickets.undo import undone_seqs
 
 _FIGURES = [f.name for f in fields(TicketFigures)]
 
@@ -191,4 +192,6 @@ def rebuild(session: Session, ticket: Ticket, shape: DeskShape) -> None:
     history = session.scalars(
         select(HistoryEvent).where(HistoryEvent.ticket_id == ticket.id).order_by(HistoryEvent.seq)
     ).all()
-    record(session, ticket, history, shape)
+    # What an agent undid never happened, as far as the figures go.
+    undone = undone_seqs((e.seq, e.action, e.detail) for e in history)
+    record(session, ticket, [e for e in history if e.seq not in undone], shape)

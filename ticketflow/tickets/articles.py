@@ -22,10 +22,18 @@ class ArticleStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # refused for good by the mail server
     UNCONFIRMED = "unconfirmed"  # handed over, never confirmed: not sent again
+    WITHDRAWN = "withdrawn"  # a note or mail its agent undid: never sent
 
 
 # An outbound article in one of these is done with: never sent again.
-FINAL_STATUSES = frozenset({ArticleStatus.SENT, ArticleStatus.FAILED, ArticleStatus.UNCONFIRMED})
+FINAL_STATUSES = frozenset(
+    {
+        ArticleStatus.SENT,
+        ArticleStatus.FAILED,
+        ArticleStatus.UNCONFIRMED,
+        ArticleStatus.WITHDRAWN,
+    }
+)
 # What an article becomes once its ticket's workflow has taken it in.
 ACCEPTED_STATUS = {
     Direction.IN: ArticleStatus.PROCESSED,

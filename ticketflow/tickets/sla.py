@@ -89,6 +89,9 @@ class DeskPolicy:
     slas: dict[str, SlaPolicy] = field(default_factory=dict)
     # An open ticket's owner who does nothing for this long loses it; None: never.
     owner_timeout_minutes: int | None = 30
+    # An agent's action may be undone this long, and his mail waits as long before it
+    # goes out; 0: no undo, mail goes at once.
+    undo_seconds: int = 10
 
     def queue(self, name: str) -> QueuePolicy:
         return self.queues.get(name) or QueuePolicy()
@@ -113,6 +116,7 @@ def policy_from_json(text: str) -> DeskPolicy:
         queues={name: QueuePolicy(**q) for name, q in data["queues"].items()},
         slas={name: _sla(s) for name, s in data["slas"].items()},
         owner_timeout_minutes=data.get("owner_timeout_minutes", 30),
+        undo_seconds=data.get("undo_seconds", 10),
     )
 
 

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
 from ticketflow.api.problems import AGENT_BODY_ROUTE, problems
-from ticketflow.service.actions import check_action_name, do_act, do_run_macro
-from ticketflow.service.shapes import ACTION_BODIES, ActionBody, ActionResult
+from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
+from ticketflow.service.shapes import ACTION_BODIES, ActionBody, ActionResult, UndoBody
 
 router = APIRouter(
     prefix="/api/v1", tags=["actions"], responses=AGENT_BODY_ROUTE | problems(403, 404, 409)
@@ -84,6 +84,24 @@ for _action, (_body_type, _summary) in ACTION_BODIES.items():
         description=f"`{_action}`: {_summary}. Answers with the ticket's state as the "
         "workflow left it; 409 with the reason when its state does not allow it.",
     )
+
+
+@router.post(
+    "/tickets/{number}/actions/undo",
+    response_model=ActionResult,
+    summary="Undo one of your own actions or macros within the desk's window",
+)
+async def undo(
+    number: str,
+    body: UndoBody,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    agent: CurrentAgent,
+) -> ActionResult:
+    """Put the ticket back as it was before the action whose `undo_id` is given (state,
+    queue, owner, priority, timers); its mail is never sent. Once only: asked again, the
+    same answer. 409 once the window is over, its mail went out, or the ticket changed."""
+    return await do_undo(components, client, agent, number, body.action_id)
 
 
 @router.post("/tickets/{number}/actions/{action}", include_in_schema=False)
