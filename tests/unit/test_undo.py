@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -71,6 +71,10 @@ def test_undo_is_refused_late_to_others_after_a_change_and_once_mail_went() -> N
     assert refused(UndoRequest("bob", action_id), 1) == "undo-sent"
 
 
+def waiting_facts(run: TicketRun) -> tuple[State, str | None, datetime | None]:
+    return run.state, run.ticket.owner, run.facts.timers.waiting_since
+
+
 def test_a_macro_is_undone_whole_and_its_timers_come_back() -> None:
     policy = sla.DeskPolicy(queues={"Inbox": sla.QueuePolicy(close_waiting_after_minutes=60)})
     run = TicketRun.restore("n", facts(), [])
@@ -85,13 +89,9 @@ def test_a_macro_is_undone_whole_and_its_timers_come_back() -> None:
         run.apply("bob", Action(step.action), run.decide(step, T0), step, T0)
     offer = run.offer_undo(action_id, before, "ask-details", "bob", steps, T0)
     assert offer is not None and offer.mails == [21]
-    assert run.state is State.WAITING and run.facts.timers.waiting_since == T0
+    assert waiting_facts(run) == (State.WAITING, "bob", T0)
     run.undo(UndoRequest("bob", action_id), T0 + timedelta(seconds=3))
-    assert (run.state, run.ticket.owner, run.facts.timers.waiting_since) == (
-        State.FIRST_LINE,
-        None,
-        None,
-    )
+    assert waiting_facts(run) == (State.FIRST_LINE, None, None)
     assert run.next_timer() is None and run.held == set()
     assert run.events[-1].detail == "ask-details #3-5"
 
