@@ -16,7 +16,8 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import OPENED, SmtpSink, Stack, free_port, open_stack
+from tests.support.browser import chromium, served  # noqa: F401 (fixtures)
+from tests.support.stack import OPENED, SmtpSink, Stack, example_desk, free_port, open_stack
 from tests.support.temporal import PROJECT_NAMESPACE
 from ticketflow.engine.binaries import find_binary
 from ticketflow.engine.temporal_setup import register_search_attributes
@@ -183,4 +184,21 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     """API, worker and database on the dev server (tests.support.stack builds it)."""
     async with open_stack(dev_env, database_url, tmp_path, smtp) as opened:
+        yield opened
+
+
+# The undo window of `undo_stack`'s desk, in seconds (real time: the dev server).
+UNDO_WINDOW = 8
+
+
+@pytest.fixture
+async def undo_stack(
+    dev_env: WorkflowEnvironment,
+    database_url: str,
+    tmp_path: Path,
+    smtp: tuple[SmtpSink, int],
+) -> AsyncIterator[Stack]:
+    """`stack` on the example desk with an undo window of UNDO_WINDOW seconds."""
+    desk = example_desk(tmp_path, undo_seconds=UNDO_WINDOW)
+    async with open_stack(dev_env, database_url, tmp_path, smtp, desk_config=desk) as opened:
         yield opened

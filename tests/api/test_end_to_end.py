@@ -56,6 +56,8 @@ async def test_mail_to_answer_to_reopen_in_passwords(stack: Stack) -> None:
         "queue": "Passwords",
         "owner": None,
         "priority": 3,
+        "undo_id": None,  # the test desk has no undo window
+        "undo_until": None,
     }
 
     # Second line answers: closed; the answer reaches the customer threaded.

@@ -76,6 +76,8 @@ async def test_close_as_spam_runs_every_step(stack: Stack) -> None:
         "queue": "Inbox",
         "owner": None,
         "priority": 1,
+        "undo_id": None,  # the test desk has no undo window
+        "undo_until": None,
     }
     detail = (await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))).json()
     notes = [a["body_text"] for a in detail["articles"] if a["direction"] == "note"]

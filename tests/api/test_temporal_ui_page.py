@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 
 from tests.api.test_embedded_up import poll, running_up
-from tests.console.test_browser import chromium, need_browser, playwright_api  # noqa: F401
 from tests.support.mail import customer_mail
 from tests.support.stack import free_port, free_port_run
 from ticketflow.engine.binaries import find_binary
@@ -48,7 +47,7 @@ async def shot(page: Any, name: str) -> None:
         await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
-async def test_a_ticket_in_the_temporal_ui(tmp_path: Path, chromium: Any) -> None:  # noqa: F811
+async def test_a_ticket_in_the_temporal_ui(tmp_path: Path, chromium: Any) -> None:
     data_dir = tmp_path / "data"
     ports = {"api-port": free_port(), "temporal-port": free_port(), "ui-port": free_port()}
     ports["metrics-port"] = free_port_run(4)

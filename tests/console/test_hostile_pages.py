@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tests.console.test_browser import served  # noqa: F401
 from tests.console.test_pages import PASSWORD, csrf_of, signed_in
 from tests.support.mail import customer_mail
 from tests.support.stack import Stack
@@ -60,7 +59,7 @@ async def events_until_end(stream: httpx.Response, timeout: float = 20) -> list[
 
 async def test_a_live_stream_ends_when_its_agent_s_rights_do(
     stack: Stack,
-    served: str,  # noqa: F811
+    served: str,
 ) -> None:
     """A queue's stream kept sending new subjects and addresses after its agent was moved
     to another project's group, or disabled."""

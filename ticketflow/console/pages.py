@@ -5,11 +5,11 @@ where the agent clicked, in his language."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -20,16 +20,20 @@ from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form
 from ticketflow.letters.answers import Written
-from ticketflow.service import desk, tickets
-from ticketflow.service.actions import check_action_name, do_act, do_run_macro
+from ticketflow.service import desk, tickets, working
+from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
 from ticketflow.service.refusals import Invalid, NotFound, Refusal
-from ticketflow.service.shapes import ACTION_BODIES, PreviewBody
+from ticketflow.service.shapes import ACTION_BODIES, ActionResult, PreviewBody
 from ticketflow.store.models import utcnow
 from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.store.sign_in import ConsoleSeat
 
 # A ticket's page shows its newest articles; a link leads to those before.
 ARTICLES_PER_PAGE = 50
+# Actions after which the ticket is done with, for the agent: the queue's next one opens.
+ENDS_HIS_PART = frozenset({"move", "answer", "ask", "close"})
+# What a ticket page's `done` names: one of the agent's actions, "<number>.<action id>".
+DONE = r"^[0-9A-Za-z-]{1,40}\.[0-9]{1,10}$"
 router = APIRouter(include_in_schema=False)
 Project = Annotated[str | None, Query(max_length=40)]
 
@@ -57,9 +61,12 @@ async def queue_page(
     seat: Seat,
     sort: Annotated[str, Query(pattern="^(pending|escalation)$")] = "pending",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    done: Annotated[str | None, Query(pattern=DONE)] = None,
+    empty: bool = False,
 ) -> Response:
     asked = tickets.QueueQuery(project=project, queue=queue, cursor=cursor, sort=sort)
     page = await asyncio.to_thread(tickets.queue_page, components, seat.agent, asked)
+    notice = await _notice(components, seat, done)
     # The live view sends what arrives after this page was made.
     live = f"/live/p/{quote(project)}/q/{quote(queue)}?since={quote(utcnow().isoformat())}"
     return render(
@@ -71,7 +78,33 @@ async def queue_page(
         sort=sort,
         page=page,
         live=live if sort == "pending" and not cursor else None,
+        notice=notice,
+        empty=empty,
     )
+
+
+@router.get("/p/{project}/q/{queue}/next")
+async def next_in_queue(
+    project: str,
+    queue: str,
+    components: ComponentsDep,
+    seat: Seat,
+    sort: Annotated[str, Query(pattern="^(pending|escalation)$")] = "pending",
+    after: Annotated[str | None, Query(max_length=40)] = None,
+    done: Annotated[str | None, Query(pattern=DONE)] = None,
+) -> Response:
+    """Open the queue's next ticket for him (marked as open by him: another agent working
+    the queue is given another); the queue's page when none is left. `done` is carried
+    on: the notice of what he has just done, with its undo."""
+    found = await asyncio.to_thread(
+        working.next_ticket, components, seat.agent, project, queue, sort, after
+    )
+    carried = f"done={quote(done)}" if done else ""
+    if found is None:
+        target = f"/p/{quote(project)}/q/{quote(queue)}?empty=1{'&' + carried if carried else ''}"
+    else:
+        target = f"/t/{quote(found, safe='')}{'?' + carried if carried else ''}"
+    return RedirectResponse(target, 303, headers=SECURITY_HEADERS)
 
 
 @router.get("/t/{number}")
@@ -81,8 +114,23 @@ async def ticket_page(
     components: ComponentsDep,
     seat: Seat,
     before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+    done: Annotated[str | None, Query(pattern=DONE)] = None,
+    undone: bool = False,
 ) -> Response:
-    return await _ticket(request, number, components, seat, before=before)
+    notice = await _notice(components, seat, done)
+    return await _ticket(
+        request, number, components, seat, before=before, notice=notice, undone=undone
+    )
+
+
+async def _notice(
+    components: Components, seat: ConsoleSeat, done: str | None
+) -> working.Done | None:
+    """What `done` names, if it is the agent's own action (else nothing is said)."""
+    if not done:
+        return None
+    number, action_id = done.rsplit(".", 1)
+    return await asyncio.to_thread(working.done, components, seat.agent, number, int(action_id))
 
 
 async def _ticket(
@@ -102,7 +150,11 @@ async def _ticket(
         ticket = tickets.ticket_detail(components, agent, number, ARTICLES_PER_PAGE, before)
         return {
             "ticket": ticket,
-            "macros": tickets.ticket_macros(components, agent, number).macros,
+            # By key: a macro keeps its place and its key whatever he used most.
+            "macros": sorted(
+                tickets.ticket_macros(components, agent, number).macros,
+                key=lambda m: (m.key is None, m.key or ""),
+            ),
             "desk": desk.desk_for(components, agent, ticket.project),
             "others": tickets.customer_others(components, agent, ticket),
         }
@@ -206,15 +258,21 @@ async def act(
     form = await read_form(request)
     check_csrf(seat.csrf, form)
     check_action_name(action)
-    fields: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf" and v != ""}
+    working_on = _working_on(form)
+    fields: dict[str, Any] = {k: v for k, v in form.items() if k not in FORM_ONLY and v != ""}
     if fields.get("priority", "").isdigit():
         fields["priority"] = int(fields["priority"])
+    kept: dict[str, Any] = {
+        "draft": form.get("text", ""),
+        "chosen_template": form.get("template") or None,
+    }
     try:
         body = _validated(ACTION_BODIES[action][0], fields)
     except Invalid as refused:
-        return await _ticket(request, number, components, seat, refused, acted=action)
+        return await _ticket(request, number, components, seat, refused, acted=action, **kept)
     work = do_act(components, client, seat.agent, number, action, body.model_dump())
-    return await _clicked(request, number, components, seat, action, work)
+    ends = action in ENDS_HIS_PART
+    return await _clicked(request, number, components, seat, action, work, working_on, ends, kept)
 
 
 @router.post("/t/{number}/macro/{name}")
@@ -226,9 +284,43 @@ async def macro(
     client: TemporalClientDep,
     seat: Seat,
 ) -> Response:
-    check_csrf(seat.csrf, await read_form(request))
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
     work = do_run_macro(components, client, seat.agent, number, name)
-    return await _clicked(request, number, components, seat, name, work)
+    return await _clicked(request, number, components, seat, name, work, _working_on(form), True)
+
+
+@router.post("/t/{number}/undo/{action_id}")
+async def undo(
+    request: Request,
+    number: str,
+    action_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    seat: Seat,
+) -> Response:
+    """Take back what he has just done: the ticket is back as it was, and he on it."""
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    try:
+        await do_undo(components, client, seat.agent, number, action_id)
+    except NotFound:
+        raise
+    except Refusal as refused:
+        # Too late, or the ticket changed: said where he is working, the queue's next.
+        return await _ticket(request, number, components, seat, refused, acted="undo")
+    target = f"/t/{quote(number, safe='')}?undone=1"
+    return RedirectResponse(target, 303, headers=SECURITY_HEADERS)
+
+
+# Fields of a ticket page's forms that are not the action's: the queue he works from.
+FORM_ONLY = frozenset({"csrf", "from_project", "from_queue"})
+
+
+def _working_on(form: Mapping[str, str]) -> tuple[str, str] | None:
+    """The project and queue he opened the ticket from, which its page's forms carry."""
+    project, queue = form.get("from_project", ""), form.get("from_queue", "")
+    return (project, queue) if project and queue else None
 
 
 def _validated(body_type: Any, fields: dict[str, Any]) -> Any:
@@ -246,16 +338,27 @@ async def _clicked(
     components: Components,
     seat: ConsoleSeat,
     acted: str,
-    work: Awaitable[object],
+    work: Awaitable[ActionResult],
+    working_on: tuple[str, str] | None = None,
+    ends_his_part: bool = False,
+    kept: Mapping[str, Any] | None = None,
 ) -> Response:
-    """After a click: back to the ticket (a new page, so a reload repeats nothing), or the
-    ticket with the refusal's reason where he clicked. A ticket he may no longer read is
-    the 404 of an unknown one."""
+    """After a click (a new page, so a reload repeats nothing): the queue's next ticket
+    when the action ends his part, with the notice of what was done; else back to the
+    ticket. A refusal is shown on the ticket where he clicked, his text kept in its box."""
     try:
-        await work
+        result = await work
     except NotFound:
         raise
     except Refusal as refused:
-        return await _ticket(request, number, components, seat, refused, acted=acted)
-    target = f"/t/{quote(number, safe='')}"
+        return await _ticket(
+            request, number, components, seat, refused, acted=acted, **(kept or {})
+        )
+    done = f"{number}.{result.undo_id}" if result.undo_id is not None else None
+    if ends_his_part and working_on is not None:
+        project, queue = working_on
+        query = f"?done={quote(done)}" if done else ""
+        target = f"/p/{quote(project)}/q/{quote(queue)}/next{query}"
+    else:
+        target = f"/t/{quote(number, safe='')}" + (f"?done={quote(done)}" if done else "")
     return RedirectResponse(target, 303, headers=SECURITY_HEADERS)

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from ticketflow.desk.macros import MacroConfig
+from ticketflow.desk.macros import MacroConfig, macro_keys
 from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
 from ticketflow.desk.strict import StrictModel, known_keys, nearest_key
 from ticketflow.tickets.calendars import (
@@ -214,6 +214,7 @@ class DeskConfig(StrictModel):
         macro_names = [m.name for m in self.macros]
         if len(set(macro_names)) != len(macro_names):
             raise ValueError("macro names must be unique")
+        macro_keys(self.macros)  # two macros on one key are refused
         for macro in self.macros:
             for macro_step in macro.steps:
                 if macro_step.queue is not None and macro_step.queue not in names:

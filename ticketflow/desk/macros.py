@@ -56,6 +56,28 @@ class MacroConfig(StrictModel):
     # a supervisor may run any; ticketflow.service.policy decides).
     groups: list[str] = []
     steps: list[MacroStep] = Field(min_length=1)
+    # The key that runs it on a ticket's page; unset: the first key no macro before it in
+    # the desk config has taken (an agent's key never changes with what he uses most).
+    key: str | None = Field(default=None, pattern=r"^[1-9]$")
+
+
+KEYS = "123456789"
+
+
+def macro_keys(macros: Iterable[MacroConfig]) -> dict[str, str]:
+    """Each macro's key, by name: its own, else the next free one in the config's order;
+    macros past the ninth key get none. ValueError when two macros claim one key."""
+    macros = list(macros)
+    claimed = [m.key for m in macros if m.key is not None]
+    if len(set(claimed)) != len(claimed):
+        raise ValueError("macro keys must be unique")
+    free = iter(k for k in KEYS if k not in claimed)
+    keys: dict[str, str] = {}
+    for macro in macros:
+        key = macro.key or next(free, None)
+        if key is not None:
+            keys[macro.name] = key
+    return keys
 
 
 def check_macro(

@@ -232,14 +232,18 @@ class MacroOut(BaseModel):
     title: str
     steps: list[str]  # the actions, in order
     uses: int  # how often this agent ran it
+    key: str | None = None  # the console's key for it (the desk's, never by use)
 
     @classmethod
-    def of(cls, macro: MacroConfig, uses: Mapping[str, int]) -> MacroOut:
+    def of(
+        cls, macro: MacroConfig, uses: Mapping[str, int], keys: Mapping[str, str] | None = None
+    ) -> MacroOut:
         return cls(
             name=macro.name,
             title=macro.title or macro.name,
             steps=[s.action for s in macro.steps],
             uses=uses.get(macro.name, 0),
+            key=(keys or {}).get(macro.name),
         )
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from temporalio.client import Client
 
 from ticketflow.components import Components
-from ticketflow.desk.macros import most_used_first
+from ticketflow.desk.macros import macro_keys, most_used_first
 from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.mail.sanitize import resolve_content_ids
 from ticketflow.service.access import (
@@ -134,14 +134,16 @@ def ticket_detail(
 
 def ticket_macros(components: Components, agent: AgentIdentity, number: str) -> MacroList:
     """The macros the agent may run on this ticket in its state and with his rights, most
-    used first."""
+    used first, each with its key (the desk's: use never renumbers one)."""
     with components.sessions() as session:
         row = access_ticket(components, session, agent, number)
         ticket, project = lifecycle_of(row), row.project
     seat = policy_of(components.projects).seat(agent, project)
     uses = macro_uses(components.sessions, agent.name)
     runnable = seat.runnable(ticket, agent.name)
-    return MacroList(macros=[MacroOut.of(m, uses) for m in most_used_first(runnable, uses)])
+    keys = macro_keys(seat.desk.macros)
+    ordered = most_used_first(runnable, uses)
+    return MacroList(macros=[MacroOut.of(m, uses, keys) for m in ordered])
 
 
 def escalations(

@@ -1,6 +1,7 @@
 """What the console's pages read beyond the API's views, each from an index: tickets that
-arrived in a queue since a moment (its live view), an agent's own tickets, a customer's
-other tickets, who has a ticket open, and a project's overview for supervisors."""
+arrived in a queue since a moment (its live view), the next ticket of a queue for an agent
+working it, an agent's own tickets, a customer's other tickets, who has a ticket open, and
+a project's overview for supervisors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ticketflow.store.db import upsert
@@ -38,6 +39,56 @@ def arrived_since(
             .order_by(Ticket.pending_since, Ticket.id)
             .limit(limit)
         )
+    )
+
+
+def claim_next(
+    session: Session,
+    project: str,
+    queue: str,
+    states: Sequence[str],
+    agent: str,
+    now: datetime,
+    sort: str = "pending",
+    after: Ticket | None = None,
+) -> Ticket | None:
+    """The queue's next ticket for `agent` (in `sort` order, past `after` when given),
+    skipping those another agent owns or has open; recorded as open by him before the
+    transaction ends, so that two agents working the queue at once never get the same one.
+    On PostgreSQL the candidate row is locked (SKIP LOCKED: a ticket another agent is being
+    given this instant is passed over); SQLite writes one transaction at a time."""
+    seen_by_other = exists().where(
+        TicketViewer.ticket_id == Ticket.id,
+        TicketViewer.agent != agent,
+        TicketViewer.seen_at > now - PRESENT_FOR,
+    )
+    key = Ticket.escalation_at if sort == "escalation" else Ticket.pending_since
+    query = select(Ticket).where(
+        Ticket.project == project,
+        Ticket.queue == queue,
+        Ticket.state.in_(states),
+        (Ticket.owner.is_(None)) | (Ticket.owner == agent),
+        ~seen_by_other,
+    )
+    if sort == "escalation":
+        query = query.where(key.is_not(None))
+    if after is not None:
+        at = after.escalation_at if sort == "escalation" else after.pending_since
+        if at is not None:
+            query = query.where(tuple_(key, Ticket.id) > tuple_(at, after.id))
+        query = query.where(Ticket.id != after.id)
+    found = session.scalar(
+        query.order_by(key, Ticket.id).limit(1).with_for_update(skip_locked=True, of=Ticket)
+    )
+    if found is not None:
+        note_viewer(session, found.id, agent, now)
+    return found
+
+
+def left_ticket(session: Session, ticket_id: int, agent: str) -> None:
+    """The agent has left the ticket (he went on to the next): others may be given it."""
+    session.execute(
+        delete(TicketViewer).where(TicketViewer.ticket_id == ticket_id, TicketViewer.agent == agent)
     )
 
 

@@ -26,11 +26,29 @@ function focusField(id) {
   if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
 }
 
+// Off a list (a ticket's page), j opens the queue's next ticket and k goes back.
+function walk(step) {
+  if (rows().length) { moveCurrent(step); return; }
+  if (step < 0) { history.back(); return; }
+  const next = document.querySelector("a[data-next]");
+  if (next) next.click();
+}
+
+function click(selector) {
+  const element = document.querySelector(selector);
+  if (!element) return false;
+  element.click();
+  return true;
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
   const key = event.key;
-  if (key === "j") moveCurrent(+1);
-  else if (key === "k") moveCurrent(-1);
+  if (key === "j") walk(+1);
+  else if (key === "k") walk(-1);
+  else if (key === "Enter" && document.querySelector("tr.current[data-href]")) {
+    window.location.href = document.querySelector("tr.current[data-href]").dataset.href;
+  } else if (key === "u") { if (!click("button[data-undo]")) return; }
   else if (key === "r") focusField("reply");
   else if (key === "m") focusField("move");
   else if (key === "n") focusField("note");
@@ -42,6 +60,20 @@ document.addEventListener("keydown", (event) => {
   } else return;
   event.preventDefault();
 });
+
+// A list's whole row opens its ticket (its links still work as links).
+document.addEventListener("click", (event) => {
+  const target = event.target;
+  if (!(target instanceof Element) || target.closest("a, button, input, select, textarea")) return;
+  const row = target.closest("tr[data-href]");
+  if (row) window.location.href = row.dataset.href;
+});
+
+// The undo button goes once the desk's window is over (the workflow refuses it then).
+for (const button of document.querySelectorAll("button[data-undo]")) {
+  const left = Date.parse(button.dataset.until) - Date.now();
+  setTimeout(() => button.closest("form").remove(), Math.max(0, left));
+}
 
 document.addEventListener("change", (event) => {
   const select = event.target;
