@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailSettings
 from ticketflow.desk.projects import Projects
+from ticketflow.letters.answers import answer_language
 from ticketflow.letters.rendering import ESCALATION, letter_ticket, render_letter
 from ticketflow.mail.compose import Outgoing, compose
 from ticketflow.mail.transport import PermanentDeliveryError, Transport
@@ -31,6 +32,13 @@ log = logging.getLogger("ticketflow.escalation")
 WEBHOOK_TIMEOUT_SECONDS = 10
 # Answers that retrying will not change.
 FINAL_CLIENT_ERRORS = frozenset(range(400, 500)) - {408, 425, 429}
+
+# A notice's subject by language: (warning, breach).
+SUBJECTS = {
+    "en": ("SLA warning", "SLA breach"),
+    "ru": ("Срок SLA подходит", "Срок SLA нарушен"),
+    "tr": ("SLA uyarısı", "SLA ihlali"),
+}
 
 
 class EscalationActivities:
@@ -58,15 +66,18 @@ class EscalationActivities:
         with self._sessions() as session:
             ticket = session.get(Ticket, notice.ticket_id)
             subject = ticket.subject if ticket else ""
+            language = answer_language(ticket.language if ticket else None)
         tag = self._settings.identity.subject_tag
         body = render_letter(
             self._templates,
             ESCALATION,
             letter_ticket(notice.number, subject, notice.queue, tag),
+            signature=self._settings.identity.signature(notice.project, language),
+            language=language,
             notice=notice,
             deadline=self._local(notice).strftime("%Y-%m-%d %H:%M %Z"),
         )
-        what = "SLA breach" if notice.kind == "breach" else "SLA warning"
+        what = SUBJECTS[language][notice.kind == "breach"]
         message = compose(
             Outgoing(
                 from_addr=self._settings.identity.from_addr,

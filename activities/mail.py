@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from ticketflow.letters.answers import answer_language
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
 from ticketflow.mail.addresses import counted_sender
 from ticketflow.mail.compose import Outgoing, compose, new_message_id
@@ -132,8 +133,13 @@ class MailActivities:
         """A mail of ours (not an agent's) to the ticket's customer, from its queue's address."""
         queue = queue or ticket.queue
         tag = self._settings.identity.subject_tag
+        language = answer_language(ticket.language)  # the customer's, as for agents' mail
         body = render_letter(
-            self._templates, kind, letter_ticket(ticket.number, ticket.subject, queue, tag)
+            self._templates,
+            kind,
+            letter_ticket(ticket.number, ticket.subject, queue, tag),
+            signature=self._settings.identity.signature(ticket.project, language),
+            language=language,
         )
         return Article(
             ticket_id=ticket.id,

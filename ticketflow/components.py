@@ -84,6 +84,7 @@ class Components:
             domain=self.settings.mail_domain,
             subject_tag=self.settings.subject_tag,
             senders=self.projects.senders(),
+            signatures=self.projects.signatures(),
         )
 
     @cached_property

@@ -158,9 +158,9 @@ class TicketStatus:
 
     number: str
     ticket: lifecycle.Ticket
-    # The action's id for an undo (the seq of its first history entry) and until when
-    # it may be undone; None when it may not (the desk's window is 0).
-    undo_id: int | None = None
+    # The action's id (the seq of its first history entry: what an undo names) and
+    # until when it may be undone (None: it may not; the desk's window is 0).
+    action_id: int | None = None
     undo_until: datetime | None = None
 
 

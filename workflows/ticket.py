@@ -119,7 +119,7 @@ class TicketWorkflow:
         action_id, before = run.before_action()
         version = run.apply(request.agent, Action(request.action), after, request, now)
         offer = run.offer_undo(action_id, before, request.action, request.agent, [request], now)
-        return await self._answer_once_projected(version, offer)
+        return await self._answer_once_projected(version, action_id, offer)
 
     @act.validator
     def validate_act(self, request: ActionRequest) -> None:
@@ -147,7 +147,7 @@ class TicketWorkflow:
             after = run.decide(step, now)
             version = run.apply(request.agent, Action(step.action), after, step, now)
         offer = run.offer_undo(action_id, before, request.name, request.agent, request.steps, now)
-        return await self._answer_once_projected(version, offer)
+        return await self._answer_once_projected(version, action_id, offer)
 
     @run_macro.validator
     def validate_run_macro(self, request: MacroRequest) -> None:
@@ -178,10 +178,10 @@ class TicketWorkflow:
                 raise refusal(err) from None
 
     async def _answer_once_projected(
-        self, version: int, offer: Undoable | None = None
+        self, version: int, action_id: int | None = None, offer: Undoable | None = None
     ) -> TicketStatus:
         # Answer only once the read model shows the change: the agent's next read agrees.
-        status = self._ticket.status(offer)
+        status = self._ticket.status(action_id, offer)
         await workflow.wait_condition(lambda: self._ticket.projected >= version)
         return status
 

@@ -87,10 +87,12 @@ class TicketRun:
     def state(self) -> State:
         return self.facts.ticket.state
 
-    def status(self, offer: undo.Undoable | None = None) -> TicketStatus:
-        if offer is None:
-            return TicketStatus(self.number, self.ticket)
-        return TicketStatus(self.number, self.ticket, offer.action_id, offer.until)
+    def status(
+        self, action_id: int | None = None, offer: undo.Undoable | None = None
+    ) -> TicketStatus:
+        """The ticket after an agent's action `action_id`, with until when he may undo it."""
+        until = offer.until if offer is not None else None
+        return TicketStatus(self.number, self.ticket, action_id, until)
 
     def escalation_at(self) -> datetime | None:
         clocks = self.facts.timers.clocks

@@ -25,7 +25,7 @@ async def test_a_move_out_of_ones_queues_is_undone_by_its_agent_only(undo_stack:
     number = await stack.open_ticket()
     moved = await stack.act(number, "move", queue="Passwords")
     assert moved.status_code == 200, moved.text
-    action_id = moved.json()["undo_id"]
+    action_id = moved.json()["action_id"]
     assert action_id is not None and moved.json()["undo_until"]
     # She no longer reads it, yet her own action is hers to undo.
     assert (
@@ -55,7 +55,7 @@ async def test_undo_is_refused_once_the_window_is_over_and_the_answer_went(
     answered = await stack.act(number, "answer", text="Done: try again now.")
     assert answered.status_code == 200, answered.text
     await asyncio.sleep(UNDO_WINDOW + 1)
-    status, refused = await undo(stack, number, answered.json()["undo_id"])
+    status, refused = await undo(stack, number, answered.json()["action_id"])
     assert status == 409
     assert refused["code"] in ("undo-late", "undo-sent")
     sent = await stack.smtp.wait_for(2)  # the automatic reply, then the answer: once

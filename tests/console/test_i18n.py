@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from ticketflow.console.i18n import LOCALE_DIR, language_of, translations
 from ticketflow.service.refusals import MESSAGES
-from ticketflow.tickets import lifecycle, rights
+from ticketflow.tickets import lifecycle, rights, undo
 
 CONSOLE = Path(__file__).resolve().parents[2] / "ticketflow" / "console"
 ROOT = Path(__file__).resolve().parents[2] / "ticketflow"
@@ -23,7 +23,12 @@ REFUSALS = {
 }
 # The service's refusals, and the domain's own reasons it passes on (the workflow's and
 # the rights'), whose messages the console translates.
-REASONS = {*MESSAGES.values(), *lifecycle.REFUSALS.values(), *rights.DENIALS.values()}
+REASONS = {
+    *MESSAGES.values(),
+    *lifecycle.REFUSALS.values(),
+    *rights.DENIALS.values(),
+    *undo.REFUSALS.values(),
+}
 
 
 def template_messages() -> set[str]:

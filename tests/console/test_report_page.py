@@ -39,5 +39,5 @@ async def test_the_dashboard_shows_the_day_and_its_sheets(stack: Stack) -> None:
 
     alice_browser, _ = await signed_in(stack, "alice")
     refused = await alice_browser.get("/reports")
-    assert refused.status_code == 403 and "supervisors and admins" in refused.text
+    assert refused.status_code == 403 and "руководителям и администраторам" in refused.text
     assert refused.headers["content-type"].startswith("text/html")

@@ -54,22 +54,22 @@ async def test_an_undone_answer_never_reaches_the_customer_and_the_ticket_is_bac
         number = await new_ticket_in_inbox(client, components)
         await auto_reply_sent(components)
         status = await act(client, components, number, "answer", "Try the reset link.")
-        assert status.ticket.state == "closed" and status.undo_id is not None
+        assert status.ticket.state == "closed" and status.action_id is not None
         assert status.undo_until is not None
         [answer] = agent_mail(components)
         assert answer.status == "queued"  # accepted and shown, held for the window
 
         target = ref(components, number)
         with pytest.raises(InvalidTransition, match="only alice may undo"):
-            await undo_action(components, client, target, "bob", status.undo_id)
-        undone = await undo_action(components, client, target, "alice", status.undo_id)
+            await undo_action(components, client, target, "bob", status.action_id)
+        undone = await undo_action(components, client, target, "alice", status.action_id)
         assert (undone.ticket.state, undone.ticket.queue, undone.ticket.owner) == (
             "first-line",
             "Inbox",
             None,
         )
         # Asked again (a double click, a retried request): the same answer, undone once.
-        again = await undo_action(components, client, target, "alice", status.undo_id)
+        again = await undo_action(components, client, target, "alice", status.action_id)
         assert again.ticket == undone.ticket
 
         await own_time_skipping_env.sleep(WINDOW * 3)  # the held send's timer fires
@@ -83,7 +83,7 @@ async def test_an_undone_answer_never_reaches_the_customer_and_the_ticket_is_bac
                 select(HistoryEvent).where(HistoryEvent.action == "undo")
             ).all()
         assert [(e.actor, e.detail) for e in undo_rows] == [
-            ("alice", f"answer #{status.undo_id}-{status.undo_id}")
+            ("alice", f"answer #{status.action_id}-{status.action_id}")
         ]
         await keep_history(client, workflow_id(number), "answer-undone")
 
@@ -106,7 +106,7 @@ async def test_held_mail_goes_once_after_the_window_across_a_worker_restart(
         number = await new_ticket_in_inbox(client, components)
         await auto_reply_sent(components)
         status = await act(client, components, number, "ask", "Which browser do you use?")
-        assert status.ticket.state == "waiting" and status.undo_id is not None
+        assert status.ticket.state == "waiting" and status.action_id is not None
         assert len(outbox(components)) == 1  # held
     # The worker stops with the mail held; a new one sends it once the window is over,
     # not twice.
@@ -114,7 +114,7 @@ async def test_held_mail_goes_once_after_the_window_across_a_worker_restart(
         await eventually(lambda: _count(components), lambda n: n == 2, timeout=30)
         with pytest.raises(InvalidTransition, match="too late to undo"):
             target = ref(components, number)
-            await undo_action(components, client, target, "alice", status.undo_id)
+            await undo_action(components, client, target, "alice", status.action_id)
         [asked] = agent_mail(components)
         assert asked.status == "sent"
     assert len(outbox(components)) == 2
@@ -129,10 +129,10 @@ async def test_a_worker_restart_inside_the_window_keeps_the_undo(
         number = await new_ticket_in_inbox(client, components)
         await auto_reply_sent(components)
         status = await act(client, components, number, "answer", "Fixed on our side.")
-        assert status.undo_id is not None
+        assert status.action_id is not None
     async with new_worker(client, components):
         target = ref(components, number)
-        undone = await undo_action(components, client, target, "alice", status.undo_id)
+        undone = await undo_action(components, client, target, "alice", status.action_id)
         assert (undone.ticket.state, undone.ticket.queue) == ("first-line", "Inbox")
         row = ticket_row(components, number)
         assert (row.state, row.queue) == ("first-line", "Inbox")

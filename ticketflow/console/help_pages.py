@@ -189,6 +189,7 @@ async def help_send(
         subject=form.text("subject"),
         text=form.text("text"),
         topic=form.text("topic"),
+        language=language,
         attachments=tuple(
             u for n, u in sorted(form.files.items()) if n.startswith("attachment") and u.data
         )[:ATTACHMENTS],

@@ -354,7 +354,7 @@ async def _clicked(
         return await _ticket(
             request, number, components, seat, refused, acted=acted, **(kept or {})
         )
-    done = f"{number}.{result.undo_id}" if result.undo_id is not None else None
+    done = f"{number}.{result.action_id}" if result.action_id is not None else None
     if ends_his_part and working_on is not None:
         project, queue = working_on
         query = f"?done={quote(done)}" if done else ""

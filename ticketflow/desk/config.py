@@ -164,6 +164,9 @@ class DeskConfig(StrictModel):
     macros: list[MacroConfig] = []
     # An open ticket's owner who does nothing for this long loses it to the queue; 0: never.
     owner_timeout_minutes: int = Field(default=30, ge=0, alias="owner_timeout")
+    # How our mail to customers is signed, per language (en, ru, tr); a language not named
+    # gets its default ("Служба поддержки", "Support team", "Destek ekibi").
+    signatures: dict[Literal["en", "ru", "tr"], str] = {}
     # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
     undo_seconds: int = Field(default=10, ge=0, le=300)
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)

@@ -201,6 +201,15 @@ class Projects:
                 found[(p.name, "")] = default
         return found
 
+    def signatures(self) -> Mapping[tuple[str, str], str]:
+        """(project, language) -> how its mail in that language is signed, where its desk
+        says."""
+        return {
+            (p.name, language): text
+            for p in self._projects.values()
+            for language, text in p.desk.signatures.items()
+        }
+
 
 def qualified(project: str, group: str) -> str:
     return f"{project}{SEPARATOR}{group}"

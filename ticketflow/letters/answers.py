@@ -17,7 +17,13 @@ from email.utils import getaddresses
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from markupsafe import Markup
 
-from ticketflow.letters.rendering import AGENT_MAIL, LetterBody, LetterTicket, render_letter
+from ticketflow.letters.rendering import (
+    AGENT_MAIL,
+    DEFAULT_SIGNATURE,
+    LetterBody,
+    LetterTicket,
+    render_letter,
+)
 from ticketflow.tickets.language import DEFAULT_LANGUAGE, LANGUAGES
 
 ANSWERS_DIR = "answers"
@@ -92,6 +98,7 @@ def compose_agent_mail(
     agent: str,
     language: str | None,
     quote: Quote | None,
+    signature: str = DEFAULT_SIGNATURE,
 ) -> LetterBody:
     """The mail as the customer gets it. Raises AnswerError for a bad template."""
     language = answer_language(language)
@@ -116,6 +123,7 @@ def compose_agent_mail(
         html_body=html_body,
         quote=quote,
         language=language,
+        signature=signature,
     )
 
 

@@ -1,8 +1,10 @@
 """Outbound mail bodies: a text and an HTML part, rendered from jinja2 templates.
 
 Each kind of mail is a pair of templates in the templates directory, `<kind>.txt.j2` and
-`<kind>.html.j2`: the automatic reply (`auto_reply`) and agents' mail (`agent_mail`, which
-wraps what the agent wrote). Both see the ticket (`number`, `subject`, `queue`, `tag`),
+`<kind>.html.j2` (English), with `<kind>.<language>.txt.j2` and `.html.j2` for each other
+language it is written in (ru, tr): the automatic reply (`auto_reply`), the waiting
+reminder, supervisors' escalation notices and agents' mail (`agent_mail`, which wraps what
+the agent wrote). Both see the ticket (`number`, `subject`, `queue`, `tag`),
 the `signature`, and whatever the kind adds (`text` for agents' mail). The article keeps
 both parts as they were sent.
 """
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from ticketflow.tickets.numbering import SubjectTag
@@ -52,12 +54,19 @@ def render_letter(
     kind: str,
     ticket: LetterTicket,
     signature: str = DEFAULT_SIGNATURE,
+    language: str = "en",
     **extra: Any,
 ) -> LetterBody:
-    context = {"ticket": ticket, "signature": signature, **extra}
-    text = templates.get_template(f"{kind}.txt.j2").render(context)
-    html = templates.get_template(f"{kind}.html.j2").render(context)
+    """The letter in `language`: `<kind>.<language>.txt.j2` where there is one, else the
+    English `<kind>.txt.j2` (and the same for its HTML part)."""
+    context = {"ticket": ticket, "signature": signature, "language": language, **extra}
+    text = _in_language(templates, kind, language, "txt").render(context)
+    html = _in_language(templates, kind, language, "html").render(context)
     return LetterBody(text=text.strip("\n") + "\n", html=html)
+
+
+def _in_language(templates: Environment, kind: str, language: str, part: str) -> Template:
+    return templates.select_template([f"{kind}.{language}.{part}.j2", f"{kind}.{part}.j2"])
 
 
 def make_environment(templates_dir: Path) -> Environment:

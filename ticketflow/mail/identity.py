@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag
 
+# How our mail is signed where the desk says nothing, by language.
+DEFAULT_SIGNATURES = {"en": "Support team", "ru": "Служба поддержки", "tr": "Destek ekibi"}
+
 
 @dataclass(frozen=True)
 class MailIdentity:
@@ -18,6 +21,15 @@ class MailIdentity:
     # (project, queue) -> the address its mail comes from (and replies go to);
     # (project, "") -> that of the project's queues without their own.
     senders: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # (project, language) -> how our mail in that language is signed (the desk's
+    # `signatures`); else the language's own default.
+    signatures: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def signature(self, project: str, language: str | None) -> str:
+        """How our mail to a customer of `project` in `language` is signed."""
+        language = language if language in DEFAULT_SIGNATURES else "en"
+        found = self.signatures.get((project, language))
+        return found or DEFAULT_SIGNATURES[language]
 
     def sender(self, project: str, queue: str | None) -> str:
         """The address mail of a ticket in `queue` of `project` comes from."""

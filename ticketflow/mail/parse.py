@@ -56,6 +56,9 @@ class ParsedMail:
     # The parsed message itself, for rules that read any header field (header_values).
     message: Message | None = field(default=None, repr=False, compare=False)
     charset_hints: tuple[str, ...] = ()  # the charsets the message declares
+    # Its Content-Language field (RFC 3282): kept, since `message` does not leave the
+    # reader process.
+    content_language: str = ""
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a header field, decoded; [] when absent."""
@@ -103,6 +106,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         attachments=extract_attachments(msg, hints),
         message=msg,
         charset_hints=hints,
+        content_language=_one_line(_header(msg, "Content-Language", hints))[:100],
     )
 
 

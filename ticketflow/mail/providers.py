@@ -218,13 +218,6 @@ def build_mail(
 ) -> bytes:
     """A message with the original's header fields and the provider's parsed parts."""
     msg = EmailMessage()
-    for name, value in headers:
-        if name.lower() in MIME_FIELDS or not value.strip():
-            continue
-        try:
-            msg[name] = FOLDING.sub(" ", value).strip()
-        except (ValueError, TypeError):
-            continue  # a field the provider mangled: the message is still worth keeping
     if text:
         msg.set_content(text)
         if html:
@@ -233,6 +226,14 @@ def build_mail(
         msg.set_content(html, subtype="html")
     else:
         msg.set_content("")
+    # After the content: setting it drops every Content-* field (Content-Language too).
+    for name, value in headers:
+        if name.lower() in MIME_FIELDS or not value.strip():
+            continue
+        try:
+            msg[name] = FOLDING.sub(" ", value).strip()
+        except (ValueError, TypeError):
+            continue  # a field the provider mangled: the message is still worth keeping
     for upload in attachments:
         maintype, _, subtype = (upload.content_type or "application/octet-stream").partition("/")
         msg.add_attachment(

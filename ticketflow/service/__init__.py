@@ -8,7 +8,8 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - access: fetch what an agent asked for, or refuse exactly as if it did not exist.
 - shapes: what the service takes and gives (request bodies, typed results).
 - tickets: reading tickets (a queue, a ticket and the actions it offers, search, ...).
-- actions: acting on tickets: one action, or a macro's every step.
+- actions: acting on tickets: one action, or a macro's every step, and undoing either.
+- working: working a queue: the next ticket for an agent, and what he has just done.
 - desk: the agent, his queues with their load, the desk as he may use it, the overview.
 - reports: the service's figures of a period, per project, queue, group, agent and hour.
 - admin: agents of the projects an admin administers, the audit log, mail kept for review.

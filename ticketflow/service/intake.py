@@ -73,6 +73,7 @@ class WebRequest:
     text: str
     topic: str = ""
     attachments: tuple[Upload, ...] = ()
+    language: str = ""  # of the page he wrote on: the ticket's, for our mail to him
 
 
 def check_request(request: WebRequest) -> None:
@@ -111,6 +112,8 @@ def form_message(components: Components, request: WebRequest) -> tuple[bytes, li
         ("Message-ID", make_msgid(domain=components.settings.mail_domain)),
         ("X-Ticketflow-Form-Topic", request.topic[:200]),
     ]
+    if request.language:
+        headers.append(("Content-Language", request.language))
     raw = build_mail(headers, request.text, "", list(request.attachments))
     return raw, [mailbox]
 

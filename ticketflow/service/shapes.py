@@ -140,14 +140,14 @@ class ActionResult(BaseModel):
     queue: str
     owner: str | None
     priority: int
-    # The action's id for `actions/undo`, and until when it may be undone (its mail waits
-    # as long); None when the desk allows no undo.
-    undo_id: int | None = None
+    # The action's id (what `actions/undo` names; the seq of its first history entry),
+    # and until when it may be undone (its mail waits as long); None when it may not.
+    action_id: int | None = None
     undo_until: datetime | None = None
 
     @classmethod
     def of(cls, status: TicketStatus) -> ActionResult:
-        undo = {"undo_id": status.undo_id, "undo_until": status.undo_until}
+        undo = {"action_id": status.action_id, "undo_until": status.undo_until}
         return cls.model_validate({"number": status.number, **asdict(status.ticket), **undo})
 
 
@@ -267,7 +267,7 @@ class MoveBody(_Body):
 
 
 class UndoBody(_Body):
-    # The `undo_id` an action answered with.
+    # The `action_id` an action answered with.
     action_id: int = Field(ge=1, le=2**31 - 1)
 
 

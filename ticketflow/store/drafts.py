@@ -103,6 +103,7 @@ def agent_mail(
         agent=agent,
         language=language,
         quote=quote,
+        signature=settings.identity.signature(ticket.project, language),
     )
     return AgentMail(
         settings.identity.subject_tag.tagged(subject, ticket.number), body, language, last_in

@@ -39,7 +39,7 @@ from ticketflow.store.models import (
 )
 from ticketflow.store.ticket_shape import write_lifecycle
 from ticketflow.tickets.articles import ArticleStatus, Direction
-from ticketflow.tickets.language import detect_language
+from ticketflow.tickets.language import declared_language, detect_language
 from ticketflow.tickets.lifecycle import new_ticket
 from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
@@ -186,7 +186,7 @@ def _store_read(
             raw_row.state, raw_row.problem = RawState.HELD, problem
             log.warning("raw message %d held: %s", raw_id, problem)
             return IntakeResult.without_ticket(problem, False, raw_id, aside=True)
-        ticket = _new_ticket(session, mail, rules, project, now)
+        ticket = _new_ticket(session, mail, rules, project, now, raw_row.source == FORM_SOURCE)
         raw_row.new_ticket_sender = sender
     session.flush()
     article = Article(
@@ -397,15 +397,22 @@ def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag:
 
 
 def _new_ticket(
-    session: Session, parsed: ParsedMail, rules: IntakeRules, project: str, now: datetime
+    session: Session,
+    parsed: ParsedMail,
+    rules: IntakeRules,
+    project: str,
+    now: datetime,
+    from_form: bool = False,
 ) -> Ticket:
+    # The form says the language of the page the customer wrote on; mail is read.
+    declared = declared_language([parsed.content_language]) if from_form else None
     ticket = Ticket(
         project=project,
         # Placeholder until the id is known; the real number is date + id.
         number=uuid.uuid4().hex[:32],
         subject=parsed.subject[:500],
         customer=parsed.from_addr[:320],
-        language=detect_language(f"{parsed.subject}\n{parsed.body_text}"),
+        language=declared or detect_language(f"{parsed.subject}\n{parsed.body_text}"),
         created_at=now,
         pending_since=now,
         updated_at=now,

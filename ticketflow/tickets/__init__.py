@@ -9,7 +9,8 @@
 - escalation: what a warning's or breach's steps do to the ticket.
 - calendars: business calendars (working hours in a zone, holidays) and business-time maths.
 - timers: a ticket's other timers (waiting period, reminders) and how a change moves them all.
+- undo: an agent's action taken back within the desk's window, and what the figures skip.
 - numbering: ticket numbers and the subject tag that carries them in mail.
-- language: the language a customer writes in.
+- language: the language a customer writes in, or a form declares.
 - reporting: what the reports count, folded event by event.
 """

@@ -9,6 +9,7 @@ answers in three.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 LANGUAGES = ("en", "ru", "tr")
 DEFAULT_LANGUAGE = "en"
@@ -19,6 +20,18 @@ TURKISH_WORDS = re.compile(
     r"\b(merhaba|teşekkür|tesekkur|şifre|sifre|hesab|lütfen|lutfen|değil|degil|için|icin|ve|bir|bu)\b",
     re.IGNORECASE,
 )
+
+
+def declared_language(values: Iterable[str]) -> str | None:
+    """The first of ours a Content-Language field names (RFC 3282: "ru", "en-GB, de"), or
+    None. Trusted only where we wrote it ourselves (the customer form): mail clients name
+    their own locale, not the text's."""
+    for value in values:
+        for tag in value.split(","):
+            primary = tag.strip().split("-")[0].lower()
+            if primary in LANGUAGES:
+                return primary
+    return None
 
 
 def detect_language(text: str) -> str:

@@ -98,7 +98,7 @@ async def undo(
     client: TemporalClientDep,
     agent: CurrentAgent,
 ) -> ActionResult:
-    """Put the ticket back as it was before the action whose `undo_id` is given (state,
+    """Put the ticket back as it was before the action whose `action_id` is given (state,
     queue, owner, priority, timers); its mail is never sent. Once only: asked again, the
     same answer. 409 once the window is over, its mail went out, or the ticket changed."""
     return await do_undo(components, client, agent, number, body.action_id)
