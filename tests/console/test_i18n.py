@@ -9,9 +9,12 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from ticketflow.console.i18n import LOCALE_DIR, language_of, translations
+from ticketflow.console.i18n import LOCALE_DIR, WORD_KINDS, language_of, translations, word
 from ticketflow.service.refusals import MESSAGES
 from ticketflow.tickets import lifecycle, rights, undo
+from ticketflow.tickets.articles import Direction
+from ticketflow.tickets.history import EventName
+from ticketflow.tickets.lifecycle import Action, State
 
 CONSOLE = Path(__file__).resolve().parents[2] / "ticketflow" / "console"
 ROOT = Path(__file__).resolve().parents[2] / "ticketflow"
@@ -68,3 +71,24 @@ def test_the_language_is_the_agent_s_choice_else_the_browser_s_else_russian() ->
     assert language_of("en", "ru-RU,ru") == "en"
     assert language_of(None, "de-DE, en;q=0.8") == "en"
     assert language_of(None, None) == "ru"
+
+
+def test_every_domain_word_has_its_russian_translation() -> None:
+    """States, actions and history entries, directions and rights: no English word of the
+    domain on a Russian page."""
+    kinds = {
+        "state": [s.value for s in State],
+        "action": [a.value for a in Action] + [e.value for e in EventName] + [undo.UNDO],
+        "direction": [d.value for d in Direction],
+        "right": [r.value for r in rights.Right],
+    }
+    assert set(kinds) == set(WORD_KINDS)
+    missing = [
+        f"{kind}: {value}"
+        for kind, values in kinds.items()
+        for value in values
+        if word("ru", kind, value) == value
+    ]
+    assert missing == []
+    assert word("ru", "action", "close-skipped") == "закрытие (пропущено)"
+    assert word("en", "state", "first-line") == "first-line"

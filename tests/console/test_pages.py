@@ -202,7 +202,10 @@ async def test_a_page_offers_only_the_actions_the_policy_allows(stack: Stack) ->
     assert "/act/" not in page.text and "/macro/" not in page.text
     refused = await sams.post(f"/t/{number}/act/note", data={"csrf": sam_csrf, "text": "hi"})
     # In his language (Russian here), the right and the action named as the desk names them.
-    assert refused.status_code == 403 and "нужно право note в этой очереди" in refused.text
+    assert (
+        refused.status_code == 403
+        and "заметка: нужно право «заметки» в этой очереди" in refused.text
+    )
     alices, _ = await signed_in(stack)
     offered = await alices.get(f"/t/{number}")
     for action in ("take", "answer", "ask", "move", "priority", "close", "note"):

@@ -71,16 +71,24 @@ async def test_the_first_line_works_the_inbox_with_keys_and_undoes(
     admin.add("ada", ["mail/first-line"])
     for name in ("alice", "ada"):
         admin.set_password(name, PASSWORD)
-    first = await stack.open_ticket(subject="Cannot log in", body="I forgot my password.")
+    # A message of 30 lines, as long as a customer's usually is at most.
+    body = "\n".join(f"Line {n}: I forgot my password." for n in range(1, 31))
+    first = await stack.open_ticket(subject="Cannot log in", body=body)
     second = await stack.open_ticket(subject="Spam everywhere", body="So much spam.")
     third = await stack.open_ticket(subject="Where is my mail?", body="It is all gone.")
 
     alice = await sign_in(chromium, served, "alice")
+    await alice.set_viewport_size({"width": 1366, "height": 768})  # type: ignore[attr-defined]
     await alice.get_by_role("link", name="Inbox").first.click()  # type: ignore[attr-defined]
     # The whole row opens a ticket: here its customer's cell.
     row = alice.get_by_role("row").filter(has_text="Cannot log in")  # type: ignore[attr-defined]
     await row.get_by_text("anna@example.org").click()
     await expect(alice.get_by_role("heading", name=f"Cannot log in {first}")).to_be_visible()  # type: ignore[attr-defined]
+    # Without scrolling at 1366x768: the whole message, the reply box and every action.
+    await shot(alice, "ticket-1366x768", full_page=False)
+    for part in ("section.newest", "#reply", "section.actions"):
+        box = await alice.locator(part).bounding_box()  # type: ignore[attr-defined]
+        assert box is not None and box["y"] + box["height"] <= 768, (part, box)
     # Each macro shows its key, the desk's: Move to Passwords is 4 whatever she used most.
     move = alice.get_by_role("button", name="Move to Passwords")  # type: ignore[attr-defined]
     await expect(move).to_have_attribute("data-macro", "4")

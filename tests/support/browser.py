@@ -64,10 +64,10 @@ async def chromium() -> AsyncIterator[object]:
         await browser.close()
 
 
-async def shot(page: object, name: str) -> None:
+async def shot(page: object, name: str, full_page: bool = True) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+        await page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
 
 
 # Every refusal of a script by the Content-Security-Policy the pages' consoles report.

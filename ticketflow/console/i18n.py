@@ -31,6 +31,22 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled)
 
 
+# The kinds of words the domain names things by, each translated in its own context
+# (msgctxt): a ticket's state, an action or history entry, an article's direction, a right.
+WORD_KINDS = ("state", "action", "direction", "right")
+SKIPPED = "-skipped"  # a system action its state refused: "close-skipped"
+
+
+def word(language: str, kind: str, value: str) -> str:
+    """A domain word (`first-line`, `customer-message`) in `language`; as it is where the
+    catalogue has none (a desk's own name)."""
+    catalogue = translations(language)
+    if kind == "action" and value.endswith(SKIPPED) and value != SKIPPED:
+        base = catalogue.pgettext("action", value.removesuffix(SKIPPED))
+        return str(catalogue.gettext("%(action)s (skipped)")) % {"action": base}
+    return str(catalogue.pgettext(kind, value))
+
+
 def language_of(chosen: str | None, accept_language: str | None) -> str:
     """The agent's chosen language, else the first of the browser's we have, else Russian."""
     if chosen in LANGUAGES:

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from ticketflow.api.deps import ComponentsDep
 from ticketflow.components import Components
 from ticketflow.console.session import COOKIE, LIMITS, Seat
+from ticketflow.console.times import shown
 from ticketflow.service.access import access_queue, access_ticket
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, NotFound
@@ -67,6 +68,7 @@ async def queue_events(
     if since.tzinfo is None:
         raise Invalid("since-zone")
     states = default_states(mine.desk.lines().get(queue))
+    zone = mine.desk.zone
 
     def still_his(agent: AgentIdentity) -> bool:
         """Whether his rights (as they are now: groups change) still show him the queue."""
@@ -85,6 +87,8 @@ async def queue_events(
                     "owner": t.owner,
                     "pending_since": t.pending_since.isoformat(),
                     "escalation_at": t.escalation_at.isoformat() if t.escalation_at else None,
+                    # As the page shows it: in the desk's zone, not raw ISO.
+                    "escalation_shown": shown(t.escalation_at, zone),
                 }
                 for t in rows
             ]

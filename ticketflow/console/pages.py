@@ -80,6 +80,7 @@ async def queue_page(
         live=live if sort == "pending" and not cursor else None,
         notice=notice,
         empty=empty,
+        zone=components.projects.desk(project).zone,
     )
 
 
@@ -168,6 +169,7 @@ async def _ticket(
         status_code,
         **found,
         offered=set(found["ticket"].actions),
+        zone=found["desk"].time_zone,
         live=f"/live/t/{quote(number, safe='')}",
         refused=refused,
         refused_status=status_code,

@@ -4,6 +4,8 @@ script and stylesheet only, nothing inline, nothing from elsewhere)."""
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ticketflow.console.i18n import LANGUAGES, language_of, translations
+from ticketflow.console.i18n import LANGUAGES, WORD_KINDS, language_of, translations, word
+from ticketflow.console.quotes import split_quote
+from ticketflow.console.times import moment
+from ticketflow.service.policy import policy_of
 from ticketflow.store.sign_in import ConsoleSeat
+from ticketflow.tickets.lifecycle import State
+from ticketflow.tickets.reasons import Reason
+from ticketflow.tickets.rights import DeskRight
 
 HERE = Path(__file__).resolve().parent
 static = StaticFiles(directory=HERE / "static")
@@ -36,7 +44,44 @@ def _environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["word"] = partial(word, language)
+    env.globals["said"] = partial(said, language)
+    env.globals["moment"] = partial(moment, language)
+    env.globals["split_quote"] = split_quote
+    env.globals["state_words"] = partial(state_words, language)
     return env
+
+
+def state_words(language: str) -> str:
+    """Each state's word, as JSON: the live page says a new state as the page does."""
+    return json.dumps({s.value: word(language, "state", s.value) for s in State})
+
+
+def _seat_context(request: Request, seat: ConsoleSeat | None) -> dict[str, Any]:
+    """What every page of his shows by his rights: the zone his desk works in, and
+    whether the Reports link leads anywhere for him."""
+    if seat is None:
+        return {"zone": "UTC", "may_report": False}
+    policy = policy_of(request.app.state.components.projects)
+    seats = policy.seats(seat.agent)
+    return {
+        "zone": seats[0].desk.zone if seats else "UTC",
+        "may_report": bool(policy.with_right(seat.agent, DeskRight.REPORTS)),
+    }
+
+
+def said(language: str, why: Reason) -> str:
+    """A refusal's reason in `language`: its message from the catalogue, its parameters
+    filled in (those naming a state, an action or a right translated too)."""
+    params = {
+        name: word(language, name, str(value)) if name in WORD_KINDS else value
+        for name, value in why.params.items()
+    }
+    message = translations(language).gettext(why.message)
+    try:
+        return message % params if params else message
+    except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder
+        return str(why)
 
 
 ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
@@ -50,9 +95,11 @@ def render(
     forced_language: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """The page in the agent's language (else the browser's), or in `forced_language`."""
+    """The page in the agent's language (else the browser's), or in `forced_language`;
+    its times in `zone` (else his first project's), its links only where his rights lead."""
     chosen = seat.language if seat else None
     language = forced_language or language_of(chosen, request.headers.get("accept-language"))
+    context = _seat_context(request, seat) | context
     page = (
         ENVIRONMENTS[language]
         .get_template(template)

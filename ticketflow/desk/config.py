@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -154,6 +155,10 @@ class DeskConfig(StrictModel):
     # in it, supervisors in every queue, and any queue may be a move's target.
     group_rights: list[GroupConfig] = Field(default=[], alias="groups")
     calendars: dict[str, CalendarConfig] = {}
+    # How the console names each answer template, by language: {name: {en: ..., ru: ...}}.
+    template_titles: dict[str, dict[str, str]] = {}
+    # The zone its console shows times in (IANA); unset: its first calendar's, else UTC.
+    time_zone: str | None = None
     slas: dict[str, SlaConfig] = {}
     # Routing rules (postmaster filters), evaluated in order for every arriving message.
     rules: list[RuleConfig] = []
@@ -176,6 +181,11 @@ class DeskConfig(StrictModel):
     @model_validator(mode="after")
     def _check(self) -> DeskConfig:
         names = [q.name for q in self.queues]
+        if self.time_zone is not None:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time_zone {self.time_zone!r}") from None
         self._check_queues(names)
         self._check_timers(names)
         self._check_macros(names)
@@ -309,6 +319,13 @@ class DeskConfig(StrictModel):
             owner_timeout_minutes=owner_timeout,
             undo_seconds=self.undo_seconds,
         )
+
+    @property
+    def zone(self) -> str:
+        """Where its agents work: the zone the console shows its times in."""
+        if self.time_zone:
+            return self.time_zone
+        return next(iter(self.calendars.values())).zone if self.calendars else "UTC"
 
     @property
     def default_queue(self) -> QueueConfig:

@@ -52,6 +52,8 @@ class MacroStep(StrictModel):
 class MacroConfig(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str = ""
+    # Its title in the console's other languages (ru, ...): `title` where none is given.
+    titles: dict[str, str] = {}
     # Groups whose agents may run it; empty: every agent who can act on the ticket (and
     # a supervisor may run any; ticketflow.service.policy decides).
     groups: list[str] = []

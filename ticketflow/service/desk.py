@@ -55,9 +55,12 @@ def desk_for(components: Components, agent: AgentIdentity, project: str | None =
         move_targets=seat.move_targets(),
         macros=[MacroOut.of(m, uses) for m in most_used_first(seat.macros(), uses)],
         templates=[
-            AnswerTemplateOut(name=name, languages=languages)
+            AnswerTemplateOut(
+                name=name, languages=languages, titles=seat.desk.template_titles.get(name, {})
+            )
             for name, languages in answer_templates(components.templates).items()
         ],
+        time_zone=seat.desk.zone,
     )
 
 

@@ -233,6 +233,7 @@ class MacroOut(BaseModel):
     steps: list[str]  # the actions, in order
     uses: int  # how often this agent ran it
     key: str | None = None  # the console's key for it (the desk's, never by use)
+    titles: dict[str, str] = {}  # its title by language, where the desk gives one
 
     @classmethod
     def of(
@@ -244,6 +245,7 @@ class MacroOut(BaseModel):
             steps=[s.action for s in macro.steps],
             uses=uses.get(macro.name, 0),
             key=(keys or {}).get(macro.name),
+            titles=macro.titles,
         )
 
 
@@ -334,7 +336,8 @@ class DeskQueueOut(BaseModel):
 
 class AnswerTemplateOut(BaseModel):
     name: str
-    languages: list[str]
+    languages: list[str]  # the languages it is written in
+    titles: dict[str, str] = {}  # how the console names it, by language (the desk's)
 
 
 class DeskOut(BaseModel):
@@ -346,6 +349,7 @@ class DeskOut(BaseModel):
     move_targets: list[str]  # the queues it may move a ticket into (move_into)
     macros: list[MacroOut]
     templates: list[AnswerTemplateOut]
+    time_zone: str = "UTC"  # where its agents work (IANA)
 
 
 class AgentOut(BaseModel):

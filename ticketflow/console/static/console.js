@@ -23,7 +23,13 @@ function moveCurrent(step) {
 
 function focusField(id) {
   const field = document.getElementById(id);
-  if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
+  if (!field) return;
+  const folded = field.closest("details");
+  if (folded) folded.open = true;
+  field.focus();
+  field.scrollIntoView({ block: "center" });
+  // A search box's old query is selected: what he types replaces it.
+  if (field instanceof HTMLInputElement && field.type === "search") field.select();
 }
 
 // Off a list (a ticket's page), j opens the queue's next ticket and k goes back.
@@ -82,14 +88,16 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// An escalation's age keeps counting, in the page's words ("in {n} min", "{n} min ago").
 function countdowns() {
   for (const el of document.querySelectorAll("time[data-countdown]")) {
     const left = Math.round((Date.parse(el.getAttribute("datetime")) - Date.now()) / 60000);
-    el.title = el.textContent;
     el.dataset.left = String(left);
-    const label = left >= 0 ? `${left} min` : `${-left} min ago`;
-    if (!el.dataset.original) el.dataset.original = el.textContent;
-    el.textContent = `${el.dataset.original} (${label})`;
+    const age = el.nextElementSibling;
+    const words = left >= 0 ? el.dataset.in : el.dataset.ago;
+    if (age && age.classList.contains("age") && words) {
+      age.textContent = words.replace("{n}", String(Math.abs(left)));
+    }
   }
 }
 countdowns();
@@ -108,11 +116,17 @@ function addRow(ticket) {
   const row = document.createElement("tr");
   row.setAttribute("data-row", "");
   row.classList.add("arrived");
+  const href = `/t/${encodeURIComponent(ticket.number)}`;
+  row.dataset.href = href;
   const link = document.createElement("a");
-  link.href = `/t/${encodeURIComponent(ticket.number)}`;
+  link.href = href;
   link.textContent = ticket.number;
-  const cells = [link, ticket.subject, ticket.customer, ticket.queue, String(ticket.priority),
-    ticket.owner || "–", ticket.escalation_at || "–"];
+  const subject = document.createElement("a");
+  subject.href = href;
+  subject.tabIndex = -1;
+  subject.textContent = ticket.subject || body.dataset.noSubject || "";
+  const cells = [link, subject, ticket.customer, ticket.queue, String(ticket.priority),
+    ticket.owner || "–", ticket.escalation_shown || "–"];
   for (const value of cells) {
     const cell = document.createElement("td");
     if (value instanceof Node) cell.appendChild(value); else cell.textContent = value;
@@ -137,7 +151,10 @@ if (ticketLive && window.EventSource) {
     const owner = document.querySelector("[data-owner]");
     if (owner && now.owner) owner.textContent = now.owner;
     const state = document.querySelector("[data-state]");
-    if (state) state.textContent = now.state;
+    if (state) state.textContent = JSON.parse(state.dataset.words || "{}")[now.state] || now.state;
+    // Taken by someone else meanwhile: his Take button goes (it would be refused).
+    const take = document.querySelector("button[data-take]");
+    if (take && now.owner && now.owner !== ticketLive.dataset.me) take.closest("form").remove();
     const viewers = document.querySelector("[data-viewers]");
     const label = document.querySelector("[data-viewers-label]");
     if (viewers) viewers.textContent = now.viewers.join(", ");
