@@ -6,6 +6,7 @@ from a template and undo that too, and a refused answer that keeps its text."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -137,3 +138,31 @@ async def test_the_first_line_works_the_inbox_with_keys_and_undoes(
     assert second  # open by alice since her move
     await ada.keyboard.press("j")  # type: ignore[attr-defined]
     await expect(ada.get_by_role("status").filter(has_text="No ticket left")).to_be_visible()  # type: ignore[attr-defined]
+
+
+async def test_live_rows_takes_and_searches_behave(
+    stack: Stack, served: str, chromium: object
+) -> None:
+    expect = playwright_api.expect
+    stack.components.agent_admin("test").set_password("alice", PASSWORD)
+    first = await stack.open_ticket(subject="Cannot log in")
+    alice = await sign_in(chromium, served, "alice")
+    # A row that arrives live says its escalation as the page does, not in raw ISO.
+    await alice.goto(f"{served}/p/mail/q/Inbox")  # type: ignore[attr-defined]
+    arrived = await stack.open_ticket(subject="", body="No subject at all.")
+    row = alice.locator(f'tr[data-href="/t/{arrived}"]')  # type: ignore[attr-defined]
+    await expect(row).to_contain_text("(no subject)")
+    cells = await row.locator("td").all_inner_texts()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[-1]), cells
+    # Taken by someone else while she looks: her Take button goes.
+    await alice.goto(f"{served}/t/{first}")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("button", name="Take")).to_be_visible()  # type: ignore[attr-defined]
+    token = stack.components.agent_admin("test").add("ada", ["mail/first-line"])
+    stack.tokens["ada"] = token
+    assert (await stack.act(first, "take", agent="ada")).status_code == 200
+    await expect(alice.get_by_role("button", name="Take")).to_have_count(0)  # type: ignore[attr-defined]
+    # `/` on a results page selects the old query: what she types replaces it.
+    await alice.goto(f"{served}/search?q=login")  # type: ignore[attr-defined]
+    await alice.keyboard.press("/")  # type: ignore[attr-defined]
+    await alice.keyboard.type("password")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("searchbox")).to_have_value("password")  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from ticketflow.api.files import as_download
 from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.desk.macros import by_hints
 from ticketflow.letters.answers import Written
 from ticketflow.service import desk, tickets, working
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
@@ -151,10 +152,14 @@ async def _ticket(
         ticket = tickets.ticket_detail(components, agent, number, ARTICLES_PER_PAGE, before)
         return {
             "ticket": ticket,
-            # By key: a macro keeps its place and its key whatever he used most.
-            "macros": sorted(
-                tickets.ticket_macros(components, agent, number).macros,
-                key=lambda m: (m.key is None, m.key or ""),
+            # By key (a macro keeps its key whatever he used most), then those the
+            # ticket's hints make likely first.
+            "macros": by_hints(
+                sorted(
+                    tickets.ticket_macros(components, agent, number).macros,
+                    key=lambda m: (m.key is None, m.key or ""),
+                ),
+                [h.topic for h in ticket.hints],
             ),
             "desk": desk.desk_for(components, agent, ticket.project),
             "others": tickets.customer_others(components, agent, ticket),

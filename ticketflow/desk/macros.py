@@ -9,7 +9,7 @@ of its steps are stored as drafts first, like any agent text (claim check).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -26,6 +26,14 @@ from ticketflow.tickets.lifecycle import (
 from ticketflow.tickets.lifecycle import Ticket as LifecycleTicket
 
 TEXT_STEPS = TEXT_ACTIONS
+
+
+class Hinted(Protocol):
+    @property
+    def hints(self) -> list[str]: ...
+
+
+M = TypeVar("M", bound=Hinted)
 
 
 class MacroStep(StrictModel):
@@ -54,6 +62,9 @@ class MacroConfig(StrictModel):
     title: str = ""
     # Its title in the console's other languages (ru, ...): `title` where none is given.
     titles: dict[str, str] = {}
+    # The hints (rules' topics) that make it likely: offered first on a ticket with one of
+    # them, after the others on a ticket whose hints are all elsewhere.
+    hints: list[str] = []
     # Groups whose agents may run it; empty: every agent who can act on the ticket (and
     # a supervisor may run any; ticketflow.service.policy decides).
     groups: list[str] = []
@@ -95,6 +106,19 @@ def check_macro(
     except InvalidTransition as exc:
         return exc.reason
     return None
+
+
+def by_hints(macros: Iterable[M], hints: Iterable[str]) -> list[M]:
+    """The macros the ticket's hints make likely first, those they make unlikely (their
+    own hints are all elsewhere) last; otherwise in the order given. Never their keys."""
+    found = set(hints)
+
+    def rank(macro: M) -> int:
+        if not macro.hints or not found:
+            return 1
+        return 0 if found & set(macro.hints) else 2
+
+    return sorted(macros, key=rank)
 
 
 def most_used_first(macros: Iterable[MacroConfig], uses: Mapping[str, int]) -> list[MacroConfig]:

@@ -234,6 +234,7 @@ class MacroOut(BaseModel):
     uses: int  # how often this agent ran it
     key: str | None = None  # the console's key for it (the desk's, never by use)
     titles: dict[str, str] = {}  # its title by language, where the desk gives one
+    hints: list[str] = []  # the hints that make it likely
 
     @classmethod
     def of(
@@ -246,6 +247,7 @@ class MacroOut(BaseModel):
             uses=uses.get(macro.name, 0),
             key=(keys or {}).get(macro.name),
             titles=macro.titles,
+            hints=macro.hints,
         )
 
 
