@@ -150,6 +150,7 @@ async def _ticket(
         # One trip to a thread for all the page reads: none blocks the event loop.
         agent = seat.agent
         ticket = tickets.ticket_detail(components, agent, number, ARTICLES_PER_PAGE, before)
+        working.opened(components, agent, number)  # one he may read: now his open one
         return {
             "ticket": ticket,
             # By key (a macro keeps its key whatever he used most), then those the

@@ -14,7 +14,7 @@ from ticketflow.components import Components
 from ticketflow.service.access import access_queue
 from ticketflow.service.policy import policy_of
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.store.console_views import claim_next, left_ticket
+from ticketflow.store.console_views import claim_next, left_ticket, note_viewer
 from ticketflow.store.models import HistoryEvent, utcnow
 from ticketflow.store.queries import default_states, ticket_by_number
 from ticketflow.tickets.history import EventName
@@ -49,6 +49,15 @@ def next_ticket(
             session, seat.project, queue, states, agent.name, utcnow(), sort, after=left
         )
         return found.number if found is not None else None
+
+
+def opened(components: Components, agent: AgentIdentity, number: str) -> None:
+    """He has the ticket open (its page was just shown to him): a colleague working the
+    queue is given another, from this moment on (the page's live stream keeps it so)."""
+    with components.sessions.begin() as session:
+        ticket = ticket_by_number(session, number)
+        if ticket is not None:
+            note_viewer(session, ticket.id, agent.name, utcnow())
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ document.addEventListener("keydown", (event) => {
   else if (key === "k") walk(-1);
   else if (key === "Enter" && document.querySelector("tr.current[data-href]")) {
     window.location.href = document.querySelector("tr.current[data-href]").dataset.href;
+  } else if (key === "Enter" && document.querySelector("a[data-work]")) {
+    document.querySelector("a[data-work]").click();  // a queue's next ticket, his alone
   } else if (key === "u") { if (!click("button[data-undo]")) return; }
   else if (key === "r") focusField("reply");
   else if (key === "m") focusField("move");
