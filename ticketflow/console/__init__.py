@@ -4,11 +4,14 @@ password and a session cookie.
 
 - app: its place in the application, and a refusal as a page.
 - session: the session cookie, CSRF tokens, the signed-in agent of a request, forms.
-- i18n: the Russian and English catalogues (gettext, Babel), chosen per agent.
+- i18n: the Russian and English catalogues (gettext, Babel), chosen per agent, and the
+  domain's words (states, actions, directions, rights) in them.
 - rendering: the pages' templates and security headers.
+- times: a moment in the desk's zone, with its age. quotes: a reply's quote, folded.
 - signin: signing in and out, the agent's language.
-- pages: queues, a queue, a ticket with the actions it offers, search, escalations, the
-  agent's own tickets, the overview. live: their server-sent events.
+- pages: queues, a queue and its next ticket, a ticket with the actions it offers, the
+  notice of what was just done and its undo, search, escalations, the agent's own
+  tickets, the overview. live: their server-sent events.
 - help_pages: the customer form at /help (its intake is the service's).
 - report_page: the supervisors' dashboard at /reports. charts: its SVG charts.
 - templates/, static/, locale/: the pages, their one stylesheet and script (no inline

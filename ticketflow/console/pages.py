@@ -98,6 +98,20 @@ async def next_in_queue(
     """Open the queue's next ticket for him (marked as open by him: another agent working
     the queue is given another); the queue's page when none is left. `done` is carried
     on: the notice of what he has just done, with its undo."""
+    return await _next_of(components, seat, project, queue, done, sort, after)
+
+
+async def _next_of(
+    components: Components,
+    seat: ConsoleSeat,
+    project: str,
+    queue: str,
+    done: str | None,
+    sort: str = "pending",
+    after: str | None = None,
+) -> Response:
+    """To the queue's next ticket for him, now his open one (or to the queue, when none is
+    left), carrying the notice of what he has just done."""
     found = await asyncio.to_thread(
         working.next_ticket, components, seat.agent, project, queue, sort, after
     )
@@ -364,9 +378,11 @@ async def _clicked(
         )
     done = f"{number}.{result.action_id}" if result.action_id is not None else None
     if ends_his_part and working_on is not None:
-        project, queue = working_on
-        query = f"?done={quote(done)}" if done else ""
-        target = f"/p/{quote(project)}/q/{quote(queue)}/next{query}"
-    else:
-        target = f"/t/{quote(number, safe='')}" + (f"?done={quote(done)}" if done else "")
+        # Straight to the next ticket: one redirect, not two. A queue the form names that
+        # is not his (a forged field) ends at home, never at a 404 after his action.
+        try:
+            return await _next_of(components, seat, *working_on, done)
+        except NotFound:
+            return RedirectResponse("/", 303, headers=SECURITY_HEADERS)
+    target = f"/t/{quote(number, safe='')}" + (f"?done={quote(done)}" if done else "")
     return RedirectResponse(target, 303, headers=SECURITY_HEADERS)

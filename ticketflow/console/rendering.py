@@ -4,6 +4,7 @@ script and stylesheet only, nothing inline, nothing from elsewhere)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import partial
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
 
 from ticketflow.console.i18n import LANGUAGES, WORD_KINDS, language_of, translations, word
 from ticketflow.console.quotes import split_quote
@@ -24,7 +26,24 @@ from ticketflow.tickets.reasons import Reason
 from ticketflow.tickets.rights import DeskRight
 
 HERE = Path(__file__).resolve().parent
-static = StaticFiles(directory=HERE / "static")
+
+
+class CachedStatic(StaticFiles):
+    """The stylesheet and script, kept by browsers for a year: their URLs carry a digest
+    of the files (ASSETS), so a new release is a new URL. A page opens without asking
+    for them again (the first line opens a ticket every few seconds)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+static = CachedStatic(directory=HERE / "static")
+# The static files' digest, in their URLs (?v=): what makes caching them for long safe.
+ASSETS = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted((HERE / "static").iterdir()))
+).hexdigest()[:12]
 # A page's own scripts and styles only: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -47,6 +66,7 @@ def _environment(language: str) -> Environment:
     env.globals["word"] = partial(word, language)
     env.globals["said"] = partial(said, language)
     env.globals["moment"] = partial(moment, language)
+    env.globals["assets"] = ASSETS
     env.globals["split_quote"] = split_quote
     env.globals["state_words"] = partial(state_words, language)
     return env
