@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from ticketflow.console.i18n import LOCALE_DIR, WORD_KINDS, language_of, translations, word
+from ticketflow.desk.rules import FIELDS
 from ticketflow.service.refusals import MESSAGES
 from ticketflow.tickets import lifecycle, rights, undo
 from ticketflow.tickets.articles import Direction
@@ -81,6 +82,7 @@ def test_every_domain_word_has_its_russian_translation() -> None:
         "action": [a.value for a in Action] + [e.value for e in EventName] + [undo.UNDO],
         "direction": [d.value for d in Direction],
         "right": [r.value for r in rights.Right],
+        "part": list(FIELDS),
     }
     assert set(kinds) == set(WORD_KINDS)
     missing = [

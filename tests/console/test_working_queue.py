@@ -166,3 +166,48 @@ async def test_live_rows_takes_and_searches_behave(
     await alice.keyboard.press("/")  # type: ignore[attr-defined]
     await alice.keyboard.type("password")  # type: ignore[attr-defined]
     await expect(alice.get_by_role("searchbox")).to_have_value("password")  # type: ignore[attr-defined]
+
+
+# The domain's words as stored: never on a Russian page's face.
+ENGLISH_WORDS = re.compile(
+    r"\b(first-line|second-line|waiting|closed|customer-message|route|move|macro|undo)\b"
+)
+
+
+async def test_the_first_line_works_in_russian_with_no_english_word_of_the_domain(
+    stack: Stack, served: str, chromium: object
+) -> None:
+    expect = playwright_api.expect
+    stack.components.agent_admin("test").set_password("alice", PASSWORD)
+    first = await stack.open_ticket(subject="Не могу войти", body="Забыл пароль.")
+    second = await stack.open_ticket(subject="Нет писем", body="Письма не приходят.")
+    alice = await sign_in(chromium, served, "alice", language="ru")
+
+    async def no_english() -> None:
+        shown = await alice.locator("body").inner_text()  # type: ignore[attr-defined]
+        assert ENGLISH_WORDS.findall(shown) == [], shown
+
+    await alice.get_by_role("link", name="Inbox").first.click()  # type: ignore[attr-defined]
+    await alice.keyboard.press("Enter")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("heading", name=f"Не могу войти {first}")).to_be_visible()  # type: ignore[attr-defined]
+    await no_english()
+    await expect(alice.get_by_role("button", name="В Пароли")).to_have_attribute("data-macro", "4")  # type: ignore[attr-defined]
+    await alice.keyboard.press("4")  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("heading", name=f"Нет писем {second}")).to_be_visible()  # type: ignore[attr-defined]
+    await expect(alice.locator("#notice")).to_contain_text(  # type: ignore[attr-defined]
+        f"Макрос «В Пароли» применён к заявке {first}: теперь она в очереди Passwords."
+    )
+    await no_english()
+    await alice.keyboard.press("u")  # type: ignore[attr-defined]
+    await expect(alice.locator("#notice")).to_contain_text("Отменено")  # type: ignore[attr-defined]
+    await expect(alice.locator("[data-state]")).to_have_text("первая линия")  # type: ignore[attr-defined]
+    await no_english()
+    # A colleague takes it meanwhile: her answer is refused in Russian, her text kept.
+    stack.tokens["ada"] = stack.components.agent_admin("test").add("ada", ["mail/first-line"])
+    assert (await stack.act(first, "take", agent="ada")).status_code == 200
+    await alice.get_by_label("Ответ клиенту (r)").fill("Попробуйте ещё раз.")  # type: ignore[attr-defined]
+    await alice.get_by_role("button", name="Ответить и закрыть").click()  # type: ignore[attr-defined]
+    await expect(alice.get_by_role("alert")).to_contain_text("ada")  # type: ignore[attr-defined]
+    await expect(alice.get_by_label("Ответ клиенту (r)")).to_have_value("Попробуйте ещё раз.")  # type: ignore[attr-defined]
+    await shot(alice, "refused-ru", full_page=False)
+    await no_english()

@@ -5,6 +5,7 @@ offers its undo."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,6 +69,7 @@ class Done:
     action_id: int
     action: str  # the action's name, or "macro"
     detail: str | None  # a macro's title, a close's reason
+    titles: Mapping[str, str]  # a macro's title in the console's other languages
     queue: str  # where the action left the ticket (a move's target)
     at: datetime
     undo_until: datetime | None  # None: the desk allows no undo, or it is too late
@@ -97,9 +99,9 @@ def done(components: Components, agent: AgentIdentity, number: str, action_id: i
     last = steps[-1] if steps else first
     desk = components.projects.desk(project)
     window = timedelta(seconds=desk.undo_seconds)
-    detail = first.detail
+    detail, titles = first.detail, {}
     if first.action == EventName.MACRO and detail and (macro := desk.macro(detail)) is not None:
-        detail = macro.title or macro.name  # as its button says it
+        detail, titles = macro.title or macro.name, macro.titles  # as its button says it
     until = first.at + window
     undone = action_id in undone_seqs((e.seq, e.action, e.detail) for e in entries)
     return Done(
@@ -107,6 +109,7 @@ def done(components: Components, agent: AgentIdentity, number: str, action_id: i
         action_id=action_id,
         action=first.action,
         detail=detail,
+        titles=titles,
         queue=last.to_queue,
         at=first.at,
         undo_until=until if window and until > utcnow() and not undone else None,
