@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.stack import example_desk, make_components
@@ -15,6 +16,7 @@ from tests.support.temporal import eventually, keep_history, new_worker
 from tests.support.tickets import act, new_ticket_in_inbox, ref, ticket_row
 from ticketflow.components import Components
 from ticketflow.engine.tickets import undo_action
+from ticketflow.payloads import TicketStatus
 from ticketflow.store.models import Article, HistoryEvent
 from ticketflow.tickets.lifecycle import InvalidTransition
 from ticketflow.tickets.numbering import workflow_id
@@ -97,24 +99,35 @@ def components_with_window(tmp_path: Path, seconds: int) -> Components:
 # restarted worker no task while the stopped one's sticky queue holds it.
 
 
+async def acted_before_a_restart(
+    client: Client, components: Components, action: str, text: str
+) -> tuple[str, TicketStatus, int]:
+    """A new ticket and an agent's mailing action on it, by a worker that then stops with
+    the mail held."""
+    async with new_worker(client, components):
+        number = await new_ticket_in_inbox(client, components)
+        await auto_reply_sent(components)
+        status = await act(client, components, number, action, text)
+        assert status.action_id is not None
+        assert len(outbox(components)) == 1  # held: the automatic reply only
+    return number, status, status.action_id
+
+
 async def test_held_mail_goes_once_after_the_window_across_a_worker_restart(
     dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     components = components_with_window(tmp_path, 4)
     client = dev_env.client
-    async with new_worker(client, components):
-        number = await new_ticket_in_inbox(client, components)
-        await auto_reply_sent(components)
-        status = await act(client, components, number, "ask", "Which browser do you use?")
-        assert status.ticket.state == "waiting" and status.action_id is not None
-        assert len(outbox(components)) == 1  # held
-    # The worker stops with the mail held; a new one sends it once the window is over,
-    # not twice.
+    number, status, action_id = await acted_before_a_restart(
+        client, components, "ask", "Which browser?"
+    )
+    assert status.ticket.state == "waiting"
+    # A new worker sends it once the window is over, not twice.
     async with new_worker(client, components):
         await eventually(lambda: _count(components), lambda n: n == 2, timeout=30)
         with pytest.raises(InvalidTransition, match="too late to undo"):
             target = ref(components, number)
-            await undo_action(components, client, target, "alice", status.action_id)
+            await undo_action(components, client, target, "alice", action_id)
         [asked] = agent_mail(components)
         assert asked.status == "sent"
     assert len(outbox(components)) == 2
@@ -125,14 +138,10 @@ async def test_a_worker_restart_inside_the_window_keeps_the_undo(
 ) -> None:
     components = components_with_window(tmp_path, 60)
     client = dev_env.client
-    async with new_worker(client, components):
-        number = await new_ticket_in_inbox(client, components)
-        await auto_reply_sent(components)
-        status = await act(client, components, number, "answer", "Fixed on our side.")
-        assert status.action_id is not None
+    number, _, action_id = await acted_before_a_restart(client, components, "answer", "Fixed.")
     async with new_worker(client, components):
         target = ref(components, number)
-        undone = await undo_action(components, client, target, "alice", status.action_id)
+        undone = await undo_action(components, client, target, "alice", action_id)
         assert (undone.ticket.state, undone.ticket.queue) == ("first-line", "Inbox")
         row = ticket_row(components, number)
         assert (row.state, row.queue) == ("first-line", "Inbox")

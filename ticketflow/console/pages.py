@@ -37,6 +37,8 @@ ENDS_HIS_PART = frozenset({"move", "answer", "ask", "close"})
 DONE = r"^[0-9A-Za-z-]{1,40}\.[0-9]{1,10}$"
 router = APIRouter(include_in_schema=False)
 Project = Annotated[str | None, Query(max_length=40)]
+Sort = Annotated[str, Query(pattern="^(pending|escalation)$")]
+Done = Annotated[str | None, Query(pattern=DONE)]
 
 # --- reading -----------------------------------------------------------------------------
 
@@ -60,9 +62,9 @@ async def queue_page(
     queue: str,
     components: ComponentsDep,
     seat: Seat,
-    sort: Annotated[str, Query(pattern="^(pending|escalation)$")] = "pending",
+    sort: Sort = "pending",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    done: Annotated[str | None, Query(pattern=DONE)] = None,
+    done: Done = None,
     empty: bool = False,
 ) -> Response:
     asked = tickets.QueueQuery(project=project, queue=queue, cursor=cursor, sort=sort)
@@ -91,9 +93,9 @@ async def next_in_queue(
     queue: str,
     components: ComponentsDep,
     seat: Seat,
-    sort: Annotated[str, Query(pattern="^(pending|escalation)$")] = "pending",
+    sort: Sort = "pending",
     after: Annotated[str | None, Query(max_length=40)] = None,
-    done: Annotated[str | None, Query(pattern=DONE)] = None,
+    done: Done = None,
 ) -> Response:
     """Open the queue's next ticket for him (marked as open by him: another agent working
     the queue is given another); the queue's page when none is left. `done` is carried
@@ -130,7 +132,7 @@ async def ticket_page(
     components: ComponentsDep,
     seat: Seat,
     before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
-    done: Annotated[str | None, Query(pattern=DONE)] = None,
+    done: Done = None,
     undone: bool = False,
 ) -> Response:
     notice = await _notice(components, seat, done)
@@ -284,10 +286,9 @@ async def act(
     fields: dict[str, Any] = {k: v for k, v in form.items() if k not in FORM_ONLY and v != ""}
     if fields.get("priority", "").isdigit():
         fields["priority"] = int(fields["priority"])
-    kept: dict[str, Any] = {
-        "draft": form.get("text", ""),
-        "chosen_template": form.get("template") or None,
-    }
+    # A refusal keeps what he wrote, in the box he wrote it in.
+    kept: dict[str, Any] = {"chosen_template": form.get("template") or None}
+    kept["note_draft" if action == "note" else "draft"] = form.get("text", "")
     try:
         body = _validated(ACTION_BODIES[action][0], fields)
     except Invalid as refused:
