@@ -356,7 +356,12 @@ async def test_me_and_the_desk_as_the_agent_may_use_it(stack: Stack) -> None:
     assert desk["move_targets"] == ["Inbox", "Passwords", "Web", "Solvers"]
     # carol's groups run only the macros open to everyone; the first line runs its chains.
     assert [m["name"] for m in desk["macros"]] == ["answer-password-reset"]
-    assert {"name": "ask_details", "languages": ["en", "ru", "tr"]} in desk["templates"]
+    assert {
+        "name": "ask_details",
+        "languages": ["en", "ru", "tr"],
+        "titles": {"en": "Ask for details", "ru": "Запрос подробностей", "tr": "Ayrıntı isteği"},
+    } in desk["templates"]
+    assert desk["time_zone"] == "Europe/Moscow"  # the example desk's calendar's
     first_line = (await stack.http.get("/api/v1/desk", headers=stack.auth("alice"))).json()
     assert "to-passwords" in [m["name"] for m in first_line["macros"]]
 

@@ -50,7 +50,8 @@ async def test_routes_answer_503_with_retry_after_while_the_database_is_down(
         assert page.status_code == 503, page.text
         assert page.headers["content-type"].startswith("text/html")
         assert page.headers["retry-after"] == "30"
-        assert "unreachable" in page.text and "Content-Security-Policy" in page.headers
+        # In the page's language (Russian: no Accept-Language said otherwise).
+        assert "недоступна" in page.text and "Content-Security-Policy" in page.headers
     assert marker not in caplog.text and "anna@example.org" not in caplog.text
     assert "read model unreachable (OperationalError)" in caplog.text
 

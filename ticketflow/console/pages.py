@@ -309,8 +309,20 @@ async def macro(
 ) -> Response:
     form = await read_form(request)
     check_csrf(seat.csrf, form)
+    working_on = _working_on(form)
     work = do_run_macro(components, client, seat.agent, number, name)
-    return await _clicked(request, number, components, seat, name, work, _working_on(form), True)
+    ends = _macro_ends_his_part(components, working_on, name)
+    return await _clicked(request, number, components, seat, name, work, working_on, ends)
+
+
+def _macro_ends_his_part(
+    components: Components, working_on: tuple[str, str] | None, name: str
+) -> bool:
+    """Whether the macro moves, answers, asks or closes (a macro that only takes or sets a
+    priority leaves him on the ticket)."""
+    project = components.projects.get(working_on[0]) if working_on else None
+    found = project.desk.macro(name) if project is not None else None
+    return found is None or any(step.action in ENDS_HIS_PART for step in found.steps)
 
 
 @router.post("/t/{number}/undo/{action_id}")
