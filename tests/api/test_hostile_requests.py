@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import func, select
 
 from tests.api.test_webhooks import mailgun_fields, mailgun_signature, mailgun_stack
-from tests.console.test_pages import csrf_of
+from tests.console.test_pages import write_to_help
 from tests.support import bombs
 from tests.support.stack import Stack
 from ticketflow.store.models import RawMessage, Ticket
@@ -47,9 +47,7 @@ async def test_report_sheets_are_kept_by_no_cache(stack: Stack) -> None:
 async def test_the_form_takes_an_address_only_as_an_addr_spec(stack: Stack) -> None:
     customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
     for address in ("a\x01b@example.org", "a(b)c@example.org", "x@localhost", "a@b.c"):
-        page = await customer.get("/help/mail/write?lang=en")
-        form = {"csrf": csrf_of(page.text), "lang": "en", "address": address, "text": "Hi"}
-        refused = await customer.post("/help/mail/write", data=form, files={})
+        refused = await write_to_help(customer, address=address, text="Hi")
         assert refused.status_code == 422, address
         assert "give the address we can answer you at" in refused.text
 
@@ -173,15 +171,12 @@ async def test_the_customer_form_never_writes_into_an_existing_ticket(stack: Sta
     her ticket and printed its number back: now it makes a ticket of its own."""
     number = await stack.open_ticket(sender="Lena <lena@example.org>")
     customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
-    page = await customer.get("/help/mail/write?lang=en")
-    form = {
-        "csrf": csrf_of(page.text),
-        "lang": "en",
-        "address": "lena@example.org",
-        "subject": f"Re: [Ticket#{number}] Cannot log in",
-        "text": "Change my recovery address to mallory@evil.example.",
-    }
-    sent = await customer.post("/help/mail/write", data=form, files={})
+    sent = await write_to_help(
+        customer,
+        address="lena@example.org",
+        subject=f"Re: [Ticket#{number}] Cannot log in",
+        text="Change my recovery address to mallory@evil.example.",
+    )
     assert sent.status_code == 200, sent.text
     shown = re.search(r"data-ticket-number>(\d+)<", sent.text)
     assert shown is not None and shown.group(1) != number

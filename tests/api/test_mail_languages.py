@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import httpx
 
-from tests.console.test_pages import csrf_of
+from tests.console.test_pages import write_to_help
 from tests.support.stack import Stack
 from tests.support.temporal import eventually
 
@@ -58,15 +58,13 @@ async def test_the_automatic_reply_is_in_the_language_the_customer_wrote_in(stac
 
 async def test_the_russian_form_gets_a_russian_reply_whatever_the_text(stack: Stack) -> None:
     customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
-    page = await customer.get("/help/mail/write?lang=ru")
-    form = {
-        "csrf": csrf_of(page.text),
-        "lang": "ru",
-        "address": "ivan@example.org",
-        "subject": "Mailbox full",
-        "text": "My mailbox says it is full but it is empty.",
-    }
-    sent = await customer.post("/help/mail/write", data=form, files={})
+    sent = await write_to_help(
+        customer,
+        "ru",
+        address="ivan@example.org",
+        subject="Mailbox full",
+        text="My mailbox says it is full but it is empty.",
+    )
     assert sent.status_code == 200, sent.text
     shown = re.search(r"data-ticket-number>(\d+)<", sent.text)
     assert shown is not None

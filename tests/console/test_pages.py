@@ -24,6 +24,19 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
+async def write_to_help(
+    customer: httpx.AsyncClient,
+    language: str = "en",
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+    **fields: str,
+) -> httpx.Response:
+    """The customer form as a browser sends it: its page first (the form's cookie and
+    token), then the post of `fields`."""
+    page = await customer.get(f"/help/mail/write?lang={language}")
+    form = {"csrf": csrf_of(page.text), "lang": language, **fields}
+    return await customer.post("/help/mail/write", data=form, files=files or {})
+
+
 async def signed_in(stack: Stack, name: str = "alice") -> tuple[httpx.AsyncClient, str]:
     """A browser of its own, signed in as `name`; returns it and its session's CSRF token."""
     stack.components.agent_admin("test").set_password(name, PASSWORD)
@@ -166,11 +179,9 @@ async def test_the_customer_form_refuses_mistakes_and_floods_with_reasons(
         customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
 
         async def send(address: str) -> httpx.Response:
-            page = await customer.get("/help/mail/write?lang=en")
-            fields = {"csrf": csrf_of(page.text), "lang": "en", "address": address}
-            fields["text"] = "My mailbox is full of spam."
             files = {"attachment1": ("a.txt", b"hello", "text/plain")}
-            return await customer.post("/help/mail/write", data=fields, files=files)
+            text = "My mailbox is full of spam."
+            return await write_to_help(customer, files=files, address=address, text=text)
 
         wrong = await send("not an address")
         assert wrong.status_code == 422

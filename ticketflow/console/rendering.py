@@ -68,7 +68,7 @@ def _environment(language: str) -> Environment:
     env.globals["moment"] = partial(moment, language)
     env.globals["assets"] = ASSETS
     env.globals["split_quote"] = split_quote
-    env.globals["state_words"] = partial(state_words, language)
+    env.globals["state_words"] = state_words(language)  # the same for every page
     return env
 
 

@@ -19,13 +19,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
+from ticketflow.mail.identity import DEFAULT_SIGNATURES
 from ticketflow.tickets.numbering import SubjectTag
 
 AUTO_REPLY = "auto_reply"
 AGENT_MAIL = "agent_mail"
 WAITING_REMINDER = "waiting_reminder"
 ESCALATION = "escalation"
-DEFAULT_SIGNATURE = "Support team"
+DEFAULT_SIGNATURE = DEFAULT_SIGNATURES["en"]
 BLANK_LINES = re.compile(r"\n\s*\n")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ticketflow.components import Components
-from ticketflow.desk.macros import most_used_first
+from ticketflow.desk.macros import macro_keys, most_used_first
 from ticketflow.letters.answers import answer_templates
 from ticketflow.service.policy import policy_of
 from ticketflow.service.shapes import (
@@ -45,6 +45,7 @@ def desk_for(components: Components, agent: AgentIdentity, project: str | None =
     seat = policy_of(components.projects).chosen(agent, project)
     visible = set(seat.visible_queues())
     uses = macro_uses(components.sessions, agent.name)
+    keys = macro_keys(seat.desk.macros)
     return DeskOut(
         project=seat.project,
         queues=[
@@ -53,7 +54,7 @@ def desk_for(components: Components, agent: AgentIdentity, project: str | None =
             if q.name in visible
         ],
         move_targets=seat.move_targets(),
-        macros=[MacroOut.of(m, uses) for m in most_used_first(seat.macros(), uses)],
+        macros=[MacroOut.of(m, uses, keys) for m in most_used_first(seat.macros(), uses)],
         templates=[
             AnswerTemplateOut(
                 name=name, languages=languages, titles=seat.desk.template_titles.get(name, {})

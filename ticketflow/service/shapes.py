@@ -237,15 +237,13 @@ class MacroOut(BaseModel):
     hints: list[str] = []  # the hints that make it likely
 
     @classmethod
-    def of(
-        cls, macro: MacroConfig, uses: Mapping[str, int], keys: Mapping[str, str] | None = None
-    ) -> MacroOut:
+    def of(cls, macro: MacroConfig, uses: Mapping[str, int], keys: Mapping[str, str]) -> MacroOut:
         return cls(
             name=macro.name,
             title=macro.title or macro.name,
             steps=[s.action for s in macro.steps],
             uses=uses.get(macro.name, 0),
-            key=(keys or {}).get(macro.name),
+            key=keys.get(macro.name),
             titles=macro.titles,
             hints=macro.hints,
         )

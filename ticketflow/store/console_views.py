@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ticketflow.store.db import upsert
 from ticketflow.store.models import Ticket, TicketViewer
+from ticketflow.store.queries import SORT_KEYS
 from ticketflow.tickets.lifecycle import OPEN_STATES, State
 
 OPEN_OR_WAITING = [s.value for s in OPEN_STATES] + [State.WAITING.value]
@@ -62,7 +63,7 @@ def claim_next(
         TicketViewer.agent != agent,
         TicketViewer.seen_at > now - PRESENT_FOR,
     )
-    key = Ticket.escalation_at if sort == "escalation" else Ticket.pending_since
+    key = SORT_KEYS[sort]  # the order the queue's view lists in
     query = select(Ticket).where(
         Ticket.project == project,
         Ticket.queue == queue,
@@ -73,7 +74,7 @@ def claim_next(
     if sort == "escalation":
         query = query.where(key.is_not(None))
     if after is not None:
-        at = after.escalation_at if sort == "escalation" else after.pending_since
+        at = getattr(after, key.key)
         if at is not None:
             query = query.where(tuple_(key, Ticket.id) > tuple_(at, after.id))
         query = query.where(Ticket.id != after.id)
