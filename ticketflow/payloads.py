@@ -111,6 +111,8 @@ class CustomerMessage:
     article_id: int
     # Recorded in the history with the article (a reused Message-ID); never mail text.
     warning: str | None = None
+    # The colleague who forwarded the customer's message (an address of the staff's).
+    forwarded_by: str | None = None
 
 
 @dataclass

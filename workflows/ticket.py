@@ -88,8 +88,9 @@ class TicketWorkflow:
         self._input = input
         self._run: TicketRun | None = None  # once the ticket is loaded
         self._early_inbox: list[int] = []  # messages signalled before that
-        # Warnings intake sent with a message, recorded when it is taken in.
-        self._warnings: dict[int, str] = {}
+        # What intake said of a message (a warning, who forwarded it), as history entries
+        # [(name, detail)] recorded when it is taken in.
+        self._warnings: dict[int, list[tuple[str, str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # mail and notices in flight
         self._alarm = Alarm()
 
@@ -104,8 +105,13 @@ class TicketWorkflow:
     def customer_message(self, message: CustomerMessage) -> None:
         inbox = self._run.inbox if self._run is not None else self._early_inbox
         inbox.append(message.article_id)
+        said = []
+        if message.forwarded_by:
+            said.append((EventName.FORWARDED.value, message.forwarded_by[:300]))
         if message.warning:
-            self._warnings[message.article_id] = message.warning[:300]
+            said.append((EventName.MESSAGE_WARNING.value, message.warning[:300]))
+        if said:
+            self._warnings[message.article_id] = said
 
     @workflow.update
     async def act(self, request: ActionRequest) -> TicketStatus:

@@ -26,7 +26,7 @@ from ticketflow.payloads import (
 )
 from ticketflow.tickets import lifecycle, rights, sla, timers, undo
 from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
-from ticketflow.tickets.history import EventName, skipped, sla_event
+from ticketflow.tickets.history import skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
 
 SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
@@ -233,10 +233,14 @@ class TicketRun:
         self.apply(SYSTEM, action, after, request, now)
 
     def take_inbox(
-        self, now: datetime, warnings: dict[int, str] | None = None, at_most: int | None = None
+        self,
+        now: datetime,
+        warnings: dict[int, list[tuple[str, str]]] | None = None,
+        at_most: int | None = None,
     ) -> None:
         """Take in the customer's messages (`at_most` of them), each once (a redelivered
-        signal is dropped), with a history warning for those intake `warnings` about."""
+        signal is dropped), with the history entries intake asked for (`warnings`: a
+        reused Message-ID, the colleague who forwarded it)."""
         seen = self.facts.carry.seen_articles
         taken = 0
         while self.inbox and (at_most is None or taken < at_most):
@@ -251,9 +255,8 @@ class TicketRun:
             self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
             self.facts.customer_wrote_at = now
             taken += 1
-            warning = (warnings or {}).pop(article_id, None)
-            if warning:
-                self.note(EventName.MESSAGE_WARNING, warning, article_id, now)
+            for name, detail in (warnings or {}).pop(article_id, []):
+                self.note(name, detail, article_id, now)
 
     def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> int:
         """A history entry that changes nothing; returns the new version."""

@@ -3,6 +3,7 @@ business calendars and the service levels (SLAs) that queues promise."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from pydantic import (
 
 from ticketflow.desk.macros import MacroConfig, macro_keys
 from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
+from ticketflow.desk.staff import StaffSenders
 from ticketflow.desk.strict import StrictModel, known_keys, nearest_key
 from ticketflow.tickets.calendars import (
     WEEKDAYS,
@@ -147,6 +149,30 @@ class GroupConfig(StrictModel):
     roles: list[Role] | None = None
 
 
+class StaffConfig(StrictModel):
+    """Colleagues whose forwards of a customer's mail become the customer's ticket."""
+
+    # Their domains (staff.example) or addresses (boss@example.org).
+    senders: list[str] = Field(min_length=1)
+    # The authserv-id of the Authentication-Results field the desk's own mail server
+    # writes: set, a sender counts only when that field says his domain's mail passed
+    # DMARC, DKIM or SPF; unset, From alone decides (anyone can write a From).
+    authserv_id: str | None = Field(default=None, min_length=1, max_length=200)
+    auto_reply: bool = True  # the customer gets the automatic reply to a forward
+
+    @model_validator(mode="after")
+    def _check(self) -> StaffConfig:
+        for sender in self.senders:
+            if not re.fullmatch(r"([^@\s<>]+@)?[A-Za-z0-9.-]+\.[A-Za-z0-9-]+", sender.strip()):
+                raise ValueError(f"staff sender {sender!r} is neither a domain nor an address")
+        return self
+
+    def senders_of(self) -> StaffSenders:
+        return StaffSenders(
+            frozenset(s.strip().lower() for s in self.senders), self.authserv_id, self.auto_reply
+        )
+
+
 class DeskConfig(StrictModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -172,6 +198,8 @@ class DeskConfig(StrictModel):
     # How our mail to customers is signed, per language (en, ru, tr); a language not named
     # gets its default ("Служба поддержки", "Support team", "Destek ekibi").
     signatures: dict[Literal["en", "ru", "tr"], str] = {}
+    # Colleagues whose forwards become the forwarded customer's tickets (docs/domain.md).
+    staff: StaffConfig | None = None
     # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
     undo_seconds: int = Field(default=10, ge=0, le=300)
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)

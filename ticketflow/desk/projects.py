@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ticketflow.desk.config import DeskConfig, DeskConfigError, read_desk_file
 from ticketflow.desk.help import HelpArticle, HelpError, load_help
 from ticketflow.desk.rules import Rule
+from ticketflow.desk.staff import StaffSenders
 from ticketflow.mail.addresses import normalised_address
 from ticketflow.mail.bounded import header_block
 
@@ -91,6 +92,8 @@ class ProjectRules:
     mailboxes: frozenset[str]
     rules: Sequence[Rule]
     trusted_headers: Sequence[str]
+    # Colleagues whose forwards become the customer's ticket; None: none.
+    staff: StaffSenders | None = None
 
 
 class GroupError(ValueError):
@@ -137,7 +140,11 @@ class Projects:
         """Each project's mailboxes and rules, as a mail reader takes them."""
         return [
             ProjectRules(
-                p.name, p.mailboxes, tuple(p.desk.routing_rules()), p.desk.trusted_recipient_headers
+                p.name,
+                p.mailboxes,
+                tuple(p.desk.routing_rules()),
+                p.desk.trusted_recipient_headers,
+                p.desk.staff.senders_of() if p.desk.staff else None,
             )
             for p in self._projects.values()
         ]

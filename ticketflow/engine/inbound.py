@@ -150,7 +150,12 @@ async def _read_store_hand_over(
     try:
         result = await _stored(
             components,
-            partial(store_read, project=reading.project, limit_senders=limit_senders),
+            partial(
+                store_read,
+                project=reading.project,
+                limit_senders=limit_senders,
+                forward=reading.forward,
+            ),
             components.sessions,
             raw_id,
             reading.mail,
@@ -210,6 +215,7 @@ async def _hand_over(
             result.article_id,
             facts,
             warning=warning,
+            forwarded_by=result.forwarded_by,
         )
     except (RPCError, RuntimeError) as exc:
         # RuntimeError: a lazy client's first connection failed.

@@ -98,16 +98,18 @@ async def deliver_customer_message(
     article_id: int,
     new_ticket: TicketFacts | None = None,
     warning: str | None = None,
+    forwarded_by: str | None = None,
 ) -> None:
     """Signal-with-start; `new_ticket` only for a ticket intake has just made; `warning`
-    goes into the ticket's history with the article."""
+    and the colleague who forwarded it go into the ticket's history with the article."""
+    message = CustomerMessage(article_id=article_id, warning=warning, forwarded_by=forwarded_by)
     await client.start_workflow(
         TicketWorkflow.run,
         ticket_input(settings, number, new_ticket),
         id=workflow_id(number),
         task_queue=settings.task_queue,
         start_signal="customer_message",
-        start_signal_args=[CustomerMessage(article_id=article_id, warning=warning)],
+        start_signal_args=[message],
         static_summary=start_summary(number, new_ticket),
         static_details=start_details(number, new_ticket),
     )

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 
@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketflow.desk.reading import StaffForward
 from ticketflow.desk.rules import Classification
 from ticketflow.mail.addresses import counted_sender, normalised_address
 from ticketflow.mail.attachments import MailAttachment
@@ -65,6 +66,8 @@ class IntakeResult:
     # Its Message-ID was another message's: the workflow records a warning.
     reused_message_id: bool = False
     project: str = ""  # the ticket's ("" without one)
+    # The colleague who forwarded the customer's message, named in the history.
+    forwarded_by: str | None = None
 
     @classmethod
     def without_ticket(
@@ -114,11 +117,14 @@ def store_read(
     *,
     project: str,
     limit_senders: bool = True,
+    forward: StaffForward | None = None,
 ) -> IntakeResult:
     """Make the article of a kept message that has been read (a new ticket's too) with
     what the routing rules `found` (tags, hints), in one transaction. A copy of a
     message read before is a duplicate; `limit_senders=False` lets a held message
-    through (an administrator's retry)."""
+    through (an administrator's retry). With a colleague's `forward`, `mail` is the
+    customer's message in it: the customer's article (and ticket), and the colleague's
+    note beside it."""
     for attempt in range(2):
         try:
             with sessions.begin() as session:
@@ -132,6 +138,7 @@ def store_read(
                     found or Classification(),
                     project,
                     limit_senders,
+                    forward,
                 )
         except IntegrityError:
             # A concurrent delivery of the same message won the race; read again, this
@@ -151,6 +158,7 @@ def _store_read(
     found: Classification,
     project: str,
     limit_senders: bool,
+    forward: StaffForward | None = None,
 ) -> IntakeResult:
     claimed = session.execute(  # type: ignore[attr-defined]
         update(RawMessage)
@@ -161,12 +169,14 @@ def _store_read(
         return result_of(session, raw_id)
     raw_row = session.get_one(RawMessage, raw_id)
     raw_row.project = project
-    earlier = _earlier_copies(session, mail.message_id, raw_id)
+    # What was delivered is known by its own Message-ID (a forward's, not its original's).
+    delivered_id = forward.message_id if forward is not None else mail.message_id
+    earlier = _earlier_copies(session, delivered_id, raw_id)
     same = next((e for e in earlier if e.content_digest in (None, digest)), None)
     if same is not None:
         raw_row.state, raw_row.duplicate_of = RawState.DUPLICATE, same.id
         return result_of(session, same.id)
-    raw_row.message_id = (mail.message_id or "")[:1000] or None
+    raw_row.message_id = (delivered_id or "")[:1000] or None
     raw_row.content_digest = digest
     if found.ignore is not None:
         raw_row.state, raw_row.ignored = RawState.IGNORED, found.ignore[:300]
@@ -174,7 +184,10 @@ def _store_read(
         return IntakeResult.without_ticket(found.ignore, duplicate=False, raw_id=raw_id)
     # What the customer form sends proves no address: it never joins a ticket (by a
     # number in its subject, or anything else); it makes one.
-    ticket = None if raw_row.source == FORM_SOURCE else find_thread(session, mail, rules)
+    threaded = mail
+    if forward is not None and mail.message_id:  # the same original forwarded again
+        threaded = replace(mail, references=[*mail.references, mail.message_id])
+    ticket = None if raw_row.source == FORM_SOURCE else find_thread(session, threaded, rules)
     created = ticket is None
     if ticket is None:
         sender = counted_sender(mail.from_addr)[:320] if mail.from_addr else None
@@ -205,10 +218,14 @@ def _store_read(
         created_at=now,
         bounce=mail.is_bounce,
     )
+    if forward is not None and forward.written_at is not None and forward.written_at <= now:
+        article.created_at = forward.written_at  # when the customer wrote it
     session.add(article)
     session.flush()
     _store_attachments(session, article.id, mail.attachments, rules.max_attachment_bytes)
     _store_findings(session, ticket.id, article.id, found)
+    if forward is not None:
+        _store_forward_note(session, ticket.id, forward, now, rules.max_attachment_bytes)
     if earlier:
         log.warning("raw message %d reuses the Message-ID of raw message %d", raw_id, earlier[0].id)
     return IntakeResult(
@@ -221,7 +238,29 @@ def _store_read(
         raw_id=raw_id,
         reused_message_id=bool(earlier),
         project=ticket.project,
+        forwarded_by=forward.forwarder if forward is not None else None,
     )
+
+
+def _store_forward_note(
+    session: Session, ticket_id: int, forward: StaffForward, now: datetime, limit: int
+) -> None:
+    """What the colleague wrote above the customer's message (and any file he added), as
+    an internal note: the customer never sees it."""
+    if not forward.note.strip() and not forward.attachments:
+        return
+    note = Article(
+        ticket_id=ticket_id,
+        direction=Direction.NOTE,
+        status=ArticleStatus.SAVED,
+        from_addr=forward.forwarder[:1000],
+        body_text=forward.note,
+        author=forward.forwarder[:100],
+        created_at=now,
+    )
+    session.add(note)
+    session.flush()
+    _store_attachments(session, note.id, forward.attachments, limit)
 
 
 def _earlier_copies(session: Session, message_id: str | None, raw_id: int) -> list[RawMessage]:

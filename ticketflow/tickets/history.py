@@ -23,6 +23,7 @@ class EventName(StrEnum):
     NOTIFY_FAILED = "notify-failed"
     WEBHOOK_FAILED = "webhook-failed"
     MESSAGE_WARNING = "message-warning"  # intake's warning about an article (reused Message-ID)
+    FORWARDED = "forwarded"  # a colleague forwarded the customer's message (detail: who)
 
 
 def sla_event(kind: str) -> EventName:
