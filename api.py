@@ -24,6 +24,7 @@ from ticketflow.api.routes import (
     reports,
     search,
     tickets,
+    uploads,
 )
 from ticketflow.components import Components, connect_temporal
 from ticketflow.console.app import install as install_console
@@ -64,6 +65,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         reports,
         search,
         tickets,
+        uploads,
     ):
         app.include_router(module.router)
     install_docs(app)

@@ -14,6 +14,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import date
+from email.utils import getaddresses
 from typing import TypeVar
 
 from jinja2 import Environment
@@ -26,14 +27,21 @@ from temporalio.exceptions import ApplicationError
 from ticketflow.letters.answers import answer_language
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
 from ticketflow.mail.addresses import counted_sender
-from ticketflow.mail.compose import Outgoing, compose, new_message_id
+from ticketflow.mail.compose import Outgoing, OutgoingFile, compose, new_message_id
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import first_address
-from ticketflow.mail.transport import PermanentDeliveryError, Transport
+from ticketflow.mail.transport import PermanentDeliveryError, SomeRecipientsRefused, Transport
 from ticketflow.metrics import MAIL_OUT
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.db import insert_missing
-from ticketflow.store.models import Article, AutoReplyCount, Ticket, utcnow
+from ticketflow.store.models import (
+    Article,
+    ArticleAttachment,
+    AutoReplyCount,
+    Blob,
+    Ticket,
+    utcnow,
+)
 from ticketflow.tickets.articles import FINAL_STATUSES, ArticleStatus, Direction
 
 log = logging.getLogger("ticketflow.mail")
@@ -174,7 +182,7 @@ class MailActivities:
                 log.warning("article %s: delivery unconfirmed, not sent again", article_id)
                 MAIL_OUT.labels(kind=kind, outcome="unconfirmed").inc()
                 return SendResult(article_id, False, article.error, unconfirmed=True)
-            recipient = first_address(article.to_addr)
+            recipients = envelope_of(article)
             outgoing = Outgoing(
                 from_addr=article.from_addr or self._settings.identity.from_addr,
                 to_addr=article.to_addr,
@@ -186,9 +194,11 @@ class MailActivities:
                 references=article.references,
                 date=article.created_at,
                 automatic=automatic,
+                cc_addr=article.cc_addr,
+                attachments=files_of(session, article_id),
             )
             try:
-                if not recipient:
+                if not recipients:
                     raise PermanentDeliveryError(f"no address in {article.to_addr!r}")
                 message = compose(outgoing, self._settings.identity.loop_value)
 
@@ -196,7 +206,7 @@ class MailActivities:
                     article.status, article.message_id = ArticleStatus.SENDING, outgoing.message_id
                     session.commit()
 
-                self._transport.send(message, [recipient], handover)
+                self._transport.send(message, recipients, handover)
             except (PermanentDeliveryError, ValueError) as exc:
                 # Recorded on the article and shown to agents; the ticket moves on.
                 article.status, article.error = ArticleStatus.FAILED, str(exc)[:1000]
@@ -209,11 +219,37 @@ class MailActivities:
                 article.status = ArticleStatus.QUEUED
                 session.commit()
                 raise
+            except SomeRecipientsRefused as exc:
+                # Sent to the others; the refused copies are told on the article.
+                article.error = f"not delivered to some recipients: {exc}"[:1000]
             article.status, article.sent_at = ArticleStatus.SENT, utcnow()
             article.message_id = outgoing.message_id
             session.commit()
             MAIL_OUT.labels(kind=kind, outcome="sent").inc()
             return SendResult(article_id, sent=True)
+
+
+def envelope_of(article: Article) -> list[str]:
+    """Every recipient of an article's mail, once: To (its first address: the customer),
+    then Cc and Bcc (an agent's copies)."""
+    first = first_address(article.to_addr)
+    copies = [
+        a.lower()
+        for _, a in getaddresses([article.cc_addr or "", article.bcc_addr or ""])
+        if "@" in a
+    ]
+    return list(dict.fromkeys([first, *copies])) if first else []
+
+
+def files_of(session: Session, article_id: int) -> tuple[OutgoingFile, ...]:
+    """The files an agent's mail carries, from their blobs."""
+    rows = session.execute(
+        select(ArticleAttachment.filename, ArticleAttachment.content_type, Blob.data)
+        .join(Blob, Blob.sha256 == ArticleAttachment.blob_sha256)
+        .where(ArticleAttachment.article_id == article_id)
+        .order_by(ArticleAttachment.id)
+    ).all()
+    return tuple(OutgoingFile(r.filename, r.content_type, r.data) for r in rows)
 
 
 @dataclass(frozen=True)

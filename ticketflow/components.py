@@ -93,7 +93,11 @@ class Components:
 
     @cached_property
     def draft_settings(self) -> DraftSettings:
-        return DraftSettings(identity=self.mail_identity, templates=self.templates)
+        return DraftSettings(
+            identity=self.mail_identity,
+            templates=self.templates,
+            max_files_bytes=self.settings.max_message_bytes * 3 // 4,
+        )
 
     def agent_admin(self, actor: str) -> AgentAdmin:
         """Agent administration, each change recorded as made by `actor`."""

@@ -61,8 +61,12 @@ class Settings(BaseSettings):
     # customer messages): ordinary tickets never get there, replays stay short.
     max_history_events: int = 1000
     max_message_bytes: int = 25 * 1024 * 1024
-    # Attachments larger than this are listed on the article but not stored apart.
+    # Attachments larger than this are listed on the article but not stored apart; an
+    # agent's file larger than this is refused.
     max_attachment_bytes: int = 20 * 1024 * 1024
+    # A virus scanner each agent's file goes through on standard input before it is kept
+    # (exit 0 clean, 1 infected), such as "clamdscan --no-summary -"; "": none.
+    upload_scan_command: str = ""
     # Reading inbound mail: processes that parse and classify it, and the bounds past
     # which a message is kept unread in quarantine (ticketflow quarantine).
     mail_readers: int = Field(default=2, ge=1, le=64)

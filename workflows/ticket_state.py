@@ -166,7 +166,7 @@ class TicketRun:
             facts.timers.remind_at, facts.timers.remind_agent = request.remind_at, request.agent
         if request.article_id is not None:
             self.accepted.append(request.article_id)
-            if action in lifecycle.MAIL_ACTIONS:
+            if action in lifecycle.SENDING_ACTIONS:
                 self.outbound.append(self._agent_mail(request.article_id, now))
         detail = self._detail(actor, action, before, request)
         self.search_dirty = True
@@ -332,7 +332,7 @@ class TicketRun:
             mails=[
                 s.article_id
                 for s in made
-                if s.article_id is not None and s.action in lifecycle.MAIL_ACTIONS
+                if s.article_id is not None and s.action in lifecycle.SENDING_ACTIONS
             ],
         )
         self.offers[action_id] = offer

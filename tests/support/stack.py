@@ -98,6 +98,8 @@ class SmtpSink:
     """An aiosmtpd handler that keeps every message it accepts."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    # Each message's envelope recipients (RCPT TO), in the same order: where a Bcc shows.
+    envelopes: list[list[str]] = field(default_factory=list)
     # Recipients refused for good, as a mail server does for a mailbox that does not exist.
     refused: set[str] = field(default_factory=set)
     # Failures to inject into the next messages' DATA: "slow" keeps the message and answers
@@ -121,6 +123,7 @@ class SmtpSink:
         msg = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
+        self.envelopes.append(list(envelope.rcpt_tos))
         if fault == "slow":
             await asyncio.sleep(self.slow_seconds)
         return "250 Message accepted for delivery"

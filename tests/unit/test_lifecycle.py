@@ -47,6 +47,8 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     Action.REMINDER: {R: None, F: F, S: S, W: S, C: None},
     Action.RELEASE: {R: None, F: F, S: S, W: W, C: None},
     Action.LANGUAGE: {R: None, F: F, S: S, W: W, C: None},
+    # A forward sends mail on and changes nothing, closed tickets' included.
+    Action.FORWARD: {R: None, F: F, S: S, W: W, C: C},
     Action.RELEASED: {R: None, F: F, S: S, W: W, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
@@ -69,7 +71,7 @@ def test_every_state_action_pair(state: State, action: Action) -> None:
 
 
 def test_allowed_actions_lists_only_agent_actions() -> None:
-    assert set(allowed_actions(State.CLOSED)) == {Action.NOTE, Action.REOPEN}
+    assert set(allowed_actions(State.CLOSED)) == {Action.NOTE, Action.FORWARD, Action.REOPEN}
     assert all(a in AGENT_ACTIONS for s in State for a in allowed_actions(s))
     assert allowed_actions(State.RECEIVED) == []
 

@@ -41,6 +41,7 @@ TABLE: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "remind in Inbox": (Y, N, N, N, N),
     "release in Inbox": (Y, N, N, N, N),
     "language in Inbox": (Y, N, N, N, N),
+    "forward in Inbox": (Y, N, N, N, N),
     "take in Passwords": (N, Y, N, N, N),
     "note in Passwords": (N, Y, N, N, N),
     "answer in Passwords": (N, Y, N, N, N),
@@ -157,7 +158,7 @@ def test_an_unknown_role_is_refused_in_the_desk_config() -> None:
 ALONE = {
     "ro": set(),
     "note": {Action.NOTE},
-    "reply": {Action.ASK, Action.ANSWER, Action.LANGUAGE},
+    "reply": {Action.ASK, Action.ANSWER, Action.LANGUAGE, Action.FORWARD},
     "owner": {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
     "priority": {Action.PRIORITY},
     "close": {Action.CLOSE, Action.REOPEN},

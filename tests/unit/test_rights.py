@@ -18,7 +18,7 @@ from ticketflow.tickets.rights import Right, RightsError, expand, refusal
 ALLOWS = {
     Right.RO: set(),
     Right.NOTE: {Action.NOTE},
-    Right.REPLY: {Action.ASK, Action.ANSWER, Action.LANGUAGE},
+    Right.REPLY: {Action.ASK, Action.ANSWER, Action.LANGUAGE, Action.FORWARD},
     Right.OWNER: {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
     Right.PRIORITY: {Action.PRIORITY},
     Right.CLOSE: {Action.CLOSE, Action.REOPEN},

@@ -77,7 +77,11 @@ class FreezingProxy:
             await writer.drain()
 
 
-def worker_process(components: Components, temporal: str) -> subprocess.Popen[bytes]:
+def worker_process(
+    components: Components, temporal: str, more: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`ticketflow worker` on the components' database and task queue (`more`: further
+    settings, as environment variables)."""
     settings = components.settings
     env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
     env.update(
@@ -87,6 +91,7 @@ def worker_process(components: Components, temporal: str) -> subprocess.Popen[by
         TICKETFLOW_TASK_QUEUE=settings.task_queue,
         TICKETFLOW_SYSTEM_ID=settings.system_id,
         TICKETFLOW_WORKERS="1",
+        **(more or {}),
     )
     return subprocess.Popen(
         [sys.executable, "-m", "ticketflow", "worker"],

@@ -200,6 +200,9 @@ class DeskConfig(StrictModel):
     signatures: dict[Literal["en", "ru", "tr"], str] = {}
     # Colleagues whose forwards become the forwarded customer's tickets (docs/domain.md).
     staff: StaffConfig | None = None
+    # An agent's forward of a customer's mail carries the original whole (message/rfc822,
+    # every header: what another provider's abuse desk needs as evidence).
+    forward_original: bool = False
     # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
     undo_seconds: int = Field(default=10, ge=0, le=300)
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)

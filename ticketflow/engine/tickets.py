@@ -38,7 +38,7 @@ from ticketflow.payloads import (
     UndoRequest,
 )
 from ticketflow.settings import Settings
-from ticketflow.store.drafts import create_draft, discard_draft
+from ticketflow.store.drafts import MailExtras, create_draft, discard_draft
 from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, new_ticket
@@ -253,9 +253,10 @@ async def perform_action(
     ticket: TicketRef,
     request: ActionRequest,
     text: str | Written | None = None,
+    extras: MailExtras | None = None,
 ) -> TicketStatus:
-    """Run an agent action; its text (or template) is stored first and the Update carries
-    only its id.
+    """Run an agent action; its text (or template), with its mail's copies and files, is
+    stored first and the Update carries only its id.
 
     Raises InvalidTransition with the reason when the ticket refuses the action, and
     AnswerError for a template that does not exist or does not render.
@@ -271,6 +272,7 @@ async def perform_action(
             request.agent,
             written,
             components.draft_settings,
+            extras,
         )
     try:
         project_client = ticket_client(client, components, ticket.project)

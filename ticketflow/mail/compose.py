@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -23,6 +24,15 @@ class Outgoing:
     date: datetime
     automatic: bool = False
     body_html: str | None = None  # the HTML alternative, when there is one
+    cc_addr: str | None = None  # shown to all; Bcc never is (only the envelope has it)
+    attachments: tuple[OutgoingFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 def new_message_id(domain: str) -> str:
@@ -36,6 +46,8 @@ def compose(out: Outgoing, loop_value: str) -> EmailMessage:
     # Replies come back to the queue's address even where a relay rewrites From.
     msg["Reply-To"] = out.from_addr
     msg["To"] = out.to_addr
+    if out.cc_addr:
+        msg["Cc"] = out.cc_addr
     msg["Subject"] = out.subject
     msg["Date"] = format_datetime(out.date)
     msg["Message-ID"] = out.message_id
@@ -51,4 +63,17 @@ def compose(out: Outgoing, loop_value: str) -> EmailMessage:
     msg.set_content(out.body_text)
     if out.body_html:
         msg.add_alternative(out.body_html, subtype="html")
+    for file in out.attachments:
+        _attach(msg, file)
     return msg
+
+
+def _attach(msg: EmailMessage, file: OutgoingFile) -> None:
+    if file.content_type == "message/rfc822":  # a forwarded original, headers and all
+        original = message_from_bytes(file.data, policy=policy.default)
+        msg.add_attachment(original, filename=file.filename)
+        return
+    maintype, _, subtype = file.content_type.partition("/")
+    if not subtype or maintype in ("multipart", "message"):
+        maintype, subtype = "application", "octet-stream"
+    msg.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename)

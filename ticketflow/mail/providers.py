@@ -52,7 +52,11 @@ class Upload:
 @dataclass
 class FormData:
     fields: dict[str, bytes] = field(default_factory=dict)
-    files: dict[str, Upload] = field(default_factory=dict)
+    files: dict[str, Upload] = field(default_factory=dict)  # the last file of each name
+    every_file: list[tuple[str, Upload]] = field(default_factory=list)  # all, in order
+
+    def files_named(self, name: str) -> list[Upload]:
+        return [u for n, u in self.every_file if n == name]
 
     def text(self, name: str, charset: object = "utf-8") -> str:
         """The field decoded in `charset` (a provider's label: anything may come), else
@@ -100,6 +104,7 @@ def parse_form(content_type: str, body: bytes) -> FormData:
         filename = part.get_filename()
         if filename is not None:
             form.files[name] = Upload(filename, part.get_content_type(), data)
+            form.every_file.append((name, form.files[name]))
         else:
             form.fields[name] = data
     return form

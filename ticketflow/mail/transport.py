@@ -31,6 +31,11 @@ class PermanentDeliveryError(Exception):
     """The server refused the mail for good (5xx); retrying will not help."""
 
 
+class SomeRecipientsRefused(Exception):
+    """The server took the mail for some recipients and refused others for good (a Cc
+    that does not exist): sent, with the refusals to show."""
+
+
 class Transport(Protocol):
     # True when sending the same message twice delivers it once.
     idempotent: bool
@@ -41,7 +46,9 @@ class Transport(Protocol):
 
 
 class MaildirTransport:
-    """Writes each mail once into `outbox/new`, named by its Message-ID, so a retry overwrites."""
+    """Writes each mail once into `outbox/new`, named by its Message-ID, so a retry
+    overwrites. Its recipients head the file as `X-Envelope-To` fields (as the envelope
+    an MTA would take it with): a Bcc is in no other header."""
 
     idempotent = True
 
@@ -53,8 +60,9 @@ class MaildirTransport:
     def send(self, msg: EmailMessage, recipients: list[str], handover: Callable[[], None]) -> None:
         name = sha256(str(msg["Message-ID"]).encode()).hexdigest()[:32] + ".ticketflow"
         tmp = self.root / "tmp" / name
+        envelope = b"".join(f"X-Envelope-To: {r}\n".encode() for r in recipients)
         with tmp.open("wb") as fh:
-            fh.write(msg.as_bytes())
+            fh.write(envelope + msg.as_bytes())
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / "new" / name)
@@ -102,7 +110,7 @@ class SmtpTransport:
                     raise PermanentDeliveryError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
                 raise
             if refused:
-                raise PermanentDeliveryError(_describe(refused))
+                raise SomeRecipientsRefused(_describe(refused))
 
 
 def _transaction(

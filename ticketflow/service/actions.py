@@ -33,11 +33,14 @@ from ticketflow.service.refusals import (
     NotFound,
     Refusal,
     Refused,
+    TooLarge,
     TryLater,
 )
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.tickets.lifecycle import TEXT_ACTIONS, Action, InvalidTransition
+from ticketflow.store.drafts import FilesTooLarge, Forwarding, MailExtras, UnknownArticle
+from ticketflow.store.uploads import UnknownUpload
+from ticketflow.tickets.lifecycle import SENDING_ACTIONS, TEXT_ACTIONS, Action, InvalidTransition
 from ticketflow.tickets.rights import DENIALS
 
 # How each kind of refusal is counted (AGENT_ACTIONS' `result`).
@@ -75,12 +78,32 @@ async def do_act(
             language=fields.get("language"),
             rights=seat.carried(),
         )
-        written = None
-        if action in TEXT_ACTIONS:
+        written, extras = None, None
+        if action in TEXT_ACTIONS or action == Action.FORWARD:
             written = Written(text=fields.get("text"), template=fields.get("template"))
+        if action in SENDING_ACTIONS:
+            extras = mail_extras(fields, seat.desk.forward_original)
         with _engine_refusals():
-            result = await perform_action(components, client, ref, request, written)
+            result = await perform_action(components, client, ref, request, written, extras)
         return ActionResult.of(result)
+
+
+def mail_extras(fields: Mapping[str, Any], forward_original: bool) -> MailExtras:
+    """A validated mail body's copies and files; a forward's article, address and files."""
+    return MailExtras(
+        cc=tuple(fields.get("cc") or ()),
+        bcc=tuple(fields.get("bcc") or ()),
+        reply_all=bool(fields.get("reply_all")),
+        uploads=tuple(fields.get("attachments") or ()),
+        forward=Forwarding(
+            article_id=fields["article_id"],
+            to=fields["to"],
+            files=None if fields.get("files") is None else tuple(fields["files"]),
+            original=forward_original,
+        )
+        if "article_id" in fields
+        else None,
+    )
 
 
 async def do_run_macro(
@@ -142,5 +165,11 @@ def _engine_refusals() -> Iterator[None]:
         raise kind(exc.why) from exc
     except AnswerError as exc:
         raise Invalid("template-invalid", reason=str(exc)) from exc
+    except UnknownUpload as exc:
+        raise NotFound("upload-unknown", id=exc.upload_id) from exc
+    except UnknownArticle as exc:
+        raise NotFound("article-unknown", id=exc.article_id) from exc
+    except FilesTooLarge as exc:
+        raise TooLarge("mail-too-large", limit=exc.limit) from exc
     except TemporalUnavailable as exc:
         raise TryLater("engine-unavailable") from exc

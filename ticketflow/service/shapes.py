@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from ticketflow.desk.macros import MacroConfig
 from ticketflow.payloads import HistoryEntry, TicketStatus
 from ticketflow.store.inbox import SetAside
 from ticketflow.store.intake import IntakeResult
 from ticketflow.store.models import ArticleAttachment
+from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 
@@ -92,6 +93,8 @@ class ArticleOut(BaseModel):
     status: ArticleStatus
     from_: str = Field(alias="from")
     to: str
+    cc: str | None = None  # whom it was copied to
+    bcc: str | None = None  # an agent's blind copies (never in the mail's header)
     subject: str
     body_text: str
     # Safe to show: inbound HTML is sanitised, its cid: images point at their downloads.
@@ -210,17 +213,57 @@ class TextBody(_Body):
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
 
 
+# A row's id in a body: past the largest a row can have it is refused, never queried.
+RowIdInt = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+# Copies and files one agent's mail may carry.
+MAX_COPIES, MAX_FILES = 20, 10
+Copies = Annotated[list[EmailStr], Field(max_length=MAX_COPIES)]
+UploadIds = Annotated[list[RowIdInt], Field(max_length=MAX_FILES)]
+
+
 class MailBody(_Body):
-    """An agent's own text, or an answer template by name (in the customer's language)."""
+    """An agent's own text, or an answer template by name (in the customer's language);
+    copies to others (Cc, Bcc, or everyone the customer's last mail went to) and files he
+    uploaded to the ticket (`POST /api/v1/tickets/{number}/uploads`)."""
 
     text: str | None = Field(default=None, min_length=1, max_length=TEXT_LIMIT)
     template: str | None = Field(default=None, min_length=1, max_length=64)
+    cc: Copies = []
+    bcc: Copies = []
+    reply_all: bool = False
+    attachments: UploadIds = []
 
     @model_validator(mode="after")
     def _one(self) -> MailBody:
         if (self.text is None) == (self.template is None):
             raise ValueError("give either text or template")
         return self
+
+
+class UploadOut(BaseModel):
+    """A file kept for the agent's mail on a ticket: name it in `attachments`."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class UploadList(BaseModel):
+    uploads: list[UploadOut]
+
+
+class ForwardBody(_Body):
+    """An article sent on to an address (the customer is not copied), with a note above
+    it, its files (all unless `files` names some of its attachments), the agent's uploads,
+    and the original message attached whole where the desk says so."""
+
+    article_id: RowIdInt
+    to: EmailStr
+    cc: Copies = []
+    text: str | None = Field(default=None, min_length=1, max_length=TEXT_LIMIT)
+    files: Annotated[list[RowIdInt], Field(max_length=MAX_COPIES)] | None = None
+    attachments: UploadIds = []
 
 
 class LanguageBody(_Body):
@@ -299,6 +342,7 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "remind": (RemindBody, "Bring the ticket back to you at a time (ISO 8601 with its zone)"),
     "release": (EmptyBody, "Give the ticket you own back to its queue"),
     "language": (LanguageBody, "Set the language its answers are written in: en, ru or tr"),
+    "forward": (ForwardBody, "Send an article on to another address, with a note and its files"),
 }
 
 

@@ -273,6 +273,8 @@ def article_out(article: Article, files: list[ArticleAttachment]) -> ArticleOut:
             "status": article.status,
             "from": article.from_addr,
             "to": article.to_addr,
+            "cc": article.cc_addr,
+            "bcc": article.bcc_addr,
             "subject": article.subject,
             "body_text": article.body_text,
             "body_html": article.body_html and resolve_content_ids(article.body_html, images),

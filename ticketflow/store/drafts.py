@@ -6,7 +6,10 @@ refuses is deleted; one it accepts becomes a saved note or a queued mail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from email.utils import format_datetime, getaddresses
 
 from jinja2 import Environment
 from sqlalchemy import delete, select
@@ -20,9 +23,19 @@ from ticketflow.letters.answers import (
     customer_of,
 )
 from ticketflow.letters.rendering import LetterBody, letter_ticket
+from ticketflow.mail.attachments import safe_filename
 from ticketflow.mail.compose import new_message_id
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.store.models import Article, Ticket, utcnow
+from ticketflow.store.db import insert_missing
+from ticketflow.store.models import (
+    Article,
+    ArticleAttachment,
+    Blob,
+    RawMessage,
+    Ticket,
+    utcnow,
+)
+from ticketflow.store.uploads import FileRef, attach, uploads_of
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAIL_ACTIONS, Action
 
@@ -31,6 +44,47 @@ from ticketflow.tickets.lifecycle import MAIL_ACTIONS, Action
 class DraftSettings:
     identity: MailIdentity
     templates: Environment
+    # The files of one agent's mail together, at most: its encoded size stays within the
+    # size of mail the desk takes in (base64 adds a third).
+    max_files_bytes: int = 18 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Forwarding:
+    """Which article a forward sends on, to whom, with which of its files."""
+
+    article_id: int
+    to: str
+    files: tuple[int, ...] | None = None  # its attachments' ids; None: all of them
+    # The original message attached whole (message/rfc822, headers and all): the desk's
+    # `forward_original`, for an inbound article whose raw message is kept.
+    original: bool = False
+
+
+@dataclass(frozen=True)
+class MailExtras:
+    """What an agent's mail carries besides its text: copies and files."""
+
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    # Copy everyone the customer's last mail was also sent to (but us and the customer).
+    reply_all: bool = False
+    uploads: tuple[int, ...] = ()  # the agent's uploads on the ticket (ticketflow.store.uploads)
+    forward: Forwarding | None = None
+
+
+class UnknownArticle(LookupError):
+    """A forward of what is no mail of this ticket (or names a file it does not have)."""
+
+    def __init__(self, article_id: int) -> None:
+        super().__init__(article_id)
+        self.article_id = article_id
+
+
+class FilesTooLarge(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 def create_draft(
@@ -40,9 +94,13 @@ def create_draft(
     agent: str,
     written: Written,
     settings: DraftSettings,
+    extras: MailExtras | None = None,
 ) -> int:
-    """Store the note, or the mail as the customer will get it; raises AnswerError for a
-    template that does not exist or does not render."""
+    """Store the note, or the mail as its recipients will get it (with its copies and
+    files); raises AnswerError for a template that does not exist or does not render,
+    UnknownUpload for a file that is not the agent's on this ticket, UnknownArticle for
+    a forward of what is not this ticket's mail, FilesTooLarge past the desk's limit."""
+    extras = extras or MailExtras()
     with sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
         assert ticket is not None
@@ -54,7 +112,11 @@ def create_draft(
             author=agent,
             created_at=utcnow(),
         )
-        if action in MAIL_ACTIONS:
+        files: list[FileRef] = []
+        leave_out = set(settings.identity.addresses) | {ticket.customer.lower()}
+        if action is Action.FORWARD and extras.forward is not None:
+            files = _forward(session, ticket, article, written, settings, extras.forward)
+        elif action in MAIL_ACTIONS:
             mail = agent_mail(session, ticket, agent, written, settings)
             article.direction = Direction.OUT
             article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
@@ -65,9 +127,111 @@ def create_draft(
             if mail.last_in is not None:
                 article.in_reply_to = mail.last_in.message_id
                 article.references = mail.last_in.references
+            if extras.reply_all:
+                extras = replace(extras, cc=(*extras.cc, *copied_on(mail.last_in)))
+        if article.direction == Direction.OUT:
+            leave_out |= set(mailboxes(article.to_addr))
+            article.cc_addr = joined(extras.cc, leave_out)
+            article.bcc_addr = joined(extras.bcc, leave_out | set(mailboxes(article.cc_addr or "")))
+            files += [FileRef.of(u) for u in uploads_of(session, ticket.id, agent, extras.uploads)]
+            total = sum(f.size for f in files)
+            if total > settings.max_files_bytes:
+                raise FilesTooLarge(settings.max_files_bytes)
         session.add(article)
         session.flush()
+        attach(session, article.id, files)
         return article.id
+
+
+FORWARDED_BLOCK = "---------- Forwarded message ---------"
+
+
+def _forward(
+    session: Session,
+    ticket: Ticket,
+    article: Article,
+    written: Written,
+    settings: DraftSettings,
+    forwarding: Forwarding,
+) -> list[FileRef]:
+    """Make `article` the forward of one of the ticket's mails; the files it carries."""
+    source = session.get(Article, forwarding.article_id)
+    if (
+        source is None
+        or source.ticket_id != ticket.id
+        or source.direction == Direction.NOTE
+        or source.status in (ArticleStatus.DRAFT, ArticleStatus.WITHDRAWN)
+    ):
+        raise UnknownArticle(forwarding.article_id)
+    article.direction = Direction.OUT
+    article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
+    article.to_addr = forwarding.to
+    tag = settings.identity.subject_tag
+    article.subject = tag.tagged(source.subject or ticket.subject, ticket.number, prefix="Fwd")
+    article.body_text = forwarded_text(written.text, source)
+    article.message_id = new_message_id(settings.identity.domain)
+    stored = list(
+        session.scalars(
+            select(ArticleAttachment)
+            .where(
+                ArticleAttachment.article_id == source.id,
+                ArticleAttachment.blob_sha256.is_not(None),
+            )
+            .order_by(ArticleAttachment.id)
+        )
+    )
+    if forwarding.files is not None:
+        have = {f.id for f in stored}
+        missing = next((i for i in forwarding.files if i not in have), None)
+        if missing is not None:
+            raise UnknownArticle(source.id)
+        chosen = [f for f in stored if f.id in set(forwarding.files)]
+    else:
+        chosen = stored
+    raw = session.get(RawMessage, source.raw_message_id) if source.raw_message_id else None
+    if not (forwarding.original and raw is not None and source.direction == Direction.IN):
+        return [FileRef.of(f) for f in chosen]
+    # The original whole has its files inside: others go beside it only when chosen.
+    digest = hashlib.sha256(raw.raw).hexdigest()
+    insert_missing(
+        session, Blob, {"sha256": digest, "size": len(raw.raw), "data": raw.raw}, ["sha256"]
+    )
+    name = safe_filename(f"{source.subject or 'message'}.eml", "message/rfc822", 1)
+    whole = FileRef(name, "message/rfc822", len(raw.raw), digest)
+    return [whole, *(FileRef.of(f) for f in chosen if forwarding.files is not None)]
+
+
+def forwarded_text(note: str | None, source: Article) -> str:
+    """The agent's note above the forwarded mail, as mail programs quote one."""
+    head = [
+        FORWARDED_BLOCK,
+        f"From: {source.from_addr}",
+        f"Date: {format_datetime(source.created_at)}",
+        f"Subject: {source.subject}",
+        f"To: {source.to_addr}",
+    ]
+    if source.cc_addr:
+        head.append(f"Cc: {source.cc_addr}")
+    block = "\n".join(head) + "\n\n" + source.body_text
+    return f"{note.strip()}\n\n{block}" if note and note.strip() else block
+
+
+def copied_on(last_in: Article | None) -> list[str]:
+    """Everyone the customer's mail went to besides him: its To and Cc."""
+    if last_in is None:
+        return []
+    return mailboxes(", ".join(a for a in (last_in.to_addr, last_in.cc_addr) if a))
+
+
+def mailboxes(header: str) -> list[str]:
+    return [a.lower() for _, a in getaddresses([header]) if "@" in a]
+
+
+def joined(addresses: Iterable[str], leave_out: Iterable[str]) -> str | None:
+    """An address field's value: each address once, none of `leave_out`; None if empty."""
+    skip = {a.lower() for a in leave_out}
+    kept = [a for a in dict.fromkeys(a.lower() for a in addresses) if a not in skip]
+    return ", ".join(kept)[:2000] or None
 
 
 @dataclass(frozen=True)
@@ -126,6 +290,10 @@ def preview_mail(
 
 def discard_draft(sessions: sessionmaker[Session], article_id: int) -> None:
     with sessions.begin() as session:
+        drafted = select(Article.id).where(
+            Article.id == article_id, Article.status == ArticleStatus.DRAFT
+        )
+        session.execute(delete(ArticleAttachment).where(ArticleAttachment.article_id.in_(drafted)))
         session.execute(
             delete(Article).where(Article.id == article_id, Article.status == ArticleStatus.DRAFT)
         )

@@ -208,6 +208,7 @@ def _store_read(
         status=ArticleStatus.RECEIVED,
         from_addr=mail.from_header[:1000],
         to_addr=mail.to_header[:2000],
+        cc_addr=mail.cc_header[:2000] or None,
         subject=mail.subject[:1000],
         body_text=mail.body_text,
         body_html=mail.body_html or None,
@@ -412,8 +413,9 @@ def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Tic
 
 
 def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag: bool) -> bool:
-    """Whether `address` is the ticket's customer or has written to or been written to on
-    it, compared as one mailbox (case, IDNA, and sub-addresses when `fold_plus_tag`)."""
+    """Whether `address` is the ticket's customer or has written to, been written to or
+    been copied on it, compared as one mailbox (case, IDNA, and sub-addresses when
+    `fold_plus_tag`)."""
     if not address:
         return False
 
@@ -424,13 +426,14 @@ def _known_sender(session: Session, ticket: Ticket, address: str, fold_plus_tag:
     if wanted == same(ticket.customer):
         return True
     rows = session.execute(
-        select(Article.direction, Article.from_addr, Article.to_addr).where(
-            Article.ticket_id == ticket.id, Article.direction != Direction.NOTE
-        )
+        select(
+            Article.direction, Article.from_addr, Article.to_addr, Article.cc_addr, Article.bcc_addr
+        ).where(Article.ticket_id == ticket.id, Article.direction != Direction.NOTE)
     ).all()
-    for direction, from_header, to_header in rows:
-        header = from_header if direction == Direction.IN else to_header
-        if wanted in {same(a) for _, a in getaddresses([header or ""]) if a}:
+    for direction, from_header, to_header, cc_header, bcc_header in rows:
+        # Who wrote to it, who was written to, and who was copied either way.
+        headers = [from_header if direction == Direction.IN else to_header, cc_header, bcc_header]
+        if wanted in {same(a) for _, a in getaddresses([h for h in headers if h]) if a}:
             return True
     return False
 

@@ -268,6 +268,9 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(12))
     from_addr: Mapped[str] = mapped_column(String(1000), default="")
     to_addr: Mapped[str] = mapped_column(String(2000), default="")
+    # An agent's mail: whom it is copied to (Cc), and blind (Bcc: never in its header).
+    cc_addr: Mapped[str | None] = mapped_column(String(2000))
+    bcc_addr: Mapped[str | None] = mapped_column(String(2000))
     subject: Mapped[str] = mapped_column(String(1000), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     # Inbound: the sender's HTML, sanitised for display. Outbound: the HTML part as sent.
@@ -340,6 +343,23 @@ class ArticleAttachment(Base):
     content_id: Mapped[str | None] = mapped_column(String(500))
     # None when larger than the limit: listed, kept in the raw message, not stored apart.
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+
+
+class Upload(Base):
+    """A file an agent uploaded to attach to his mail on a ticket (stored as a blob, like
+    an inbound attachment; the mail's article lists it when it is sent)."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_ticket_agent", "ticket_id", "agent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TicketTag(Base):

@@ -35,6 +35,7 @@ class Action(StrEnum):
     REMIND = "remind"  # "remind me at": the ticket comes back to the agent then
     RELEASE = "release"  # the owner gives the ticket back to its queue
     LANGUAGE = "language"  # what the ticket's answers are written in
+    FORWARD = "forward"  # an article sent on to another address (another provider's abuse desk)
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
@@ -55,10 +56,13 @@ AGENT_ACTIONS = frozenset(
         Action.REMIND,
         Action.RELEASE,
         Action.LANGUAGE,
+        Action.FORWARD,
     }
 )
 # Actions that send the customer a mail written by an agent.
 MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
+# Actions that send mail an agent wrote: to the customer, or a forward to anyone.
+SENDING_ACTIONS = MAIL_ACTIONS | {Action.FORWARD}
 # Actions that carry an agent's text (stored as a draft first: claim check).
 TEXT_ACTIONS = frozenset({Action.NOTE, Action.ASK, Action.ANSWER})
 # While an agent owns a ticket, only that agent may do these (notes stay open to all who
@@ -100,6 +104,8 @@ _OPEN_OR_WAITING = (_S.FIRST_LINE, _S.SECOND_LINE, _S.WAITING)
 TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.TAKE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.NOTE: {**dict.fromkeys(_OPEN_OR_WAITING, _T.STAY), _S.CLOSED: _T.STAY},
+    # A forward changes nothing of the ticket, whatever its state: evidence goes on.
+    Action.FORWARD: {**dict.fromkeys(_OPEN_OR_WAITING, _T.STAY), _S.CLOSED: _T.STAY},
     Action.ASK: dict.fromkeys(_OPEN_OR_WAITING, _S.WAITING),
     Action.ANSWER: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     # A waiting ticket stays waiting when moved: the customer still owes us an answer.

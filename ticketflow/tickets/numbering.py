@@ -53,12 +53,13 @@ class SubjectTag:
         match = self._pattern.search(subject)
         return match.group(1) if match else None
 
-    def tagged(self, subject: str, number: str) -> str:
-        """`Re: <tag> <subject>`: one reply prefix, our tag once, the customer's words."""
+    def tagged(self, subject: str, number: str, prefix: str = "Re") -> str:
+        """`Re: <tag> <subject>`: one reply prefix (or `Fwd` for a forward), our tag
+        once, the customer's words."""
         base = strip_reply_prefixes(subject)
         if self.number_in(base) != number:
             base = f"{self.tag(number)} {base}".strip()
-        return f"Re: {base}"
+        return f"{prefix}: {base}"
 
 
 WORKFLOW_PREFIX = "ticket-"

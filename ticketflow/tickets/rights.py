@@ -48,6 +48,7 @@ NEEDED: Mapping[Action, Right] = {
     Action.CLOSE: Right.CLOSE,
     Action.REOPEN: Right.CLOSE,
     Action.LANGUAGE: Right.REPLY,  # what the answers are written in
+    Action.FORWARD: Right.REPLY,  # mail in the queue's name, to anyone
 }
 RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW}
 
