@@ -424,7 +424,7 @@ class TicketRun:
         self.note(sla_event(due.kind), detail, None, now)
         # Notices name the queue whose promise was missed, even after a move step.
         queue = self.ticket.queue
-        policy = self.policy.sla_for(queue)
+        policy = self.policy.sla_for(queue, self.ticket.priority)
         steps = []
         if policy is not None:
             steps = policy.on_warning if due.kind == sla.WARNING else policy.on_breach

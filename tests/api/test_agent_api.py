@@ -436,7 +436,12 @@ async def test_openapi_shows_what_each_action_takes(stack: Stack) -> None:
     assert body_fields("move") == ({"queue"}, True)
     assert body_fields("remind") == ({"at"}, True)
     assert body_fields("priority") == ({"priority"}, True)
-    assert body_fields("answer") == ({"text", "template"}, True)
+    mail = {"text", "template", "cc", "bcc", "reply_all", "attachments"}
+    assert body_fields("answer") == (mail, True)
+    assert body_fields("forward") == (
+        {"article_id", "to", "cc", "text", "files", "attachments"},
+        True,
+    )
     assert body_fields("close") == ({"reason"}, False)
     assert body_fields("take") == (set(), False)
 

@@ -26,6 +26,7 @@ from ticketflow.mail.parse import parse_mail
 from ticketflow.payloads import HistoryEntry, Projection
 from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentError, agent_for_token
+from ticketflow.store.console_views import claim_next
 from ticketflow.store.db import make_engine
 from ticketflow.store.inbox import keep_raw
 from ticketflow.store.intake import IntakeResult, IntakeRules, store_read
@@ -95,8 +96,10 @@ def test_migrations_are_repeatable(components: Components) -> None:
 
 def test_the_migrated_schema_is_the_models(components: Components) -> None:
     # Full-text search lives beside the ORM on purpose: FTS5 tables on SQLite, a generated
-    # tsvector column and its index on PostgreSQL (migrations 0002 and 0017).
+    # tsvector column and its index on PostgreSQL (migrations 0002 and 0017); and the
+    # priority view's index with its descending column, which the comparison cannot read.
     search = (
+        "ix_tickets_queue_state_priority",
         "articles_fts",
         "search_vector",
         "ix_articles_search",
@@ -323,6 +326,38 @@ def test_queue_view_pages_by_keyset_without_gaps_or_repeats(components: Componen
             if cursor is None:
                 break
     assert seen == [f"q{i}" for i in range(45)]
+
+
+def test_a_priority_view_pages_highest_first_and_oldest_within_each(
+    components: Components,
+) -> None:
+    for i in range(25):
+        receive(components, customer_mail(subject=f"q{i}"), at=T0 + timedelta(minutes=i // 4))
+    with components.sessions.begin() as session:
+        for ticket in session.scalars(select(Ticket)):
+            ticket.priority = 1 + int(ticket.subject[1:]) % 5
+    seen: list[str] = []
+    cursor = None
+    with components.sessions() as session:
+        while True:
+            rows, cursor = list_tickets(
+                session, PROJECT, ["Inbox"], ["received"], 4, cursor, sort="priority"
+            )
+            seen += [r.subject for r in rows]
+            if cursor is None:
+                break
+    expected = sorted((f"q{i}" for i in range(25)), key=lambda s: (-(int(s[1:]) % 5), int(s[1:])))
+    assert seen == expected
+    # The next ticket to work follows the same order.
+    with components.sessions.begin() as session:
+        first = claim_next(session, PROJECT, "Inbox", ["received"], "alice", T0, "priority")
+        assert first is not None and first.subject == expected[0]
+        second = claim_next(session, PROJECT, "Inbox", ["received"], "bob", T0, "priority")
+        assert second is not None and second.subject == expected[1]
+        after = claim_next(
+            session, PROJECT, "Inbox", ["received"], "alice", T0, "priority", after=first
+        )
+        assert after is not None and after.subject == expected[2]
 
 
 def test_search_finds_tickets_by_words_sender_and_number(components: Components) -> None:

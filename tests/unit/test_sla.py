@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from ticketflow.desk.config import DeskConfig
 from ticketflow.tickets.calendars import WEEKDAYS, CalendarSpec, parse_hours
 from ticketflow.tickets.sla import (
     BREACH,
@@ -21,6 +24,8 @@ from ticketflow.tickets.sla import (
     due,
     escalation_at,
     next_timer,
+    policy_from_json,
+    policy_json,
     reconcile,
     upcoming,
 )
@@ -132,3 +137,56 @@ def test_upcoming_names_what_the_next_timer_is_for() -> None:
     due(clocks, msk(28, 9, 50))
     when, what = upcoming(clocks) or (None, None)
     assert when == next_timer(clocks) and what is not None and what.clock == SOLUTION
+
+
+def test_a_queue_chooses_its_sla_by_priority() -> None:
+    desk = DeskConfig.model_validate(
+        {
+            "calendars": {"always": {"zone": "UTC", "hours": {"every-day": "00:00-24:00"}}},
+            "slas": {
+                "normal": {"calendar": "always", "first_response": 240},
+                "urgent": {"calendar": "always", "first_response": 30},
+            },
+            "queues": [
+                {"name": "Inbox", "line": "first-line", "group": "g", "default": True},
+                {
+                    "name": "Security",
+                    "line": "second-line",
+                    "group": "g",
+                    "sla": "normal",
+                    "slas_by_priority": {5: "urgent"},
+                },
+            ],
+        }
+    )
+    policy = desk.policy()
+    assert policy is not None
+    chosen = {p: policy.sla_for("Security", p) for p in range(1, 6)}
+    assert {p: s.name for p, s in chosen.items() if s} == {
+        1: "normal",
+        2: "normal",
+        3: "normal",
+        4: "normal",
+        5: "urgent",
+    }
+    assert policy.sla_for("Inbox", 5) is None
+    # As workflows carry it, and as older workflows carried it (without the choice).
+    assert policy_from_json(policy_json(policy)).sla_for("Security", 5).name == "urgent"  # type: ignore[union-attr]
+    older = policy_json(policy).replace(',"slas_by_priority":{"5":"urgent"}', "")
+    assert policy_from_json(older).sla_for("Security", 5).name == "normal"  # type: ignore[union-attr]
+
+
+def test_a_priority_s_sla_must_exist_and_the_priority_be_one_to_five() -> None:
+    base = {
+        "calendars": {"always": {"zone": "UTC", "hours": {"every-day": "00:00-24:00"}}},
+        "slas": {"normal": {"calendar": "always", "first_response": 240}},
+    }
+    for by_priority, error in (
+        ({5: "missing"}, "unknown SLA 'missing'"),
+        ({9: "normal"}, "no priority 9"),
+    ):
+        queue = {"name": "Inbox", "line": "first-line", "group": "g", "default": True}
+        with pytest.raises(ValueError, match=error):
+            DeskConfig.model_validate(
+                {**base, "queues": [{**queue, "slas_by_priority": by_priority}]}
+            )

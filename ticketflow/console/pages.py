@@ -37,7 +37,8 @@ ENDS_HIS_PART = frozenset({"move", "answer", "ask", "close"})
 DONE = r"^[0-9A-Za-z-]{1,40}\.[0-9]{1,10}$"
 router = APIRouter(include_in_schema=False)
 Project = Annotated[str | None, Query(max_length=40)]
-Sort = Annotated[str, Query(pattern="^(pending|escalation)$")]
+# None: the queue's own order.
+Sort = Annotated[str | None, Query(pattern="^(pending|escalation|priority)$")]
 Done = Annotated[str | None, Query(pattern=DONE)]
 
 # --- reading -----------------------------------------------------------------------------
@@ -62,7 +63,7 @@ async def queue_page(
     queue: str,
     components: ComponentsDep,
     seat: Seat,
-    sort: Sort = "pending",
+    sort: Sort = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     done: Done = None,
     empty: bool = False,
@@ -78,9 +79,9 @@ async def queue_page(
         seat,
         project=project,
         queue=queue,
-        sort=sort,
+        sort=page.sort,
         page=page,
-        live=live if sort == "pending" and not cursor else None,
+        live=live if page.sort in ("pending", "priority") and not cursor else None,
         notice=notice,
         empty=empty,
         zone=components.projects.desk(project).zone,
@@ -93,7 +94,7 @@ async def next_in_queue(
     queue: str,
     components: ComponentsDep,
     seat: Seat,
-    sort: Sort = "pending",
+    sort: Sort = None,
     after: Annotated[str | None, Query(max_length=40)] = None,
     done: Done = None,
 ) -> Response:
@@ -109,7 +110,7 @@ async def _next_of(
     project: str,
     queue: str,
     done: str | None,
-    sort: str = "pending",
+    sort: str | None = None,
     after: str | None = None,
 ) -> Response:
     """To the queue's next ticket for him, now his open one (or to the queue, when none is

@@ -33,6 +33,7 @@ from ticketflow.tickets.calendars import (
     calendar_for,
     parse_hours,
 )
+from ticketflow.tickets.lifecycle import MAX_PRIORITY, MIN_PRIORITY
 from ticketflow.tickets.reporting import DeskShape
 from ticketflow.tickets.rights import (
     SUPERVISOR_READS,
@@ -129,6 +130,11 @@ class QueueConfig(StrictModel):
     # The address this queue's mail comes from (and replies go to); None: TICKETFLOW_MAIL_FROM.
     address: str | None = Field(default=None, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     sla: str | None = None
+    # Priority (1-5) -> the SLA its tickets of that priority have instead of `sla`.
+    slas_by_priority: dict[int, str] = {}
+    # How its view lists tickets: oldest waiting first ("pending"), or highest priority
+    # first and oldest within a priority ("priority"); the next ticket follows it.
+    order: Literal["pending", "priority"] = "pending"
     # Addresses told about this queue's SLA warnings and breaches (a `notify` step).
     supervisors: list[str] = []
     # A waiting ticket with no customer reply closes after this many days; 0: never.
@@ -228,6 +234,12 @@ class DeskConfig(StrictModel):
         self._rights = self._group_rights(names)
         return self
 
+    def queue_order(self, queue: str | None) -> str:
+        """How a queue's view lists tickets unless asked otherwise (several queues at
+        once: oldest waiting first)."""
+        found = next((q for q in self.queues if q.name == queue), None)
+        return found.order if found is not None else "pending"
+
     def _check_queues(self, names: list[str]) -> None:
         if len(set(names)) != len(names):
             raise ValueError("queue names must be unique")
@@ -251,8 +263,16 @@ class DeskConfig(StrictModel):
                 if step.queue is not None and step.queue not in names:
                     raise ValueError(f"SLA {name!r}: unknown queue {step.queue!r}")
         for q in self.queues:
-            if q.sla is not None and q.sla not in self.slas:
-                raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+            self._check_queue_slas(q)
+
+    def _check_queue_slas(self, q: QueueConfig) -> None:
+        if q.sla is not None and q.sla not in self.slas:
+            raise ValueError(f"queue {q.name!r}: unknown SLA {q.sla!r}")
+        for priority, name in q.slas_by_priority.items():
+            if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+                raise ValueError(f"queue {q.name!r}: no priority {priority} (1 to 5)")
+            if name not in self.slas:
+                raise ValueError(f"queue {q.name!r}: unknown SLA {name!r} for priority {priority}")
 
     def _check_macros(self, names: list[str]) -> None:
         macro_names = [m.name for m in self.macros]
@@ -320,6 +340,7 @@ class DeskConfig(StrictModel):
                 close_waiting_after_minutes=round(q.close_waiting_after_days * 24 * 60) or None,
                 remind_waiting=q.remind_waiting,
                 reopen_owner=q.reopen_owner,
+                slas_by_priority={str(p): name for p, name in q.slas_by_priority.items()},
             )
             for q in self.queues
         }

@@ -60,6 +60,8 @@ class EscalationList(BaseModel):
 class TicketPage(BaseModel):
     tickets: list[TicketSummary]
     next_cursor: str | None
+    # The order they are in (pass it with the cursor): the asked one, else the queue's.
+    sort: Literal["pending", "escalation", "priority"] = "pending"
 
 
 class AttachmentOut(BaseModel):

@@ -69,7 +69,7 @@ class QueueQuery:
     state: str | None = None
     limit: int = 50
     cursor: str | None = None
-    sort: str = "pending"
+    sort: str | None = None  # None: the queue's own order (its `order`), else oldest first
     tag: str | None = None
 
 
@@ -80,6 +80,7 @@ def queue_page(components: Components, agent: AgentIdentity, asked: QueueQuery) 
     queues = seat.visible_queues() if asked.queue is None else [access_queue(seat, asked.queue)]
     line = seat.desk.lines().get(asked.queue) if asked.queue else None
     states = [asked.state] if asked.state else default_states(line)
+    sort = asked.sort or seat.desk.queue_order(asked.queue)
     with components.sessions() as session:
         try:
             rows, next_cursor = list_tickets(
@@ -89,13 +90,13 @@ def queue_page(components: Components, agent: AgentIdentity, asked: QueueQuery) 
                 states,
                 asked.limit,
                 asked.cursor,
-                asked.sort,
+                sort,
                 asked.tag,
             )
         except BadCursor as exc:
             raise BadRequest("cursor-invalid", reason=str(exc)) from exc
-        return TicketPage(
-            tickets=[TicketSummary.model_validate(r) for r in rows], next_cursor=next_cursor
+        return TicketPage.model_validate(
+            {"tickets": rows, "next_cursor": next_cursor, "sort": sort}, from_attributes=True
         )
 
 

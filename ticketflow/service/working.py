@@ -29,15 +29,17 @@ def next_ticket(
     agent: AgentIdentity,
     project: str,
     queue: str,
-    sort: str = "pending",
+    sort: str | None = None,
     after: str | None = None,
 ) -> str | None:
     """The number of the queue's next ticket for the agent, now marked as open by him (two
     agents working one queue never get the same); None when the queue has none for him.
     `after`: the ticket he leaves without acting on it (`j`): the next one after it in the
-    queue's order, and others may be given it again."""
+    queue's order, and others may be given it again. `sort`: the queue view's order
+    (None: the queue's own)."""
     seat = policy_of(components.projects).chosen(agent, project)
     access_queue(seat, queue)
+    sort = sort or seat.desk.queue_order(queue)
     states = default_states(seat.desk.lines().get(queue))
     # One claim at a time in this process, its transaction committed inside the lock:
     # SQLite takes no row lock, so two threads would both read a ticket as free. Between

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, exists, func, select, tuple_
+from sqlalchemy import Table, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from ticketflow.store.db import upsert
 from ticketflow.store.models import Ticket, TicketViewer
-from ticketflow.store.queries import SORT_KEYS
+from ticketflow.store.queries import SORTS
 from ticketflow.tickets.lifecycle import OPEN_STATES, State
 
 OPEN_OR_WAITING = [s.value for s in OPEN_STATES] + [State.WAITING.value]
@@ -63,7 +63,7 @@ def claim_next(
         TicketViewer.agent != agent,
         TicketViewer.seen_at > now - PRESENT_FOR,
     )
-    key = SORT_KEYS[sort]  # the order the queue's view lists in
+    order = SORTS[sort]  # the order the queue's view lists in
     query = select(Ticket).where(
         Ticket.project == project,
         Ticket.queue == queue,
@@ -72,14 +72,13 @@ def claim_next(
         ~seen_by_other,
     )
     if sort == "escalation":
-        query = query.where(key.is_not(None))
+        query = query.where(order.key.is_not(None))
     if after is not None:
-        at = getattr(after, key.key)
-        if at is not None:
-            query = query.where(tuple_(key, Ticket.id) > tuple_(at, after.id))
+        if getattr(after, order.key.key) is not None:
+            query = query.where(order.after(after))
         query = query.where(Ticket.id != after.id)
     found = session.scalar(
-        query.order_by(key, Ticket.id).limit(1).with_for_update(skip_locked=True, of=Ticket)
+        query.order_by(*order.order_by()).limit(1).with_for_update(skip_locked=True, of=Ticket)
     )
     if found is not None:
         note_viewer(session, found.id, agent, now)

@@ -224,6 +224,9 @@ class Ticket(Base):
     __table_args__ = (
         # Queue views: the oldest pending tickets of a queue in a state, keyset-paginated.
         Index("ix_tickets_queue_state_pending", "project", "queue", "state", "pending_since", "id"),
+        # And ix_tickets_queue_state_priority (priority DESC, pending_since, id), for a
+        # view in priority order: made by migration 0020 only, as the autogenerate
+        # comparison cannot read a descending column back.
         Index("ix_tickets_state_pending", "state", "pending_since", "id"),
         Index("ix_tickets_escalation", "escalation_at"),
         Index("ix_tickets_owner", "owner", "state"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, func, literal_column, select, table, tuple_
+from sqlalchemy import Integer, and_, func, literal_column, or_, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from ticketflow.store.models import (
@@ -83,28 +83,58 @@ def queue_stats(session: Session, project: str, names: Sequence[str]) -> list[Qu
     ]
 
 
-# How a queue view is ordered: oldest pending first, or soonest escalation first (only
-# tickets with a running escalation clock).
 # The largest id a row can have (PostgreSQL's integer): a larger one names no row.
 ROW_ID_MAX = 2**31 - 1
-SORT_KEYS = {"pending": Ticket.pending_since, "escalation": Ticket.escalation_at}
 
 
-def encode_cursor(ticket: Ticket, sort: str = "pending") -> str:
-    stamp = getattr(ticket, SORT_KEYS[sort].key)
-    raw = f"{stamp.isoformat()}|{ticket.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+@dataclass(frozen=True)
+class Sort:
+    """How a queue view is ordered: oldest pending first, soonest escalation first (only
+    tickets with a running escalation clock), or highest priority first and oldest
+    pending within it; the id breaks ties. A page continues after its last ticket."""
+
+    key: Any  # the column after the priority, ascending
+    by_priority: bool = False
+
+    def order_by(self) -> list[Any]:
+        ordered = [self.key, Ticket.id]
+        return [Ticket.priority.desc(), *ordered] if self.by_priority else ordered
+
+    def after(self, ticket: Ticket) -> Any:
+        """Tickets that come after `ticket` in this order."""
+        return self.after_values(getattr(ticket, self.key.key), ticket.id, ticket.priority)
+
+    def after_values(self, at: datetime, row_id: int, priority: int) -> Any:
+        later = tuple_(self.key, Ticket.id) > tuple_(at, row_id)
+        if not self.by_priority:
+            return later
+        return or_(Ticket.priority < priority, and_(Ticket.priority == priority, later))
+
+    def cursor(self, ticket: Ticket) -> str:
+        stamp = getattr(ticket, self.key.key)
+        raw = f"{stamp.isoformat()}|{ticket.id}"
+        if self.by_priority:
+            raw = f"{ticket.priority}|{raw}"
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    def decode(self, cursor: str) -> tuple[datetime, int, int]:
+        try:
+            parts = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            priority = int(parts.pop(0)) if self.by_priority else 0
+            stamp, ident = parts
+            at, row_id = datetime.fromisoformat(stamp), int(ident)
+        except ValueError as exc:
+            raise BadCursor("invalid cursor") from exc
+        if not 0 <= row_id <= ROW_ID_MAX or at.tzinfo is None or not 0 <= priority <= 9:
+            raise BadCursor("invalid cursor")
+        return at, row_id, priority
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        stamp, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        at, row_id = datetime.fromisoformat(stamp), int(ident)
-    except ValueError as exc:
-        raise BadCursor("invalid cursor") from exc
-    if not 0 <= row_id <= ROW_ID_MAX or at.tzinfo is None:
-        raise BadCursor("invalid cursor")
-    return at, row_id
+SORTS = {
+    "pending": Sort(Ticket.pending_since),
+    "escalation": Sort(Ticket.escalation_at),
+    "priority": Sort(Ticket.pending_since, by_priority=True),
+}
 
 
 def list_tickets(
@@ -118,7 +148,7 @@ def list_tickets(
     tag: str | None = None,
 ) -> tuple[list[Ticket], str | None]:
     """Ordered by `sort`; `cursor` continues after the last ticket of the previous page."""
-    key = SORT_KEYS[sort]
+    order = SORTS[sort]
     query = select(Ticket).where(
         Ticket.project == project, Ticket.queue.in_(queues), Ticket.state.in_(states)
     )
@@ -126,11 +156,11 @@ def list_tickets(
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == tag)
         query = query.where(Ticket.id.in_(tagged))
     if sort == "escalation":
-        query = query.where(key.is_not(None))
+        query = query.where(order.key.is_not(None))
     if cursor:
-        query = query.where(tuple_(key, Ticket.id) > decode_cursor(cursor))
-    rows = list(session.scalars(query.order_by(key, Ticket.id).limit(limit + 1)).all())
-    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
+        query = query.where(order.after_values(*order.decode(cursor)))
+    rows = list(session.scalars(query.order_by(*order.order_by()).limit(limit + 1)).all())
+    next_cursor = order.cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
 

@@ -79,6 +79,9 @@ class QueuePolicy:
     # When a customer's reply (or an agent) reopens a ticket here, its owner keeps it
     # ("keep") or it goes back to the queue ("release").
     reopen_owner: str = "keep"
+    # Priority ("1".."5") -> the SLA tickets of that priority have here instead of `sla`
+    # (security mail at priority 5 keeps its own, round-the-clock promise).
+    slas_by_priority: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,8 +99,11 @@ class DeskPolicy:
     def queue(self, name: str) -> QueuePolicy:
         return self.queues.get(name) or QueuePolicy()
 
-    def sla_for(self, queue: str) -> SlaPolicy | None:
-        name = self.queue(queue).sla
+    def sla_for(self, queue: str, priority: int | None = None) -> SlaPolicy | None:
+        """The SLA of a ticket in `queue` at `priority` (the queue's own when its
+        `slas_by_priority` names none for it)."""
+        found = self.queue(queue)
+        name = found.slas_by_priority.get(str(priority)) or found.sla
         return self.slas.get(name) if name else None
 
 

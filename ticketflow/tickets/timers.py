@@ -89,7 +89,11 @@ def after_change(
         ):
             sla.customer_wrote(timers.clocks)
         sla.reconcile(
-            timers.clocks, after.state.value, policy.sla_for(after.queue), after.priority, now
+            timers.clocks,
+            after.state.value,
+            policy.sla_for(after.queue, after.priority),
+            after.priority,
+            now,
         )
     if after.state is State.WAITING and before.state is not State.WAITING:
         timers.waiting_since, timers.waiting_reminded = now, False

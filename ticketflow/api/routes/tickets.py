@@ -35,7 +35,8 @@ def get_tickets(
     state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-    sort: Literal["pending", "escalation"] = "pending",
+    # None: the queue's own order (oldest first, or by priority where the queue says).
+    sort: Literal["pending", "escalation", "priority"] | None = None,
     tag: str | None = None,
     project: ProjectParam = None,
 ) -> TicketPage:

@@ -117,6 +117,7 @@ function addRow(ticket) {
   if (empty) empty.parentElement.remove();
   const row = document.createElement("tr");
   row.setAttribute("data-row", "");
+  row.dataset.priority = String(ticket.priority);
   row.classList.add("arrived");
   const href = `/t/${encodeURIComponent(ticket.number)}`;
   row.dataset.href = href;
@@ -134,7 +135,14 @@ function addRow(ticket) {
     if (value instanceof Node) cell.appendChild(value); else cell.textContent = value;
     row.appendChild(cell);
   }
-  body.appendChild(row);
+  // Oldest first: a new ticket is the last. Highest priority first: it goes above the
+  // first ticket of a lower priority (the newest of its own priority).
+  let before = null;
+  if (body.dataset.order === "priority") {
+    before = [...body.querySelectorAll("tr[data-priority]")].find(
+      (other) => Number(other.dataset.priority) < ticket.priority) || null;
+  }
+  body.insertBefore(row, before);
 }
 
 const queueLive = document.querySelector("[data-live]");

@@ -1,5 +1,6 @@
 """agents' mail with copies and files: an outbound article's Cc and Bcc, and the files
-agents upload to attach to their answers, questions and forwards
+agents upload to attach to their answers, questions and forwards; queue views in priority
+order
 
 Revision ID: 0020
 Revises: 0019
@@ -32,9 +33,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_uploads_ticket_agent", "uploads", ["ticket_id", "agent"])
+    op.create_index(
+        "ix_tickets_queue_state_priority",
+        "tickets",
+        ["project", "queue", "state", sa.text("priority DESC"), "pending_since", "id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_queue_state_priority", "tickets")
     op.drop_index("ix_uploads_ticket_agent", "uploads")
     op.drop_table("uploads")
     op.drop_column("articles", "bcc_addr")
