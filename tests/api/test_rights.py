@@ -26,6 +26,8 @@ BODIES: dict[str, dict[str, object]] = {
     "remind": {"at": "2099-01-01T10:00:00+03:00"},
     "release": {},
     "language": {"language": "en"},
+    # Article 1 is the first ticket's first message here; a right is refused before that.
+    "forward": {"article_id": 1, "to": "x@partner.example"},
 }
 
 

@@ -54,6 +54,9 @@ SCENARIOS = {
     f"{UNDO}test_an_undone_answer_never_reaches_the_customer_and_the_ticket_is_back": (
         "answer-undone",
     ),
+    f"{TICKET}test_a_colleague_s_forward_then_an_agent_s_forward_out": (
+        "staff-forward-and-forward-out",
+    ),
 }
 
 

@@ -25,10 +25,16 @@ from tests.support.tickets import act, new_ticket_in_inbox, ref, ticket_row, wai
 from ticketflow.components import Components
 from ticketflow.desk.macros import MacroConfig, MacroStep
 from ticketflow.engine.inbound import accept_mail
-from ticketflow.engine.tickets import TemporalUnavailable, run_macro
+from ticketflow.engine.tickets import TemporalUnavailable, perform_action, run_macro
+from ticketflow.letters.answers import Written
+from ticketflow.payloads import ActionRequest
+from ticketflow.store.drafts import MailExtras
+from ticketflow.store.forward_drafts import Forwarding
 from ticketflow.store.models import Article, HistoryEvent
 from ticketflow.tickets.lifecycle import InvalidTransition, State, Ticket
 from ticketflow.tickets.numbering import workflow_id
+
+FORWARDS = Path(__file__).parents[1] / "support" / "forwards"
 
 
 async def test_new_ticket_routes_to_inbox_and_gets_auto_reply(
@@ -302,3 +308,45 @@ def history_actions(components: Components, number: str) -> list[str]:
                 .order_by(HistoryEvent.seq)
             )
         )
+
+
+async def test_a_colleague_s_forward_then_an_agent_s_forward_out(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    """The customer's ticket from a colleague's forward (named in the history), and an
+    agent's forward of her mail to another desk: a mail sent, the ticket unchanged. The
+    history carries ids and the colleague's address, never the customer's words or hers."""
+    client = time_skipping_env.client
+    raw = (FORWARDS / "gmail-en.eml").read_bytes()
+    async with new_worker(client, components):
+        made = await accept_mail(components, client, raw)
+        number = made.ticket_number
+        row = await wait_state(components, number, "first-line", "Inbox")
+        assert row.customer == "anna.petrova@example.org"
+        with components.sessions() as session:
+            first = session.scalars(
+                select(Article).where(Article.ticket_id == row.id).order_by(Article.id)
+            ).first()
+        assert first is not None
+        request = ActionRequest(action="forward", agent="alice")
+        extras = MailExtras(forward=Forwarding(first.id, "abuse@partner.example"))
+        status = await perform_action(
+            components, client, ref(components, number), request, Written(text="FYI"), extras
+        )
+        assert (status.ticket.state, status.ticket.queue) == ("first-line", "Inbox")
+        outbox = components.settings.outbox_dir / "new"
+        files = await eventually(lambda: _list(outbox), lambda names: len(names) == 2, timeout=20)
+        mails = [(outbox / f).read_text() for f in files]
+        assert any("X-Envelope-To: abuse@partner.example" in m for m in mails)
+        with components.sessions() as session:
+            actions = session.scalars(
+                select(HistoryEvent.action)
+                .where(HistoryEvent.ticket_id == row.id)
+                .order_by(HistoryEvent.seq)
+            ).all()
+        assert actions == ["customer-message", "forwarded", "route", "forward"]
+        text = await history_json(client, number)
+        assert "ivan@staff.ticketflow.localhost" in text
+        for private in ("anna.petrova@example.org", "I cannot sign in", "FYI"):
+            assert private not in text
+        await keep_history(client, workflow_id(number), "staff-forward-and-forward-out")

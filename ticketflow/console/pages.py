@@ -5,6 +5,7 @@ where the agent clicked, in his language."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,13 +19,14 @@ from ticketflow.api.errors import status_of
 from ticketflow.api.files import as_download
 from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
 from ticketflow.desk.macros import by_hints
 from ticketflow.letters.answers import Written
 from ticketflow.service import desk, tickets, working
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
 from ticketflow.service.refusals import Invalid, NotFound, Refusal
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult, PreviewBody
+from ticketflow.service.uploads import upload_files
 from ticketflow.store.models import utcnow
 from ticketflow.store.queries import ROW_ID_MAX
 from ticketflow.store.sign_in import ConsoleSeat
@@ -252,8 +254,9 @@ async def file_download(attachment_id: RowId, components: ComponentsDep, seat: S
 
 @router.post("/t/{number}/preview")
 async def preview(request: Request, number: str, components: ComponentsDep, seat: Seat) -> Response:
-    """The answer as the customer would get it, shown above the form that still holds it."""
-    form = await read_form(request)
+    """The answer as the customer would get it, shown above the form that still holds it
+    (its files are not kept for a preview: chosen again to send)."""
+    form, _files = await read_form_and_files(request, components.settings.max_message_bytes)
     check_csrf(seat.csrf, form)
     text, template = form.get("text") or None, form.get("template") or None
     kept: dict[str, Any] = {"draft": text or "", "chosen_template": template}
@@ -280,19 +283,30 @@ async def act(
 ) -> Response:
     """One click: the action through the service; a refusal is shown on the ticket,
     where the agent clicked."""
-    form = await read_form(request)
+    form, files = await read_form_and_files(request, components.settings.max_message_bytes)
     check_csrf(seat.csrf, form)
     check_action_name(action)
     working_on = _working_on(form)
-    fields: dict[str, Any] = {k: v for k, v in form.items() if k not in FORM_ONLY and v != ""}
-    if fields.get("priority", "").isdigit():
-        fields["priority"] = int(fields["priority"])
+    fields = _action_fields(form)
     # A refusal keeps what he wrote, in the box he wrote it in.
     kept: dict[str, Any] = {"chosen_template": form.get("template") or None}
     kept["note_draft" if action == "note" else "draft"] = form.get("text", "")
+    if action == "forward":
+        kept = {
+            "forward_draft": form.get("text", ""),
+            "forward_to": form.get("to", ""),
+            "forward_of": int(form["article_id"]) if form.get("article_id", "").isdigit() else None,
+        }
     try:
+        if files:  # uploaded first: the mail names them (as the API's client does)
+            kept_files = await asyncio.to_thread(
+                upload_files, components, seat.agent, number, files
+            )
+            fields["attachments"] = [u.id for u in kept_files.uploads]
         body = _validated(ACTION_BODIES[action][0], fields)
-    except Invalid as refused:
+    except NotFound:
+        raise
+    except Refusal as refused:
         return await _ticket(request, number, components, seat, refused, acted=action, **kept)
     work = do_act(components, client, seat.agent, number, action, body.model_dump())
     ends = action in ENDS_HIS_PART
@@ -351,6 +365,24 @@ async def undo(
 
 # Fields of a ticket page's forms that are not the action's: the queue he works from.
 FORM_ONLY = frozenset({"csrf", "from_project", "from_queue"})
+# Address fields typed as one line: "a@x.example, b@y.example".
+ADDRESS_LISTS = ("cc", "bcc")
+ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def _action_fields(form: Mapping[str, str]) -> dict[str, Any]:
+    """A ticket page form's fields as the action's body takes them."""
+    fields: dict[str, Any] = {k: v for k, v in form.items() if k not in FORM_ONLY and v != ""}
+    if fields.get("priority", "").isdigit():
+        fields["priority"] = int(fields["priority"])
+    if str(fields.get("article_id", "")).isdigit():
+        fields["article_id"] = int(fields["article_id"])
+    for name in ADDRESS_LISTS:
+        if name in fields:
+            fields[name] = [a for a in ADDRESS_SEPARATORS.split(fields[name]) if a]
+    if "reply_all" in fields:
+        fields["reply_all"] = True  # a ticked box
+    return fields
 
 
 def _working_on(form: Mapping[str, str]) -> tuple[str, str] | None:

@@ -11,7 +11,10 @@ from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, Request
 
+from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep
+from ticketflow.mail.parse import MailRefused
+from ticketflow.mail.providers import Upload, parse_form
 from ticketflow.service.refusals import BadRequest, Forbidden, TooLarge, Unsupported
 from ticketflow.store.sign_in import ConsoleSeat, SignInLimits, seat_for
 
@@ -80,6 +83,26 @@ async def read_form(request: Request) -> dict[str, str]:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
     except ValueError:
         raise BadRequest("form-fields") from None
+
+
+async def read_form_and_files(request: Request, limit: int) -> tuple[dict[str, str], list[Upload]]:
+    """A form that may carry files (multipart/form-data, up to `limit` bytes: an agent's
+    mail with its attachments): its fields and the files chosen in its `file` inputs. An
+    urlencoded form is read as read_form reads it."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind != "multipart/form-data":
+        return await read_form(request), []
+    body = await read_limited(request, limit)
+    try:
+        form = parse_form(request.headers.get("content-type", ""), body)
+    except MailRefused:
+        raise BadRequest("form-fields") from None
+    try:
+        fields = {name: value.decode("utf-8") for name, value in form.fields.items()}
+    except UnicodeDecodeError:
+        raise BadRequest("form-encoding") from None
+    # A file input left empty still sends a part: no name, no bytes.
+    return fields, [f for f in form.files_named("file") if f.filename or f.data]
 
 
 def check_csrf(expected: str | None, form: dict[str, str]) -> None:

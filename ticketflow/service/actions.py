@@ -38,7 +38,8 @@ from ticketflow.service.refusals import (
 )
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.store.drafts import FilesTooLarge, Forwarding, MailExtras, UnknownArticle
+from ticketflow.store.drafts import FilesTooLarge, MailExtras
+from ticketflow.store.forward_drafts import Forwarding, UnknownArticle
 from ticketflow.store.uploads import UnknownUpload
 from ticketflow.tickets.lifecycle import SENDING_ACTIONS, TEXT_ACTIONS, Action, InvalidTransition
 from ticketflow.tickets.rights import DENIALS

@@ -38,6 +38,7 @@ OFFERED = (
     Action.CLOSE,
     Action.NOTE,
     Action.REMIND,
+    Action.FORWARD,
 )
 
 

@@ -6,10 +6,9 @@ refuses is deleted; one it accepts becomes a saved note or a queued mail.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from email.utils import format_datetime, getaddresses
+from email.utils import getaddresses
 
 from jinja2 import Environment
 from sqlalchemy import delete, select
@@ -23,18 +22,10 @@ from ticketflow.letters.answers import (
     customer_of,
 )
 from ticketflow.letters.rendering import LetterBody, letter_ticket
-from ticketflow.mail.attachments import safe_filename
 from ticketflow.mail.compose import new_message_id
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.store.db import insert_missing
-from ticketflow.store.models import (
-    Article,
-    ArticleAttachment,
-    Blob,
-    RawMessage,
-    Ticket,
-    utcnow,
-)
+from ticketflow.store.forward_drafts import Forwarding, make_forward
+from ticketflow.store.models import Article, ArticleAttachment, Ticket, utcnow
 from ticketflow.store.uploads import FileRef, attach, uploads_of
 from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.lifecycle import MAIL_ACTIONS, Action
@@ -50,18 +41,6 @@ class DraftSettings:
 
 
 @dataclass(frozen=True)
-class Forwarding:
-    """Which article a forward sends on, to whom, with which of its files."""
-
-    article_id: int
-    to: str
-    files: tuple[int, ...] | None = None  # its attachments' ids; None: all of them
-    # The original message attached whole (message/rfc822, headers and all): the desk's
-    # `forward_original`, for an inbound article whose raw message is kept.
-    original: bool = False
-
-
-@dataclass(frozen=True)
 class MailExtras:
     """What an agent's mail carries besides its text: copies and files."""
 
@@ -71,14 +50,6 @@ class MailExtras:
     reply_all: bool = False
     uploads: tuple[int, ...] = ()  # the agent's uploads on the ticket (ticketflow.store.uploads)
     forward: Forwarding | None = None
-
-
-class UnknownArticle(LookupError):
-    """A forward of what is no mail of this ticket (or names a file it does not have)."""
-
-    def __init__(self, article_id: int) -> None:
-        super().__init__(article_id)
-        self.article_id = article_id
 
 
 class FilesTooLarge(ValueError):
@@ -115,7 +86,9 @@ def create_draft(
         files: list[FileRef] = []
         leave_out = set(settings.identity.addresses) | {ticket.customer.lower()}
         if action is Action.FORWARD and extras.forward is not None:
-            files = _forward(session, ticket, article, written, settings, extras.forward)
+            files = make_forward(
+                session, ticket, article, written.text, settings.identity, extras.forward
+            )
         elif action in MAIL_ACTIONS:
             mail = agent_mail(session, ticket, agent, written, settings)
             article.direction = Direction.OUT
@@ -141,79 +114,6 @@ def create_draft(
         session.flush()
         attach(session, article.id, files)
         return article.id
-
-
-FORWARDED_BLOCK = "---------- Forwarded message ---------"
-
-
-def _forward(
-    session: Session,
-    ticket: Ticket,
-    article: Article,
-    written: Written,
-    settings: DraftSettings,
-    forwarding: Forwarding,
-) -> list[FileRef]:
-    """Make `article` the forward of one of the ticket's mails; the files it carries."""
-    source = session.get(Article, forwarding.article_id)
-    if (
-        source is None
-        or source.ticket_id != ticket.id
-        or source.direction == Direction.NOTE
-        or source.status in (ArticleStatus.DRAFT, ArticleStatus.WITHDRAWN)
-    ):
-        raise UnknownArticle(forwarding.article_id)
-    article.direction = Direction.OUT
-    article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
-    article.to_addr = forwarding.to
-    tag = settings.identity.subject_tag
-    article.subject = tag.tagged(source.subject or ticket.subject, ticket.number, prefix="Fwd")
-    article.body_text = forwarded_text(written.text, source)
-    article.message_id = new_message_id(settings.identity.domain)
-    stored = list(
-        session.scalars(
-            select(ArticleAttachment)
-            .where(
-                ArticleAttachment.article_id == source.id,
-                ArticleAttachment.blob_sha256.is_not(None),
-            )
-            .order_by(ArticleAttachment.id)
-        )
-    )
-    if forwarding.files is not None:
-        have = {f.id for f in stored}
-        missing = next((i for i in forwarding.files if i not in have), None)
-        if missing is not None:
-            raise UnknownArticle(source.id)
-        chosen = [f for f in stored if f.id in set(forwarding.files)]
-    else:
-        chosen = stored
-    raw = session.get(RawMessage, source.raw_message_id) if source.raw_message_id else None
-    if not (forwarding.original and raw is not None and source.direction == Direction.IN):
-        return [FileRef.of(f) for f in chosen]
-    # The original whole has its files inside: others go beside it only when chosen.
-    digest = hashlib.sha256(raw.raw).hexdigest()
-    insert_missing(
-        session, Blob, {"sha256": digest, "size": len(raw.raw), "data": raw.raw}, ["sha256"]
-    )
-    name = safe_filename(f"{source.subject or 'message'}.eml", "message/rfc822", 1)
-    whole = FileRef(name, "message/rfc822", len(raw.raw), digest)
-    return [whole, *(FileRef.of(f) for f in chosen if forwarding.files is not None)]
-
-
-def forwarded_text(note: str | None, source: Article) -> str:
-    """The agent's note above the forwarded mail, as mail programs quote one."""
-    head = [
-        FORWARDED_BLOCK,
-        f"From: {source.from_addr}",
-        f"Date: {format_datetime(source.created_at)}",
-        f"Subject: {source.subject}",
-        f"To: {source.to_addr}",
-    ]
-    if source.cc_addr:
-        head.append(f"Cc: {source.cc_addr}")
-    block = "\n".join(head) + "\n\n" + source.body_text
-    return f"{note.strip()}\n\n{block}" if note and note.strip() else block
 
 
 def copied_on(last_in: Article | None) -> list[str]:
