@@ -225,6 +225,10 @@ def client(
         _, cursor = timed("queue view", partial(view, cursor=None))
         if cursor:
             timed("next page", partial(view, cursor=cursor))
+        # A queue listed highest priority first (the Security and Abuse queues' order).
+        _, cursor = timed("priority view", partial(view, cursor=None, sort="priority"))
+        if cursor:
+            timed("priority next page", partial(view, cursor=cursor, sort="priority"))
         timed("ticket view", partial(ticket_view, number=number))
         timed("queue list", partial(queue_stats, project=PROJECT, names=names))
         for kind, query in search_queries(rng, tickets):

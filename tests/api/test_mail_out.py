@@ -124,14 +124,8 @@ async def test_an_answer_with_two_files_and_a_cc_is_sent_once_across_a_worker_ki
 
 
 async def test_reply_all_and_bcc_and_who_may_then_write(stack: Stack) -> None:
-    raw = customer_mail(subject="Shared mailbox locked").replace(
-        b"To: support@ticketflow.localhost",
-        b"To: support@ticketflow.localhost\nCc: Boris <boris@partner.example>",
-    )
-    number = (await stack.send_mail(raw)).json()["ticket"]
-    await eventually(
-        lambda: stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice")),
-        lambda r: r.json()["state"] == "first-line",
+    number = await stack.open_ticket(
+        subject="Shared mailbox locked", cc="Boris <boris@partner.example>"
     )
     resp = await stack.act(
         number, "ask", text="Which of you owns it?", reply_all=True, bcc=["audit@partner.example"]

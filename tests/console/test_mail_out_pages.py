@@ -7,9 +7,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from tests.support.browser import PASSWORD, playwright_api, shot, sign_in
-from tests.support.mail import customer_mail, text_part
+from tests.support.mail import text_part
 from tests.support.stack import Stack
-from tests.support.temporal import eventually
 
 
 def files_of(msg: EmailMessage) -> dict[str, bytes]:
@@ -21,14 +20,10 @@ async def test_an_answer_with_a_file_and_a_copy_and_a_forward_from_the_page(
 ) -> None:
     expect = playwright_api.expect
     stack.components.agent_admin("test").set_password("alice", PASSWORD)
-    raw = customer_mail(subject="Mail app settings", body="Which port do I use?").replace(
-        b"To: support@ticketflow.localhost",
-        b"To: support@ticketflow.localhost\nCc: Boris <boris@partner.example>",
-    )
-    number = (await stack.send_mail(raw)).json()["ticket"]
-    await eventually(
-        lambda: stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice")),
-        lambda r: r.json()["state"] == "first-line",
+    number = await stack.open_ticket(
+        subject="Mail app settings",
+        body="Which port do I use?",
+        cc="Boris <boris@partner.example>",
     )
     settings = tmp_path / "mail.ini"
     settings.write_bytes(b"[imap]\nport = 993\n")

@@ -14,10 +14,13 @@ def customer_mail(
     body: str = "I forgot my password and the recovery form does not work.",
     in_reply_to: str | None = None,
     message_id: str | None = None,
+    cc: str | None = None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
     msg["Subject"] = subject
     msg["Message-ID"] = message_id or make_msgid(domain="example.org")
     if in_reply_to:

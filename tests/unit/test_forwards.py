@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ticketflow.desk.projects import ProjectRules
+from ticketflow.desk.reading import read_and_classify
 from ticketflow.desk.staff import StaffSenders
 from ticketflow.mail.authres import passed_for
+from ticketflow.mail.bounded import MailLimits
 from ticketflow.mail.forwards import Forward, Unreadable, forward_date, read_forward
 from ticketflow.mail.parse import parse_mail
 
@@ -145,3 +148,13 @@ def test_a_colleague_is_named_by_domain_or_address_and_must_authenticate() -> No
     # Without an authserv-id, the desk trusts From (its documented choice).
     trusting = StaffSenders(frozenset({"boss@example.org"}))
     assert trusting.colleague(parse_mail(b"From: boss@example.org\n\nx\n")) == "boss@example.org"
+
+
+def test_the_desk_may_send_no_automatic_reply_to_forwards() -> None:
+    raw = (FORWARDS / "gmail-en.eml").read_bytes()
+    for auto_reply in (True, False):
+        staff = StaffSenders(frozenset({"staff.ticketflow.localhost"}), OURS, auto_reply)
+        project = ProjectRules("mail", frozenset({"support@ticketflow.localhost"}), (), (), staff)
+        reading = read_and_classify(raw, MailLimits(), [project], [])
+        assert reading.forward is not None and reading.mail.from_addr == CUSTOMER
+        assert (reading.found.no_auto_reply is None) is auto_reply

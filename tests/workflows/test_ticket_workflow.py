@@ -93,13 +93,7 @@ async def test_answered_ticket_reopens_in_the_answering_queue(
         row = await wait_state(components, number, "second-line", "Passwords")
         assert row.owner == "bob"
 
-        with components.sessions() as session:
-            actions = session.scalars(
-                select(HistoryEvent.action)
-                .where(HistoryEvent.ticket_id == row.id)
-                .order_by(HistoryEvent.seq)
-            ).all()
-        assert actions == [
+        assert history_actions(components, number) == [
             "customer-message",
             "route",
             "move",
@@ -338,12 +332,7 @@ async def test_a_colleague_s_forward_then_an_agent_s_forward_out(
         files = await eventually(lambda: _list(outbox), lambda names: len(names) == 2, timeout=20)
         mails = [(outbox / f).read_text() for f in files]
         assert any("X-Envelope-To: abuse@partner.example" in m for m in mails)
-        with components.sessions() as session:
-            actions = session.scalars(
-                select(HistoryEvent.action)
-                .where(HistoryEvent.ticket_id == row.id)
-                .order_by(HistoryEvent.seq)
-            ).all()
+        actions = history_actions(components, number)
         assert actions == ["customer-message", "forwarded", "route", "forward"]
         text = await history_json(client, number)
         assert "ivan@staff.ticketflow.localhost" in text

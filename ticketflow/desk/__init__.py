@@ -6,6 +6,7 @@
 - projects: several desks in one installation, their mailboxes, groups named with them.
 - rules: routing rules (postmaster filters) over an arriving message.
 - reading: what a reader process does with one message (read it, run the rules).
+- staff: colleagues whose forwards become the customer's tickets (who counts as one).
 - routing: where a new ticket goes and whether it gets an automatic reply.
 - macros: one-click chains of agent actions, checked step by step.
 - help: the customer form's help articles (Markdown beside the desk config).

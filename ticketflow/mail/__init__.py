@@ -8,6 +8,8 @@
 - attachments: attachments and inline images of a parsed message.
 - sanitize: inbound HTML bounded, and made safe to show.
 - addresses: comparing addresses as the same mailbox.
+- authres: the Authentication-Results field our own mail server writes (did mail pass).
+- forwards: a forwarded message (attached whole, or quoted as mail programs write it).
 - loops: whether a message may get an automatic reply (loop protection).
 - providers: Mailgun, Postmark and SendGrid webhooks turned into raw messages.
 - webhook_auth: the shared secret inbound webhooks present.

@@ -9,6 +9,7 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - shapes: what the service takes and gives (request bodies, typed results).
 - tickets: reading tickets (a queue, a ticket and the actions it offers, search, ...).
 - actions: acting on tickets: one action, or a macro's every step, and undoing either.
+- uploads: agents' files for their mail, checked (size, the desk's virus scanner) and kept.
 - working: working a queue: the next ticket for an agent, and what he has just done.
 - desk: the agent, his queues with their load, the desk as he may use it, the overview.
 - reports: the service's figures of a period, per project, queue, group, agent and hour.

@@ -7,6 +7,8 @@
 - inbox: raw messages kept before anything reads them, and those set aside.
 - intake: storing inbound mail (deduplication, threading, new tickets).
 - drafts: agents' texts stored before the workflow is asked.
+- forward_drafts: an agent's forward of a ticket's mail, as a draft with its files.
+- uploads: files agents upload to send with their mail.
 - queries: the read side of the agent API (queue views, pages, search).
 - console_views: what the console reads beyond them (live arrivals, own tickets, overview).
 - counts: per-queue, per-state counters kept in the change's transaction.

@@ -3,7 +3,8 @@
 - tickets: queue views, a ticket, its macros, language, preview, escalations.
 - actions: one typed route per agent action, and running macros.
 - inbound: mail over HTTP (raw and the providers' webhooks).
-- attachments: downloads. search: full-text search. queues: the agent's queues.
+- attachments: downloads. uploads: agents' files for their mail.
+- search: full-text search. queues: the agent's queues.
 - desk: the calling agent and the desk as it may use it. health: `/healthz`.
 - admin: agents for a project's admins, and the audit log. quarantine: mail kept aside.
 - reports: the service's figures per project, queue, group, agent and hour.
