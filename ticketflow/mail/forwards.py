@@ -71,32 +71,12 @@ QUOTED = re.compile(r"^> ?")
 # How far below a separator the header block may begin (blank lines, a title).
 MAX_LINES_TO_FIELDS = 3
 
+EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Russian months as dates write them (the genitive: "декабря"), by their stems; and May.
+RU_MONTHS = ("янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 MONTHS = {
-    **{
-        m: i + 1
-        for i, m in enumerate(
-            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        )
-    },
-    **{
-        m: i + 1
-        for i, m in enumerate(
-            [
-                "янв",
-                "фев",
-                "мар",
-                "апр",
-                "мая",
-                "июн",
-                "июл",
-                "авг",
-                "сен",
-                "окт",
-                "ноя",
-                "дек",
-            ]  # genitive stems
-        )
-    },
+    **{m: n for n, m in enumerate(EN_MONTHS, 1)},
+    **{m: n for n, m in enumerate(RU_MONTHS, 1)},
     "май": 5,
 }
 # "Mon, Dec 1, 2026 at 10:15 AM", "Monday, December 1, 2026 10:15 AM",
