@@ -261,3 +261,14 @@ async def test_a_forward_carries_the_original_whole_and_never_the_customer(stack
     # Alice (first line) has no reply right in Abuse: she may not forward its mail.
     refused = await stack.act(number, "forward", article_id=source["id"], to="x@partner.example")
     assert refused.status_code in (403, 404)
+
+
+async def test_a_copy_the_server_refuses_leaves_the_mail_sent_and_says_so(stack: Stack) -> None:
+    stack.smtp.refused.add("ghost@partner.example")
+    number = await stack.open_ticket()
+    resp = await stack.act(number, "answer", text="Done.", cc=["ghost@partner.example"])
+    assert resp.status_code == 200, resp.text
+    sent = await article(stack.http, stack.auth("alice"), number, status=["sent"])
+    assert "ghost@partner.example: 550" in sent["error"]
+    [answer] = [m for m in stack.smtp.messages if "Done." in text_part(m)]
+    assert stack.smtp.envelopes[stack.smtp.messages.index(answer)] == ["anna@example.org"]

@@ -33,7 +33,7 @@ SCAN_SECONDS = 60
 def upload_files(
     components: Components, agent: AgentIdentity, number: str, files: Sequence[Upload]
 ) -> UploadList:
-    """Keep the agent's files on a ticket he may see, each checked; all or none."""
+    """Keep the agent's files on a ticket he may see, every one checked before any is kept."""
     ref = access_ticket_ref(components, agent, number)
     if not files:
         raise Invalid("upload-none")
