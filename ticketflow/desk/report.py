@@ -24,17 +24,35 @@ def check_templates(desk: DeskConfig, templates: Environment) -> list[str]:
     ]
 
 
+def _forwards(desk: DeskConfig) -> Iterator[str]:
+    """How colleagues' forwards come in, and agents' go out."""
+    if desk.staff is not None:
+        checked = (
+            f"when {desk.staff.authserv_id}'s Authentication-Results say they passed"
+            if desk.staff.authserv_id
+            else "by their From alone"
+        )
+        reply = "" if desk.staff.auto_reply else ", no automatic reply"
+        senders = ", ".join(desk.staff.senders)
+        yield f"forwards from colleagues ({senders}) are the customer's tickets, {checked}{reply}"
+    if desk.forward_original:
+        yield "an agent's forward of a customer's mail carries the original whole"
+
+
 def describe_desk(desk: DeskConfig, templates: Environment) -> Iterator[str]:
     """Lines of text: queues, groups, calendars, SLAs, macros, answer templates, rules."""
     yield "queues:"
     width = max(len(q.name) for q in desk.queues)
     for q in desk.queues:
         extras = [f"sla {q.sla}" if q.sla else "no sla", f"from {q.address}" if q.address else ""]
+        extras += [f"sla {name} at priority {p}" for p, name in sorted(q.slas_by_priority.items())]
+        extras.append("highest priority first" if q.order == "priority" else "")
         extras.append("default" if q.default else "")
         extras.append("reopen releases the owner" if q.reopen_owner == "release" else "")
         yield f"  {q.name:<{width}}  {q.line:<11}  group {q.group:<12}  " + "  ".join(
             e for e in extras if e
         )
+    yield from _forwards(desk)
     timeout = desk.owner_timeout_minutes
     yield (
         f"owners lose an open ticket after {timeout} idle minutes"
