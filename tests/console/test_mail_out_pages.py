@@ -38,6 +38,7 @@ async def test_an_answer_with_a_file_and_a_copy_and_a_forward_from_the_page(
     await newest.get_by_label("Your note above it").fill("Can you check her account?")
     await newest.get_by_role("button", name="Forward").click()
     await expect(alice.locator("[data-state]")).to_have_text("first-line")  # type: ignore[attr-defined]
+    await expect(alice.locator("#notice")).to_contain_text(f"Forwarded a mail of {number}.")  # type: ignore[attr-defined]
     # Then the answer, with a file and a copy, to everyone she wrote to.
     reply = alice.locator("aside.side form.write").first  # type: ignore[attr-defined]
     await reply.get_by_label("Reply to the customer (r)").fill("Port 993; settings attached.")
