@@ -45,8 +45,8 @@ def start_details(number: str, facts: TicketFacts | None) -> str | None:
     )
 
 
-def _steps(policy: DeskPolicy, queue: str, kind: str) -> str:
-    found = policy.sla_for(queue)
+def _steps(policy: DeskPolicy, queue: str, priority: int, kind: str) -> str:
+    found = policy.sla_for(queue, priority)
     steps = (found.on_warning if kind == sla.WARNING else found.on_breach) if found else []
     return ", ".join(step.action for step in steps) or "recorded in the history"
 
@@ -65,9 +65,8 @@ def current_details(facts: TicketFacts, policy: DeskPolicy, window_end: datetime
     next_due = sla.upcoming(kept.clocks) if kept.clocks else None
     if next_due is not None:
         at, due = next_due
-        lines.append(
-            f"next SLA: {escalation_summary(due, at)} → {_steps(policy, ticket.queue, due.kind)}"
-        )
+        steps = _steps(policy, ticket.queue, ticket.priority, due.kind)
+        lines.append(f"next SLA: {escalation_summary(due, at)} → {steps}")
     else:
         lines.append("next SLA: none running")
     reminder_at, close_at = timers.waiting_times(kept, policy.queue(ticket.queue))
