@@ -6,6 +6,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
+from tests.console.test_pages import signed_in
 from tests.support.browser import PASSWORD, playwright_api, shot, sign_in
 from tests.support.mail import text_part
 from tests.support.stack import Stack
@@ -57,3 +58,25 @@ async def test_an_answer_with_a_file_and_a_copy_and_a_forward_from_the_page(
     [forward] = [m for m in stack.smtp.messages if str(m["To"]) == "it@partner.example"]
     assert text_part(forward).startswith("Can you check her account?")
     assert "Which port do I use?" in text_part(forward)
+
+
+async def test_a_refused_copy_keeps_what_he_typed_and_his_files_go_as_multipart(
+    stack: Stack,
+) -> None:
+    """Without a browser: the reply form posted as multipart/form-data, as the page sends
+    it; a Cc that is no address is refused on the ticket with the text and copies kept."""
+    alices, csrf = await signed_in(stack)
+    number = await stack.open_ticket()
+    form = {"csrf": csrf, "text": "Here you are.", "cc": "not an address", "bcc": ""}
+    empty_file = {"file": ("", b"", "application/octet-stream")}  # no file chosen
+    refused = await alices.post(f"/t/{number}/act/answer", data=form, files=empty_file)
+    assert refused.status_code == 422
+    assert 'value="not an address"' in refused.text and "Here you are." in refused.text
+    form["cc"] = "lead@partner.example"
+    files = {"file": ("notes.txt", b"see this", "text/plain")}
+    sent = await alices.post(f"/t/{number}/act/answer", data=form, files=files)
+    assert sent.status_code == 303
+    await stack.smtp.wait_for(2)
+    [answer] = [m for m in stack.smtp.messages if "Here you are." in text_part(m)]
+    assert answer["Cc"] == "lead@partner.example"
+    assert files_of(answer) == {"notes.txt": b"see this"}

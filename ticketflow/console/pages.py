@@ -291,10 +291,12 @@ async def act(
     # A refusal keeps what he wrote, in the box he wrote it in.
     kept: dict[str, Any] = {"chosen_template": form.get("template") or None}
     kept["note_draft" if action == "note" else "draft"] = form.get("text", "")
+    kept.update(draft_cc=form.get("cc", ""), draft_bcc=form.get("bcc", ""))
     if action == "forward":
         kept = {
             "forward_draft": form.get("text", ""),
             "forward_to": form.get("to", ""),
+            "forward_cc": form.get("cc", ""),
             "forward_of": int(form["article_id"]) if form.get("article_id", "").isdigit() else None,
         }
     try:
