@@ -5,6 +5,7 @@
 - ticket_shape: a ticket's row read as the domain's lifecycle and written from it, the
   facts a run starts from, the projection it writes back.
 - inbox: raw messages kept before anything reads them, and those set aside.
+- blobs: file contents, stored once by their SHA-256.
 - intake: storing inbound mail (deduplication, threading, new tickets).
 - drafts: agents' texts stored before the workflow is asked.
 - forward_drafts: an agent's forward of a ticket's mail, as a draft with its files.

@@ -4,7 +4,6 @@ it carries (the mail's own, or the original message whole as `message/rfc822`)."
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from email.utils import format_datetime
 
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session
 from ticketflow.mail.attachments import safe_filename
 from ticketflow.mail.compose import new_message_id
 from ticketflow.mail.identity import MailIdentity
-from ticketflow.store.db import insert_missing
-from ticketflow.store.models import Article, ArticleAttachment, Blob, RawMessage, Ticket
+from ticketflow.store.blobs import keep_blob
+from ticketflow.store.models import Article, ArticleAttachment, RawMessage, Ticket
 from ticketflow.store.uploads import FileRef
 from ticketflow.tickets.articles import ArticleStatus, Direction
 
@@ -90,10 +89,7 @@ def make_forward(
     if not (forwarding.original and raw is not None and source.direction == Direction.IN):
         return [FileRef.of(f) for f in chosen]
     # The original whole has its files inside: others go beside it only when chosen.
-    digest = hashlib.sha256(raw.raw).hexdigest()
-    insert_missing(
-        session, Blob, {"sha256": digest, "size": len(raw.raw), "data": raw.raw}, ["sha256"]
-    )
+    digest = keep_blob(session, raw.raw)
     name = safe_filename(f"{source.subject or 'message'}.eml", "message/rfc822", 1)
     whole = FileRef(name, "message/rfc822", len(raw.raw), digest)
     return [whole, *(FileRef.of(f) for f in chosen if forwarding.files is not None)]

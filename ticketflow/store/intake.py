@@ -9,7 +9,6 @@ on a redelivery, until it has taken the article).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -27,12 +26,11 @@ from ticketflow.mail.addresses import counted_sender, normalised_address
 from ticketflow.mail.attachments import MailAttachment
 from ticketflow.mail.parse import ParsedMail
 from ticketflow.store import counts
-from ticketflow.store.db import insert_missing
+from ticketflow.store.blobs import keep_blob
 from ticketflow.store.inbox import RawState
 from ticketflow.store.models import (
     Article,
     ArticleAttachment,
-    Blob,
     RawMessage,
     Ticket,
     TicketHint,
@@ -361,12 +359,8 @@ def _store_attachments(
 ) -> None:
     for attachment in attachments:
         size = len(attachment.data)
-        digest = hashlib.sha256(attachment.data).hexdigest() if size <= limit else None
-        if digest is not None:
-            # The same file in many messages (logos, forwarded chains) is stored once; a
-            # concurrent intake of the same file is no conflict.
-            blob = {"sha256": digest, "size": size, "data": attachment.data}
-            insert_missing(session, Blob, blob, ["sha256"])
+        # Past the limit a file is listed, not stored apart (the raw message has it).
+        digest = keep_blob(session, attachment.data) if size <= limit else None
         session.add(
             ArticleAttachment(
                 article_id=article_id,

@@ -4,7 +4,6 @@ when the mail is written. The workflow never sees them: the article's id is enou
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketflow.store.db import insert_missing
-from ticketflow.store.models import ArticleAttachment, Blob, Upload
+from ticketflow.store.blobs import keep_blob
+from ticketflow.store.models import ArticleAttachment, Upload
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,8 @@ def keep_upload(
     data: bytes,
     now: datetime,
 ) -> Kept:
-    digest = hashlib.sha256(data).hexdigest()
     with sessions.begin() as session:
-        blob = {"sha256": digest, "size": len(data), "data": data}
-        insert_missing(session, Blob, blob, ["sha256"])
+        digest = keep_blob(session, data)
         row = Upload(
             ticket_id=ticket_id,
             agent=agent,
