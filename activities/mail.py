@@ -14,7 +14,6 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import date
-from email.utils import getaddresses
 from typing import TypeVar
 
 from jinja2 import Environment
@@ -26,7 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 from ticketflow.letters.answers import answer_language
 from ticketflow.letters.rendering import AUTO_REPLY, WAITING_REMINDER, letter_ticket, render_letter
-from ticketflow.mail.addresses import counted_sender
+from ticketflow.mail.addresses import counted_sender, mailboxes
 from ticketflow.mail.compose import Outgoing, OutgoingFile, compose, new_message_id
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import first_address
@@ -195,7 +194,8 @@ class MailActivities:
                 date=article.created_at,
                 automatic=automatic,
                 cc_addr=article.cc_addr,
-                attachments=files_of(session, article_id),
+                # Our automatic mail carries no files: no look for them on the intake path.
+                attachments=() if automatic else files_of(session, article_id),
             )
             try:
                 if not recipients:
@@ -233,11 +233,7 @@ def envelope_of(article: Article) -> list[str]:
     """Every recipient of an article's mail, once: To (its first address: the customer),
     then Cc and Bcc (an agent's copies)."""
     first = first_address(article.to_addr)
-    copies = [
-        a.lower()
-        for _, a in getaddresses([article.cc_addr or "", article.bcc_addr or ""])
-        if "@" in a
-    ]
+    copies = mailboxes(article.cc_addr or "", article.bcc_addr or "")
     return list(dict.fromkeys([first, *copies])) if first else []
 
 

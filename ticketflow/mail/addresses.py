@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from email.utils import getaddresses
 
 
 def normalised_address(address: str, *, fold_plus_tag: bool) -> str:
@@ -24,3 +25,8 @@ def counted_sender(address: str) -> str:
     """The mailbox a per-sender limit counts: `Anna+x@Example.org` and `anna@example.org`
     are one sender, so sub-addresses cannot dodge it."""
     return normalised_address(address, fold_plus_tag=True)
+
+
+def mailboxes(*headers: str) -> list[str]:
+    """The addresses an address field's values name (To, Cc), lower-cased, in order."""
+    return [a.lower() for _, a in getaddresses([h for h in headers if h]) if "@" in a]

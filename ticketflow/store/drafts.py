@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from email.utils import getaddresses
 
 from jinja2 import Environment
 from sqlalchemy import delete, select
@@ -22,6 +21,7 @@ from ticketflow.letters.answers import (
     customer_of,
 )
 from ticketflow.letters.rendering import LetterBody, letter_ticket
+from ticketflow.mail.addresses import mailboxes
 from ticketflow.mail.compose import new_message_id
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.store.forward_drafts import Forwarding, make_forward
@@ -120,11 +120,7 @@ def copied_on(last_in: Article | None) -> list[str]:
     """Everyone the customer's mail went to besides him: its To and Cc."""
     if last_in is None:
         return []
-    return mailboxes(", ".join(a for a in (last_in.to_addr, last_in.cc_addr) if a))
-
-
-def mailboxes(header: str) -> list[str]:
-    return [a.lower() for _, a in getaddresses([header]) if "@" in a]
+    return mailboxes(last_in.to_addr, last_in.cc_addr or "")
 
 
 def joined(addresses: Iterable[str], leave_out: Iterable[str]) -> str | None:
