@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ticketflow.service.refusals import TooLarge
+from ticketflow.mail.parse import MailRefused
+from ticketflow.mail.providers import FormData, parse_form
+from ticketflow.service.refusals import BadRequest, TooLarge
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -23,3 +25,13 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 def too_large(limit: int) -> TooLarge:
     return TooLarge("message-too-large", limit=limit)
+
+
+async def read_form_data(request: Request, limit: int) -> FormData:
+    """A form with files (multipart/form-data, or urlencoded) within `limit` bytes; 400
+    with the reason for what is no such form."""
+    body = await read_limited(request, limit)
+    try:
+        return parse_form(request.headers.get("content-type", ""), body)
+    except MailRefused as exc:
+        raise BadRequest("not-mail", reason=exc.reason) from None

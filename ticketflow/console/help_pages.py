@@ -14,17 +14,15 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markdown_it import MarkdownIt
 
-from ticketflow.api.bodies import read_limited
+from ticketflow.api.bodies import read_form_data
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.components import Components
 from ticketflow.console.i18n import LANGUAGES, language_of
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import check_csrf, cookie_settings
-from ticketflow.mail.parse import MailRefused
-from ticketflow.mail.providers import parse_form
 from ticketflow.service.intake import WebRequest, take_in_form
-from ticketflow.service.refusals import BadRequest, Invalid, NotFound, TooMany
+from ticketflow.service.refusals import Invalid, NotFound, TooMany
 from ticketflow.store.help_articles import help_languages, help_of, suggest
 from ticketflow.store.models import HelpArticleRow
 
@@ -175,11 +173,7 @@ async def help_send(
     request: Request, project: str, components: ComponentsDep, client: TemporalClientDep
 ) -> Response:
     _project(components, project)
-    body = await read_limited(request, components.settings.max_message_bytes)
-    try:
-        form = parse_form(request.headers.get("content-type", ""), body)
-    except MailRefused as exc:
-        raise BadRequest("not-mail", reason=exc.reason) from None
+    form = await read_form_data(request, components.settings.max_message_bytes)
     language = form.text("lang") if form.text("lang") in LANGUAGES else "ru"
     check_csrf(request.cookies.get(FORM_COOKIE), {"csrf": form.text("csrf")})
     web = WebRequest(

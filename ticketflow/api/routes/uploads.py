@@ -7,12 +7,9 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
-from ticketflow.api.bodies import read_limited
+from ticketflow.api.bodies import read_form_data
 from ticketflow.api.deps import ComponentsDep, CurrentAgent
 from ticketflow.api.problems import AGENT_ROUTE, problems
-from ticketflow.mail.parse import MailRefused
-from ticketflow.mail.providers import parse_form
-from ticketflow.service.refusals import BadRequest
 from ticketflow.service.shapes import UploadList
 from ticketflow.service.uploads import upload_files
 
@@ -47,10 +44,6 @@ async def post_uploads(
 ) -> UploadList:
     """Keep files (each a part named `file`) to send with your mail on this ticket: each
     within the attachment limit, through the desk's virus scanner if it has one."""
-    body = await read_limited(request, components.settings.max_message_bytes)
-    try:
-        form = parse_form(request.headers.get("content-type", ""), body)
-    except MailRefused as exc:
-        raise BadRequest("not-mail", reason=exc.reason) from None
+    form = await read_form_data(request, components.settings.max_message_bytes)
     files = form.files_named("file")
     return await asyncio.to_thread(upload_files, components, agent, number, files)
