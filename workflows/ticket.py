@@ -88,9 +88,9 @@ class TicketWorkflow:
         self._input = input
         self._run: TicketRun | None = None  # once the ticket is loaded
         self._early_inbox: list[int] = []  # messages signalled before that
-        # What intake said of a message (a warning, who forwarded it), as history entries
-        # [(name, detail)] recorded when it is taken in.
-        self._warnings: dict[int, list[tuple[str, str]]] = {}
+        # What intake said of a message (a warning, who forwarded it), as the history
+        # entries [(name, detail)] recorded when it is taken in.
+        self._intake_notes: dict[int, list[tuple[str, str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # mail and notices in flight
         self._alarm = Alarm()
 
@@ -111,7 +111,7 @@ class TicketWorkflow:
         if message.warning:
             said.append((EventName.MESSAGE_WARNING.value, message.warning[:300]))
         if said:
-            self._warnings[message.article_id] = said
+            self._intake_notes[message.article_id] = said
 
     @workflow.update
     async def act(self, request: ActionRequest) -> TicketStatus:
@@ -230,9 +230,9 @@ class TicketWorkflow:
                 # the retry sees every message that arrived meanwhile; taking the first
                 # one alone, then routing, numbers the events as the lost attempt did,
                 # so the read model's history is the same whichever attempt wrote it.
-                run.take_inbox(now, self._warnings, at_most=1)
+                run.take_inbox(now, self._intake_notes, at_most=1)
             else:
-                run.take_inbox(now, self._warnings)
+                run.take_inbox(now, self._intake_notes)
             for notice in run.fire_timers(now):
                 self._start(self._tell(notice))
             if run.state is State.RECEIVED:

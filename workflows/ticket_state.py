@@ -235,11 +235,11 @@ class TicketRun:
     def take_inbox(
         self,
         now: datetime,
-        warnings: dict[int, list[tuple[str, str]]] | None = None,
+        intake_notes: dict[int, list[tuple[str, str]]] | None = None,
         at_most: int | None = None,
     ) -> None:
         """Take in the customer's messages (`at_most` of them), each once (a redelivered
-        signal is dropped), with the history entries intake asked for (`warnings`: a
+        signal is dropped), with the history entries intake asked for (`intake_notes`: a
         reused Message-ID, the colleague who forwarded it)."""
         seen = self.facts.carry.seen_articles
         taken = 0
@@ -255,7 +255,7 @@ class TicketRun:
             self.apply(CUSTOMER, Action.CUSTOMER_MESSAGE, self.decide(request, now), request, now)
             self.facts.customer_wrote_at = now
             taken += 1
-            for name, detail in (warnings or {}).pop(article_id, []):
+            for name, detail in (intake_notes or {}).pop(article_id, []):
                 self.note(name, detail, article_id, now)
 
     def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> int:
