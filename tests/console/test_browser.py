@@ -79,6 +79,8 @@ async def test_an_agent_works_tickets_in_the_browser(
     await expect(alice.get_by_role("heading", name="Queues")).to_be_visible()  # type: ignore[attr-defined]
     await shot(alice, "queues")
     await alice.get_by_role("link", name="Inbox").click()  # type: ignore[attr-defined]
+    # A key pressed before the queue's page has loaded would reach the page it leaves.
+    await alice.wait_for_url("**/p/mail/q/Inbox")  # type: ignore[attr-defined]
     # j walks the list: the first ticket's row is the current one, its link focused.
     await alice.keyboard.press("j")  # type: ignore[attr-defined]
     await expect(alice.get_by_role("link", name=number)).to_be_focused()  # type: ignore[attr-defined]
