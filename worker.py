@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
+from activities.passwords import PasswordActivities
 from activities.store import StoreActivities
 from ticketflow.components import Components, connect_temporal
 from ticketflow.engine.redelivery import sweep_forever
@@ -23,8 +24,10 @@ from ticketflow.engine.runner import WORKFLOW_RUNNER, WORKFLOWS
 from ticketflow.engine.tickets import in_namespace
 from ticketflow.mail.transport import Transport, make_transport
 from ticketflow.settings import Settings
+from ticketflow.store.claims import purge_claims
 
 log = logging.getLogger("ticketflow.worker")
+PURGE_INTERVAL_SECONDS = 3600
 
 
 def build_worker(
@@ -50,6 +53,7 @@ def build_worker(
     escalation = EscalationActivities(
         components.sessions, components.projects, transport, components.templates, mail_settings
     )
+    passwords = PasswordActivities(components.accounts)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -63,6 +67,8 @@ def build_worker(
             mail.send_waiting_reminder,
             escalation.notify_supervisors,
             escalation.call_webhook,
+            passwords.verify_claims,
+            passwords.restore_access,
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
@@ -112,6 +118,20 @@ def serve_metrics(settings: Settings) -> Runtime | None:
     return Runtime(telemetry=TelemetryConfig(metrics=metrics))
 
 
+async def purge_claims_forever(components: Components) -> None:
+    """Destroy closed tickets' claims once their project's `purge_days` have passed
+    (every worker may: the deletes are idempotent)."""
+    days = {p.name: p.desk.passwords.purge_days for p in components.projects if p.desk.passwords}
+    while days:
+        try:
+            gone = await asyncio.to_thread(purge_claims, components.sessions, days)
+            if gone:
+                log.info("destroyed the claims of %d closed tickets", gone)
+        except Exception:
+            log.exception("purging claims failed; trying again next interval")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+
 async def run_worker(settings: Settings) -> None:
     """Poll until SIGINT or SIGTERM, then finish the tasks in hand and stop."""
     components = Components(settings)
@@ -131,8 +151,10 @@ async def run_worker(settings: Settings) -> None:
             settings.temporal_address,
         )
         sweep = asyncio.create_task(sweep_forever(components, client))
+        purge = asyncio.create_task(purge_claims_forever(components))
         await stop.wait()
         sweep.cancel()
+        purge.cancel()
     components.close()
 
 

@@ -2,5 +2,6 @@
 
 - store: read-model activities: load a ticket for a run, route it, project its changes.
 - mail: outbound mail: the automatic reply, agents' mails, the waiting reminder.
+- passwords: verifying sealed claims against the account directory; restoring access once.
 - escalation: telling supervisors by mail, or another system by webhook, of an SLA miss.
 """

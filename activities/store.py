@@ -29,6 +29,7 @@ from ticketflow.payloads import (
     TicketFacts,
 )
 from ticketflow.store import counts, report_figures
+from ticketflow.store.claims import access_case
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.store.ticket_shape import facts_of, write_projection
 from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
@@ -95,6 +96,7 @@ class StoreActivities:
                 first_article_id=first_article_id,
                 customer_wrote_at=customer_wrote_at,
                 responded=responded is not None,
+                access=access_case(session, ticket.id),
             )
 
     @activity.defn(name=ActivityName.ROUTE)

@@ -16,6 +16,8 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from ticketflow.accounts.checking import Accounts
+from ticketflow.accounts.sealing import Sealer
 from ticketflow.desk.projects import ProjectRules, Projects, load_projects
 from ticketflow.engine.converter import DATA_CONVERTER
 from ticketflow.letters.rendering import make_environment
@@ -98,6 +100,11 @@ class Components:
             templates=self.templates,
             max_files_bytes=self.settings.max_message_bytes * 3 // 4,
         )
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Every project's account directory, and the key that seals claims."""
+        return Accounts(self.sessions, self.projects, Sealer.from_settings(self.settings))
 
     def agent_admin(self, actor: str) -> AgentAdmin:
         """Agent administration, each change recorded as made by `actor`."""

@@ -25,6 +25,8 @@ class ActivityName(StrEnum):
     SEND_WAITING_REMINDER = "send_waiting_reminder"
     NOTIFY_SUPERVISORS = "notify_supervisors"
     CALL_WEBHOOK = "call_webhook"
+    VERIFY_CLAIMS = "verify_claims"
+    RESTORE_ACCESS = "restore_access"
 
 
 class MailKind(StrEnum):
@@ -67,6 +69,16 @@ class CarryOver:
 
 
 @dataclass
+class AccessCase:
+    """A lost-access ticket's progress (Passwords): which sealed claims are current (their
+    row's id, never their content), whether they were verified since, the decision."""
+
+    claims_id: int | None = None
+    verified: bool = False
+    decision: str | None = None  # restore | refuse
+
+
+@dataclass
 class TicketFacts:
     """What a ticket's workflow carries: the ticket's lifecycle (the pure domain's own
     shape), its timers and what one run hands the next; loaded from the read model
@@ -94,6 +106,7 @@ class TicketFacts:
     carry: CarryOver = field(default_factory=CarryOver)
     # When the customer's last message came (the Temporal UI's details show it).
     customer_wrote_at: datetime | None = None
+    access: AccessCase = field(default_factory=AccessCase)
 
 
 @dataclass
@@ -134,6 +147,36 @@ class ActionRequest:
     # decides them against the ticket's queue as it is, not as the read model showed it.
     # None: the system's requests, and agents' from before rights were carried.
     rights: dict[str, list[str]] | None = None
+    # For claims: the sealed claims' row (claim check); for restore: how access is given.
+    claims_id: int | None = None
+    channel: str | None = None
+
+
+@dataclass
+class ClaimsCheck:
+    """Verify a ticket's sealed claims (by row id) against its project's directory."""
+
+    ticket_id: int
+    claims_id: int
+
+
+@dataclass
+class Verified:
+    """A verification's outcome as the history tells it: verdict counts, never values;
+    `unavailable` when the directory could not be asked."""
+
+    summary: str
+    unavailable: bool = False
+
+
+@dataclass
+class AccessRestore:
+    """Restore access to the account the sealed claims name, once (`key`)."""
+
+    ticket_id: int
+    claims_id: int
+    channel: str
+    key: str
 
 
 @dataclass

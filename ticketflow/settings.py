@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Inbound webhooks must send it as X-Webhook-Secret; empty: a random secret kept
     # in data_dir/webhook_secret (ticketflow.mail.webhook_auth).
     webhook_secret: str = ""
+    # The key file that seals customers' claims and the account table's facts (one
+    # Fernet key a line, the first sealing); unset: data_dir/claims.key, made on first use.
+    claims_key_file: Path | None = None
     # Mailgun's HTTP webhook signing key: its signed requests need no webhook secret.
     mailgun_signing_key: str = ""
     # Open ticket workflows a worker keeps in memory; the rest are replayed from

@@ -6,5 +6,6 @@ payloads, never the store, mail transport or HTTP; activities are called by name
 - alarm: one durable timer for the next due moment.
 - outbound: which activity sends each kind of mail, and what its outcome records.
 - search_attributes: the attributes supervisors filter tickets by in the Temporal UI.
+- passwords: the directory asked before a verification or a restore is recorded.
 - describe: the summaries and current details a ticket workflow shows in the Temporal UI.
 """

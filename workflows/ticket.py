@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.tickets.history import EventName, failed
     from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
     from ticketflow.tickets.undo import Undoable
-    from workflows import describe, outbound
+    from workflows import describe, outbound, passwords
     from workflows.alarm import Alarm
     from workflows.search_attributes import (
         TICKET_CHANGED_AT,
@@ -120,6 +120,11 @@ class TicketWorkflow:
         run, now = self._ticket, workflow.now()
         try:
             after = run.decide(request, now)
+            if request.action in passwords.CONSULTING:
+                # The directory is asked first; the ticket may change meanwhile.
+                request = await passwords.consult(run.facts, request)
+                now = workflow.now()
+                after = run.decide(request, now)
         except InvalidTransition as err:
             raise refusal(err, non_retryable=True) from None
         action_id, before = run.before_action()

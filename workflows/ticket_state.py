@@ -32,6 +32,11 @@ from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
 SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
 # Enough to drop a redelivered signal for an article already taken in.
 SEEN_ARTICLES_KEPT = 200
+# Actions an undo does not take back: a language (the read model keeps it from the
+# history), and the Passwords steps (what the directory did stays done).
+NOT_UNDONE = frozenset(
+    {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE}
+)
 
 
 @dataclass
@@ -106,7 +111,22 @@ class TicketRun:
             request.remind_at is None or request.remind_at <= now
         ):
             raise lifecycle.refused("remind-past")
-        return self._decide(self.ticket, request)
+        after = self._decide(self.ticket, request)
+        self._check_access(request)
+        return after
+
+    def _check_access(self, request: ActionRequest) -> None:
+        """A Passwords step in its order: claims, then a verification, then one decision."""
+        action, case = request.action, self.facts.access
+        if action == Action.CLAIMS and request.claims_id is None:
+            raise lifecycle.refused("claims-missing")
+        if action == Action.VERIFY and case.claims_id is None:
+            raise lifecycle.refused("claims-missing")
+        if action in lifecycle.DECISIONS:
+            if case.decision is not None:
+                raise lifecycle.refused("decided", decision=case.decision)
+            if not case.verified:
+                raise lifecycle.refused("verify-first")
 
     def plan(self, steps: list[ActionRequest]) -> None:
         """Raise InvalidTransition, naming the step, if any step of a macro would be refused
@@ -164,10 +184,11 @@ class TicketRun:
         timers.after_change(facts.timers, self.policy, before, after, action, now)
         if action is Action.REMIND:
             facts.timers.remind_at, facts.timers.remind_agent = request.remind_at, request.agent
+        self._track_access(action, request)
         if request.article_id is not None:
             self.accepted.append(request.article_id)
             if action in lifecycle.SENDING_ACTIONS:
-                self.outbound.append(self._agent_mail(request.article_id, now))
+                self.outbound.append(self._agent_mail(action, request.article_id, now))
         detail = self._detail(actor, action, before, request)
         self.search_dirty = True
         version = self.record(actor, action.value, before, after, detail, request.article_id, now)
@@ -176,10 +197,21 @@ class TicketRun:
             version = self.note(Action.RELEASED.value, reason, None, now)
         return version
 
-    def _agent_mail(self, article_id: int, now: datetime) -> OutboundMail:
-        """An agent's mail, held for the undo window (if the desk has one)."""
+    def _track_access(self, action: Action, request: ActionRequest) -> None:
+        case = self.facts.access
+        if action is Action.CLAIMS:
+            # New claims: verified anew, decided anew (a refused customer may say more).
+            case.claims_id, case.verified, case.decision = request.claims_id, False, None
+        elif action is Action.VERIFY:
+            case.verified = True
+        elif action in lifecycle.DECISIONS:
+            case.decision = action.value
+
+    def _agent_mail(self, action: Action, article_id: int, now: datetime) -> OutboundMail:
+        """An agent's mail, held for the undo window (if the desk has one); a decision's
+        goes at once (access was restored already: there is nothing to take back)."""
         window = self.undo_window
-        if not window:
+        if not window or action in lifecycle.DECISIONS:
             return OutboundMail(MailKind.ARTICLE, article_id)
         self.held.add(article_id)
         return OutboundMail(MailKind.ARTICLE, article_id, hold_until=now + window)
@@ -195,6 +227,8 @@ class TicketRun:
             return request.agent
         if action is Action.LANGUAGE:
             return request.language
+        if action is Action.RESTORE:
+            return f"{request.channel}: {request.reason or ''}".rstrip(": ")
         if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
             return f"taken from {before.owner}"  # a steal: the history says from whom
         return request.reason or (str(request.priority) if action is Action.PRIORITY else None)
@@ -313,10 +347,9 @@ class TicketRun:
         now: datetime,
     ) -> undo.Undoable | None:
         """Keep what an undo of the action just applied needs, for the window; None when
-        the desk has none or the action cannot be undone (a language: the read model
-        keeps it from the history)."""
+        the desk has none or the action cannot be undone (NOT_UNDONE)."""
         window = self.undo_window
-        if not window or any(step.action == Action.LANGUAGE for step in steps):
+        if not window or any(step.action in NOT_UNDONE for step in steps):
             return None
         self.offers = {i: o for i, o in self.offers.items() if o.until > now}
         made = [s for s in steps if s.article_id is not None]

@@ -28,11 +28,15 @@ BODIES: dict[str, dict[str, object]] = {
     "language": {"language": "en"},
     # Article 1 is the first ticket's first message here; a right is refused before that.
     "forward": {"article_id": 1, "to": "x@partner.example"},
+    "verify": {},
+    "restore": {"channel": "sms", "reason": "x"},
+    "refuse": {"reason": "x"},
 }
 
 
 def test_every_action_is_tried_by_the_supervisor() -> None:
-    assert set(BODIES) == {a.value for a in AGENT_ACTIONS}
+    # Claims have their own route, tried beside the actions.
+    assert set(BODIES) == {a.value for a in AGENT_ACTIONS} - {"claims"}
 
 
 def add_agent(stack: Stack, name: str, groups: list[str]) -> None:
@@ -66,6 +70,9 @@ async def test_rights_per_group_per_queue(stack: Stack) -> None:
         resp = await stack.act(number, action, agent="sam", **body)
         assert resp.status_code == 403, (action, resp.text)
         assert "right in this queue" in resp.json()["detail"]
+    claims = {"items": {"phone": "+7 912 345 67 89"}}
+    resp = await stack.http.post(f"{ticket}/claims", json=claims, headers=stack.auth("sam"))
+    assert resp.status_code == 403 and "right in this queue" in resp.json()["detail"]
     # Passwords works it, and may hand it on to Solvers, whose agents then work it.
     assert (await stack.act(number, "take", agent="bob")).status_code == 200
     assert (await stack.act(number, "move", agent="bob", queue="Solvers")).status_code == 200

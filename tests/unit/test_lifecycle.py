@@ -50,6 +50,11 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     # A forward sends mail on and changes nothing, closed tickets' included.
     Action.FORWARD: {R: None, F: F, S: S, W: W, C: C},
     Action.RELEASED: {R: None, F: F, S: S, W: W, C: None},
+    # Passwords: claims and a verification change nothing; a decision answers and closes.
+    Action.CLAIMS: {R: None, F: F, S: S, W: W, C: None},
+    Action.VERIFY: {R: None, F: F, S: S, W: W, C: None},
+    Action.RESTORE: {R: None, F: C, S: C, W: C, C: None},
+    Action.REFUSE: {R: None, F: C, S: C, W: C, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
     Action.CUSTOMER_MESSAGE: {R: R, F: F, S: S, W: F, C: F},
@@ -140,7 +145,8 @@ def test_bad_arguments_are_refused_with_a_reason(request_: Request, reason: str)
 def test_every_agent_action_has_a_typed_body() -> None:
     from ticketflow.service.shapes import ACTION_BODIES
 
-    assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS}
+    # Claims have a route of their own (POST .../claims): sealed as they arrive.
+    assert set(ACTION_BODIES) == {a.value for a in AGENT_ACTIONS} - {Action.CLAIMS.value}
 
 
 # One agent per ticket: what another agent may still do while "ann" owns it.

@@ -46,6 +46,11 @@ TABLE: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "note in Passwords": (N, Y, N, N, N),
     "answer in Passwords": (N, Y, N, N, N),
     "close in Passwords": (N, Y, N, N, N),
+    "claims in Passwords": (N, Y, N, N, N),
+    "verify in Passwords": (N, Y, N, N, N),
+    "restore in Passwords": (N, Y, N, N, N),
+    "refuse in Passwords": (N, Y, N, N, N),
+    "verify in Inbox": (N, N, N, N, N),
     "move Inbox to Passwords": (Y, N, N, N, N),
     "move Passwords to Inbox": (N, Y, N, N, N),
     "move Passwords to Web": (N, N, N, N, N),
@@ -164,7 +169,8 @@ ALONE = {
     "close": {Action.CLOSE, Action.REOPEN},
     "move_into": set(),
     "steal": set(),
-    "rw": set(AGENT_ACTIONS),
+    "verify": {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
+    "rw": set(AGENT_ACTIONS) - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
 }
 
 

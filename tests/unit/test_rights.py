@@ -24,7 +24,9 @@ ALLOWS = {
     Right.CLOSE: {Action.CLOSE, Action.REOPEN},
     Right.MOVE_INTO: set(),
     Right.STEAL: set(),
-    Right.RW: set(AGENT_ACTIONS),
+    Right.VERIFY: {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
+    # Every action but the Passwords tools, which a group is given by name.
+    Right.RW: set(AGENT_ACTIONS) - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
 }
 
 

@@ -7,6 +7,7 @@
 - smtpd: `ticketflow smtpd`, the SMTP/LMTP listener an MTA delivers to.
 - quarantine: `ticketflow quarantine`, mail kept for review.
 - replay: `ticketflow replay`, open tickets' histories replayed on this code.
+- accounts: `ticketflow accounts import` and `ticketflow claims purge | rotate-key`.
 """
 
 from ticketflow.cli.main import main, run

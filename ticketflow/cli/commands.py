@@ -277,6 +277,21 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(replay_open_tickets(settings, args.limit))
 
 
+def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    from ticketflow.cli.accounts import ACCOUNT_ACTIONS, CLAIM_ACTIONS, AccountsError
+
+    components = Components(settings)
+    try:
+        bring_up_to_date(components.engine, components.projects)
+        if args.command == "accounts":
+            return ACCOUNT_ACTIONS[args.accounts_command](args, components)
+        return CLAIM_ACTIONS[args.claims_command](args, components)
+    except AccountsError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        components.close()
+
+
 COMMANDS: dict[str, Command] = {
     "up": cmd_up,
     "worker": cmd_worker,
@@ -290,4 +305,6 @@ COMMANDS: dict[str, Command] = {
     "quarantine": cmd_quarantine,
     "reports": cmd_reports,
     "replay": cmd_replay,
+    "accounts": cmd_accounts,
+    "claims": cmd_accounts,
 }

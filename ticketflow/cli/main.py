@@ -126,6 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=10_000, help="at most this many tickets (default 10000)"
     )
 
+    accounts = command("accounts", "a project's account directory table: import", True)
+    account_commands = accounts.add_subparsers(
+        dest="accounts_command", required=True, metavar="ACTION"
+    )
+    loading = action(
+        account_commands, "import", "load accounts from a CSV or JSON Lines file (idempotent)"
+    )
+    loading.add_argument("file", type=Path)
+    loading.add_argument("--project", help="whose directory (default: the first with passwords)")
+
+    claims = command("claims", "customers' sealed claims: purge, rotate-key", True)
+    claim_commands = claims.add_subparsers(dest="claims_command", required=True, metavar="ACTION")
+    action(claim_commands, "purge", "destroy the claims of tickets closed past the desk's days")
+    rotate = action(claim_commands, "rotate-key", "seal every claim and account with a new key")
+    rotate.add_argument("--drop-old", action="store_true", help="then remove the old keys")
+
     quarantine = command("quarantine", "mail kept for review: list, show, retry, drop", True)
     kept = quarantine.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
     listing = action(kept, "list", "quarantined and held messages, newest first")

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from ticketflow.accounts.sealing import ensure_key_file, key_path
 from ticketflow.components import Components
 from ticketflow.engine.binaries import find_binary
 from ticketflow.engine.temporal_setup import register_search_attributes, wait_for_temporal
@@ -156,6 +157,7 @@ class EmbeddedStack:
         bring_up_to_date(components.engine, components.projects)
         components.engine.dispose()
         webhook_secret(self.settings)  # made now, so it can be read before the first mail
+        ensure_key_file(key_path(self.settings))  # one key for every process's seals
         cli = [sys.executable, "-m", "ticketflow.cli"]
         for n in range(1, self.settings.workers + 1):
             own, sdk = self.ports.worker_metrics(n)

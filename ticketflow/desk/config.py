@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ticketflow.desk.macros import MacroConfig, macro_keys
+from ticketflow.desk.passwords import PasswordsConfig
 from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
 from ticketflow.desk.staff import StaffSenders
 from ticketflow.desk.strict import StrictModel, known_keys, nearest_key
@@ -211,6 +212,8 @@ class DeskConfig(StrictModel):
     forward_original: bool = False
     # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
     undo_seconds: int = Field(default=10, ge=0, le=300)
+    # Lost access: the claims a customer is asked, the account directory (docs/domain.md).
+    passwords: PasswordsConfig | None = None
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
     _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
     _roles: dict[str, frozenset[Role]] = PrivateAttr(default_factory=dict)

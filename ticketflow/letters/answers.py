@@ -27,6 +27,9 @@ from ticketflow.letters.rendering import (
 from ticketflow.tickets.language import DEFAULT_LANGUAGE, LANGUAGES
 
 ANSWERS_DIR = "answers"
+# The answers to a Passwords decision: never offered as an agent's answer, whose sending
+# would tell a customer his access was restored when it was not.
+DECISIONS_DIR = "decisions"
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 QUOTE_LINES = 200  # a long message is quoted in part
 
@@ -41,6 +44,10 @@ class Written:
 
     text: str | None = None
     template: str | None = None
+    # What a template is told besides the ticket and the customer ((name, value) pairs:
+    # the channel a Passwords decision restores access by).
+    values: tuple[tuple[str, str], ...] = ()
+    folder: str = ANSWERS_DIR  # where the template is (DECISIONS_DIR for a decision's)
 
 
 @dataclass(frozen=True)
@@ -107,11 +114,12 @@ def compose_agent_mail(
         "customer": customer,
         "agent": Person(agent, ""),
         "language": language,
+        **dict(written.values),
     }
     html_body: Markup | None = None
     if written.template is not None:
-        text = _render(templates, written.template, language, "txt", context) or ""
-        html = _render(templates, written.template, language, "html", context, required=False)
+        text = _render(templates, written, language, "txt", context) or ""
+        html = _render(templates, written, language, "html", context, required=False)
         html_body = Markup(html) if html is not None else None
     else:
         text = written.text or ""
@@ -129,17 +137,18 @@ def compose_agent_mail(
 
 def _render(
     templates: Environment,
-    name: str,
+    written: Written,
     language: str,
     kind: str,
     context: dict[str, object],
     required: bool = True,
 ) -> str | None:
+    name = written.template or ""
     if not TEMPLATE_NAME.match(name):
         raise _unknown_template(templates, name)
     for lang in dict.fromkeys((language, DEFAULT_LANGUAGE)):
         try:
-            template = templates.get_template(f"{ANSWERS_DIR}/{name}.{lang}.{kind}.j2")
+            template = templates.get_template(f"{written.folder}/{name}.{lang}.{kind}.j2")
         except TemplateNotFound:
             continue
         except TemplateSyntaxError as exc:

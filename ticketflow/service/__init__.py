@@ -10,6 +10,8 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - tickets: reading tickets (a queue, a ticket and the actions it offers, search, ...).
 - actions: acting on tickets: one action, or a macro's every step, and undoing either.
 - uploads: agents' files for their mail, checked (size, the desk's virus scanner) and kept.
+- passwords: a customer's claims recorded sealed, a ticket's verification, the account
+  beside it. access_shapes: what those take and give (never a claim's value).
 - working: working a queue: the next ticket for an agent, and what he has just done.
 - desk: the agent, his queues with their load, the desk as he may use it, the overview.
 - reports: the service's figures of a period, per project, queue, group, agent and hour.

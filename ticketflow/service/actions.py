@@ -22,10 +22,11 @@ from ticketflow.engine.tickets import (
     run_macro,
     undo_action,
 )
-from ticketflow.letters.answers import AnswerError, Written
+from ticketflow.letters.answers import DECISIONS_DIR, AnswerError, Written
 from ticketflow.metrics import AGENT_ACTIONS
 from ticketflow.payloads import ActionRequest
 from ticketflow.service.access import access_own_action, access_ticket_ref
+from ticketflow.service.passwords import passwords_config
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import (
     Forbidden,
@@ -41,7 +42,13 @@ from ticketflow.store.agents import AgentIdentity
 from ticketflow.store.drafts import FilesTooLarge, MailExtras
 from ticketflow.store.forward_drafts import Forwarding, UnknownArticle
 from ticketflow.store.uploads import UnknownUpload
-from ticketflow.tickets.lifecycle import SENDING_ACTIONS, TEXT_ACTIONS, Action, InvalidTransition
+from ticketflow.tickets.lifecycle import (
+    DECISIONS,
+    SENDING_ACTIONS,
+    TEXT_ACTIONS,
+    Action,
+    InvalidTransition,
+)
 from ticketflow.tickets.rights import DENIALS
 
 # How each kind of refusal is counted (AGENT_ACTIONS' `result`).
@@ -78,15 +85,34 @@ async def do_act(
             remind_at=fields.get("at"),
             language=fields.get("language"),
             rights=seat.carried(),
+            channel=fields.get("channel"),
         )
         written, extras = None, None
         if action in TEXT_ACTIONS or action == Action.FORWARD:
             written = Written(text=fields.get("text"), template=fields.get("template"))
+        if action in DECISIONS:
+            written = decision_letter(components, ref.project, Action(action), fields)
         if action in SENDING_ACTIONS:
             extras = mail_extras(fields, seat.desk.forward_original)
         with _engine_refusals():
             result = await perform_action(components, client, ref, request, written, extras)
         return ActionResult.of(result)
+
+
+def decision_letter(
+    components: Components, project: str, action: Action, fields: Mapping[str, Any]
+) -> Written:
+    """The customer's answer to a Passwords decision: the desk's template for it, told the
+    channel access is restored by (one of the desk's)."""
+    config = passwords_config(components.accounts, project)
+    if action is Action.REFUSE:
+        return Written(template=config.refused_template, folder=DECISIONS_DIR)
+    channel = fields["channel"]
+    if channel not in config.channels:
+        raise Invalid("channel-unknown", channel=channel, known=", ".join(config.channels))
+    return Written(
+        template=config.restored_template, values=(("channel", channel),), folder=DECISIONS_DIR
+    )
 
 
 def mail_extras(fields: Mapping[str, Any], forward_original: bool) -> MailExtras:

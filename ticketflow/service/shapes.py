@@ -326,6 +326,15 @@ class PriorityBody(_Body):
     priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)
 
 
+class RestoreBody(_Body):
+    channel: str = Field(min_length=1, max_length=40)  # one of the desk's `channels`
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class RefuseBody(_Body):
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class RemindBody(_Body):
     at: AwareDatetime  # when the ticket comes back to the agent
 
@@ -345,6 +354,9 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "release": (EmptyBody, "Give the ticket you own back to its queue"),
     "language": (LanguageBody, "Set the language its answers are written in: en, ru or tr"),
     "forward": (ForwardBody, "Send an article on to another address, with a note and its files"),
+    "verify": (EmptyBody, "Verify the ticket's claims against the account directory"),
+    "restore": (RestoreBody, "Restore access by a channel, answer the customer, close"),
+    "refuse": (RefuseBody, "Refuse to restore access, answer the customer, close"),
 }
 
 

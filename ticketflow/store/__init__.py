@@ -21,4 +21,5 @@
 - webhook_tokens: signed provider requests, each accepted once.
 - report_figures: the reports' rows and hourly sums, folded from each projected event.
 - reports: reading them (summary, queues, groups, agents, hours).
+- claims: customers' sealed claims and their verifications; purging closed tickets' claims.
 """

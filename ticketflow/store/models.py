@@ -517,3 +517,64 @@ class ReportAgentHour(Base):
     first_contact: Mapped[int] = mapped_column(Integer, default=0)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     wrong_routing: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DirectoryAccount(Base):
+    """An account of a project's own directory table (`ticketflow accounts import`): its
+    dates and state in columns, its personal facts sealed (ticketflow.accounts.sealing)."""
+
+    __tablename__ = "directory_accounts"
+    __table_args__ = (UniqueConstraint("project", "address", name="uq_directory_accounts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(320))  # normalised (lowercase)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    facts_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DirectoryChange(Base):
+    """One change of a directory account (its kind and time, nothing of its content);
+    a restore made by a ticket carries its key, so it is made once."""
+
+    __tablename__ = "directory_changes"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "at", name="uq_directory_changes"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("directory_accounts.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class SealedClaims(Base):
+    """What a customer says about his account, sealed (ticketflow.accounts.sealing): the
+    item names in the clear (which were given), their values never. Destroyed the desk's
+    `purge_days` after the ticket closes."""
+
+    __tablename__ = "sealed_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    names: Mapped[str] = mapped_column(String(1000))  # comma-separated item names
+    recorded_by: Mapped[str] = mapped_column(String(100))  # an agent, or "customer"
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Verification(Base):
+    """One verification of a ticket's claims: a verdict per item and the account's
+    changes as kinds and times; nothing the customer or the directory said."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    claims_id: Mapped[int] = mapped_column(Integer)  # the claims verified (gone once purged)
+    account_found: Mapped[bool] = mapped_column(Boolean)
+    verdicts: Mapped[str] = mapped_column(Text)  # JSON [{name, verdict}]
+    changes: Mapped[str] = mapped_column(Text)  # JSON [{kind, at}]
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

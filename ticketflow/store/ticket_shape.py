@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 
-from ticketflow.payloads import HistoryEntry, Projection, TicketFacts
+from ticketflow.payloads import AccessCase, HistoryEntry, Projection, TicketFacts
 from ticketflow.store.models import HistoryEvent, Ticket
 from ticketflow.tickets import lifecycle
 from ticketflow.tickets.lifecycle import State
@@ -45,6 +45,7 @@ def facts_of(
     first_article_id: int | None,
     customer_wrote_at: datetime | None,
     responded: bool,
+    access: AccessCase | None = None,
 ) -> TicketFacts:
     """What a new run of a stored ticket starts from. Its SLA clocks start anew, knowing
     whether the first response was given (an agent wrote to the customer)."""
@@ -62,6 +63,7 @@ def facts_of(
         policy=policy,
         timers=TicketTimers(clocks=Clocks(responded=True) if responded else None),
         customer_wrote_at=customer_wrote_at,
+        access=access or AccessCase(),
     )
 
 

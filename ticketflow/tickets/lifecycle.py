@@ -36,6 +36,12 @@ class Action(StrEnum):
     RELEASE = "release"  # the owner gives the ticket back to its queue
     LANGUAGE = "language"  # what the ticket's answers are written in
     FORWARD = "forward"  # an article sent on to another address (another provider's abuse desk)
+    # Lost access (Passwords): the customer's claims recorded (sealed), checked against the
+    # account directory, and the decision, which answers the customer and closes the ticket.
+    CLAIMS = "claims"
+    VERIFY = "verify"
+    RESTORE = "restore"
+    REFUSE = "refuse"
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
@@ -57,10 +63,16 @@ AGENT_ACTIONS = frozenset(
         Action.RELEASE,
         Action.LANGUAGE,
         Action.FORWARD,
+        Action.CLAIMS,
+        Action.VERIFY,
+        Action.RESTORE,
+        Action.REFUSE,
     }
 )
-# Actions that send the customer a mail written by an agent.
-MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER})
+# The Passwords decision: access restored or refused, the customer answered from a template.
+DECISIONS = frozenset({Action.RESTORE, Action.REFUSE})
+# Actions that send the customer a mail written by an agent (or his decision's template).
+MAIL_ACTIONS = frozenset({Action.ASK, Action.ANSWER}) | DECISIONS
 # Actions that send mail an agent wrote: to the customer, or a forward to anyone.
 SENDING_ACTIONS = MAIL_ACTIONS | {Action.FORWARD}
 # Actions that carry an agent's text (stored as a draft first: claim check).
@@ -76,6 +88,8 @@ OWNER_ACTIONS = frozenset(
         Action.PRIORITY,
         Action.RELEASE,
         Action.LANGUAGE,
+        Action.RESTORE,
+        Action.REFUSE,
     }
 )
 # Ownership ends (the ticket is its queue's again).
@@ -113,6 +127,10 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.CLOSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REOPEN: {_S.WAITING: _T.QUEUE_LINE, _S.CLOSED: _T.QUEUE_LINE},
     Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.CLAIMS: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.VERIFY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    Action.RESTORE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
+    Action.REFUSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RELEASE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.LANGUAGE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
@@ -153,6 +171,11 @@ REFUSALS = {
     "priority-range": "priority must be %(low)s-%(high)s",
     "remind-past": "remind needs a time in the future",
     "macro-step": "step %(step)s (%(action)s): %(reason)s",
+    "claims-missing": "no claims are recorded on this ticket",
+    "verify-first": "verify the claims before deciding",
+    "decided": "access was already decided on this ticket (%(decision)s)",
+    "directory-unavailable": "the account directory is unavailable; try again shortly",
+    "account-missing": "the account directory has no such account",
 }
 
 

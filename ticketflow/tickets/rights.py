@@ -4,8 +4,9 @@ In a queue: `ro` sees a ticket (its articles, history, attachments); `note`, `re
 answer), `owner` (take, remind, release), `priority` and `close` (close, reopen) each allow
 their actions; `move_into` lets the queue be a move's target (and nothing else: a first-line
 agent may hand a ticket to Passwords and then no longer read it); `steal` takes a ticket
-another agent owns; `rw` is all of them but `steal`. Every right but `move_into` includes
-`ro`.
+another agent owns; `rw` is all of them but `steal` and `verify`; `verify` is the
+Passwords tools (claims, verification, the decision to restore access or refuse). Every
+right but `move_into` includes `ro`.
 
 In a project, a group's roles give it rights over the whole desk: a `supervisor` reads the
 project's reports and every queue, and may run any macro (each step still needs its
@@ -32,6 +33,9 @@ class Right(StrEnum):
     MOVE_INTO = "move_into"
     STEAL = "steal"
     RW = "rw"
+    # The Passwords tools: record a customer's claims, verify them against the account
+    # directory, decide (restore or refuse). Not in `rw`: a group is given it by name.
+    VERIFY = "verify"
 
 
 # The right each agent action needs on the ticket's current queue. A move needs `owner`
@@ -49,8 +53,12 @@ NEEDED: Mapping[Action, Right] = {
     Action.REOPEN: Right.CLOSE,
     Action.LANGUAGE: Right.REPLY,  # what the answers are written in
     Action.FORWARD: Right.REPLY,  # mail in the queue's name, to anyone
+    Action.CLAIMS: Right.VERIFY,
+    Action.VERIFY: Right.VERIFY,
+    Action.RESTORE: Right.VERIFY,
+    Action.REFUSE: Right.VERIFY,
 }
-RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW}
+RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW, Right.VERIFY}
 
 
 class DeskRight(StrEnum):

@@ -7,5 +7,6 @@
 - search: full-text search. queues: the agent's queues.
 - desk: the calling agent and the desk as it may use it. health: `/healthz`.
 - admin: agents for a project's admins, and the audit log. quarantine: mail kept aside.
+- passwords: a customer's sealed claims, the verification's verdicts, the account panel.
 - reports: the service's figures per project, queue, group, agent and hour.
 """
