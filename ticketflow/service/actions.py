@@ -51,6 +51,8 @@ from ticketflow.tickets.lifecycle import (
 )
 from ticketflow.tickets.rights import DENIALS
 
+# What the workflow refuses because a part it asked could not answer (503, not 409).
+UNREACHABLE = frozenset({"directory-unavailable"})
 # How each kind of refusal is counted (AGENT_ACTIONS' `result`).
 RESULTS: Mapping[type[Refusal], str] = {
     Forbidden: "refused",
@@ -187,6 +189,8 @@ def _engine_refusals() -> Iterator[None]:
     try:
         yield
     except InvalidTransition as exc:
+        if exc.why.code in UNREACHABLE:
+            raise TryLater(exc.why, after=5) from exc
         # The workflow decides the agent's rights too, in the queue the ticket is in.
         kind = Forbidden if exc.why.code in DENIALS else Refused
         raise kind(exc.why) from exc
