@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.browser import chromium, served  # noqa: F401 (fixtures)
+from tests.support.browser import axe_script, chromium, served  # noqa: F401 (fixtures)
 from tests.support.stack import OPENED, SmtpSink, Stack, example_desk, free_port, open_stack
 from tests.support.temporal import PROJECT_NAMESPACE
 from ticketflow.engine.binaries import find_binary

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.console.test_pages import signed_in
 from tests.support.grep import database_text
 from tests.support.stack import Stack
 from tests.support.temporal import decoded_history_text
@@ -117,6 +118,13 @@ async def test_claims_verified_decided_and_purged_leave_no_trace(
     assert purge_claims(stack.components.sessions, {"mail": 30}, now=later) == 1
     gone = seen(await stack.http.get(f"/api/v1/tickets/{number}/verification", headers=bob))
     assert gone.json()["claims"] == [] and gone.json()["items"]  # verdicts stay
+
+    # The console's pages of the ticket, as bob sees them.
+    browser, _ = await signed_in(stack, "bob")
+    for path in (f"/t/{number}", f"/t/{number}/account", "/search?q=Lost"):
+        page = seen(await browser.get(path))
+        assert page.status_code == 200, path
+    assert 'class="access"' in seen.texts[-3] and 'data-verdict="mismatch"' in seen.texts[-3]
 
     # The marker, nowhere: answers, the ticket's views, history, logs, the database.
     seen(await stack.http.get(f"/api/v1/tickets/{number}", headers=bob))

@@ -5,64 +5,19 @@ are made so: docs/console/)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from tests.support.browser import CSP_REPORTS, PASSWORD, playwright_api, shot, sign_in
+from tests.support.browser import (
+    CSP_REPORTS,
+    PASSWORD,
+    axe_violations,
+    playwright_api,
+    shot,
+    sign_in,
+)
 from tests.support.mail import customer_mail
 from tests.support.stack import Stack
 from tests.support.temporal import eventually
-
-
-@pytest.fixture(scope="session")
-def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """axe-core's script, from the npm registry where it installs (TICKETFLOW_AXE_JS names
-    one already on disk); None where it does not: the pages are then not checked by it."""
-    given = os.environ.get("TICKETFLOW_AXE_JS")
-    if given:
-        return Path(given)
-    npm = shutil.which("npm")
-    if npm is None:
-        return None
-    where = tmp_path_factory.mktemp("axe")
-    try:
-        subprocess.run(
-            [npm, "install", "--prefix", str(where), "axe-core@4", "--no-audit", "--no-fund"],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    except (subprocess.SubprocessError, OSError):
-        return None
-    script = where / "node_modules" / "axe-core" / "axe.min.js"
-    return script if script.exists() else None
-
-
-async def axe_violations(
-    browser: object, base: str, cookies: list[dict[str, Any]], paths: list[str], script: Path
-) -> dict[str, list[str]]:
-    """axe-core's serious and critical findings on each page, by path (in a context that
-    lets its injected script run: the console's own policy would refuse it)."""
-    context = await browser.new_context(bypass_csp=True, locale="en-US")  # type: ignore[attr-defined]
-    await context.add_cookies(cookies)
-    page = await context.new_page()
-    found: dict[str, list[str]] = {}
-    for path in paths:
-        await page.goto(f"{base}{path}")
-        await page.add_script_tag(path=str(script))
-        result = await page.evaluate("async () => (await axe.run()).violations")
-        bad = [
-            f"{v['id']}: {v['help']}" for v in result if v.get("impact") in ("serious", "critical")
-        ]
-        if bad:
-            found[path] = bad
-    await context.close()
-    return found
 
 
 async def test_an_agent_works_tickets_in_the_browser(

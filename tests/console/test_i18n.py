@@ -9,6 +9,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from ticketflow.accounts.directory import KNOWN_CHANGES
+from ticketflow.accounts.matching import Verdict
 from ticketflow.console.i18n import LOCALE_DIR, WORD_KINDS, language_of, translations, word
 from ticketflow.desk.rules import FIELDS
 from ticketflow.service.refusals import MESSAGES
@@ -83,6 +85,9 @@ def test_every_domain_word_has_its_russian_translation() -> None:
         "direction": [d.value for d in Direction],
         "right": [r.value for r in rights.Right],
         "part": list(FIELDS),
+        "verdict": [v.value for v in Verdict],
+        "change": list(KNOWN_CHANGES),
+        "channel": ["recovery-address", "sms"],  # the example desk's
     }
     assert set(kinds) == set(WORD_KINDS)
     missing = [

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -97,3 +99,49 @@ async def sign_in(browser: object, base: str, name: str, language: str = "en") -
         await page.get_by_label("Язык").select_option("en")
         await playwright_api.expect(page.get_by_label("Language")).to_be_visible()
     return page
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """axe-core's script, from the npm registry where it installs (TICKETFLOW_AXE_JS names
+    one already on disk); None where it does not: the pages are then not checked by it."""
+    given = os.environ.get("TICKETFLOW_AXE_JS")
+    if given:
+        return Path(given)
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    where = tmp_path_factory.mktemp("axe")
+    try:
+        subprocess.run(
+            [npm, "install", "--prefix", str(where), "axe-core@4", "--no-audit", "--no-fund"],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    except (subprocess.SubprocessError, OSError):
+        return None
+    script = where / "node_modules" / "axe-core" / "axe.min.js"
+    return script if script.exists() else None
+
+
+async def axe_violations(
+    browser: object, base: str, cookies: list[dict[str, Any]], paths: list[str], script: Path
+) -> dict[str, list[str]]:
+    """axe-core's serious and critical findings on each page, by path (in a context that
+    lets its injected script run: the console's own policy would refuse it)."""
+    context = await browser.new_context(bypass_csp=True, locale="en-US")  # type: ignore[attr-defined]
+    await context.add_cookies(cookies)
+    page = await context.new_page()
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        await page.goto(f"{base}{path}")
+        await page.add_script_tag(path=str(script))
+        result = await page.evaluate("async () => (await axe.run()).violations")
+        bad = [
+            f"{v['id']}: {v['help']}" for v in result if v.get("impact") in ("serious", "critical")
+        ]
+        if bad:
+            found[path] = bad
+    await context.close()
+    return found

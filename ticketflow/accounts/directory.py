@@ -18,6 +18,17 @@ from typing import Protocol
 # new-country-sign-in, frozen, unfrozen, access-restored).
 CHANGE_KIND = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 ACCESS_RESTORED = "access-restored"
+# The kinds the docs name (docs/directory.md) and the console says in its words; a
+# directory may send others, shown as they are.
+KNOWN_CHANGES = (
+    "password",
+    "phone",
+    "recovery-address",
+    "new-country-sign-in",
+    "frozen",
+    "unfrozen",
+    ACCESS_RESTORED,
+)
 # The account panel shows this many of the newest changes.
 RECENT_CHANGES = 10
 

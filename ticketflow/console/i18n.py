@@ -34,7 +34,7 @@ def translations(language: str) -> NullTranslations:
 # The kinds of words the domain names things by, each translated in its own context
 # (msgctxt): a ticket's state, an action or history entry, an article's direction, a right,
 # the part of a message a rule read.
-WORD_KINDS = ("state", "action", "direction", "right", "part")
+WORD_KINDS = ("state", "action", "direction", "right", "part", "verdict", "change", "channel")
 SKIPPED = "-skipped"  # a system action its state refused: "close-skipped"
 
 

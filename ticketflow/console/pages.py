@@ -18,12 +18,15 @@ from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.api.files import as_download
 from ticketflow.components import Components
+from ticketflow.console.access_pages import access_context
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
 from ticketflow.desk.macros import by_hints
 from ticketflow.letters.answers import Written
 from ticketflow.service import desk, tickets, working
+from ticketflow.service.access_shapes import ClaimsBody, ClaimsOut
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
+from ticketflow.service.passwords import do_record_claims
 from ticketflow.service.refusals import Invalid, NotFound, Refusal
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult, PreviewBody
 from ticketflow.service.uploads import upload_files
@@ -183,6 +186,7 @@ async def _ticket(
             ),
             "desk": desk.desk_for(components, agent, ticket.project),
             "others": tickets.customer_others(components, agent, ticket),
+            **access_context(components, agent, ticket),
         }
 
     found = await asyncio.to_thread(read)
@@ -315,6 +319,27 @@ async def act(
     return await _clicked(request, number, components, seat, action, work, working_on, ends, kept)
 
 
+@router.post("/t/{number}/claims")
+async def claims(
+    request: Request,
+    number: str,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    seat: Seat,
+) -> Response:
+    """The customer's claims, as an agent read them in his mail: sealed at once; the page
+    never shows them again (a refusal keeps none of them in the form either)."""
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    items = {k.removeprefix("claim_"): v for k, v in form.items() if k.startswith("claim_") and v}
+    try:
+        body = _validated(ClaimsBody, {"items": items})
+    except Refusal as refused:
+        return await _ticket(request, number, components, seat, refused, acted="claims")
+    work = do_record_claims(components, client, seat.agent, number, body.items)
+    return await _clicked(request, number, components, seat, "claims", work)
+
+
 @router.post("/t/{number}/macro/{name}")
 async def macro(
     request: Request,
@@ -408,7 +433,7 @@ async def _clicked(
     components: Components,
     seat: ConsoleSeat,
     acted: str,
-    work: Awaitable[ActionResult],
+    work: Awaitable[ActionResult | ClaimsOut],
     working_on: tuple[str, str] | None = None,
     ends_his_part: bool = False,
     kept: Mapping[str, Any] | None = None,

@@ -39,7 +39,13 @@ OFFERED = (
     Action.NOTE,
     Action.REMIND,
     Action.FORWARD,
+    # The Passwords tools, where the project has them (its desk's `passwords:`).
+    Action.CLAIMS,
+    Action.VERIFY,
+    Action.RESTORE,
+    Action.REFUSE,
 )
+PASSWORDS_TOOLS = frozenset({Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE})
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,7 @@ class Seat:
             for action in OFFERED
             if action in possible
             and (action is not Action.MOVE or target is not None)
+            and (action not in PASSWORDS_TOOLS or self.desk.passwords is not None)
             and self.action_denial(action, ticket.queue, target) is None
         ]
 

@@ -203,3 +203,23 @@ if (writing) {
     }, 300);
   });
 }
+
+// A ticket's account panel: filled once the page has shown, so a slow account directory
+// never holds the page up; a failure says the directory is unavailable.
+const accountPanel = document.querySelector("[data-account]");
+if (accountPanel) {
+  const unavailable = () => {
+    const line = document.createElement("p");
+    line.className = "refused";
+    line.textContent = accountPanel.dataset.unavailable;
+    accountPanel.replaceChildren(line);
+  };
+  fetch(accountPanel.dataset.account, { headers: { Accept: "text/html" } })
+    .then(async (response) => {
+      if (!response.ok) { unavailable(); return; }
+      // Our own server's fragment, rendered with autoescaping like every page.
+      const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
+      accountPanel.replaceChildren(...parsed.body.childNodes);
+    })
+    .catch(unavailable);
+}
