@@ -12,6 +12,8 @@ password and a session cookie.
 - pages: queues, a queue and its next ticket, a ticket with the actions it offers, the
   notice of what was just done and its undo, search, escalations, the agent's own
   tickets, the overview. live: their server-sent events.
+- access_pages: the Passwords tools on a ticket's page (the verification, the claims form)
+  and the account panel, fetched after the page.
 - help_pages: the customer form at /help (its intake is the service's).
 - report_page: the supervisors' dashboard at /reports. charts: its SVG charts.
 - templates/, static/, locale/: the pages, their one stylesheet and script (no inline
