@@ -25,6 +25,7 @@ from ticketflow.api.routes import (
     reports,
     search,
     tickets,
+    tracker,
     uploads,
 )
 from ticketflow.components import Components, connect_temporal
@@ -67,6 +68,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         reports,
         search,
         tickets,
+        tracker,
         uploads,
     ):
         app.include_router(module.router)

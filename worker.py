@@ -18,6 +18,7 @@ from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
 from activities.passwords import PasswordActivities
 from activities.store import StoreActivities
+from activities.tracker import TrackerActivities
 from ticketflow.components import Components, connect_temporal
 from ticketflow.engine.redelivery import sweep_forever
 from ticketflow.engine.runner import WORKFLOW_RUNNER, WORKFLOWS
@@ -54,6 +55,7 @@ def build_worker(
         components.sessions, components.projects, transport, components.templates, mail_settings
     )
     passwords = PasswordActivities(components.accounts)
+    tracker = TrackerActivities(components.sessions, components.projects)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -69,6 +71,8 @@ def build_worker(
             escalation.call_webhook,
             passwords.verify_claims,
             passwords.restore_access,
+            tracker.file_task,
+            tracker.poll_task,
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),

@@ -3,5 +3,6 @@
 - store: read-model activities: load a ticket for a run, route it, project its changes.
 - mail: outbound mail: the automatic reply, agents' mails, the waiting reminder.
 - passwords: verifying sealed claims against the account directory; restoring access once.
+- tracker: filing a task in the project's tracker (once per note), asking how one stands.
 - escalation: telling supervisors by mail, or another system by webhook, of an SLA miss.
 """

@@ -27,6 +27,8 @@ class ActivityName(StrEnum):
     CALL_WEBHOOK = "call_webhook"
     VERIFY_CLAIMS = "verify_claims"
     RESTORE_ACCESS = "restore_access"
+    FILE_TASK = "file_task"
+    POLL_TASK = "poll_task"
 
 
 class MailKind(StrEnum):
@@ -79,6 +81,19 @@ class AccessCase:
 
 
 @dataclass
+class TaskWait:
+    """The tracker's task a ticket waits on: its key (GitLab's or GitHub's issue number,
+    Jira's key), when it was filed or linked, the comments seen so far, when it was last
+    asked (polling), and whether its being open too long was said."""
+
+    key: str
+    since: datetime
+    comments: int = 0
+    polled_at: datetime | None = None
+    overdue: bool = False
+
+
+@dataclass
 class TicketFacts:
     """What a ticket's workflow carries: the ticket's lifecycle (the pure domain's own
     shape), its timers and what one run hands the next; loaded from the read model
@@ -107,6 +122,7 @@ class TicketFacts:
     # When the customer's last message came (the Temporal UI's details show it).
     customer_wrote_at: datetime | None = None
     access: AccessCase = field(default_factory=AccessCase)
+    task: TaskWait | None = None
 
 
 @dataclass
@@ -150,6 +166,8 @@ class ActionRequest:
     # For claims: the sealed claims' row (claim check); for restore: how access is given.
     claims_id: int | None = None
     channel: str | None = None
+    # For file-task: an existing task to link instead of filing one (its key).
+    task: str | None = None
 
 
 @dataclass
@@ -176,6 +194,41 @@ class AccessRestore:
     ticket_id: int
     claims_id: int
     channel: str
+    key: str
+
+
+@dataclass
+class TaskFiling:
+    """File a task with the agent's note (`article_id`: its summary and text, claim
+    check) and the ticket's link, or link the existing task `existing`."""
+
+    ticket_id: int
+    article_id: int | None
+    existing: str | None = None
+
+
+@dataclass
+class TaskState:
+    """A task as the tracker says it now (comments: how many it has)."""
+
+    key: str
+    closed: bool = False
+    comments: int = 0
+    unavailable: str | None = None  # why the tracker could not be asked
+    unknown: bool = False  # the tracker has no such task
+
+
+@dataclass
+class TaskEvent:
+    """The tracker's word on a task: `closed` or `comment` (a webhook, or a poll)."""
+
+    key: str
+    kind: str
+
+
+@dataclass
+class TaskPoll:
+    ticket_id: int
     key: str
 
 

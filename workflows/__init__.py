@@ -7,5 +7,6 @@ payloads, never the store, mail transport or HTTP; activities are called by name
 - outbound: which activity sends each kind of mail, and what its outcome records.
 - search_attributes: the attributes supervisors filter tickets by in the Temporal UI.
 - passwords: the directory asked before a verification or a restore is recorded.
+- tracking: a task filed or found before a file-task is recorded; polling a task.
 - describe: the summaries and current details a ticket workflow shows in the Temporal UI.
 """

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         MailKind,
         OutboundMail,
         Route,
+        TaskEvent,
         TicketFacts,
         TicketInput,
         TicketStatus,
@@ -40,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.tickets.history import EventName, failed
     from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
     from ticketflow.tickets.undo import Undoable
-    from workflows import describe, outbound, passwords
+    from workflows import describe, outbound, passwords, tracking
     from workflows.alarm import Alarm
     from workflows.search_attributes import (
         TICKET_CHANGED_AT,
@@ -92,6 +93,7 @@ class TicketWorkflow:
         # entries [(name, detail)] recorded when it is taken in.
         self._intake_notes: dict[int, list[tuple[str, str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # mail and notices in flight
+        self._task_events: list[TaskEvent] = []  # the tracker's words, not yet taken in
         self._alarm = Alarm()
 
     @property
@@ -118,6 +120,7 @@ class TicketWorkflow:
         # An update may arrive with the start, before the ticket is loaded.
         await workflow.wait_condition(lambda: self._run is not None)
         run, now = self._ticket, workflow.now()
+        task = None  # the tracker's task a file-task filed or found
         try:
             after = run.decide(request, now)
             if request.action in passwords.CONSULTING:
@@ -125,12 +128,23 @@ class TicketWorkflow:
                 request = await passwords.consult(run.facts, request)
                 now = workflow.now()
                 after = run.decide(request, now)
+            elif request.action == Action.FILE_TASK:
+                request, task = await tracking.file(run.facts, request)
+                now = workflow.now()
+                after = run.decide(request, now)
         except InvalidTransition as err:
             raise refusal(err, non_retryable=True) from None
         action_id, before = run.before_action()
         version = run.apply(request.agent, Action(request.action), after, request, now)
+        if task is not None and run.facts.task is not None:
+            run.facts.task.comments = task.comments  # those it had when linked
         offer = run.offer_undo(action_id, before, request.action, request.agent, [request], now)
         return await self._answer_once_projected(version, action_id, offer)
+
+    @workflow.signal
+    def task_event(self, event: TaskEvent) -> None:
+        """The tracker's word on a task (its webhook): taken in by the main loop."""
+        self._task_events.append(event)
 
     @act.validator
     def validate_act(self, request: ActionRequest) -> None:
@@ -226,6 +240,7 @@ class TicketWorkflow:
                 )
                 if not self._has_work():
                     break
+            self._take_task_news()
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
@@ -257,6 +272,7 @@ class TicketWorkflow:
         run = self._ticket
         return bool(
             run.inbox
+            or self._task_events
             or run.outbound
             or run.pending_projection
             or run.state is State.RECEIVED
@@ -288,6 +304,21 @@ class TicketWorkflow:
         # still waits a moment for mail on its way, as a timeout would.
         end = self._window_end()
         return end is not None and end <= workflow.now() and self._alarm.rung
+
+    def _take_task_news(self) -> None:
+        """The tracker's words on the task the ticket waits on; a poll started when due."""
+        run, now = self._ticket, workflow.now()
+        while self._task_events:
+            run.take_task_event(self._task_events.pop(0), now)
+        key = run.task_poll_due(now)
+        if key is not None:
+            self._start(self._poll_task(key))
+
+    async def _poll_task(self, key: str) -> None:
+        state = await tracking.poll(self._ticket.facts, key)
+        event = self._ticket.task_seen(state)
+        if event is not None:
+            self._ticket.take_task_event(event, workflow.now())
 
     async def _route_new_ticket(self) -> None:
         run = self._ticket

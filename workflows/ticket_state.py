@@ -20,13 +20,16 @@ from ticketflow.payloads import (
     MailKind,
     OutboundMail,
     Projection,
+    TaskEvent,
+    TaskState,
+    TaskWait,
     TicketFacts,
     TicketStatus,
     UndoRequest,
 )
 from ticketflow.tickets import lifecycle, rights, sla, timers, undo
 from ticketflow.tickets.escalation import NOTICE_STEPS, change_for
-from ticketflow.tickets.history import skipped, sla_event
+from ticketflow.tickets.history import EventName, skipped, sla_event
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State
 
 SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
@@ -35,7 +38,7 @@ SEEN_ARTICLES_KEPT = 200
 # Actions an undo does not take back: a language (the read model keeps it from the
 # history), and the Passwords steps (what the directory did stays done).
 NOT_UNDONE = frozenset(
-    {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE}
+    {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK}
 )
 
 
@@ -184,7 +187,7 @@ class TicketRun:
         timers.after_change(facts.timers, self.policy, before, after, action, now)
         if action is Action.REMIND:
             facts.timers.remind_at, facts.timers.remind_agent = request.remind_at, request.agent
-        self._track_access(action, request)
+        self._track_access(action, request, now)
         if request.article_id is not None:
             self.accepted.append(request.article_id)
             if action in lifecycle.SENDING_ACTIONS:
@@ -197,7 +200,8 @@ class TicketRun:
             version = self.note(Action.RELEASED.value, reason, None, now)
         return version
 
-    def _track_access(self, action: Action, request: ActionRequest) -> None:
+    def _track_access(self, action: Action, request: ActionRequest, now: datetime) -> None:
+        """The Passwords case's progress; a tracker's task the ticket now waits on."""
         case = self.facts.access
         if action is Action.CLAIMS:
             # New claims: verified anew, decided anew (a refused customer may say more).
@@ -206,6 +210,8 @@ class TicketRun:
             case.verified = True
         elif action in lifecycle.DECISIONS:
             case.decision = action.value
+        elif action is Action.FILE_TASK and request.task:
+            self.facts.task = TaskWait(key=request.task, since=now)
 
     def _agent_mail(self, action: Action, article_id: int, now: datetime) -> OutboundMail:
         """An agent's mail, held for the undo window (if the desk has one); a decision's
@@ -413,9 +419,65 @@ class TicketRun:
     # --- timers -----------------------------------------------------------------------
 
     def next_timer(self) -> datetime | None:
-        when = timers.next_timer(self.facts.timers, self.policy.queue(self.ticket.queue))
-        lapse = self.owner_lapses_at()
-        return lapse if when is None or (lapse is not None and lapse < when) else when
+        when = timers.next_timer(self.facts.timers, self._waiting_policy())
+        found = [t for t in (when, self.owner_lapses_at(), *self._task_times()) if t is not None]
+        return min(found, default=None)
+
+    def _waiting_policy(self) -> sla.QueuePolicy:
+        """The queue's waiting rules; none while the ticket waits on a tracker's task (it
+        is engineering the ticket waits for, not the customer: no reminder, no closing)."""
+        queue = self.policy.queue(self.ticket.queue)
+        if self.facts.task is None:
+            return queue
+        return dataclasses.replace(queue, close_waiting_after_minutes=None, remind_waiting=False)
+
+    # --- a tracker's task -------------------------------------------------------------
+
+    def _task_times(self) -> list[datetime]:
+        """When the task is next asked about (polling), and when it is overdue."""
+        task, policy = self.facts.task, self.policy
+        if task is None:
+            return []
+        found = []
+        if policy.task_poll_seconds:
+            found.append(
+                (task.polled_at or task.since) + timedelta(seconds=policy.task_poll_seconds)
+            )
+        if policy.task_limit_minutes and not task.overdue:
+            found.append(task.since + timedelta(minutes=policy.task_limit_minutes))
+        return found
+
+    def task_poll_due(self, now: datetime) -> str | None:
+        """The key of the task to ask about now (marked asked), or None."""
+        task, seconds = self.facts.task, self.policy.task_poll_seconds
+        if task is None or not seconds:
+            return None
+        if (task.polled_at or task.since) + timedelta(seconds=seconds) > now:
+            return None
+        task.polled_at = now
+        return task.key
+
+    def task_seen(self, state: TaskState) -> TaskEvent | None:
+        """What a poll's answer tells of the task the ticket waits on, if anything new."""
+        task = self.facts.task
+        if task is None or task.key != state.key or state.unavailable or state.unknown:
+            return None
+        if state.closed:
+            return TaskEvent(state.key, "closed")
+        if state.comments > task.comments:
+            task.comments = state.comments
+            return TaskEvent(state.key, "comment")
+        return None
+
+    def take_task_event(self, event: TaskEvent, now: datetime) -> None:
+        """The task closed or got a comment: the ticket comes back to its queue with the
+        history saying so; a closed task ends the wait. Another task's word is dropped."""
+        task = self.facts.task
+        if task is None or task.key != event.key:
+            return
+        if event.kind == "closed":
+            self.facts.task = None
+        self.system_action(Action.TASK_UPDATE, now, reason=f"{event.key} {event.kind}")
 
     def owner_lapses_at(self) -> datetime | None:
         if not self.owner_timeout:
@@ -433,7 +495,7 @@ class TicketRun:
         kept, notices = self.facts.timers, []
         for due in sla.due(kept.clocks, now) if kept.clocks else []:
             notices += self._escalate(due, now)
-        reminder_at, close_at = timers.waiting_times(kept, self.policy.queue(self.ticket.queue))
+        reminder_at, close_at = timers.waiting_times(kept, self._waiting_policy())
         if reminder_at is not None and reminder_at <= now:
             kept.waiting_reminded = True
             self.outbound.append(OutboundMail(MailKind.WAITING_REMINDER, 0))
@@ -445,12 +507,27 @@ class TicketRun:
         if kept.remind_at is not None and kept.remind_at <= now:
             agent, kept.remind_at, kept.remind_agent = kept.remind_agent, None, None
             self.system_action(Action.REMINDER, now, agent=agent or SYSTEM)
+        self._task_overdue(now)
         lapse = self.owner_lapses_at()
         if lapse is not None and lapse <= now:
             minutes = self.policy.owner_timeout_minutes
             reason = f"{self.ticket.owner}: no action in {minutes} minutes"
             self.system_action(Action.RELEASED, now, reason=reason)
         return notices
+
+    def _task_overdue(self, now: datetime) -> None:
+        """A task open past the desk's limit escalates its ticket, once: the history says
+        so and the priority rises."""
+        task, minutes = self.facts.task, self.policy.task_limit_minutes
+        if task is None or not minutes or task.overdue:
+            return
+        if task.since + timedelta(minutes=minutes) > now:
+            return
+        task.overdue = True
+        days = round(minutes / 1440, 1)
+        self.note(EventName.TASK_OVERDUE.value, f"{task.key} open {days:g} days", None, now)
+        if self.ticket.priority < lifecycle.MAX_PRIORITY:
+            self.system_action(Action.PRIORITY, now, priority=self.ticket.priority + 1)
 
     def _escalate(self, due: sla.Due, now: datetime) -> list[EscalationNotice]:
         detail = f"{due.clock} due {due.deadline.isoformat(timespec='minutes')}"

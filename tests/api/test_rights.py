@@ -31,6 +31,7 @@ BODIES: dict[str, dict[str, object]] = {
     "verify": {},
     "restore": {"channel": "sms", "reason": "x"},
     "refuse": {"reason": "x"},
+    "file-task": {"summary": "x"},
 }
 
 

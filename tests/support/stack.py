@@ -8,7 +8,7 @@ import random
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -197,17 +197,18 @@ async def open_stack(
     tmp_path: Path,
     smtp: tuple[SmtpSink, int],
     smtp_query: str = "",
+    workers: bool = True,
     **overrides: object,
 ) -> AsyncIterator[Stack]:
     """API, worker and database on the dev server, mailing through `smtp`; `overrides`
-    are settings."""
+    are settings. Without `workers`, the test runs them (running_workers) when it will."""
     sink, port = smtp
     smtp_url = f"smtp://127.0.0.1:{port}{smtp_query}"
     components = make_components(tmp_path, database_url, smtp_url=smtp_url, **overrides)
     tokens = {name: components.agent_admin("test").add(name, g) for name, g in AGENTS.items()}
     app = create_app(components.settings, temporal=dev_env.client)
     async with (
-        running_workers(dev_env.client, components),
+        running_workers(dev_env.client, components) if workers else nullcontext(),
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):

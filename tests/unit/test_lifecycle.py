@@ -55,6 +55,9 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     Action.VERIFY: {R: None, F: F, S: S, W: W, C: None},
     Action.RESTORE: {R: None, F: C, S: C, W: C, C: None},
     Action.REFUSE: {R: None, F: C, S: C, W: C, C: None},
+    # Solvers: the ticket waits on the task; the task's news brings a waiting one back.
+    Action.FILE_TASK: {R: None, F: W, S: W, W: W, C: None},
+    Action.TASK_UPDATE: {R: None, F: F, S: S, W: S, C: None},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
     Action.CUSTOMER_MESSAGE: {R: R, F: F, S: S, W: F, C: F},

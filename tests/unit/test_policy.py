@@ -51,6 +51,7 @@ TABLE: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "restore in Passwords": (N, Y, N, N, N),
     "refuse in Passwords": (N, Y, N, N, N),
     "verify in Inbox": (N, N, N, N, N),
+    "file-task in Passwords": (N, N, N, N, N),
     "move Inbox to Passwords": (Y, N, N, N, N),
     "move Passwords to Inbox": (N, Y, N, N, N),
     "move Passwords to Web": (N, N, N, N, N),
@@ -170,7 +171,9 @@ ALONE = {
     "move_into": set(),
     "steal": set(),
     "verify": {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
-    "rw": set(AGENT_ACTIONS) - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
+    "file_task": {Action.FILE_TASK},
+    "rw": set(AGENT_ACTIONS)
+    - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK},
 }
 
 

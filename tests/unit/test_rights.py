@@ -25,8 +25,10 @@ ALLOWS = {
     Right.MOVE_INTO: set(),
     Right.STEAL: set(),
     Right.VERIFY: {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
-    # Every action but the Passwords tools, which a group is given by name.
-    Right.RW: set(AGENT_ACTIONS) - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},
+    Right.FILE_TASK: {Action.FILE_TASK},
+    # Every action but the Passwords and Solvers tools, which a group is given by name.
+    Right.RW: set(AGENT_ACTIONS)
+    - {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK},
 }
 
 

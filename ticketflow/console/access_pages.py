@@ -19,16 +19,46 @@ from ticketflow.service.passwords import account_beside, verification_of
 from ticketflow.service.policy import policy_of
 from ticketflow.service.shapes import TicketDetail
 from ticketflow.store.agents import AgentIdentity
+from ticketflow.store.tasks import tasks_of
+from ticketflow.tickets.lifecycle import Action
 from ticketflow.tickets.rights import Right
 
 router = APIRouter(include_in_schema=False)
 
 
-def access_context(
+def tools_context(
     components: Components, agent: AgentIdentity, ticket: TicketDetail
 ) -> dict[str, Any]:
-    """What the page shows of the Passwords tools: the verification and the claim form
-    to those who may use them, the account panel's address for second-line tickets."""
+    """What the page shows of the second line's tools: the Passwords ones, and the
+    tracker's tasks the ticket is linked to (with the answer its reply box suggests once
+    its task is closed)."""
+    context = _tracker_context(components, ticket)
+    return context | _access_context(components, agent, ticket)
+
+
+def _tracker_context(components: Components, ticket: TicketDetail) -> dict[str, Any]:
+    project = components.projects.get(ticket.project)
+    tracker = project.desk.tracker if project is not None else None
+    if tracker is None:
+        return {}
+    with components.sessions() as session:
+        found = tasks_of(session, ticket.number)
+    context: dict[str, Any] = {"tasks": [(t.key, t.url) for t in found]}
+    last = ticket.history[-1] if ticket.history else None
+    if (
+        last is not None
+        and last.action == Action.TASK_UPDATE
+        and (last.detail or "").endswith(" closed")
+    ):
+        context["suggested_template"] = tracker.answer_template
+    return context
+
+
+def _access_context(
+    components: Components, agent: AgentIdentity, ticket: TicketDetail
+) -> dict[str, Any]:
+    """The verification and the claim form to those who may use them, the account
+    panel's address for second-line tickets."""
     project = components.projects.get(ticket.project)
     config = project.desk.passwords if project is not None else None
     if config is None:

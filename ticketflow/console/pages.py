@@ -18,7 +18,7 @@ from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.api.files import as_download
 from ticketflow.components import Components
-from ticketflow.console.access_pages import access_context
+from ticketflow.console.access_pages import tools_context
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
 from ticketflow.desk.macros import by_hints
@@ -186,7 +186,7 @@ async def _ticket(
             ),
             "desk": desk.desk_for(components, agent, ticket.project),
             "others": tickets.customer_others(components, agent, ticket),
-            **access_context(components, agent, ticket),
+            **tools_context(components, agent, ticket),
         }
 
     found = await asyncio.to_thread(read)
@@ -296,6 +296,8 @@ async def act(
     kept: dict[str, Any] = {"chosen_template": form.get("template") or None}
     kept["note_draft" if action == "note" else "draft"] = form.get("text", "")
     kept.update(draft_cc=form.get("cc", ""), draft_bcc=form.get("bcc", ""))
+    if action == "file-task":
+        kept = {"task_summary": form.get("summary", ""), "task_text": form.get("text", "")}
     if action == "forward":
         kept = {
             "forward_draft": form.get("text", ""),

@@ -11,6 +11,7 @@
 - macros: one-click chains of agent actions, checked step by step.
 - help: the customer form's help articles (Markdown beside the desk config).
 - report: the desk as people read it (`ticketflow desk show`), and checks beyond the config.
+- tracker: a project's task tracker (GitLab, GitHub, Jira), where Solvers file tasks.
 - passwords: a project's lost-access work: the claims asked, the account directory.
 - desk.example.yaml: the example desk. help/: its help articles. accounts.example.jsonl:
   its sample account directory (`ticketflow accounts import`).

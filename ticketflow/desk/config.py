@@ -26,6 +26,7 @@ from ticketflow.desk.passwords import PasswordsConfig
 from ticketflow.desk.rules import Rule, RuleConfig, RuleError, compile_rules
 from ticketflow.desk.staff import StaffSenders
 from ticketflow.desk.strict import StrictModel, known_keys, nearest_key
+from ticketflow.desk.tracker import TrackerConfig
 from ticketflow.tickets.calendars import (
     WEEKDAYS,
     BusinessCalendar,
@@ -214,6 +215,8 @@ class DeskConfig(StrictModel):
     undo_seconds: int = Field(default=10, ge=0, le=300)
     # Lost access: the claims a customer is asked, the account directory (docs/domain.md).
     passwords: PasswordsConfig | None = None
+    # Solvers' tasks in the product's tracker (docs/tracker.md).
+    tracker: TrackerConfig | None = None
     _compiled_rules: list[Rule] = PrivateAttr(default_factory=list)
     _rights: dict[str, dict[str, frozenset[Right]]] = PrivateAttr(default_factory=dict)
     _roles: dict[str, frozenset[Role]] = PrivateAttr(default_factory=dict)
@@ -349,11 +352,20 @@ class DeskConfig(StrictModel):
         }
         owner_timeout = self.owner_timeout_minutes or None
         defaults = DeskPolicy()
+        tracker = self.tracker
+        poll = round(tracker.poll_minutes * 60) if tracker and tracker.poll_minutes else None
+        limit = (
+            round(tracker.open_limit_days * 24 * 60)
+            if tracker and tracker.open_limit_days
+            else None
+        )
         if (
             all(p == QueuePolicy() for p in queues.values())
             and not self.slas
             and owner_timeout == defaults.owner_timeout_minutes
             and self.undo_seconds == defaults.undo_seconds
+            and poll is None
+            and limit is None
         ):
             return None  # the defaults: the workflow keeps them without being told
         slas = {
@@ -373,6 +385,8 @@ class DeskConfig(StrictModel):
             slas=slas,
             owner_timeout_minutes=owner_timeout,
             undo_seconds=self.undo_seconds,
+            task_poll_seconds=poll,
+            task_limit_minutes=limit,
         )
 
     @property

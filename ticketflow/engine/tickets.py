@@ -19,7 +19,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from ticketflow.components import Components
@@ -32,6 +32,7 @@ from ticketflow.payloads import (
     ActionRequest,
     CustomerMessage,
     MacroRequest,
+    TaskEvent,
     TicketFacts,
     TicketInput,
     TicketStatus,
@@ -113,6 +114,19 @@ async def deliver_customer_message(
         static_summary=start_summary(number, new_ticket),
         static_details=start_details(number, new_ticket),
     )
+
+
+async def tell_task_event(client: Client, number: str, event: TaskEvent) -> bool:
+    """The tracker's word on a task, to a ticket waiting on it; False when the ticket's
+    workflow has ended (a closed ticket past its reopen window waits on nothing)."""
+    handle = client.get_workflow_handle(workflow_id(number))
+    try:
+        await handle.signal(TicketWorkflow.task_event, event)
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise TemporalUnavailable(str(exc)) from exc
+    return True
 
 
 def ticket_client(client: Client, components: Components, project: str) -> Client:

@@ -12,6 +12,7 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - uploads: agents' files for their mail, checked (size, the desk's virus scanner) and kept.
 - passwords: a customer's claims recorded sealed, a ticket's verification, the account
   beside it. access_shapes: what those take and give (never a claim's value).
+- tracking: the tracker's webhooks, told to every ticket waiting on the task.
 - working: working a queue: the next ticket for an agent, and what he has just done.
 - desk: the agent, his queues with their load, the desk as he may use it, the overview.
 - reports: the service's figures of a period, per project, queue, group, agent and hour.

@@ -52,7 +52,7 @@ from ticketflow.tickets.lifecycle import (
 from ticketflow.tickets.rights import DENIALS
 
 # What the workflow refuses because a part it asked could not answer (503, not 409).
-UNREACHABLE = frozenset({"directory-unavailable"})
+UNREACHABLE = frozenset({"directory-unavailable", "tracker-unavailable"})
 # How each kind of refusal is counted (AGENT_ACTIONS' `result`).
 RESULTS: Mapping[type[Refusal], str] = {
     Forbidden: "refused",
@@ -88,12 +88,15 @@ async def do_act(
             language=fields.get("language"),
             rights=seat.carried(),
             channel=fields.get("channel"),
+            task=fields.get("task"),
         )
         written, extras = None, None
         if action in TEXT_ACTIONS or action == Action.FORWARD:
             written = Written(text=fields.get("text"), template=fields.get("template"))
         if action in DECISIONS:
             written = decision_letter(components, ref.project, Action(action), fields)
+        if action == Action.FILE_TASK:
+            written = task_note(seat.desk.tracker is not None, ref.project, request, fields)
         if action in SENDING_ACTIONS:
             extras = mail_extras(fields, seat.desk.forward_original)
         with _engine_refusals():
@@ -115,6 +118,19 @@ def decision_letter(
     return Written(
         template=config.restored_template, values=(("channel", channel),), folder=DECISIONS_DIR
     )
+
+
+def task_note(
+    has_tracker: bool, project: str, request: ActionRequest, fields: Mapping[str, Any]
+) -> Written | None:
+    """A new task's summary and text, kept as the agent's note on the ticket (the
+    workflow carries its id); None for a link to an existing task."""
+    if not has_tracker:
+        raise Invalid("tracker-none", project=project)
+    if request.task:
+        return None
+    text = fields.get("text") or ""
+    return Written(text=f"{fields['summary']}\n{text}".strip())
 
 
 def mail_extras(fields: Mapping[str, Any], forward_original: bool) -> MailExtras:

@@ -44,6 +44,8 @@ OFFERED = (
     Action.VERIFY,
     Action.RESTORE,
     Action.REFUSE,
+    # Solvers' tracker, where the project has one (its desk's `tracker:`).
+    Action.FILE_TASK,
 )
 PASSWORDS_TOOLS = frozenset({Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE})
 
@@ -163,6 +165,7 @@ class Seat:
             if action in possible
             and (action is not Action.MOVE or target is not None)
             and (action not in PASSWORDS_TOOLS or self.desk.passwords is not None)
+            and (action is not Action.FILE_TASK or self.desk.tracker is not None)
             and self.action_denial(action, ticket.queue, target) is None
         ]
 

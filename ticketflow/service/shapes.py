@@ -326,6 +326,24 @@ class PriorityBody(_Body):
     priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)
 
 
+class FileTaskBody(_Body):
+    """File a task in the project's tracker (`summary`, the first line, and `text`: the
+    agent's words, with the ticket's link; nothing of the customer's unless he wrote it),
+    or link the existing task `task`; either way the ticket waits on it."""
+
+    summary: str | None = Field(default=None, min_length=1, max_length=250)
+    text: str | None = Field(default=None, max_length=TEXT_LIMIT)
+    task: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$"
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> FileTaskBody:
+        if (self.summary is None) == (self.task is None):
+            raise ValueError("give either summary (a new task) or task (an existing one)")
+        return self
+
+
 class RestoreBody(_Body):
     channel: str = Field(min_length=1, max_length=40)  # one of the desk's `channels`
     reason: str = Field(min_length=1, max_length=200)
@@ -357,6 +375,7 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "verify": (EmptyBody, "Verify the ticket's claims against the account directory"),
     "restore": (RestoreBody, "Restore access by a channel, answer the customer, close"),
     "refuse": (RefuseBody, "Refuse to restore access, answer the customer, close"),
+    "file-task": (FileTaskBody, "File a task in the tracker (or link one); the ticket waits on it"),
 }
 
 

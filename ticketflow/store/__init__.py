@@ -21,5 +21,6 @@
 - webhook_tokens: signed provider requests, each accepted once.
 - report_figures: the reports' rows and hourly sums, folded from each projected event.
 - reports: reading them (summary, queues, groups, agents, hours).
+- tasks: tickets' links to their tracker's tasks (filed once per note; who waits on one).
 - claims: customers' sealed claims and their verifications; purging closed tickets' claims.
 """

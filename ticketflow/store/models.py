@@ -578,3 +578,22 @@ class Verification(Base):
     verdicts: Mapped[str] = mapped_column(Text)  # JSON [{name, verdict}]
     changes: Mapped[str] = mapped_column(Text)  # JSON [{kind, at}]
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrackerTask(Base):
+    """A ticket's link to a task in its project's tracker: filed from one of its notes
+    (`article_id`: the task is filed once per note), or an existing task linked."""
+
+    __tablename__ = "tracker_tasks"
+    __table_args__ = (
+        UniqueConstraint("project", "key", "ticket_id", name="uq_tracker_tasks"),
+        Index("ix_tracker_tasks_key", "project", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(1000))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    article_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

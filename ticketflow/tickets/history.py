@@ -24,6 +24,8 @@ class EventName(StrEnum):
     WEBHOOK_FAILED = "webhook-failed"
     MESSAGE_WARNING = "message-warning"  # intake's warning about an article (reused Message-ID)
     FORWARDED = "forwarded"  # a colleague forwarded the customer's message (detail: who)
+    TASK_OVERDUE = "task-overdue"  # the tracker's task stayed open past the desk's limit
+    TASK_POLL_FAILED = "task-poll-failed"  # the tracker did not answer a poll (tried again)
 
 
 def sla_event(kind: str) -> EventName:

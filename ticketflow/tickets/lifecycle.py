@@ -42,11 +42,15 @@ class Action(StrEnum):
     VERIFY = "verify"
     RESTORE = "restore"
     REFUSE = "refuse"
+    # Solvers: a task filed in the product's tracker (or an existing one linked); the ticket
+    # waits on it, and comes back when the task closes or gets a comment (task-update).
+    FILE_TASK = "file-task"
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
     REMINDER = "reminder"  # an agent's reminder fell due
     RELEASED = "released"  # the owner did nothing for the desk's owner_timeout
+    TASK_UPDATE = "task-update"  # the tracker's task closed or got a comment
 
 
 AGENT_ACTIONS = frozenset(
@@ -67,6 +71,7 @@ AGENT_ACTIONS = frozenset(
         Action.VERIFY,
         Action.RESTORE,
         Action.REFUSE,
+        Action.FILE_TASK,
     }
 )
 # The Passwords decision: access restored or refused, the customer answered from a template.
@@ -90,6 +95,7 @@ OWNER_ACTIONS = frozenset(
         Action.LANGUAGE,
         Action.RESTORE,
         Action.REFUSE,
+        Action.FILE_TASK,
     }
 )
 # Ownership ends (the ticket is its queue's again).
@@ -131,6 +137,14 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.VERIFY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RESTORE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REFUSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
+    # The ticket waits on the task (its SLA clocks paused, as for any waiting ticket).
+    Action.FILE_TASK: dict.fromkeys(_OPEN_OR_WAITING, _S.WAITING),
+    # Back to its queue's line when the task moves; an open ticket is only told.
+    Action.TASK_UPDATE: {
+        _S.FIRST_LINE: _T.STAY,
+        _S.SECOND_LINE: _T.STAY,
+        _S.WAITING: _T.QUEUE_LINE,
+    },
     Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RELEASE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.LANGUAGE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
@@ -176,6 +190,8 @@ REFUSALS = {
     "decided": "access was already decided on this ticket (%(decision)s)",
     "directory-unavailable": "the account directory is unavailable; try again shortly",
     "account-missing": "the account directory has no such account",
+    "tracker-unavailable": "the task tracker did not answer; try again shortly",
+    "task-unknown": "the task tracker has no task %(task)s",
 }
 
 

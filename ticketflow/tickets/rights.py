@@ -4,8 +4,9 @@ In a queue: `ro` sees a ticket (its articles, history, attachments); `note`, `re
 answer), `owner` (take, remind, release), `priority` and `close` (close, reopen) each allow
 their actions; `move_into` lets the queue be a move's target (and nothing else: a first-line
 agent may hand a ticket to Passwords and then no longer read it); `steal` takes a ticket
-another agent owns; `rw` is all of them but `steal` and `verify`; `verify` is the
-Passwords tools (claims, verification, the decision to restore access or refuse). Every
+another agent owns; `rw` is all of them but `steal`, `verify` and `file_task`; `verify` is the
+Passwords tools (claims, verification, the decision to restore access or refuse);
+`file_task` files a task in the product's tracker, or links an existing one (Solvers). Every
 right but `move_into` includes `ro`.
 
 In a project, a group's roles give it rights over the whole desk: a `supervisor` reads the
@@ -36,6 +37,9 @@ class Right(StrEnum):
     # The Passwords tools: record a customer's claims, verify them against the account
     # directory, decide (restore or refuse). Not in `rw`: a group is given it by name.
     VERIFY = "verify"
+    # Solvers' tasks in the product's tracker (file one, or link an existing one). Not in
+    # `rw` either.
+    FILE_TASK = "file_task"
 
 
 # The right each agent action needs on the ticket's current queue. A move needs `owner`
@@ -57,8 +61,9 @@ NEEDED: Mapping[Action, Right] = {
     Action.VERIFY: Right.VERIFY,
     Action.RESTORE: Right.VERIFY,
     Action.REFUSE: Right.VERIFY,
+    Action.FILE_TASK: Right.FILE_TASK,
 }
-RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW, Right.VERIFY}
+RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW, Right.VERIFY, Right.FILE_TASK}
 
 
 class DeskRight(StrEnum):

@@ -95,6 +95,10 @@ class DeskPolicy:
     # An agent's action may be undone this long, and his mail waits as long before it
     # goes out; 0: no undo, mail goes at once.
     undo_seconds: int = 10
+    # A tracker's task the ticket waits on: asked this often where its webhooks cannot
+    # reach the desk (None: never), and escalated once open this long (None: never).
+    task_poll_seconds: int | None = None
+    task_limit_minutes: int | None = None
 
     def queue(self, name: str) -> QueuePolicy:
         return self.queues.get(name) or QueuePolicy()
@@ -123,6 +127,8 @@ def policy_from_json(text: str) -> DeskPolicy:
         slas={name: _sla(s) for name, s in data["slas"].items()},
         owner_timeout_minutes=data.get("owner_timeout_minutes", 30),
         undo_seconds=data.get("undo_seconds", 10),
+        task_poll_seconds=data.get("task_poll_seconds"),
+        task_limit_minutes=data.get("task_limit_minutes"),
     )
 
 

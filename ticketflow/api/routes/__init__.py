@@ -8,5 +8,6 @@
 - desk: the calling agent and the desk as it may use it. health: `/healthz`.
 - admin: agents for a project's admins, and the audit log. quarantine: mail kept aside.
 - passwords: a customer's sealed claims, the verification's verdicts, the account panel.
+- tracker: the product tracker's webhooks (a task closed or commented on).
 - reports: the service's figures per project, queue, group, agent and hour.
 """
