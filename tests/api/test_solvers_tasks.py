@@ -16,6 +16,14 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.console.test_pages import signed_in
+from tests.support.browser import (
+    CSP_REPORTS,
+    PASSWORD,
+    playwright_api,
+    serving_stack,
+    shot,
+    sign_in,
+)
 from tests.support.stack import EXAMPLE_DESK, SmtpSink, Stack, open_stack
 from tests.support.temporal import eventually, running_workers
 from tests.support.trackers import SECRET, TOKEN, Tracker, gitlab_close, gitlab_note, serving
@@ -178,3 +186,29 @@ async def test_a_polled_task_across_a_worker_restart(
 
 async def _count(tracker: Tracker) -> int:
     return len(tracker.requests)
+
+
+async def test_filing_a_task_in_the_browser(
+    tracker_stack: Stack, tracker: Tracker, chromium: object
+) -> None:
+    """Carol, in Chromium, files a task from a Solvers ticket: the ticket waits, its
+    header links the task."""
+    expect = playwright_api.expect
+    stack = tracker_stack
+    stack.components.agent_admin("test").set_password("carol", PASSWORD)
+    number = await in_solvers(stack, subject="Sent folder empties itself")
+    async with serving_stack(stack) as served:
+        carol = await sign_in(chromium, served, "carol")
+        await carol.goto(f"{served}/t/{number}")  # type: ignore[attr-defined]
+        await carol.get_by_text("Task for engineering").click()  # type: ignore[attr-defined]
+        form = carol.locator("details.task-form")  # type: ignore[attr-defined]
+        await form.get_by_label("Summary").fill("Sent folder loses mail after a reload")
+        await form.get_by_label("What engineering needs to know").fill(
+            "Three customers since 4.2: send, reload, open Sent."
+        )
+        await shot(carol, "solvers-file-task", full_page=False)
+        await form.get_by_role("button", name="File the task and wait").click()
+        await expect(carol.locator("[data-state]")).to_have_text("waiting")  # type: ignore[attr-defined]
+        await expect(carol.locator("dd.tasks a")).to_have_text("1")  # type: ignore[attr-defined]
+    assert tracker.issues["1"].fields["title"] == "Sent folder loses mail after a reload"
+    assert CSP_REPORTS == []

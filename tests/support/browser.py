@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,13 @@ def need_browser() -> str:
 @pytest.fixture
 async def served(stack: Stack) -> AsyncIterator[str]:
     """The stack's application on a real port (its lifespan already runs)."""
+    async with serving_stack(stack) as base:
+        yield base
+
+
+@asynccontextmanager
+async def serving_stack(stack: Stack) -> AsyncIterator[str]:
+    """Any stack's application on a real port, for as long as the block runs."""
     port = free_port()
     app = stack.http._transport.app  # type: ignore[attr-defined]
     config = uvicorn.Config(
