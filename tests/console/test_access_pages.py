@@ -4,10 +4,13 @@ and the account panel beside a second-line ticket."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
+
 from tests.api.test_passwords import MARKER, load_sample
-from tests.console.test_pages import csrf_of, signed_in
+from tests.console.test_pages import csrf_of, signed_in, write_to_help
 from tests.support.browser import (
     CSP_REPORTS,
     PASSWORD,
@@ -16,8 +19,10 @@ from tests.support.browser import (
     shot,
     sign_in,
 )
+from tests.support.grep import database_text
 from tests.support.mail import text_part
 from tests.support.stack import Stack
+from tests.support.temporal import eventually
 from ticketflow.store.sign_in import set_language
 
 
@@ -115,3 +120,49 @@ async def test_a_verification_in_the_browser(
     mails = await stack.smtp.wait_for(2)
     assert "one-time code" in text_part(mails[-1])
     assert CSP_REPORTS == []
+
+
+async def test_the_customer_form_asks_the_claims_and_seals_them(stack: Stack) -> None:
+    load_sample(stack)
+    customer = httpx.AsyncClient(transport=stack.http._transport, base_url="http://t")
+    plain = await customer.get("/help/mail/write?lang=en&topic=Mail+programs")
+    assert "claim_birth_date" not in plain.text  # only on the access topic
+    page = await customer.get("/help/mail/write?lang=en&topic=Access+and+passwords")
+    assert 'name="claim_birth_date"' in page.text and "Date of birth" in page.text
+    fields = {
+        "name": "Anna",
+        "address": "anna.new@example.com",
+        "subject": "Cannot sign in",
+        "text": "Someone changed my password.",
+        "topic": "Access and passwords",
+    }
+    refused = await write_to_help(customer, **fields, claim_birth_date="last spring")
+    assert refused.status_code == 422 and "Date of birth: cannot be read" in refused.text
+    assert "last spring" not in refused.text
+    sent = await write_to_help(
+        customer,
+        **fields,
+        claim_account="anna@example.org",
+        claim_birth_date="17.05.1990",
+        claim_last_password=MARKER,
+    )
+    assert sent.status_code == 200, sent.text
+    number = re.search(r"\b(\d{20})\b", sent.text)
+    assert number is not None
+    ticket = number.group(1)
+
+    async def claims_recorded() -> list[str]:
+        detail = await stack.http.get(f"/api/v1/tickets/{ticket}", headers=stack.auth("sam"))
+        return [h["actor"] for h in detail.json()["history"] if h["action"] == "claims"]
+
+    assert await eventually(claims_recorded, lambda actors: actors == ["customer"])
+    assert (await stack.act(ticket, "move", agent="alice", queue="Passwords")).status_code == 200
+    assert (await stack.act(ticket, "verify", agent="bob")).status_code == 200
+    found = await stack.http.get(
+        f"/api/v1/tickets/{ticket}/verification", headers=stack.auth("bob")
+    )
+    assert found.json()["items"] == [
+        {"name": "birth_date", "verdict": "match"},
+        {"name": "last_password", "verdict": "mismatch"},
+    ]
+    assert MARKER not in database_text(stack.components.engine)

@@ -51,7 +51,7 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     Action.FORWARD: {R: None, F: F, S: S, W: W, C: C},
     Action.RELEASED: {R: None, F: F, S: S, W: W, C: None},
     # Passwords: claims and a verification change nothing; a decision answers and closes.
-    Action.CLAIMS: {R: None, F: F, S: S, W: W, C: None},
+    Action.CLAIMS: {R: R, F: F, S: S, W: W, C: None},
     Action.VERIFY: {R: None, F: F, S: S, W: W, C: None},
     Action.RESTORE: {R: None, F: C, S: C, W: C, C: None},
     Action.REFUSE: {R: None, F: C, S: C, W: C, C: None},

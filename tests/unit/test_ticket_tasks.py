@@ -54,7 +54,7 @@ def test_a_waiting_task_is_polled_then_its_news_brings_the_ticket_back() -> None
     assert run.task_seen(TaskState("42", unavailable="down")) is None
     assert run.task_seen(TaskState("42", comments=2)) == TaskEvent("42", "comment")
     run.take_task_event(TaskEvent("42", "comment"), T0 + timedelta(hours=3))
-    assert run.state is State.SECOND_LINE and run.facts.task is not None
+    assert run.ticket.state.value == "second-line" and run.facts.task is not None
     run.take_task_event(TaskEvent("99", "closed"), T0 + timedelta(hours=3))  # another's
     assert run.facts.task is not None
     run.take_task_event(TaskEvent("42", "closed"), T0 + timedelta(hours=4))

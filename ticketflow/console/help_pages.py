@@ -22,6 +22,11 @@ from ticketflow.console.i18n import LANGUAGES, language_of
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import check_csrf, cookie_settings
 from ticketflow.service.intake import WebRequest, take_in_form
+from ticketflow.service.passwords import (
+    check_form_claims,
+    form_claim_fields,
+    record_form_claims,
+)
 from ticketflow.service.refusals import Invalid, NotFound, TooMany
 from ticketflow.store.help_articles import help_languages, help_of, suggest
 from ticketflow.store.models import HelpArticleRow
@@ -147,7 +152,8 @@ async def help_write(
 ) -> Response:
     _project(components, project)
     language = await asyncio.to_thread(_language, components, request, project, lang)
-    return _form_page(request, project, language, topic=topic)
+    fields = form_claim_fields(components, project, topic)
+    return _form_page(request, project, language, topic=topic, claim_fields=fields)
 
 
 def _form_page(
@@ -188,12 +194,20 @@ async def help_send(
             u for n, u in sorted(form.files.items()) if n.startswith("attachment") and u.data
         )[:ATTACHMENTS],
     )
-    kept = {"name": web.name, "address": web.address, "subject": web.subject, "text": web.text}
+    fields = form_claim_fields(components, project, web.topic)
+    kept: dict[str, Any] = {"name": web.name, "address": web.address, "subject": web.subject}
+    kept |= {"text": web.text, "topic": web.topic, "claim_fields": fields}
+    # His claims never go into the mail: sealed onto its ticket apart, never shown again
+    # (a refused form asks them anew).
+    claims = {c.name: v for c in fields if (v := form.text(f"claim_{c.name}").strip())}
     peer = request.client.host if request.client else "unknown"
     try:
+        check_form_claims(components, project, claims)
         result = await take_in_form(components, client, web, peer)
     except (Invalid, TooMany) as refused:
         # A mistake to set right, or a flood: the form again, as he filled it in.
         code = status_of(refused)
         return _form_page(request, project, language, code, error=refused.reason, **kept)
+    if claims and result.ticket:
+        await record_form_claims(components, client, result.ticket, claims)
     return _page(request, "help_sent.html.j2", language, project=project, result=result)

@@ -66,8 +66,9 @@ class PasswordsConfig(StrictModel):
     # The templates the customer is answered from on each decision (templates/decisions/).
     restored_template: str = "access_restored"
     refused_template: str = "access_refused"
-    # The customer form's topic whose posts carry the claims section.
-    help_topic: str | None = None
+    # The customer form's topics (their names in each language) whose form asks the claims
+    # in a section of its own; they reach the ticket sealed, never in its mail.
+    help_topics: list[str] = []
 
     @model_validator(mode="after")
     def _check(self) -> PasswordsConfig:

@@ -8,6 +8,7 @@ Nothing here returns or logs a claim's value: refusals name the item, never what
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 
 from temporalio.client import Client
@@ -16,7 +17,7 @@ from ticketflow.accounts.checking import Accounts, NoPasswords
 from ticketflow.accounts.directory import DirectoryUnavailable
 from ticketflow.accounts.matching import readable
 from ticketflow.components import Components
-from ticketflow.desk.passwords import PasswordsConfig
+from ticketflow.desk.passwords import ClaimField, PasswordsConfig
 from ticketflow.engine.tickets import TemporalUnavailable, TicketRef, perform_action
 from ticketflow.payloads import ActionRequest
 from ticketflow.service.access import access_ticket, access_ticket_ref
@@ -38,9 +39,11 @@ from ticketflow.store.claims import (
     latest_decision,
     latest_verification,
 )
-from ticketflow.tickets.lifecycle import Action, InvalidTransition
+from ticketflow.store.queries import ticket_by_number
+from ticketflow.tickets.lifecycle import CUSTOMER, Action, InvalidTransition
 from ticketflow.tickets.rights import DENIALS
 
+log = logging.getLogger("ticketflow.passwords")
 # The account panel waits this long for the directory, then says "unavailable".
 PANEL_SECONDS = 2.0
 
@@ -115,6 +118,70 @@ async def _recorded(
     except TemporalUnavailable as exc:
         raise TryLater("engine-unavailable") from exc
     return status.action_id
+
+
+def form_claim_fields(components: Components, project: str, topic: str) -> list[ClaimField]:
+    """The claims the customer form asks on this topic (none on other topics, or in a
+    project without the Passwords tools)."""
+    found = components.projects.get(project)
+    config = found.desk.passwords if found is not None else None
+    if config is None or topic not in config.help_topics:
+        return []
+    return [c for c in config.claims]
+
+
+def check_form_claims(components: Components, project: str, items: Mapping[str, str]) -> None:
+    """Invalid (a form's reason, naming the item by its title, never its value) for a claim
+    the form cannot take."""
+    if not items:
+        return
+    config = passwords_config(components.accounts, project)
+    try:
+        check_claims(config, items)
+    except Invalid as exc:
+        field = config.field(str(exc.why.params.get("name", "")))
+        title = (field.titles.get("en") if field else None) or str(exc.why.params.get("name"))
+        raise Invalid("form-invalid", reason=f"{title}: cannot be read") from None
+
+
+async def record_form_claims(
+    components: Components, client: Client, number: str, items: Mapping[str, str]
+) -> bool:
+    """The customer's own claims, from the form, sealed onto the ticket his post made (the
+    workflow records them as his). False, and nothing kept, when the ticket refuses them;
+    his request itself is taken in either way."""
+
+    def ref_of() -> TicketRef | None:
+        with components.sessions() as session:
+            ticket = ticket_by_number(session, number)
+            if ticket is None:
+                return None
+            return TicketRef(ticket.id, ticket.number, ticket.queue, ticket.project)
+
+    ref = await asyncio.to_thread(ref_of)
+    if ref is None or not items:
+        return False
+    accounts = components.accounts
+    config = passwords_config(accounts, ref.project)
+    names = [c.name for c in config.claims if c.name in items]
+    claims_id = await asyncio.to_thread(
+        add_claims,
+        components.sessions,
+        ref.id,
+        names,
+        lambda bound_to: accounts.sealer.seal(items, bound_to),
+        CUSTOMER,
+    )
+    request = ActionRequest(
+        action=Action.CLAIMS.value, agent=CUSTOMER, reason=", ".join(names), claims_id=claims_id
+    )
+    try:
+        await perform_action(components, client, ref, request)
+    except (InvalidTransition, TemporalUnavailable):
+        log.warning("ticket %s: the form's claims were not taken; dropped", ref.id)
+        await asyncio.to_thread(drop_claims, components.sessions, claims_id)
+        return False
+    return True
 
 
 def verification_of(components: Components, agent: AgentIdentity, number: str) -> VerificationOut:

@@ -133,7 +133,8 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
     Action.CLOSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REOPEN: {_S.WAITING: _T.QUEUE_LINE, _S.CLOSED: _T.QUEUE_LINE},
     Action.PRIORITY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
-    Action.CLAIMS: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
+    # The customer's own, from the form, arrive with the new ticket (received).
+    Action.CLAIMS: dict.fromkeys((_S.RECEIVED, *_OPEN_OR_WAITING), _T.STAY),
     Action.VERIFY: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RESTORE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
     Action.REFUSE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
@@ -229,6 +230,10 @@ class Request:
 
 
 def allowed_actions(state: State) -> list[Action]:
+    """What an agent is offered in `state`: nothing on a ticket not yet routed (the only
+    action valid then is the customer's own claims, sent with his form)."""
+    if state is State.RECEIVED:
+        return []
     return [a for a in Action if a in AGENT_ACTIONS and state in TRANSITIONS[a]]
 
 
