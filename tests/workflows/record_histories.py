@@ -30,6 +30,7 @@ from tests.support.temporal import (
 TICKET = "tests/workflows/test_ticket_workflow.py::"
 ESCALATION = "tests/workflows/test_escalation.py::"
 UNDO = "tests/workflows/test_undo.py::"
+SECOND = "tests/workflows/test_second_line.py::"
 # Each scenario test, and the histories it keeps.
 SCENARIOS = {
     f"{TICKET}test_new_ticket_routes_to_inbox_and_gets_auto_reply": ("new-ticket-auto-reply",),
@@ -57,6 +58,8 @@ SCENARIOS = {
     f"{TICKET}test_a_colleague_s_forward_then_an_agent_s_forward_out": (
         "staff-forward-and-forward-out",
     ),
+    f"{SECOND}test_a_verification_and_a_restore": ("passwords-verify-restore",),
+    f"{SECOND}test_a_task_waited_on_for_days_then_closed": ("task-filed-polled-closed",),
 }
 
 
