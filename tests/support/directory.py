@@ -4,14 +4,15 @@ that can be told to be slow or to fail, and that counts and keeps what it was as
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
+
+from tests.support.loopback import loopback
 
 TOKEN = "directory-token-1"
 
@@ -82,12 +83,6 @@ class DirectoryHandler(BaseHTTPRequestHandler):
 @contextmanager
 def serving(directory: Directory) -> Iterator[Directory]:
     handler = type("Handler", (DirectoryHandler,), {"directory": directory})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    directory.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(handler) as url:
+        directory.url = url
         yield directory
-    finally:
-        server.shutdown()
-        server.server_close()

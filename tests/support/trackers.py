@@ -9,12 +9,13 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import loopback
 
 TOKEN = "tracker-token-1"
 SECRET = "tracker-webhook-secret"
@@ -174,15 +175,9 @@ class TrackerHandler(BaseHTTPRequestHandler):
 @contextmanager
 def serving(tracker: Tracker) -> Iterator[Tracker]:
     handler = type("Handler", (TrackerHandler,), {"tracker": tracker})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    tracker.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(handler) as url:
+        tracker.url = url
         yield tracker
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def hub_signature(body: bytes, secret: str = SECRET) -> str:

@@ -79,25 +79,12 @@ async def do_record_claims(
     ref = await asyncio.to_thread(access_ticket_ref, components, agent, number)
     seat = policy_of(components.projects).seat(agent, ref.project)
     seat.check_action(Action.CLAIMS, ref.queue)
-    accounts = components.accounts
-    config = passwords_config(accounts, ref.project)
-    check_claims(config, items)
-    names = [c.name for c in config.claims if c.name in items]
-    claims_id = await asyncio.to_thread(
-        add_claims,
-        components.sessions,
-        ref.id,
-        names,
-        lambda bound_to: accounts.sealer.seal(items, bound_to),
-        agent.name,
-    )
-    request = ActionRequest(
-        action=Action.CLAIMS.value,
-        agent=agent.name,
-        reason=", ".join(names),
-        claims_id=claims_id,
-        rights=seat.carried(),
-    )
+    check_claims(passwords_config(components.accounts, ref.project), items)
+    request = await _sealed(components, ref, items, agent.name)
+    request.rights = seat.carried()
+    claims_id = request.claims_id
+    assert claims_id is not None
+    names = (request.reason or "").split(", ")
     status = await _recorded(components, client, ref, request, claims_id)
     return ClaimsOut(number=ref.number, recorded=names, action_id=status)
 
@@ -161,27 +148,34 @@ async def record_form_claims(
     ref = await asyncio.to_thread(ref_of)
     if ref is None or not items:
         return False
+    request = await _sealed(components, ref, items, CUSTOMER)
+    try:
+        await perform_action(components, client, ref, request)
+    except (InvalidTransition, TemporalUnavailable):
+        log.warning("ticket %s: the form's claims were not taken; dropped", ref.id)
+        await asyncio.to_thread(drop_claims, components.sessions, request.claims_id or 0)
+        return False
+    return True
+
+
+async def _sealed(
+    components: Components, ref: TicketRef, items: Mapping[str, str], by: str
+) -> ActionRequest:
+    """The claims sealed onto the ticket, and the action that records them (their item
+    names as its detail, the sealed row's id as its claim check)."""
     accounts = components.accounts
-    config = passwords_config(accounts, ref.project)
-    names = [c.name for c in config.claims if c.name in items]
+    names = [c.name for c in passwords_config(accounts, ref.project).claims if c.name in items]
     claims_id = await asyncio.to_thread(
         add_claims,
         components.sessions,
         ref.id,
         names,
         lambda bound_to: accounts.sealer.seal(items, bound_to),
-        CUSTOMER,
+        by,
     )
-    request = ActionRequest(
-        action=Action.CLAIMS.value, agent=CUSTOMER, reason=", ".join(names), claims_id=claims_id
+    return ActionRequest(
+        action=Action.CLAIMS.value, agent=by, reason=", ".join(names), claims_id=claims_id
     )
-    try:
-        await perform_action(components, client, ref, request)
-    except (InvalidTransition, TemporalUnavailable):
-        log.warning("ticket %s: the form's claims were not taken; dropped", ref.id)
-        await asyncio.to_thread(drop_claims, components.sessions, claims_id)
-        return False
-    return True
 
 
 def verification_of(components: Components, agent: AgentIdentity, number: str) -> VerificationOut:
