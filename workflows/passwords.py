@@ -44,14 +44,18 @@ async def consult(facts: TicketFacts, request: ActionRequest) -> ActionRequest:
     if claims_id is None:
         raise lifecycle.refused("claims-missing")
     if request.action == Action.VERIFY:
-        verified: Verified = await workflow.execute_activity(
-            ActivityName.VERIFY_CLAIMS,
-            ClaimsCheck(facts.ticket_id, claims_id),
-            result_type=Verified,
-            start_to_close_timeout=DIRECTORY_TIMEOUT,
-            retry_policy=DIRECTORY_RETRY,
-            summary="verify the claims against the account directory",
-        )
+        try:
+            verified: Verified = await workflow.execute_activity(
+                ActivityName.VERIFY_CLAIMS,
+                ClaimsCheck(facts.ticket_id, claims_id),
+                result_type=Verified,
+                start_to_close_timeout=DIRECTORY_TIMEOUT,
+                retry_policy=DIRECTORY_RETRY,
+                summary="verify the claims against the account directory",
+            )
+        except ActivityError:
+            # It failed every attempt (its log says why): the agent is asked to try again.
+            raise lifecycle.refused("directory-unavailable") from None
         if verified.unavailable:
             raise lifecycle.refused("directory-unavailable")
         return dataclasses.replace(request, reason=verified.summary)

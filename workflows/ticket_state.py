@@ -36,7 +36,7 @@ SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
 # Enough to drop a redelivered signal for an article already taken in.
 SEEN_ARTICLES_KEPT = 200
 # Actions an undo does not take back: a language (the read model keeps it from the
-# history), and the Passwords steps (what the directory did stays done).
+# history), the Passwords steps (what the directory did stays done), a task filed.
 NOT_UNDONE = frozenset(
     {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK}
 )
@@ -433,9 +433,14 @@ class TicketRun:
 
     # --- a tracker's task -------------------------------------------------------------
 
+    def _open_task(self) -> TaskWait | None:
+        """The task the ticket waits on; none once the ticket is closed (its workflow then
+        ends with its reopen window, never kept alive by polls)."""
+        return self.facts.task if self.state is not State.CLOSED else None
+
     def _task_times(self) -> list[datetime]:
         """When the task is next asked about (polling), and when it is overdue."""
-        task, policy = self.facts.task, self.policy
+        task, policy = self._open_task(), self.policy
         if task is None:
             return []
         found = []
@@ -449,7 +454,7 @@ class TicketRun:
 
     def task_poll_due(self, now: datetime) -> str | None:
         """The key of the task to ask about now (marked asked), or None."""
-        task, seconds = self.facts.task, self.policy.task_poll_seconds
+        task, seconds = self._open_task(), self.policy.task_poll_seconds
         if task is None or not seconds:
             return None
         if (task.polled_at or task.since) + timedelta(seconds=seconds) > now:
@@ -518,7 +523,7 @@ class TicketRun:
     def _task_overdue(self, now: datetime) -> None:
         """A task open past the desk's limit escalates its ticket, once: the history says
         so and the priority rises."""
-        task, minutes = self.facts.task, self.policy.task_limit_minutes
+        task, minutes = self._open_task(), self.policy.task_limit_minutes
         if task is None or not minutes or task.overdue:
             return
         if task.since + timedelta(minutes=minutes) > now:

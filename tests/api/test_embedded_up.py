@@ -117,11 +117,12 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
         assert poll(lambda: list(outbox.glob("*")), lambda files: len(files) == 1)
         # Customers' mail and the secret are the owner's alone: nothing for group or others.
         private = [data_dir, *outbox.glob("*"), data_dir / "webhook_secret"]
-        private += [data_dir / "ticketflow.db", data_dir / "temporal.db"]
+        private += [data_dir / "ticketflow.db", data_dir / "temporal.db", data_dir / "claims.key"]
         assert {p.name: oct(p.stat().st_mode & 0o077) for p in private} == {
             p.name: "0o0" for p in private
         }
         scrape_every_metrics_endpoint(api, ports["metrics-port"])
+        verify_on_the_example_accounts(api, data_dir, auth, secret)
 
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(60) == 0
@@ -137,3 +138,52 @@ def test_up_takes_mail_stops_on_ctrl_c_and_restarts_with_every_ticket(tmp_path: 
         )
         assert resp.status_code == 200, resp.text
         assert (resp.json()["state"], resp.json()["queue"]) == ("second-line", "Abuse")
+
+
+def verify_on_the_example_accounts(
+    api: str, data_dir: Path, alice: dict[str, str], secret: str
+) -> None:
+    """The example desk's sample directory is loaded by `up`: a Passwords agent verifies a
+    lost-access claim on a fresh installation."""
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ticketflow.cli",
+            "agent",
+            "add",
+            "bob",
+            "--groups",
+            "mail/passwords",
+        ],
+        env={**os.environ, "TICKETFLOW_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    bob = {"Authorization": f"Bearer {added.stdout.strip().splitlines()[-1]}"}
+    resp = httpx.post(
+        f"{api}/api/v1/inbound/mail",
+        content=customer_mail(subject="I cannot sign in"),
+        headers={"Content-Type": "message/rfc822", "X-Webhook-Secret": secret},
+    )
+    number = resp.json()["ticket"]
+    poll(
+        lambda: httpx.get(f"{api}/api/v1/tickets/{number}", headers=alice).json(),
+        lambda t: t["state"] == "first-line",
+    )
+    moved = httpx.post(
+        f"{api}/api/v1/tickets/{number}/actions/move",
+        json={"queue": "Passwords"},
+        headers=alice,
+        timeout=30,
+    )
+    assert moved.status_code == 200, moved.text
+    claims = {"items": {"birth_date": "17.05.1990", "phone": "+7 912 345-67-89"}}
+    url = f"{api}/api/v1/tickets/{number}"
+    assert httpx.post(f"{url}/claims", json=claims, headers=bob, timeout=30).status_code == 201
+    verified = httpx.post(f"{url}/actions/verify", json={}, headers=bob, timeout=30)
+    assert verified.status_code == 200, verified.text
+    found = httpx.get(f"{url}/verification", headers=bob).json()
+    assert [v["verdict"] for v in found["items"]] == ["match", "match"]
+    assert httpx.get(f"{url}/account", headers=bob).json()["status"] == "found"

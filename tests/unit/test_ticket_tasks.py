@@ -98,3 +98,12 @@ def test_passwords_steps_in_their_order() -> None:
     act("verify", reason="2 match")
     act("refuse", reason="no")
     assert run.state is State.CLOSED and run.facts.access.decision == "refuse"
+
+
+def test_a_closed_ticket_stops_asking_about_its_task() -> None:
+    run = waiting_on_task()
+    request = ActionRequest(action="close", agent="carol", reason="answered meanwhile")
+    run.apply("carol", Action.CLOSE, run.decide(request, T0), request, T0)
+    assert run.next_timer() is None and run.task_poll_due(T0 + timedelta(days=1)) is None
+    run.fire_timers(T0 + timedelta(days=2))
+    assert run.ticket.priority == 3  # no overdue escalation either

@@ -27,6 +27,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from sqlalchemy import select
+
+from ticketflow.accounts.importing import import_accounts
 from ticketflow.accounts.sealing import ensure_key_file, key_path
 from ticketflow.components import Components
 from ticketflow.engine.binaries import find_binary
@@ -34,9 +37,12 @@ from ticketflow.engine.temporal_setup import register_search_attributes, wait_fo
 from ticketflow.mail.webhook_auth import secret_path, webhook_secret
 from ticketflow.settings import Settings
 from ticketflow.store.migrate import bring_up_to_date
+from ticketflow.store.models import DirectoryAccount
 from workflows.search_attributes import cli_flags
 
 log = logging.getLogger("ticketflow.up")
+EXAMPLE_DESK = Settings.model_fields["desk_config"].default
+EXAMPLE_ACCOUNTS = EXAMPLE_DESK.parent / "accounts.example.jsonl"
 STOP_GRACE_SECONDS = 15
 API_READY_SECONDS = 60
 LOCK_FILE = "up.lock"
@@ -47,6 +53,25 @@ LOCAL = "127.0.0.1"
 
 class PortBusy(OSError):
     """Something else listens on the port (or the address is not this machine's)."""
+
+
+def load_example_accounts(components: Components) -> None:
+    """On the example desk, its sample account directory, once (an empty table), so that a
+    fresh `up` shows a verification end to end (docs/domain.md, "Passwords")."""
+    if components.settings.desk_config != EXAMPLE_DESK:
+        return
+    project = components.projects.get("mail")
+    config = project.desk.passwords if project is not None else None
+    if config is None or not EXAMPLE_ACCOUNTS.exists():
+        return
+    with components.sessions() as session:
+        if session.scalars(select(DirectoryAccount.id).limit(1)).first() is not None:
+            return
+    names = frozenset(c.name for c in config.claims)
+    done = import_accounts(
+        components.sessions, components.accounts.sealer, "mail", EXAMPLE_ACCOUNTS, names
+    )
+    log.info("the example desk's sample accounts loaded (%d)", done.accounts)
 
 
 def check_port_free(host: str, port: int, what: str) -> None:
@@ -155,9 +180,10 @@ class EmbeddedStack:
         asyncio.run(self._prepare_temporal())
         components = Components(self.settings)
         bring_up_to_date(components.engine, components.projects)
-        components.engine.dispose()
         webhook_secret(self.settings)  # made now, so it can be read before the first mail
         ensure_key_file(key_path(self.settings))  # one key for every process's seals
+        load_example_accounts(components)
+        components.engine.dispose()
         cli = [sys.executable, "-m", "ticketflow.cli"]
         for n in range(1, self.settings.workers + 1):
             own, sdk = self.ports.worker_metrics(n)
