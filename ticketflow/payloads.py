@@ -121,7 +121,8 @@ class TicketFacts:
     carry: CarryOver = field(default_factory=CarryOver)
     # When the customer's last message came (the Temporal UI's details show it).
     customer_wrote_at: datetime | None = None
-    access: AccessCase = field(default_factory=AccessCase)
+    # Only on tickets that use them (None keeps every other ticket's payload as it was).
+    access: AccessCase | None = None
     task: TaskWait | None = None
 
 

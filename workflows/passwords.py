@@ -34,13 +34,14 @@ CONSULTING = frozenset({Action.VERIFY, Action.RESTORE})
 def restore_key(facts: TicketFacts) -> str:
     """One restore per ticket and claims: a retried action asks the directory again with
     the same key, and the directory does it once."""
-    return f"restore:{facts.ticket_id}:{facts.access.claims_id}"
+    claims_id = facts.access.claims_id if facts.access else None
+    return f"restore:{facts.ticket_id}:{claims_id}"
 
 
 async def consult(facts: TicketFacts, request: ActionRequest) -> ActionRequest:
     """The request as it is recorded once the directory has answered (a verification's
     verdict counts as its detail); InvalidTransition when the directory did not."""
-    claims_id = facts.access.claims_id
+    claims_id = facts.access.claims_id if facts.access else None
     if claims_id is None:
         raise lifecycle.refused("claims-missing")
     if request.action == Action.VERIFY:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ticketflow.payloads import (
+    AccessCase,
     ActionRequest,
     EscalationNotice,
     HistoryEntry,
@@ -37,6 +38,8 @@ SYSTEM, CUSTOMER = lifecycle.SYSTEM, lifecycle.CUSTOMER
 SEEN_ARTICLES_KEPT = 200
 # Actions an undo does not take back: a language (the read model keeps it from the
 # history), the Passwords steps (what the directory did stays done), a task filed.
+# The Passwords steps, which keep the ticket's AccessCase.
+ACCESS_STEPS = frozenset({Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE})
 NOT_UNDONE = frozenset(
     {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK}
 )
@@ -120,7 +123,7 @@ class TicketRun:
 
     def _check_access(self, request: ActionRequest) -> None:
         """A Passwords step in its order: claims, then a verification, then one decision."""
-        action, case = request.action, self.facts.access
+        action, case = request.action, self.facts.access or AccessCase()
         if action == Action.CLAIMS and request.claims_id is None:
             raise lifecycle.refused("claims-missing")
         if action == Action.VERIFY and case.claims_id is None:
@@ -202,7 +205,9 @@ class TicketRun:
 
     def _track_access(self, action: Action, request: ActionRequest, now: datetime) -> None:
         """The Passwords case's progress; a tracker's task the ticket now waits on."""
-        case = self.facts.access
+        if action in ACCESS_STEPS and self.facts.access is None:
+            self.facts.access = AccessCase()
+        case = self.facts.access or AccessCase()
         if action is Action.CLAIMS:
             # New claims: verified anew, decided anew (a refused customer may say more).
             case.claims_id, case.verified, case.decision = request.claims_id, False, None

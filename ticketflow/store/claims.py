@@ -139,7 +139,7 @@ def purge_claims(
     return gone
 
 
-def access_case(session: Session, ticket_id: int) -> AccessCase:
+def access_case(session: Session, ticket_id: int) -> AccessCase | None:
     """A stored ticket's Passwords progress, for a new run: its current claims (unless
     purged), whether they were verified since, and the decision taken on them."""
     claims_id = session.scalars(
@@ -157,6 +157,8 @@ def access_case(session: Session, ticket_id: int) -> AccessCase:
             .limit(2)
         )
     )
+    if claims_id is None and not last:
+        return None  # never a Passwords case
     decision = last[0] if last and last[0] in {d.value for d in DECISIONS} else None
     verified = bool(last) and (last[0] == Action.VERIFY.value or decision is not None)
     return AccessCase(claims_id=claims_id, verified=verified, decision=decision)

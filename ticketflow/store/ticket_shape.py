@@ -63,7 +63,7 @@ def facts_of(
         policy=policy,
         timers=TicketTimers(clocks=Clocks(responded=True) if responded else None),
         customer_wrote_at=customer_wrote_at,
-        access=access or AccessCase(),
+        access=access,
     )
 
 
