@@ -39,7 +39,8 @@ def tools_context(
 def _tracker_context(components: Components, ticket: TicketDetail) -> dict[str, Any]:
     project = components.projects.get(ticket.project)
     tracker = project.desk.tracker if project is not None else None
-    if tracker is None:
+    # Only a ticket whose history names a task is linked to one: no query for the others.
+    if tracker is None or not any(h.action == Action.FILE_TASK for h in ticket.history):
         return {}
     with components.sessions() as session:
         found = tasks_of(session, ticket.number)
