@@ -84,23 +84,24 @@ class Accounts:
             return HttpDirectory(where, token)
         return TableDirectory(self.sessions, self.sealer, project)
 
-    def open_claims(self, ticket: Ticket, claims_id: int) -> dict[str, str] | None:
-        """A ticket's claims as the customer gave them; None once purged."""
+    def _case(self, ticket_id: int, claims_id: int) -> tuple[Ticket, dict[str, str]]:
+        """The ticket (detached) and its claims as the customer gave them ({} once purged),
+        read in one session."""
         with self.sessions() as session:
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
             row = claims_row(session, claims_id)
-            if row is None or row.ticket_id != ticket.id:
-                return None
-            return self.sealer.open(row.sealed, binding(claims_id, ticket.id))
+            claims = {}
+            if row is not None and row.ticket_id == ticket_id:
+                claims = self.sealer.open(row.sealed, binding(claims_id, ticket_id))
+            session.expunge(ticket)
+        return ticket, claims
 
     def verify(self, ticket_id: int, claims_id: int) -> Outcome:
         """Compare the claims with the directory and record the verdicts; raises
         DirectoryUnavailable (nothing recorded then)."""
-        with self.sessions() as session:
-            ticket = session.get(Ticket, ticket_id)
-            assert ticket is not None
-            session.expunge(ticket)
+        ticket, claims = self._case(ticket_id, claims_id)
         config = self.config(ticket.project)
-        claims = self.open_claims(ticket, claims_id) or {}
         account = self.directory(ticket.project).lookup(self.account_of(ticket, claims))
         fields = [f for f in config.claims if f.name != ACCOUNT_CLAIM]
         facts = account.facts if account is not None else None
@@ -120,13 +121,10 @@ class Accounts:
 
     def restore(self, ticket_id: int, claims_id: int, channel: str, key: str) -> None:
         """Restore access to the claimed account through the directory, once per `key`."""
-        with self.sessions() as session:
-            ticket = session.get(Ticket, ticket_id)
-            assert ticket is not None
-            session.expunge(ticket)
-        claims = self.open_claims(ticket, claims_id) or {}
-        self.directory(ticket.project).restore(self.account_of(ticket, claims), channel, key)
-        self._forget(ticket.project, self.account_of(ticket, claims))
+        ticket, claims = self._case(ticket_id, claims_id)
+        address = self.account_of(ticket, claims)
+        self.directory(ticket.project).restore(address, channel, key)
+        self._forget(ticket.project, address)
 
     @staticmethod
     def account_of(ticket: Ticket, claims: Mapping[str, str]) -> str:
