@@ -134,6 +134,11 @@ class TicketInput:
     # Set on continue-as-new, and by intake for a ticket it has just made; otherwise
     # the run loads the ticket from the read model.
     carried: TicketFacts | None = None
+    # The rules the run was started under (workflows.ticket.RULES): a run started under
+    # the current ones takes every patch of their time as applied without recording a
+    # marker for each. Runs started before the field (0) ask `workflow.patched` as they
+    # did, so their histories replay unchanged.
+    rules: int = 0
 
 
 @dataclass

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
+
+from ticketflow.payloads import TicketFacts
 
 TICKET_NUMBER = SearchAttributeKey.for_keyword("TicketNumber")
 TICKET_STATE = SearchAttributeKey.for_keyword("TicketState")
@@ -31,6 +42,44 @@ TYPE_NAMES = {
     TICKET_ESCALATION_AT: "Datetime",
     TICKET_CHANGED_AT: "Datetime",
 }
+
+
+def ticket_attributes(
+    number: str, facts: TicketFacts, escalation: datetime | None
+) -> list[SearchAttributeUpdate[Any]]:
+    """What the ticket's workflow shows the Temporal UI of the ticket, as updates (an
+    owner or deadline no longer there is unset)."""
+    # Facts carried from before projects name none (the search shows none then).
+    project = [TICKET_PROJECT.value_set(facts.project)] if facts.project else []
+    active, ticket = facts.timers.owner_active_at, facts.ticket
+    changed = max(facts.pending_since, active) if active else facts.pending_since
+    owner = ticket.owner
+    return [
+        *project,
+        TICKET_NUMBER.value_set(number),
+        TICKET_STATE.value_set(ticket.state.value),
+        TICKET_QUEUE.value_set(ticket.queue),
+        TICKET_PRIORITY.value_set(ticket.priority),
+        TICKET_CHANGED_AT.value_set(changed),
+        TICKET_OWNER.value_set(owner) if owner else TICKET_OWNER.value_unset(),
+        TICKET_ESCALATION_AT.value_set(escalation)
+        if escalation
+        else TICKET_ESCALATION_AT.value_unset(),
+    ]
+
+
+def at_start(updates: Sequence[SearchAttributeUpdate[Any]]) -> TypedSearchAttributes:
+    """The attributes a workflow is started with, so that its first task need not upsert."""
+    return TypedSearchAttributes(
+        [SearchAttributePair(u.key, u.value) for u in updates if u.value is not None]
+    )
+
+
+def already_set(
+    current: TypedSearchAttributes, updates: Sequence[SearchAttributeUpdate[Any]]
+) -> bool:
+    """Whether `current` already holds every update (as the run was started with them)."""
+    return all(current.get(u.key) == u.value for u in updates)
 
 
 def cli_flags() -> list[str]:

@@ -43,17 +43,8 @@ with workflow.unsafe.imports_passed_through():
     from ticketflow.tickets.undo import Undoable
     from workflows import describe, outbound, passwords, tracking
     from workflows.alarm import Alarm
-    from workflows.search_attributes import (
-        TICKET_CHANGED_AT,
-        TICKET_ESCALATION_AT,
-        TICKET_NUMBER,
-        TICKET_OWNER,
-        TICKET_PRIORITY,
-        TICKET_PROJECT,
-        TICKET_QUEUE,
-        TICKET_STATE,
-    )
-    from workflows.ticket_state import SYSTEM, TicketRun
+    from workflows.search_attributes import already_set, ticket_attributes
+    from workflows.ticket_state import TicketRun, intake_notes
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
 # Runs begun before escalation timers had another main loop; none is left anywhere (the
@@ -72,6 +63,12 @@ UNDO_PATCH = "undo-window"
 # histories of both sides), and those whose old branch is gone (deprecate_patch).
 PATCHES = (FIRST_STEP_PATCH, ONE_OWNER_PATCH, OWNER_TIMEOUT_PATCH, UNDO_PATCH)
 RETIRED_PATCHES = (TIMERS_PATCH,)
+# The rules a new run starts under (TicketInput.rules): 1, every patch above applied.
+# Asking `workflow.patched` records a marker and an upsert of TemporalChangeVersion in
+# the history, five pairs for a new ticket (ten of its twenty events); a run started
+# under these rules asks for none. A patch added later is asked for as usual, and RULES
+# rises when its old branch is retired.
+RULES = 1
 # Outbound webhooks give up after this many attempts (the history says so); the
 # supervisors' mail, like all mail, does not.
 WEBHOOK_RETRY = RetryPolicy(
@@ -107,11 +104,7 @@ class TicketWorkflow:
     def customer_message(self, message: CustomerMessage) -> None:
         inbox = self._run.inbox if self._run is not None else self._early_inbox
         inbox.append(message.article_id)
-        said = []
-        if message.forwarded_by:
-            said.append((EventName.FORWARDED.value, message.forwarded_by[:300]))
-        if message.warning:
-            said.append((EventName.MESSAGE_WARNING.value, message.warning[:300]))
+        said = intake_notes(message)
         if said:
             self._intake_notes[message.article_id] = said
 
@@ -214,6 +207,12 @@ class TicketWorkflow:
     def status(self) -> TicketStatus | None:
         return self._run.status() if self._run is not None else None
 
+    @workflow.query
+    def taken(self, article_id: int) -> bool:
+        """Whether this run has the customer's message (the sweep asks of a new ticket's
+        first message, before it marks it processed)."""
+        return self._run is not None and article_id in self._run.facts.carry.seen_articles
+
     # --- the ticket's life ---------------------------------------------------------------
 
     @workflow.run
@@ -225,12 +224,13 @@ class TicketWorkflow:
             start_to_close_timeout=LOCAL_TIMEOUT,
             summary="load the ticket",
         )
-        workflow.deprecate_patch(TIMERS_PATCH)
+        if input.rules < RULES:
+            workflow.deprecate_patch(TIMERS_PATCH)
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
-        run.one_owner = workflow.patched(ONE_OWNER_PATCH)
-        run.owner_timeout = workflow.patched(OWNER_TIMEOUT_PATCH)
-        run.undoable = workflow.patched(UNDO_PATCH)
-        self._upsert_search_attributes()
+        run.one_owner = self._patched(ONE_OWNER_PATCH)
+        run.owner_timeout = self._patched(OWNER_TIMEOUT_PATCH)
+        run.undoable = self._patched(UNDO_PATCH)
+        self._index_at_start()
         self._describe()
         while True:
             if not await self._wait_for_work():
@@ -244,7 +244,7 @@ class TicketWorkflow:
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
-            if run.state is State.RECEIVED and workflow.patched(FIRST_STEP_PATCH):
+            if run.state is State.RECEIVED and self._patched(FIRST_STEP_PATCH):
                 # The first step's events are written by a local activity before its
                 # workflow task completes. Should that task be lost (its worker killed),
                 # the retry sees every message that arrived meanwhile; taking the first
@@ -261,6 +261,10 @@ class TicketWorkflow:
             self._start_sends()
             await self._flush()
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    def _patched(self, patch: str) -> bool:
+        """Whether the run follows `patch`: always under the current rules (no marker)."""
+        return self._input.rules >= RULES or workflow.patched(patch)
 
     async def _wait_for_work(self) -> bool:
         """Wait for work; False once the reopen window of a closed, quiet ticket is over."""
@@ -333,19 +337,7 @@ class TicketWorkflow:
                 start_to_close_timeout=LOCAL_TIMEOUT,
                 summary="route the new ticket",
             )
-        now = workflow.now()
-        request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
-        run.apply(SYSTEM, Action.ROUTE, run.decide(request, now), request, now)
-        if route.priority is not None and route.priority != facts.ticket.priority:
-            run.system_action(Action.PRIORITY, now, priority=route.priority)
-        if route.close_reason is not None:
-            run.system_action(Action.CLOSE, now, reason=route.close_reason)
-        if not article_id:
-            return
-        if route.no_auto_reply:
-            run.note(EventName.AUTO_REPLY_SKIPPED, route.no_auto_reply, article_id, now)
-        else:
-            run.outbound.append(OutboundMail(MailKind.AUTO_REPLY, article_id))
+        run.route_new(route, article_id, workflow.now())
 
     async def _flush(self) -> None:
         """Write every change made since the last flush, in one projection."""
@@ -456,31 +448,24 @@ class TicketWorkflow:
                 lambda: self._ticket.pending_projection or self._settled()
             )
         carried = self._ticket.carry_over()
-        workflow.continue_as_new(dataclasses.replace(self._input, carried=carried))
+        # The next run is a new history: it starts under the current rules.
+        workflow.continue_as_new(dataclasses.replace(self._input, carried=carried, rules=RULES))
 
     def _upsert_search_attributes(self) -> None:
         run = self._ticket
-        facts, escalation = run.facts, run.escalation_at()
-        # Facts carried from before projects name none (the search shows none then).
-        project = [TICKET_PROJECT.value_set(facts.project)] if facts.project else []
-        active, ticket = facts.timers.owner_active_at, facts.ticket
-        changed = max(facts.pending_since, active) if active else facts.pending_since
-        owner = ticket.owner
-        workflow.upsert_search_attributes(
-            [
-                *project,
-                TICKET_NUMBER.value_set(self._input.number),
-                TICKET_STATE.value_set(ticket.state.value),
-                TICKET_QUEUE.value_set(ticket.queue),
-                TICKET_PRIORITY.value_set(ticket.priority),
-                TICKET_CHANGED_AT.value_set(changed),
-                TICKET_OWNER.value_set(owner) if owner else TICKET_OWNER.value_unset(),
-                TICKET_ESCALATION_AT.value_set(escalation)
-                if escalation
-                else TICKET_ESCALATION_AT.value_unset(),
-            ]
-        )
+        updates = ticket_attributes(self._input.number, run.facts, run.escalation_at())
+        workflow.upsert_search_attributes(updates)
         run.search_dirty = False
+
+    def _index_at_start(self) -> None:
+        """Show the ticket in the Temporal UI, unless it was started showing it already
+        (intake starts a new ticket with its attributes: no upsert event). Runs started
+        under older rules upserted at their start whatever they held, and still do."""
+        run = self._ticket
+        updates = ticket_attributes(self._input.number, run.facts, run.escalation_at())
+        current = workflow.info().typed_search_attributes
+        if self._input.rules < RULES or not already_set(current, updates):
+            workflow.upsert_search_attributes(updates)
 
 
 def refusal(err: InvalidTransition, non_retryable: bool = False) -> ApplicationError:

@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from ticketflow.payloads import (
     AccessCase,
     ActionRequest,
+    CustomerMessage,
     EscalationNotice,
     HistoryEntry,
     MailKind,
     OutboundMail,
     Projection,
+    Route,
     TaskEvent,
     TaskState,
     TaskWait,
@@ -302,6 +304,22 @@ class TicketRun:
             taken += 1
             for name, detail in (intake_notes or {}).pop(article_id, []):
                 self.note(name, detail, article_id, now)
+
+    def route_new(self, route: Route, article_id: int, now: datetime) -> None:
+        """A new ticket to its queue, priority and (for automatic mail) closed, as `route`
+        says; its automatic reply queued (or why not, in the history)."""
+        request = ActionRequest(action=Action.ROUTE, agent=SYSTEM, queue=route.queue)
+        self.apply(SYSTEM, Action.ROUTE, self.decide(request, now), request, now)
+        if route.priority is not None and route.priority != self.ticket.priority:
+            self.system_action(Action.PRIORITY, now, priority=route.priority)
+        if route.close_reason is not None:
+            self.system_action(Action.CLOSE, now, reason=route.close_reason)
+        if not article_id:
+            return
+        if route.no_auto_reply:
+            self.note(EventName.AUTO_REPLY_SKIPPED, route.no_auto_reply, article_id, now)
+        else:
+            self.outbound.append(OutboundMail(MailKind.AUTO_REPLY, article_id))
 
     def note(self, name: str, detail: str | None, article_id: int | None, now: datetime) -> int:
         """A history entry that changes nothing; returns the new version."""
@@ -607,6 +625,16 @@ class TicketRun:
             pending_mail=[[mail.kind.value, mail.article_id] for mail in self.outbound],
         )
         return dataclasses.replace(self.facts, carry=carry)
+
+
+def intake_notes(message: CustomerMessage) -> list[tuple[str, str]]:
+    """The history entries intake asks for with a message: who forwarded it, a warning."""
+    said = []
+    if message.forwarded_by:
+        said.append((EventName.FORWARDED.value, message.forwarded_by[:300]))
+    if message.warning:
+        said.append((EventName.MESSAGE_WARNING.value, message.warning[:300]))
+    return said
 
 
 def lifecycle_request(request: ActionRequest) -> lifecycle.Request:
