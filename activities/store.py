@@ -1,15 +1,13 @@
 """Read-model activities: load a ticket for a run, route it, project its changes.
 
-Every write is idempotent: a projection carries the workflow's version (the
-number of events so far) and writes only what the row does not have yet, so a
-retried or re-run activity writes nothing twice.
+Every write is idempotent (ticketflow.store.projection): a projection carries the
+workflow's version and writes only what the row does not have yet, so a retried or
+re-run activity writes nothing twice.
 """
 
 from __future__ import annotations
 
-import logging
-
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -19,25 +17,20 @@ from ticketflow.desk.routing import route_new_ticket
 from ticketflow.mail.bounded import MailLimits, read_bounded
 from ticketflow.mail.identity import MailIdentity
 from ticketflow.mail.parse import MailRefused
-from ticketflow.metrics import TICKET_EVENTS
 from ticketflow.payloads import (
     ActivityName,
     ArticleRef,
-    HistoryEntry,
+    MailKind,
     Projection,
     Route,
     TicketFacts,
 )
-from ticketflow.store import counts, report_figures
 from ticketflow.store.claims import access_case
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
-from ticketflow.store.ticket_shape import facts_of, write_projection
-from ticketflow.tickets.articles import ACCEPTED_STATUS, ArticleStatus, Direction
-from ticketflow.tickets.lifecycle import Action
-from ticketflow.tickets.undo import UNDO
-
-log = logging.getLogger("ticketflow.activities.store")
-# Article status once the workflow has taken an article in.
+from ticketflow.store.projection import count_events, write_changes
+from ticketflow.store.ticket_shape import facts_of
+from ticketflow.tickets.articles import ArticleStatus, Direction
+from ticketflow.tickets.history import EventName
 
 
 class StoreActivities:
@@ -88,7 +81,7 @@ class StoreActivities:
                 )
                 .limit(1)
             )
-            return facts_of(
+            facts = facts_of(
                 ticket,
                 last_seq=last_seq or 0,
                 lines=self._projects.desk(ticket.project).lines(),
@@ -98,6 +91,8 @@ class StoreActivities:
                 responded=responded is not None,
                 access=access_case(session, ticket.id),
             )
+            _first_step_pending(session, ticket.id, facts)
+            return facts
 
     @activity.defn(name=ActivityName.ROUTE)
     def route(self, ref: ArticleRef) -> Route:
@@ -124,95 +119,30 @@ class StoreActivities:
             ticket = session.get(Ticket, projection.ticket_id, with_for_update=True)
             if ticket is None:
                 raise ApplicationError(f"no ticket id {projection.ticket_id}", non_retryable=True)
-            if ticket.version >= projection.version:
-                return
-            replaced = _replace_phantom_events(session, ticket.id, projection.events)
-            # A local activity can run again with a larger batch after its workflow
-            # task was rejected: write only events past what the row already has
-            # (the version counts events, so it is the last written seq).
-            new_events = [e for e in projection.events if e.seq > ticket.version]
-            after = projection.ticket
-            counts.move(
-                session,
-                (ticket.project, ticket.queue, ticket.state),
-                (ticket.project, after.queue, after.state.value),
-            )
-            write_projection(ticket, projection)
-            for event in new_events:  # the language its answers are written in, when set
-                if event.action == Action.LANGUAGE and event.detail:
-                    ticket.language = event.detail
-            session.add_all(HistoryEvent(ticket_id=ticket.id, **vars(e)) for e in new_events)
             shape = self._shapes.get(ticket.project) or self._projects.first.desk.report_shape()
-            undone = any(e.action == UNDO for e in new_events)
-            if replaced or undone:  # fold the history anew: numbering lost, or taken back
-                session.flush()
-                report_figures.rebuild(session, ticket, shape)
-            else:
-                report_figures.record(session, ticket, new_events, shape)
-            if projection.accepted_articles:
-                self._accept_articles(session, ticket.id, projection.accepted_articles)
-            if projection.withdrawn_articles:
-                self._withdraw_articles(session, ticket.id, projection.withdrawn_articles)
+            written = write_changes(session, ticket, projection, shape)
         # Counted once the transaction holds: a retried projection writes (and counts) none.
-        for event in new_events:
-            TICKET_EVENTS.labels(project=ticket.project, event=event.action).inc()
-
-    @staticmethod
-    def _accept_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:
-        session.execute(
-            update(Article)
-            .where(
-                Article.id.in_(article_ids),
-                Article.ticket_id == ticket_id,
-                Article.status.in_([ArticleStatus.RECEIVED, ArticleStatus.DRAFT]),
-            )
-            .values(status=case(ACCEPTED_STATUS, value=Article.direction))
-        )
-
-    @staticmethod
-    def _withdraw_articles(session: Session, ticket_id: int, article_ids: list[int]) -> None:
-        """Notes and mails an undo took back: never sent (their workflow holds mail until
-        the undo window is over, so none has started)."""
-        session.execute(
-            update(Article)
-            .where(
-                Article.id.in_(article_ids),
-                Article.ticket_id == ticket_id,
-                Article.status.in_(
-                    [ArticleStatus.DRAFT, ArticleStatus.QUEUED, ArticleStatus.SAVED]
-                ),
-            )
-            .values(status=ArticleStatus.WITHDRAWN)
-        )
+        count_events(ticket.project, written)
 
 
-def _replace_phantom_events(session: Session, ticket_id: int, events: list[HistoryEntry]) -> bool:
-    """Seqs the read model holds for other events were written by an attempt of a workflow
-    task that was lost (its worker died or the task timed out after its local activity
-    wrote): Temporal never recorded it. The attempt that counts began from the same history
-    and saw at least the same messages and timers, so its events hold every one of the lost
-    attempt's, numbered its own way: its numbering replaces the lost one's. (A lost
-    attempt's write that comes late carries no newer version and is skipped.) True when
-    any was replaced."""
-    incoming = {e.seq: e for e in events}
-    if not incoming:
-        return False
-    stored = session.scalars(
-        select(HistoryEvent).where(
-            HistoryEvent.ticket_id == ticket_id, HistoryEvent.seq.in_(list(incoming))
+def _first_step_pending(session: Session, ticket_id: int, facts: TicketFacts) -> None:
+    """A new ticket whose first step intake took (its message `routed`) but whose run it
+    did not start (it stopped, or a reply's run started first): the message is taken
+    in already, and its automatic reply goes out unless intake's step skipped it."""
+    routed = session.scalar(
+        select(Article.id).where(
+            Article.ticket_id == ticket_id, Article.status == ArticleStatus.ROUTED
         )
-    ).all()
-    replaced = []
-    for row in stored:
-        event = incoming[row.seq]
-        if (row.action, row.article_id) != (event.action, event.article_id):
-            for name, value in vars(event).items():
-                setattr(row, name, value)
-            replaced.append(row.seq)
-    if replaced:
-        log.warning(
-            "ticket id %d: history seqs %s were written by a lost workflow task; replaced",
-            ticket_id,
-            replaced,
+    )
+    if routed is None:
+        return
+    facts.carry.seen_articles.append(routed)
+    skipped = session.scalar(
+        select(HistoryEvent.seq).where(
+            HistoryEvent.ticket_id == ticket_id,
+            HistoryEvent.article_id == routed,
+            HistoryEvent.action == EventName.AUTO_REPLY_SKIPPED,
         )
-    return bool(replaced)
+    )
+    if skipped is None:
+        facts.carry.pending_mail.append([MailKind.AUTO_REPLY.value, routed])

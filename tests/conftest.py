@@ -17,6 +17,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.browser import axe_script, chromium, served  # noqa: F401 (fixtures)
+from tests.support.clock import SERVER_CLOCK
 from tests.support.stack import OPENED, SmtpSink, Stack, example_desk, free_port, open_stack
 from tests.support.temporal import PROJECT_NAMESPACE
 from ticketflow.engine.binaries import find_binary
@@ -131,7 +132,9 @@ async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     timers of earlier tests' tickets (escalations, waiting periods) would fire with no
     worker left to run them, and the server would not skip past them."""
     env = await _start_time_skipping()
+    await SERVER_CLOCK.follow(env)
     yield env
+    SERVER_CLOCK.reset()
     await env.shutdown()
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from ticketflow.store.agents import AgentAdmin
 from ticketflow.store.db import make_engine, make_session_factory
 from ticketflow.store.drafts import DraftSettings
 from ticketflow.store.intake import IntakeRules
+from ticketflow.store.models import utcnow
+from ticketflow.tickets.reporting import DeskShape
 
 INTAKE_THREADS = 4
 
@@ -37,6 +40,10 @@ INTAKE_THREADS = 4
 @dataclass
 class Components:
     settings: Settings
+    # Intake's clock: a new ticket's first step is dated by it, as its workflow dates the
+    # rest by Temporal's (the same time in production; tests that skip Temporal's time
+    # set a clock that follows it).
+    clock: Callable[[], datetime] = utcnow
 
     @cached_property
     def engine(self) -> Engine:
@@ -64,6 +71,11 @@ class Components:
     def policies(self) -> dict[str, str | None]:
         """Each project's timers as its ticket workflows carry them (sla.policy_json)."""
         return {p.name: p.desk.policy_json() for p in self.projects}
+
+    @cached_property
+    def report_shapes(self) -> dict[str, DeskShape]:
+        """Each project's lines, groups and calendar, as the report figures fold them."""
+        return {p.name: p.desk.report_shape() for p in self.projects}
 
     @cached_property
     def intake_rules(self) -> IntakeRules:

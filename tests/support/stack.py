@@ -19,6 +19,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
+from tests.support.clock import SERVER_CLOCK
 from tests.support.mail import customer_mail
 from tests.support.temporal import eventually, running_workers
 from ticketflow.components import Components
@@ -87,7 +88,7 @@ def make_components(tmp_path: Path, database_url: str, **overrides: object) -> C
         system_id=str(uuid.uuid4().int % 900000 + 100000),
         **overrides,  # type: ignore[arg-type]
     )
-    components = Components(settings)
+    components = Components(settings, clock=SERVER_CLOCK)
     OPENED.append(components)
     bring_up_to_date(components.engine, components.projects)
     return components

@@ -1,6 +1,8 @@
 """How the rest of the system reaches ticket workflows on Temporal.
 
 - inbound: inbound mail from its bytes to its ticket (kept, read, stored, handed over).
+- first_step: a new ticket's first step (taken in, routed, automatic reply queued), in its
+  message's transaction.
 - tickets: storing and signalling mail (signal-with-start), agents' Updates, macros.
 - redelivery: handing stored mail whose workflow was never told to its ticket.
 - runner: the ticket workflows and their sandbox, as the worker and the replayer run them.

@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from ticketflow.components import Components
 from ticketflow.desk.macros import TEXT_STEPS, MacroConfig
-from ticketflow.desk.routing import route_new_ticket
-from ticketflow.desk.rules import Classification
 from ticketflow.letters.answers import AnswerError, Written
-from ticketflow.mail.parse import ParsedMail
 from ticketflow.payloads import (
     ActionRequest,
     CustomerMessage,
@@ -40,13 +38,14 @@ from ticketflow.payloads import (
 )
 from ticketflow.settings import Settings
 from ticketflow.store.drafts import MailExtras, create_draft, discard_draft
-from ticketflow.store.intake import IntakeResult
 from ticketflow.store.macro_uses import count_macro_use
-from ticketflow.tickets.lifecycle import Action, InvalidTransition, new_ticket
+from ticketflow.tickets import sla
+from ticketflow.tickets.lifecycle import Action, InvalidTransition
 from ticketflow.tickets.numbering import workflow_id
 from ticketflow.tickets.reasons import Reason
 from workflows.describe import start_details, start_summary
-from workflows.ticket import TicketWorkflow
+from workflows.search_attributes import at_start, ticket_attributes
+from workflows.ticket import RULES, TicketWorkflow
 
 U = TypeVar("U")
 
@@ -63,33 +62,56 @@ def ticket_input(
         reopen_window_seconds=settings.reopen_window.total_seconds(),
         max_history_events=settings.max_history_events,
         carried=new_ticket,
+        rules=RULES,
     )
 
 
-def new_ticket_facts(
-    components: Components,
-    result: IntakeResult,
-    project: str,
-    mail: ParsedMail,
-    now: datetime,
-    found: Classification | None = None,
-) -> TicketFacts:
-    """What intake knows of a ticket it just made in `project`, its route included: its
-    first run need neither load nor route it."""
-    desk = components.projects.desk(project)
-    return TicketFacts(
-        ticket_id=result.ticket_id,
-        ticket=new_ticket(desk.default_queue.name),
-        project=project,
-        pending_since=now,
-        closed_at=None,
-        version=0,
-        last_seq=0,
-        lines=desk.lines(),
-        first_article_id=result.article_id,
-        route=route_new_ticket(desk, mail, components.mail_identity, found),
-        policy=components.policies[project],
-    )
+async def start_new_ticket(
+    client: Client, settings: Settings, number: str, facts: TicketFacts
+) -> bool:
+    """Start the run of a ticket intake has just made and taken the first step of, showing
+    the ticket in the Temporal UI from its start. False when a run was there already (a
+    reply to it started one first, which loaded the ticket with its step)."""
+    clocks = facts.timers.clocks
+    attributes = ticket_attributes(number, facts, sla.escalation_at(clocks) if clocks else None)
+    try:
+        await client.start_workflow(
+            TicketWorkflow.run,
+            ticket_input(settings, number, facts),
+            id=workflow_id(number),
+            task_queue=settings.task_queue,
+            search_attributes=at_start(attributes),
+            static_summary=start_summary(number, facts),
+            static_details=start_details(number, facts),
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+async def start_loaded_run(client: Client, settings: Settings, number: str) -> bool:
+    """Start a run that loads the ticket from the read model; False when one is running."""
+    try:
+        await client.start_workflow(
+            TicketWorkflow.run,
+            ticket_input(settings, number),
+            id=workflow_id(number),
+            task_queue=settings.task_queue,
+            static_summary=start_summary(number, None),
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+async def has_taken(client: Client, number: str, article_id: int) -> bool:
+    """Whether the ticket's running run has taken the article in (False while it has not
+    loaded the ticket yet, or no run answers)."""
+    handle = client.get_workflow_handle(workflow_id(number))
+    try:
+        return await handle.query(TicketWorkflow.taken, article_id)
+    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
+        return False
 
 
 async def deliver_customer_message(
@@ -97,22 +119,20 @@ async def deliver_customer_message(
     settings: Settings,
     number: str,
     article_id: int,
-    new_ticket: TicketFacts | None = None,
     warning: str | None = None,
     forwarded_by: str | None = None,
 ) -> None:
-    """Signal-with-start; `new_ticket` only for a ticket intake has just made; `warning`
-    and the colleague who forwarded it go into the ticket's history with the article."""
+    """Signal-with-start; `warning` and the colleague who forwarded it go into the
+    ticket's history with the article."""
     message = CustomerMessage(article_id=article_id, warning=warning, forwarded_by=forwarded_by)
     await client.start_workflow(
         TicketWorkflow.run,
-        ticket_input(settings, number, new_ticket),
+        ticket_input(settings, number),
         id=workflow_id(number),
         task_queue=settings.task_queue,
         start_signal="customer_message",
         start_signal_args=[message],
-        static_summary=start_summary(number, new_ticket),
-        static_details=start_details(number, new_ticket),
+        static_summary=start_summary(number, None),
     )
 
 

@@ -4,6 +4,8 @@
 - models: the tables. migrations/: their Alembic history. migrate: upgrading, schema checks.
 - ticket_shape: a ticket's row read as the domain's lifecycle and written from it, the
   facts a run starts from, the projection it writes back.
+- projection: a workflow's changes written to the read model (row, history, counters,
+  figures, articles), by its projection activity and by intake's first step.
 - inbox: raw messages kept before anything reads them, and those set aside.
 - blobs: file contents, stored once by their SHA-256.
 - intake: storing inbound mail (deduplication, threading, new tickets).

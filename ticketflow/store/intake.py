@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import getaddresses
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from ticketflow.desk.rules import Classification
 from ticketflow.mail.addresses import counted_sender, normalised_address
 from ticketflow.mail.attachments import MailAttachment
 from ticketflow.mail.parse import ParsedMail
+from ticketflow.payloads import CustomerMessage, TicketFacts
 from ticketflow.store import counts
 from ticketflow.store.blobs import keep_blob
 from ticketflow.store.inbox import RawState
@@ -44,6 +46,17 @@ from ticketflow.tickets.numbering import DEFAULT_TAG, SubjectTag, ticket_number
 
 # The source of the customer form's messages (ticketflow.service.intake).
 FORM_SOURCE = "form"
+REUSED_MESSAGE_ID = "its Message-ID was already another message's; kept as a message of its own"
+
+
+class FirstStep(Protocol):
+    """A new ticket's first step, taken in its message's transaction (the engine's)."""
+
+    def __call__(
+        self, session: Session, ticket: Ticket, article: Article, message: CustomerMessage
+    ) -> TicketFacts: ...
+
+
 log = logging.getLogger("ticketflow.store.intake")
 
 
@@ -66,6 +79,9 @@ class IntakeResult:
     project: str = ""  # the ticket's ("" without one)
     # The colleague who forwarded the customer's message, named in the history.
     forwarded_by: str | None = None
+    # A new ticket's facts after the first step intake took in the same transaction
+    # (ticketflow.engine.first_step): its run starts from them.
+    first_step: TicketFacts | None = None
 
     @classmethod
     def without_ticket(
@@ -116,13 +132,14 @@ def store_read(
     project: str,
     limit_senders: bool = True,
     forward: StaffForward | None = None,
+    first_step: FirstStep | None = None,
 ) -> IntakeResult:
     """Make the article of a kept message that has been read (a new ticket's too) with
     what the routing rules `found` (tags, hints), in one transaction. A copy of a
     message read before is a duplicate; `limit_senders=False` lets a held message
     through (an administrator's retry). With a colleague's `forward`, `mail` is the
     customer's message in it: the customer's article (and ticket), and the colleague's
-    note beside it."""
+    note beside it. A new ticket's `first_step` is taken in the same transaction."""
     for attempt in range(2):
         try:
             with sessions.begin() as session:
@@ -137,6 +154,7 @@ def store_read(
                     project,
                     limit_senders,
                     forward,
+                    first_step,
                 )
         except IntegrityError:
             # A concurrent delivery of the same message won the race; read again, this
@@ -157,6 +175,7 @@ def _store_read(
     project: str,
     limit_senders: bool,
     forward: StaffForward | None = None,
+    first_step: FirstStep | None = None,
 ) -> IntakeResult:
     claimed = session.execute(  # type: ignore[attr-defined]
         update(RawMessage)
@@ -225,8 +244,12 @@ def _store_read(
     _store_findings(session, ticket.id, article.id, found)
     if forward is not None:
         _store_forward_note(session, ticket.id, forward, now, rules.max_attachment_bytes)
-    if earlier:
-        log.warning("raw message %d reuses the Message-ID of raw message %d", raw_id, earlier[0].id)
+    _log_reuse(raw_id, earlier)
+    forwarded_by = forward.forwarder if forward is not None else None
+    facts = None
+    if created and first_step is not None:
+        message = CustomerMessage(article.id, _warning(earlier), forwarded_by=forwarded_by)
+        facts = first_step(session, ticket, article, message)
     return IntakeResult(
         ticket.id,
         ticket.number,
@@ -237,8 +260,19 @@ def _store_read(
         raw_id=raw_id,
         reused_message_id=bool(earlier),
         project=ticket.project,
-        forwarded_by=forward.forwarder if forward is not None else None,
+        forwarded_by=forwarded_by,
+        first_step=facts,
     )
+
+
+def _log_reuse(raw_id: int, earlier: list[RawMessage]) -> None:
+    if earlier:
+        log.warning("raw message %d reuses the Message-ID of raw message %d", raw_id, earlier[0].id)
+
+
+def _warning(earlier: list[RawMessage]) -> str | None:
+    """What the history says of a message whose Message-ID an earlier one had."""
+    return REUSED_MESSAGE_ID if earlier else None
 
 
 def _store_forward_note(
@@ -322,6 +356,7 @@ def result_of(session: Session, raw_id: int) -> IntakeResult:
         article_id=row.id,
         created=False,
         duplicate=True,
+        # A `routed` one's run is started by intake or the worker's sweep, never a signal.
         needs_signal=row.status == ArticleStatus.RECEIVED,
         raw_id=raw_id,
         project=row.project,

@@ -14,6 +14,9 @@ class Direction(StrEnum):
 
 class ArticleStatus(StrEnum):
     RECEIVED = "received"  # inbound, stored; its workflow not yet told
+    # A new ticket's first message, taken in and routed by intake in its own transaction;
+    # the ticket's workflow not yet confirmed started (then: processed).
+    ROUTED = "routed"
     PROCESSED = "processed"  # inbound, taken in by its ticket's workflow
     DRAFT = "draft"  # an agent's text stored before the workflow accepted it
     SAVED = "saved"  # a note the workflow accepted
