@@ -18,6 +18,7 @@ from ticketflow.store.models import Article, RawMessage, Ticket
 async def test_every_agent_route_needs_a_valid_token(stack: Stack) -> None:
     for method, path in [
         ("GET", "/api/v1/queues"),
+        ("POST", "/api/v1/queues/Inbox/next"),
         ("GET", "/api/v1/tickets"),
         ("GET", "/api/v1/tickets/1"),
         ("GET", "/api/v1/search?q=password"),
@@ -157,6 +158,30 @@ async def test_queue_view_pages_oldest_first_by_cursor(stack: Stack) -> None:
     assert (resp.status_code, resp.json()["detail"]) == (400, "invalid cursor")
     resp = await stack.http.get("/api/v1/tickets?state=closed", headers=stack.auth("alice"))
     assert resp.json()["tickets"] == []
+
+
+async def test_next_ticket_gives_two_agents_working_a_queue_different_tickets(
+    stack: Stack,
+) -> None:
+    numbers = [await stack.open_ticket(subject=f"Question {i}") for i in range(3)]
+    stack.tokens["ada"] = stack.components.agent_admin("test").add("ada", ["mail/first-line"])
+
+    async def next_for(agent: str, **params: str) -> tuple[int, object]:
+        resp = await stack.http.post(
+            "/api/v1/queues/Inbox/next", params=params, headers=stack.auth(agent)
+        )
+        return resp.status_code, resp.json().get("ticket", resp.json().get("detail"))
+
+    assert await next_for("alice") == (200, numbers[0])
+    assert await next_for("ada") == (200, numbers[1])  # alice has the first one open
+    # Alice leaves hers without acting: the next after it that nobody has open.
+    assert await next_for("alice", after=numbers[0]) == (200, numbers[2])
+    # Ada, done with hers, is given the one alice left; nothing is left after the last.
+    assert await next_for("ada") == (200, numbers[0])
+    assert await next_for("alice", after=numbers[2]) == (200, None)
+    # Bob works Passwords only: the Inbox is refused as a queue that does not exist.
+    assert await next_for("bob") == (404, "no queue Inbox")
+    assert await next_for("alice", project="nope") == (404, "no project nope")
 
 
 @pytest.mark.parametrize(

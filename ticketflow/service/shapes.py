@@ -30,6 +30,12 @@ class QueueOut(BaseModel):
     oldest_open_age_seconds: float | None
 
 
+class NextTicketOut(BaseModel):
+    """The queue's next ticket for the agent, now open by him; null when none is left."""
+
+    ticket: str | None
+
+
 class TicketSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

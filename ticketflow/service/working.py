@@ -27,7 +27,7 @@ CLAIMING = threading.Lock()
 def next_ticket(
     components: Components,
     agent: AgentIdentity,
-    project: str,
+    project: str | None,
     queue: str,
     sort: str | None = None,
     after: str | None = None,
@@ -36,7 +36,7 @@ def next_ticket(
     agents working one queue never get the same); None when the queue has none for him.
     `after`: the ticket he leaves without acting on it (`j`): the next one after it in the
     queue's order, and others may be given it again. `sort`: the queue view's order
-    (None: the queue's own)."""
+    (None: the queue's own). `project`: his first unless named."""
     seat = policy_of(components.projects).chosen(agent, project)
     access_queue(seat, queue)
     sort = sort or seat.desk.queue_order(queue)
