@@ -25,6 +25,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_port_run(count: int) -> int:
+    """The first of `count` consecutive free ports (the workers' metrics take a run)."""
+    while True:
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+
+
 class EmbeddedStack:
     def __init__(
         self, data_dir: Path, database_url: str = "", settings: dict[str, str] | None = None
@@ -34,12 +47,15 @@ class EmbeddedStack:
         self.settings = settings or {}
         self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        # Worker n's metrics on metrics_port + 2(n-1), the Temporal SDK's one above (four
+        # ports: up to two workers).
+        self.metrics_port = free_port_run(4)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> EmbeddedStack:
         command = [sys.executable, "-m", "ticketflow.cli", "up", "--data-dir", str(self.data_dir)]
         command += ["--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)]
-        command += ["--ui-port", str(self.ui_port)]
+        command += ["--ui-port", str(self.ui_port), "--metrics-port", str(self.metrics_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETFLOW_")}
         env["TICKETFLOW_DATABASE_URL"] = self.database_url
         env.update({f"TICKETFLOW_{key.upper()}": value for key, value in self.settings.items()})
