@@ -35,7 +35,7 @@ def write_changes(
     caller); returns the history entries written (none when it had them all)."""
     if ticket.version >= projection.version:
         return []
-    replaced = _replace_phantom_events(session, ticket.id, projection.events)
+    replaced = _replace_phantom_events(session, ticket.id, projection.events, ticket.version)
     # A local activity can run again with a larger batch after its workflow
     # task was rejected: write only events past what the row already has
     # (the version counts events, so it is the last written seq).
@@ -96,7 +96,9 @@ def _withdraw_articles(session: Session, ticket_id: int, article_ids: list[int])
     )
 
 
-def _replace_phantom_events(session: Session, ticket_id: int, events: list[HistoryEntry]) -> bool:
+def _replace_phantom_events(
+    session: Session, ticket_id: int, events: list[HistoryEntry], written: int
+) -> bool:
     """Seqs the read model holds for other events were written by an attempt of a workflow
     task that was lost (its worker died or the task timed out after its local activity
     wrote): Temporal never recorded it. The attempt that counts began from the same history
@@ -104,7 +106,9 @@ def _replace_phantom_events(session: Session, ticket_id: int, events: list[Histo
     attempt's, numbered its own way: its numbering replaces the lost one's. (A lost
     attempt's write that comes late carries no newer version and is skipped.) True when
     any was replaced."""
-    incoming = {e.seq: e for e in events}
+    # Only seqs the row already has (its version is the last written) can hold another
+    # event: a batch wholly past them, as nearly every one is, needs no look.
+    incoming = {e.seq: e for e in events if e.seq <= written}
     if not incoming:
         return False
     stored = session.scalars(
