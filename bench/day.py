@@ -498,10 +498,17 @@ def histogram_p95(text: str, name: str) -> float | None:
     if not buckets or not buckets.get(math.inf):
         return None
     total = buckets[math.inf]
-    for upper in sorted(buckets):
+    bounds = sorted(buckets)
+    for upper in bounds:
         if buckets[upper] >= 0.95 * total:
-            return upper
+            # Past the largest bucket: say that bucket's bound, as a floor (bucket_text).
+            return upper if upper != math.inf else -bounds[-2] if len(bounds) > 1 else None
     return None
+
+
+def bucket_text(value: float) -> str:
+    """A histogram_p95 answer: at most a bucket's bound, or (negative) more than the last."""
+    return f"> {-value:.0f}" if value < 0 else f"<= {value:.0f}"
 
 
 async def events_per_ticket(stack: EmbeddedStack, numbers: list[str]) -> float | None:
@@ -668,7 +675,8 @@ async def run_day(args: argparse.Namespace) -> list[str]:
         f"  history events per ticket    {events:.1f}" if events else "  history events: -",
         "  workflow task p95            "
         + "; ".join(
-            f"schedule-to-start {s:.0f} ms, execution {e:.0f} ms" for s, e in pairs
+            f"schedule-to-start {bucket_text(s)} ms, execution {bucket_text(e)} ms"
+            for s, e in pairs
         ),
         f"  intake lag p50 / p95         {percentile(lag, 0.5) / 60:.1f} / {lag_p95 / 60:.1f} "
         "min (simulated: how late a mail was posted after it fell due)",
