@@ -61,6 +61,7 @@ from harness import (  # noqa: E402
     EmbeddedStack,
     add_stack_arguments,
     free_port,
+    healthy,
     parse_with_smoke,
     percentile,
     report,
@@ -473,15 +474,9 @@ def extra_api(stack: EmbeddedStack, port: int, desk: Path) -> subprocess.Popen[b
     command = [sys.executable, "-m", "ticketflow.cli", "api", "--port", str(port)]
     log = (stack.data_dir.parent / f"api-{port}.log").open("wb")
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the extra API on {port} did not start")
+    if not healthy(f"http://127.0.0.1:{port}", 60):
+        raise RuntimeError(f"the extra API on {port} did not start")
+    return proc
 
 
 def postgres_cpu() -> float:

@@ -38,6 +38,19 @@ def free_port_run(count: int) -> int:
         return first
 
 
+def healthy(api: str, timeout: float) -> bool:
+    """Whether the API at `api` answers /healthz with 200 within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
 class EmbeddedStack:
     def __init__(
         self, data_dir: Path, database_url: str = "", settings: dict[str, str] | None = None
@@ -63,15 +76,9 @@ class EmbeddedStack:
         self.proc = subprocess.Popen(
             command, env=env, stdout=log, stderr=log, start_new_session=True, cwd=ROOT
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.api}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError("ticketflow up did not start; see up.log")
+        if not healthy(self.api, 120):
+            raise RuntimeError("ticketflow up did not start; see up.log")
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
