@@ -59,10 +59,17 @@ class EmbeddedStack:
         # Extra TICKETFLOW_* settings for the stack, e.g. {"MAX_CACHED_WORKFLOWS": "200"}.
         self.settings = settings or {}
         self.database_url = database_url or f"sqlite:///{data_dir / 'ticketflow.db'}"
-        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         # Worker n's metrics on metrics_port + 2(n-1), the Temporal SDK's one above (four
-        # ports: up to two workers).
+        # ports: up to two workers); the other ports are chosen outside that run (a metrics
+        # server answers any path, /healthz too).
         self.metrics_port = free_port_run(4)
+        metrics = range(self.metrics_port, self.metrics_port + 4)
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port()
+            if port not in metrics and port not in ports:
+                ports.append(port)
+        self.api_port, self.temporal_port, self.ui_port = ports
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> EmbeddedStack:
