@@ -85,7 +85,9 @@ async def test_a_task_waited_on_for_days_then_closed(
                 return ticket_row(components, number).state
 
             assert await eventually(state, lambda s: s == "second-line")
-        actions = history_actions(components, number)
+        # Back on the second line the ticket's SLA clock runs again: under a loaded CI the
+        # server may skip far enough for its warning before this reads the history.
+        actions = [a for a in history_actions(components, number) if not a.startswith("sla-")]
         assert actions[-3:] == ["move", "file-task", "task-update"]
         text = await history_json(client, number)
         assert "Sent folder loses mail" not in text
