@@ -6,6 +6,7 @@ without breaking a ticket begun before the change."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -39,7 +40,50 @@ class _ComposedFromFlat(JSONTypeConverter):
             if part not in grouped:
                 names = [f.name for f in dataclasses.fields(types[part])]
                 grouped[part] = {n: grouped.pop(n) for n in names if n in grouped}
-        return value_to_type(hint, grouped, [self])
+        return value_to_type(hint, grouped, [self, _Dataclasses([self])])
+
+
+# Plain values a field's JSON already holds as they are.
+_PLAIN = frozenset({str, int, bool, float})
+
+
+@functools.cache
+def _fields_of(hint: type) -> tuple[tuple[str, Any, bool], ...]:
+    """A dataclass's fields: name, type hint, whether its __init__ takes it."""
+    hints = typing.get_type_hints(hint)
+    return tuple((f.name, hints[f.name], f.init) for f in dataclasses.fields(hint))
+
+
+class _Dataclasses(JSONTypeConverter):
+    """Reads a dataclass as the SDK's `value_to_type` does (unknown keys ignored, an
+    `init=False` field set after), with its fields' type hints resolved once per class
+    rather than on every value, and plain fields taken as they are: the SDK's way cost
+    a new ticket's input about a millisecond in every worker that decoded it."""
+
+    def __init__(self, before: Sequence[JSONTypeConverter] = ()) -> None:
+        self._converters = [*before, self]  # each field's value meets them all, in order
+
+    def to_typed_value(self, hint: type, value: Any) -> Any:
+        if not isinstance(value, dict) or not dataclasses.is_dataclass(hint):
+            return JSONTypeConverter.Unhandled
+        taken: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for name, field_hint, init in _fields_of(hint):
+            if name not in value:
+                continue
+            raw = value[name]
+            if field_hint in _PLAIN and type(raw) is field_hint:
+                converted = raw
+            else:
+                try:
+                    converted = value_to_type(field_hint, raw, self._converters)
+                except Exception as err:
+                    raise TypeError(f"Failed converting field {name} on dataclass {hint}") from err
+            (taken if init else later)[name] = converted
+        made = hint(**taken)
+        for name, converted in later.items():
+            object.__setattr__(made, name, converted)
+        return made
 
 
 # Each composed payload and its parts, for reading their older, flat form.
@@ -53,7 +97,8 @@ class PayloadConverter(CompositePayloadConverter):
     """Temporal's default converters, with JSON that reads the older forms too."""
 
     def __init__(self) -> None:
-        json = JSONPlainPayloadConverter(custom_type_converters=[_ComposedFromFlat(COMPOSED)])
+        flat = _ComposedFromFlat(COMPOSED)
+        json = JSONPlainPayloadConverter(custom_type_converters=[flat, _Dataclasses([flat])])
         super().__init__(
             *(
                 json if isinstance(c, JSONPlainPayloadConverter) else c
