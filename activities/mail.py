@@ -33,6 +33,7 @@ from ticketflow.mail.transport import PermanentDeliveryError, SomeRecipientsRefu
 from ticketflow.metrics import MAIL_OUT
 from ticketflow.payloads import ActivityName, ArticleRef, SendResult
 from ticketflow.store.db import insert_missing
+from ticketflow.store.intake import mark_taken
 from ticketflow.store.models import (
     Article,
     ArticleAttachment,
@@ -98,11 +99,15 @@ class MailActivities:
                 return existing
             ticket = _get(session, Ticket, ref.ticket_id)
             inbound = _get(session, Article, ref.article_id)
+            # A new ticket's message intake routed is processed: this run has it.
+            mark_taken(session, inbound.id)
             if not ticket.customer:
+                session.commit()
                 return Skipped("no customer address")
             limit = self._settings.auto_reply_limit_per_day
             sender = counted_sender(ticket.customer)
             if not _take_auto_reply_slot(session, sender, utcnow().date(), limit):
+                session.commit()
                 return Skipped(f"daily limit of {limit} automatic replies to this sender reached")
             article = self._system_article(ticket, key, AUTO_REPLY, ref.queue)
             article.in_reply_to, article.references = inbound.message_id, inbound.references

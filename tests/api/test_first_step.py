@@ -84,9 +84,11 @@ async def test_a_new_ticket_is_routed_by_intake_and_its_run_records_only_the_rep
     row = ticket_row(components, made.ticket_number)
     assert (row.state, row.queue, row.version) == ("first-line", "Inbox", 2)
     assert history_of(components, made.ticket_number) == ["customer-message", "route"]
-    assert inbound_statuses(components, made.ticket_number) == ["processed"]
+    # Started, with its automatic reply to send: that sending marks the message processed.
+    assert inbound_statuses(components, made.ticket_number) == ["routed"]
     async with new_worker(client, components):
         await replies_sent(components, 1)
+        assert inbound_statuses(components, made.ticket_number) == ["processed"]
         handle = client.get_workflow_handle(workflow_id(made.ticket_number))
         events = [e async for e in handle.fetch_history_events()]
     kinds = {e.event_type for e in events}
@@ -101,6 +103,18 @@ async def test_a_new_ticket_is_routed_by_intake_and_its_run_records_only_the_rep
         lambda: _listed(client, query), lambda ids: ids == [workflow_id(made.ticket_number)]
     )
     assert found
+
+
+async def test_a_new_ticket_with_no_reply_to_send_is_marked_by_intake(
+    dev_env: WorkflowEnvironment, database_url: str, tmp_path: Path
+) -> None:
+    components = make_components(tmp_path, database_url)
+    automatic = customer_mail().replace(b"Subject:", b"Auto-Submitted: auto-generated\nSubject:", 1)
+    made = await accept_mail(components, dev_env.client, automatic)
+    # No automatic reply to an automatic mail: nothing of the run's marks the message, so
+    # intake does once the run has started.
+    assert "auto-reply-skipped" in history_of(components, made.ticket_number)
+    assert inbound_statuses(components, made.ticket_number) == ["processed"]
 
 
 async def _listed(client: Client, query: str) -> list[str]:

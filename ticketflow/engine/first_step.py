@@ -7,7 +7,9 @@ code, written to the read model by the same writer as the workflow's projections
 ticket routed, the message seen, the automatic reply its only work. That saves a new
 ticket's run a projection, a search-attribute upsert and the activation between them.
 
-Until the run is known to have started, the message stays `routed`: a run that loads
+Until the run is known to have started, the message stays `routed` (the automatic
+reply's sending marks it processed, or intake once it started a run with no reply to
+send): a run that loads
 the ticket instead (a reply's run came first, or intake stopped before starting it)
 takes the step as done and sends the automatic reply (activities.store), and the
 worker's sweep starts the run of a ticket left so (ticketflow.engine.redelivery).
@@ -18,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketflow.components import Components
 from ticketflow.desk.routing import route_new_ticket
 from ticketflow.desk.rules import Classification
 from ticketflow.mail.parse import ParsedMail
-from ticketflow.payloads import CustomerMessage, HistoryEntry, TicketFacts
+from ticketflow.payloads import CustomerMessage, HistoryEntry, MailKind, TicketFacts
+from ticketflow.store.intake import mark_taken
 from ticketflow.store.models import Article, Ticket
 from ticketflow.store.projection import count_events, write_changes
 from ticketflow.tickets.articles import ArticleStatus
@@ -81,8 +83,10 @@ class FirstStep:
 def mark_started(sessions: sessionmaker[Session], article_id: int) -> None:
     """The ticket's run is known to have started: its first message is processed."""
     with sessions.begin() as session:
-        session.execute(
-            update(Article)
-            .where(Article.id == article_id, Article.status == ArticleStatus.ROUTED)
-            .values(status=ArticleStatus.PROCESSED)
-        )
+        mark_taken(session, article_id)
+
+
+def reply_pending(facts: TicketFacts) -> bool:
+    """Whether the step queued an automatic reply: its sending marks the message processed
+    in its own transaction (activities.mail), saving intake one of its own."""
+    return any(kind == MailKind.AUTO_REPLY for kind, _ in facts.carry.pending_mail)

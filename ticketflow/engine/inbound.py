@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 from ticketflow.components import Components
 from ticketflow.desk.projects import project_of_unread
 from ticketflow.desk.reading import Reading, read_and_classify
-from ticketflow.engine.first_step import FirstStep, mark_started
+from ticketflow.engine.first_step import FirstStep, mark_started, reply_pending
 from ticketflow.engine.tickets import (
     TemporalUnavailable,
     deliver_customer_message,
@@ -198,16 +198,16 @@ def _failed(raw_id: int, step: str, error: Exception) -> str:
 
 async def _hand_over(components: Components, client: Client, result: IntakeResult) -> None:
     """Tell the ticket's workflow: start a new ticket's run from intake's first step (its
-    message processed once the run is ours; a reply's run that came first loaded the
-    step, and the sweep marks it), or signal a message, starting a run if need be."""
+    message processed once the run is ours: by its automatic reply's sending, else here;
+    a reply's run that came first loaded the step, and the sweep marks it), or signal a
+    message, starting a run if need be."""
     if not result.needs_signal:
         return
     project_client = ticket_client(client, components, result.project)
-    settings, number = components.settings, result.ticket_number
+    settings, number, facts = components.settings, result.ticket_number, result.first_step
     started = False
     try:
-        if result.first_step is not None:
-            facts = result.first_step
+        if facts is not None:
             started = await start_new_ticket(project_client, settings, number, facts)
         else:
             warning = REUSED_MESSAGE_ID if result.reused_message_id else None
@@ -224,7 +224,7 @@ async def _hand_over(components: Components, client: Client, result: IntakeResul
         # signal-with-start met a run between its continue-as-new and the next (only the
         # time-skipping test server lets one see that); the sender delivers again.
         raise TemporalUnavailable(str(exc)) from exc
-    if started:
+    if started and facts is not None and not reply_pending(facts):
         await _stored(components, mark_started, components.sessions, result.article_id)
 
 

@@ -494,3 +494,13 @@ def _new_ticket(
     ticket.number = ticket_number(now, rules.system_id, ticket.id)
     counts.bump(session, project, ticket.queue, ticket.state, +1)
     return ticket
+
+
+def mark_taken(session: Session, article_id: int) -> None:
+    """A new ticket's first message, `routed` by intake's first step, is processed: its
+    run has it (in the caller's transaction)."""
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id, Article.status == ArticleStatus.ROUTED)
+        .values(status=ArticleStatus.PROCESSED)
+    )
