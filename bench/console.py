@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import WORK, free_port, latency_line, parse_with_smoke, percentile, report  # noqa: E402
+from harness import WORK, free_port, healthy, latency_line, parse_with_smoke, percentile, report  # noqa: E402
 from queues import COMMON_QUERIES, PROJECT, QUEUES, existing_counts, fresh_database, load  # noqa: E402
 
 from ticketflow.components import Components  # noqa: E402
@@ -135,17 +135,10 @@ def start_api(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     log = (data_dir / "api.log").open("wb")
     command = [sys.executable, "-m", "ticketflow.cli", "api", "--port", str(port)]
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/signin", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"ticketflow api exited; see {data_dir / 'api.log'}")
-        time.sleep(0.3)
-    raise RuntimeError("ticketflow api did not start")
+    # /signin, not /healthz: this API runs with no Temporal to be healthy with.
+    if healthy(f"http://127.0.0.1:{port}", 60, "/signin", proc):
+        return proc
+    raise RuntimeError(f"ticketflow api did not start; see {data_dir / 'api.log'}")
 
 
 def main() -> None:

@@ -474,8 +474,8 @@ def extra_api(stack: EmbeddedStack, port: int, desk: Path) -> subprocess.Popen[b
     command = [sys.executable, "-m", "ticketflow.cli", "api", "--port", str(port)]
     log = (stack.data_dir.parent / f"api-{port}.log").open("wb")
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
-    if not healthy(f"http://127.0.0.1:{port}", 60):
-        raise RuntimeError(f"the extra API on {port} did not start")
+    if not healthy(f"http://127.0.0.1:{port}", 60, process=proc):
+        raise RuntimeError(f"the extra API on {port} did not start; see {log.name}")
     return proc
 
 

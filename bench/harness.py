@@ -38,15 +38,23 @@ def free_port_run(count: int) -> int:
         return first
 
 
-def healthy(api: str, timeout: float) -> bool:
-    """Whether the API at `api` answers /healthz with 200 within `timeout` seconds."""
+def healthy(
+    api: str,
+    timeout: float,
+    path: str = "/healthz",
+    process: subprocess.Popen[bytes] | None = None,
+) -> bool:
+    """Whether the API at `api` answers `path` with 200 within `timeout` seconds (False
+    at once when its `process` has exited)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{api}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{api}{path}", timeout=2).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass
+        if process is not None and process.poll() is not None:
+            return False
         time.sleep(0.3)
     return False
 

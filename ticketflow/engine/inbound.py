@@ -31,7 +31,7 @@ from ticketflow.engine.first_step import FirstStep, mark_started, reply_pending
 from ticketflow.engine.tickets import (
     TemporalUnavailable,
     deliver_customer_message,
-    start_new_ticket,
+    start_ticket_run,
     ticket_client,
 )
 from ticketflow.mail.bounded import refuse_non_mail, sender_key
@@ -208,7 +208,7 @@ async def _hand_over(components: Components, client: Client, result: IntakeResul
     started = False
     try:
         if facts is not None:
-            started = await start_new_ticket(project_client, settings, number, facts)
+            started = await start_ticket_run(project_client, settings, number, facts)
         else:
             warning = REUSED_MESSAGE_ID if result.reused_message_id else None
             await deliver_customer_message(

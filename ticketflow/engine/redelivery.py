@@ -21,7 +21,7 @@ from ticketflow.engine.inbound import read_unread
 from ticketflow.engine.tickets import (
     deliver_customer_message,
     has_taken,
-    start_loaded_run,
+    start_ticket_run,
     ticket_client,
 )
 from ticketflow.store.models import Article, Ticket, utcnow
@@ -84,7 +84,7 @@ async def start_routed(components: Components, client: Client, min_age: timedelt
     started = 0
     for project, number, article_id in routed:
         project_client = ticket_client(client, components, project)
-        if await start_loaded_run(project_client, components.settings, number):
+        if await start_ticket_run(project_client, components.settings, number):
             started += 1  # marked by the next sweep, once the run has loaded the ticket
         elif await has_taken(project_client, number, article_id):
             await asyncio.to_thread(mark_started, components.sessions, article_id)

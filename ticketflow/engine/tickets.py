@@ -66,38 +66,27 @@ def ticket_input(
     )
 
 
-async def start_new_ticket(
-    client: Client, settings: Settings, number: str, facts: TicketFacts
+async def start_ticket_run(
+    client: Client, settings: Settings, number: str, facts: TicketFacts | None = None
 ) -> bool:
-    """Start the run of a ticket intake has just made and taken the first step of, showing
-    the ticket in the Temporal UI from its start. False when a run was there already (a
-    reply to it started one first, which loaded the ticket with its step)."""
-    clocks = facts.timers.clocks
-    attributes = ticket_attributes(number, facts, sla.escalation_at(clocks) if clocks else None)
+    """Start a ticket's run, unless one is running (False then). With `facts`, those of a
+    ticket intake has just made and taken the first step of: the run starts from them,
+    showing the ticket in the Temporal UI from its start. Without, the run loads the
+    ticket from the read model (a ticket intake left `routed`)."""
+    attributes = None
+    if facts is not None:
+        clocks = facts.timers.clocks
+        escalation = sla.escalation_at(clocks) if clocks else None
+        attributes = at_start(ticket_attributes(number, facts, escalation))
     try:
         await client.start_workflow(
             TicketWorkflow.run,
             ticket_input(settings, number, facts),
             id=workflow_id(number),
             task_queue=settings.task_queue,
-            search_attributes=at_start(attributes),
+            search_attributes=attributes,
             static_summary=start_summary(number, facts),
             static_details=start_details(number, facts),
-        )
-    except WorkflowAlreadyStartedError:
-        return False
-    return True
-
-
-async def start_loaded_run(client: Client, settings: Settings, number: str) -> bool:
-    """Start a run that loads the ticket from the read model; False when one is running."""
-    try:
-        await client.start_workflow(
-            TicketWorkflow.run,
-            ticket_input(settings, number),
-            id=workflow_id(number),
-            task_queue=settings.task_queue,
-            static_summary=start_summary(number, None),
         )
     except WorkflowAlreadyStartedError:
         return False
