@@ -385,6 +385,76 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
 }
 
 
+# Tickets in one bulk request: a queue's page of selections, with room.
+BULK_LIMIT = 500
+BulkNumber = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z-]+$")]
+
+
+class BulkBody(_Body):
+    """One action on each ticket of `numbers`: `move` (with `queue`), `priority` (with
+    `priority`), `close` (with an optional `reason`), `take`, `release`, or `macro` (with
+    the macro's name in `macro`)."""
+
+    numbers: list[BulkNumber] = Field(min_length=1, max_length=BULK_LIMIT)
+    action: Literal["move", "priority", "close", "take", "release", "macro"]
+    queue: str | None = Field(default=None, min_length=1, max_length=100)
+    priority: int | None = Field(default=None, ge=MIN_PRIORITY, le=MAX_PRIORITY)
+    reason: str | None = Field(default=None, max_length=200)
+    macro: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _fields_of_the_action(self) -> BulkBody:
+        if len(set(self.numbers)) != len(self.numbers):
+            raise ValueError("a ticket is named twice in numbers")
+        given = {
+            name
+            for name in ("queue", "priority", "reason", "macro")
+            if getattr(self, name) is not None
+        }
+        wanted = BULK_FIELDS[self.action]
+        if given - wanted:
+            raise ValueError(f"{self.action} takes no {', '.join(sorted(given - wanted))}")
+        required = wanted - {"reason"}
+        if required - given:
+            raise ValueError(f"{self.action} needs {', '.join(sorted(required - given))}")
+        return self
+
+    def fields(self) -> dict[str, object]:
+        """What the action itself takes, as its single-ticket body would carry it."""
+        return {name: getattr(self, name) for name in BULK_FIELDS[self.action]}
+
+
+# The fields each bulk action takes (`reason` is optional, the others required).
+BULK_FIELDS: Mapping[str, frozenset[str]] = {
+    "move": frozenset({"queue"}),
+    "priority": frozenset({"priority"}),
+    "close": frozenset({"reason"}),
+    "take": frozenset(),
+    "release": frozenset(),
+    "macro": frozenset({"macro"}),
+}
+
+
+class BulkOutcomeOut(BaseModel):
+    """One ticket's result: `done` with the ticket as its workflow left it, or the kind of
+    refusal (`refused`: a right; `conflict`: its state or owner; `unknown`: no such ticket
+    of yours to see; `invalid`; `unavailable`: try again) with its code and reason."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    result: str
+    ticket: ActionResult | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class BulkResult(BaseModel):
+    done: int
+    refused: int  # every ticket not done, whatever the kind
+    results: list[BulkOutcomeOut]
+
+
 class SearchHitOut(BaseModel):
     ticket: TicketSummary
     article_id: int | None  # the newest matching article; None when the number matched
