@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.escalation import EscalationActivities
 from activities.mail import MailActivities, MailSettings
+from activities.merge import MergeActivities
 from activities.passwords import PasswordActivities
 from activities.store import StoreActivities
 from activities.tracker import TrackerActivities
@@ -56,6 +57,7 @@ def build_worker(
     )
     passwords = PasswordActivities(components.accounts)
     tracker = TrackerActivities(components.sessions, components.projects)
+    merge = MergeActivities(components)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -73,6 +75,7 @@ def build_worker(
             passwords.restore_access,
             tracker.file_task,
             tracker.poll_task,
+            merge.merge_into,
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),

@@ -5,4 +5,5 @@
 - passwords: verifying sealed claims against the account directory; restoring access once.
 - tracker: filing a task in the project's tracker (once per note), asking how one stands.
 - escalation: telling supervisors by mail, or another system by webhook, of an SLA miss.
+- merge: a merged ticket's mail moved under the other ticket, and that ticket told.
 """

@@ -29,6 +29,7 @@ class ActivityName(StrEnum):
     RESTORE_ACCESS = "restore_access"
     FILE_TASK = "file_task"
     POLL_TASK = "poll_task"
+    MERGE_INTO = "merge_into"
 
 
 class MailKind(StrEnum):
@@ -174,6 +175,29 @@ class ActionRequest:
     channel: str | None = None
     # For file-task: an existing task to link instead of filing one (its key).
     task: str | None = None
+    # For merge: the number of the ticket this one is merged into (the service checked
+    # the agent may act on it, in the same project).
+    into: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeRef:
+    """A ticket merged into another: its mail (articles and their files) moved under the
+    other, which is told (`MergedIn`)."""
+
+    source_id: int
+    source: str  # its number
+    into: str  # the number of the ticket it is merged into
+    project: str
+    agent: str
+
+
+@dataclass(frozen=True)
+class MergedIn:
+    """To the ticket another was merged into: the other's number and who merged it."""
+
+    source: str
+    agent: str
 
 
 @dataclass

@@ -29,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         EscalationNotice,
         MacroRequest,
         MailKind,
+        MergedIn,
+        MergeRef,
         OutboundMail,
         Route,
         TaskEvent,
@@ -47,6 +49,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ticket_state import TicketRun, intake_notes
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
+# Moving a merged ticket's mail (one statement) and telling the other ticket.
+MERGE_TIMEOUT = timedelta(seconds=60)
 # Runs begun before escalation timers had another main loop; none is left anywhere (the
 # timers came before any installation), so the marker stays but its old branch is gone.
 TIMERS_PATCH = "escalation-timers"
@@ -91,6 +95,9 @@ class TicketWorkflow:
         self._intake_notes: dict[int, list[tuple[str, str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # mail and notices in flight
         self._task_events: list[TaskEvent] = []  # the tracker's words, not yet taken in
+        self._merged_in: list[MergedIn] = []  # tickets merged into this one, not yet taken in
+        self._merged_sources: set[str] = set()  # those taken in (a retried signal once)
+        self._merged_into: str | None = None  # this ticket merged into another: its run ends
         self._alarm = Alarm()
 
     @property
@@ -132,12 +139,20 @@ class TicketWorkflow:
         if task is not None and run.facts.task is not None:
             run.facts.task.comments = task.comments  # those it had when linked
         offer = run.offer_undo(action_id, before, request.action, request.agent, [request], now)
+        if request.action == Action.MERGE and request.into:
+            self._merged_into = request.into
+            self._start(self._merge(request.agent, request.into))
         return await self._answer_once_projected(version, action_id, offer)
 
     @workflow.signal
     def task_event(self, event: TaskEvent) -> None:
         """The tracker's word on a task (its webhook): taken in by the main loop."""
         self._task_events.append(event)
+
+    @workflow.signal
+    def merged_in(self, merged: MergedIn) -> None:
+        """Another ticket was merged into this one (its mail is here now)."""
+        self._merged_in.append(merged)
 
     @act.validator
     def validate_act(self, request: ActionRequest) -> None:
@@ -241,6 +256,7 @@ class TicketWorkflow:
                 if not self._has_work():
                     break
             self._take_task_news()
+            self._take_merged()
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
@@ -277,6 +293,7 @@ class TicketWorkflow:
         return bool(
             run.inbox
             or self._task_events
+            or self._merged_in
             or run.outbound
             or run.pending_projection
             or run.state is State.RECEIVED
@@ -304,6 +321,8 @@ class TicketWorkflow:
         return self._ticket.window_end(timedelta(seconds=self._input.reopen_window_seconds))
 
     def _window_over(self) -> bool:
+        if self._merged_into is not None:
+            return True  # merged: no reopen window, its mail goes to the other ticket
         # Once the alarm has rung: a run that starts past the window (a late agent note)
         # still waits a moment for mail on its way, as a timeout would.
         end = self._window_end()
@@ -317,6 +336,26 @@ class TicketWorkflow:
         key = run.task_poll_due(now)
         if key is not None:
             self._start(self._poll_task(key))
+
+    def _take_merged(self) -> None:
+        """Tickets merged into this one: each recorded once in its history."""
+        while self._merged_in:
+            merged = self._merged_in.pop(0)
+            if merged.source not in self._merged_sources:
+                self._merged_sources.add(merged.source)
+                self._ticket.take_merged(merged, workflow.now())
+
+    async def _merge(self, agent: str, into: str) -> None:
+        """Move this ticket's mail under `into` and tell that ticket (retried until done:
+        this ticket is closed already, and its later mail goes there)."""
+        facts = self._ticket.facts
+        ref = MergeRef(facts.ticket_id, self._input.number, into, facts.project or "", agent)
+        await workflow.execute_activity(
+            ActivityName.MERGE_INTO,
+            ref,
+            start_to_close_timeout=MERGE_TIMEOUT,
+            summary=f"merge into {into}",
+        )
 
     async def _poll_task(self, key: str) -> None:
         state = await tracking.poll(self._ticket.facts, key)

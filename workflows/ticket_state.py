@@ -20,6 +20,7 @@ from ticketflow.payloads import (
     EscalationNotice,
     HistoryEntry,
     MailKind,
+    MergedIn,
     OutboundMail,
     Projection,
     Route,
@@ -43,7 +44,15 @@ SEEN_ARTICLES_KEPT = 200
 # The Passwords steps, which keep the ticket's AccessCase.
 ACCESS_STEPS = frozenset({Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE})
 NOT_UNDONE = frozenset(
-    {Action.LANGUAGE, Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE, Action.FILE_TASK}
+    {
+        Action.LANGUAGE,
+        Action.CLAIMS,
+        Action.VERIFY,
+        Action.RESTORE,
+        Action.REFUSE,
+        Action.FILE_TASK,
+        Action.MERGE,  # its mail moved to the other ticket: no way back (the history says)
+    }
 )
 
 
@@ -119,6 +128,8 @@ class TicketRun:
             request.remind_at is None or request.remind_at <= now
         ):
             raise lifecycle.refused("remind-past")
+        if request.action == Action.MERGE and (not request.into or request.into == self.number):
+            raise lifecycle.refused("merge-into")
         after = self._decide(self.ticket, request)
         self._check_access(request)
         return after
@@ -240,6 +251,8 @@ class TicketRun:
             return request.agent
         if action is Action.LANGUAGE:
             return request.language
+        if action is Action.MERGE:
+            return request.into
         if action is Action.RESTORE:
             return f"{request.channel}: {request.reason or ''}".rstrip(": ")
         if action is Action.TAKE and self.one_owner and before.owner not in (None, actor):
@@ -496,6 +509,13 @@ class TicketRun:
             task.comments = state.comments
             return TaskEvent(state.key, "comment")
         return None
+
+    def take_merged(self, merged: MergedIn, now: datetime) -> None:
+        """Another ticket merged into this one by an agent: its mail is here now, and the
+        history says whose and by whom; nothing of this ticket's state changes."""
+        self.record(
+            merged.agent, Action.MERGED_IN.value, self.ticket, self.ticket, merged.source, None, now
+        )
 
     def take_task_event(self, event: TaskEvent, now: datetime) -> None:
         """The task closed or got a comment: the ticket comes back to its queue with the

@@ -32,6 +32,7 @@ BODIES: dict[str, dict[str, object]] = {
     "restore": {"channel": "sms", "reason": "x"},
     "refuse": {"reason": "x"},
     "file-task": {"summary": "x"},
+    "merge": {"into": "1"},
 }
 
 

@@ -58,6 +58,9 @@ EXPECTED: dict[Action, dict[State, State | None]] = {
     # Solvers: the ticket waits on the task; the task's news brings a waiting one back.
     Action.FILE_TASK: {R: None, F: W, S: W, W: W, C: None},
     Action.TASK_UPDATE: {R: None, F: F, S: S, W: S, C: None},
+    # A duplicate closes, merged into the ticket it repeats; that one records it, as it is.
+    Action.MERGE: {R: None, F: C, S: C, W: C, C: None},
+    Action.MERGED_IN: {R: None, F: F, S: S, W: W, C: C},
     Action.ROUTE: {R: S, F: None, S: None, W: None, C: None},
     # Reopens in the reply queue (Inbox here), so first-line.
     Action.CUSTOMER_MESSAGE: {R: R, F: F, S: S, W: F, C: F},

@@ -21,7 +21,7 @@ ALLOWS = {
     Right.REPLY: {Action.ASK, Action.ANSWER, Action.LANGUAGE, Action.FORWARD},
     Right.OWNER: {Action.TAKE, Action.REMIND, Action.MOVE, Action.RELEASE},
     Right.PRIORITY: {Action.PRIORITY},
-    Right.CLOSE: {Action.CLOSE, Action.REOPEN},
+    Right.CLOSE: {Action.CLOSE, Action.REOPEN, Action.MERGE},
     Right.MOVE_INTO: set(),
     Right.STEAL: set(),
     Right.VERIFY: {Action.CLAIMS, Action.VERIFY, Action.RESTORE, Action.REFUSE},

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketflow.payloads import ActionRequest, CarryOver, MailKind, OutboundMail, TicketFacts
+from ticketflow.payloads import (
+    ActionRequest,
+    CarryOver,
+    MailKind,
+    MergedIn,
+    OutboundMail,
+    TicketFacts,
+)
 from ticketflow.tickets import sla
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State, Ticket
 from workflows.ticket_state import TicketRun
@@ -205,3 +212,24 @@ def test_a_steal_needs_the_steal_right_where_the_ticket_is() -> None:
     elsewhere = {"Inbox": ["owner", "ro", "steal"], "Passwords": ["owner", "ro"]}
     with pytest.raises(InvalidTransition, match="needs the steal right"):
         run.decide(ActionRequest(action="take", agent="bob", rights=elsewhere, steal=True), T0)
+
+
+def test_a_merge_needs_another_ticket_closes_this_one_and_is_never_undone() -> None:
+    run = TicketRun.restore("n", facts(), [])
+    for into in (None, "n"):
+        with pytest.raises(InvalidTransition) as refused:
+            run.decide(ActionRequest(action="merge", agent="alice", into=into), T0)
+        assert refused.value.why.code == "merge-into"
+    merge = ActionRequest(action="merge", agent="alice", into="m")
+    action_id, before = run.before_action()
+    run.apply("alice", Action.MERGE, run.decide(merge, T0), merge, T0)
+    assert run.state == "closed" and run.outbound == []
+    assert [(e.action, e.detail) for e in run.events] == [("merge", "m")]
+    assert run.offer_undo(action_id, before, "merge", "alice", [merge], T0) is None
+
+
+def test_a_ticket_merged_in_is_recorded_and_nothing_else_changes() -> None:
+    run = TicketRun.restore("m", facts(state="waiting"), [])
+    run.take_merged(MergedIn(source="n", agent="alice"), T0)
+    assert run.state == "waiting"
+    assert [(e.actor, e.action, e.detail) for e in run.events] == [("alice", "merged-in", "n")]

@@ -60,6 +60,10 @@ SCENARIOS = {
     ),
     f"{SECOND}test_a_verification_and_a_restore": ("passwords-verify-restore",),
     f"{SECOND}test_a_task_waited_on_for_days_then_closed": ("task-filed-polled-closed",),
+    f"{TICKET}test_a_ticket_merged_into_another_moves_its_mail_and_its_run_ends": (
+        "merged-into-another",
+        "another-merged-in",
+    ),
 }
 
 

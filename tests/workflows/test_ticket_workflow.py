@@ -346,3 +346,38 @@ async def test_a_colleague_s_forward_then_an_agent_s_forward_out(
         for private in ("anna.petrova@example.org", "I cannot sign in", "FYI"):
             assert private not in text
         await keep_history(client, workflow_id(number), "staff-forward-and-forward-out")
+
+
+async def test_a_ticket_merged_into_another_moves_its_mail_and_its_run_ends(
+    time_skipping_env: WorkflowEnvironment, components: Components
+) -> None:
+    """The merged ticket closes and its run ends at once (no reopen window); the other's
+    run records the merge; both histories carry numbers and ids, never the mail."""
+    client = time_skipping_env.client
+    async with new_worker(client, components):
+        first = await accept_mail(components, client, customer_mail(subject="Cannot log in"))
+        again = customer_mail(subject="Cannot log in (again)", body="Second try, still broken.")
+        second = await accept_mail(components, client, again)
+        target, source = first.ticket_number, second.ticket_number
+        await wait_state(components, target, "first-line", "Inbox")
+        await wait_state(components, source, "first-line", "Inbox")
+        status = await act(client, components, source, "merge", into=target)
+        assert (status.ticket.state, status.undo_until) == (State.CLOSED, None)
+        await client.get_workflow_handle(workflow_id(source)).result()  # its run has ended
+
+        async def target_actions() -> list[str]:
+            return history_actions(components, target)
+
+        actions = await eventually(target_actions, lambda a: a[-1] == "merged-in")
+        assert actions == ["customer-message", "route", "merged-in"]
+        assert history_actions(components, source) == ["customer-message", "route", "merge"]
+        with components.sessions() as session:
+            moved = session.scalars(
+                select(Article.ticket_id).where(Article.id == second.article_id)
+            ).one()
+        assert moved == ticket_row(components, target).id
+        for number in (source, target):
+            text = await history_json(client, number)
+            assert "Second try" not in text and "anna@example.org" not in text
+        await keep_history(client, workflow_id(source), "merged-into-another")
+        await keep_history(client, workflow_id(target), "another-merged-in")

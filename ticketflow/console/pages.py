@@ -23,12 +23,12 @@ from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
 from ticketflow.desk.macros import by_hints
 from ticketflow.letters.answers import Written
-from ticketflow.service import desk, tickets, working
+from ticketflow.service import desk, links, tickets, working
 from ticketflow.service.access_shapes import ClaimsBody, ClaimsOut
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
 from ticketflow.service.passwords import do_record_claims
 from ticketflow.service.refusals import Invalid, NotFound, Refusal
-from ticketflow.service.shapes import ACTION_BODIES, ActionResult, PreviewBody
+from ticketflow.service.shapes import ACTION_BODIES, ActionResult, LinkBody, PreviewBody
 from ticketflow.service.uploads import upload_files
 from ticketflow.store.models import utcnow
 from ticketflow.store.queries import ROW_ID_MAX
@@ -37,7 +37,7 @@ from ticketflow.store.sign_in import ConsoleSeat
 # A ticket's page shows its newest articles; a link leads to those before.
 ARTICLES_PER_PAGE = 50
 # Actions after which the ticket is done with, for the agent: the queue's next one opens.
-ENDS_HIS_PART = frozenset({"move", "answer", "ask", "close"})
+ENDS_HIS_PART = frozenset({"move", "answer", "ask", "close", "merge"})
 # What a ticket page's `done` names: one of the agent's actions, "<number>.<action id>".
 DONE = r"^[0-9A-Za-z-]{1,40}\.[0-9]{1,10}$"
 router = APIRouter(include_in_schema=False)
@@ -389,6 +389,35 @@ async def undo(
         # Too late, or the ticket changed: said where he is working, the queue's next.
         return await _ticket(request, number, components, seat, refused, acted="undo")
     target = f"/t/{quote(number, safe='')}?undone=1"
+    return RedirectResponse(target, 303, headers=SECURITY_HEADERS)
+
+
+@router.post("/t/{number}/links")
+async def link(request: Request, number: str, components: ComponentsDep, seat: Seat) -> Response:
+    """Link the ticket with the one whose number he typed; back on the ticket's page."""
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    other = form.get("number", "").strip()
+    try:
+        body = _validated(LinkBody, {"number": other})
+        await asyncio.to_thread(links.do_link, components, seat.agent, number, body.number)
+    except Refusal as refused:
+        return await _ticket(request, number, components, seat, refused, acted="link")
+    target = f"/t/{quote(number, safe='')}#links"
+    return RedirectResponse(target, 303, headers=SECURITY_HEADERS)
+
+
+@router.post("/t/{number}/links/{other}/remove")
+async def unlink(
+    request: Request, number: str, other: str, components: ComponentsDep, seat: Seat
+) -> Response:
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    try:
+        await asyncio.to_thread(links.do_unlink, components, seat.agent, number, other)
+    except Refusal as refused:
+        return await _ticket(request, number, components, seat, refused, acted="link")
+    target = f"/t/{quote(number, safe='')}#links"
     return RedirectResponse(target, 303, headers=SECURITY_HEADERS)
 
 

@@ -26,6 +26,7 @@ from ticketflow.letters.answers import DECISIONS_DIR, AnswerError, Written
 from ticketflow.metrics import AGENT_ACTIONS
 from ticketflow.payloads import ActionRequest
 from ticketflow.service.access import access_own_action, access_ticket_ref
+from ticketflow.service.merging import merge_target
 from ticketflow.service.passwords import passwords_config
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import (
@@ -78,6 +79,9 @@ async def do_act(
         # The ticket is one the agent may see: now his rights in its queue.
         seat = policy_of(components.projects).seat(agent, ref.project)
         seat.check_action(Action(action), ref.queue, fields.get("queue"))
+        into = None
+        if action == Action.MERGE:
+            into = await asyncio.to_thread(merge_target, components, agent, ref, fields["into"])
         request = ActionRequest(
             action=action,
             agent=agent.name,
@@ -89,6 +93,7 @@ async def do_act(
             rights=seat.carried(),
             channel=fields.get("channel"),
             task=fields.get("task"),
+            into=into,
         )
         written, extras = None, None
         if action in TEXT_ACTIONS or action == Action.FORWARD:

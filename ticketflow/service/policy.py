@@ -36,6 +36,7 @@ OFFERED = (
     Action.MOVE,
     Action.PRIORITY,
     Action.CLOSE,
+    Action.MERGE,
     Action.NOTE,
     Action.REMIND,
     Action.FORWARD,

@@ -130,9 +130,27 @@ class HintOut(BaseModel):
     matched: str
 
 
+class LinkedTicket(TicketSummary):
+    """A ticket linked with another, and who linked the two when."""
+
+    linked_by: str
+    linked_at: datetime
+
+
+class LinkList(BaseModel):
+    # The ticket's linked tickets the caller may read, the latest link first.
+    links: list[LinkedTicket]
+
+
 class TicketDetail(TicketSummary):
     tags: list[str]
     hints: list[HintOut]
+    # Its related tickets (those the caller may read), the latest link first.
+    links: list[LinkedTicket] = []
+    # The ticket this one was merged into (its mail is there now), and those merged into
+    # this one (their mail is here; each keeps its own history).
+    merged_into: str | None = None
+    merged: list[str] = []
     articles: list[ArticleOut]
     # The ticket's events, as its workflow recorded them.
     history: list[HistoryEntry]
@@ -315,6 +333,16 @@ class PreviewOut(BaseModel):
     html: str
 
 
+class LinkBody(_Body):
+    # The ticket to link with (or unlink from).
+    number: str = Field(min_length=1, max_length=40)
+
+
+class MergeBody(_Body):
+    # The ticket this one repeats: this one's mail goes there, and this one closes.
+    into: str = Field(min_length=1, max_length=40)
+
+
 class MoveBody(_Body):
     queue: str = Field(min_length=1, max_length=100)
 
@@ -382,6 +410,7 @@ ACTION_BODIES: dict[str, tuple[type[ActionBody], str]] = {
     "restore": (RestoreBody, "Restore access by a channel, answer the customer, close"),
     "refuse": (RefuseBody, "Refuse to restore access, answer the customer, close"),
     "file-task": (FileTaskBody, "File a task in the tracker (or link one); the ticket waits on it"),
+    "merge": (MergeBody, "Merge this ticket into another: its mail goes there, this one closes"),
 }
 
 

@@ -21,6 +21,7 @@ from ticketflow.service.access import (
     access_ticket_ref,
 )
 from ticketflow.service.actions import do_act
+from ticketflow.service.links import linked_tickets
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import BadRequest, Invalid, NotFound
 from ticketflow.service.shapes import (
@@ -42,6 +43,7 @@ from ticketflow.store.agents import AgentIdentity
 from ticketflow.store.console_views import customer_tickets, owned_by
 from ticketflow.store.drafts import preview_mail
 from ticketflow.store.macro_uses import macro_uses
+from ticketflow.store.merges import merged_into_number, merged_numbers
 from ticketflow.store.models import Article, ArticleAttachment, utcnow
 from ticketflow.store.queries import (
     BadCursor,
@@ -126,6 +128,9 @@ def ticket_detail(
             **TicketSummary.model_validate(ticket).model_dump(),
             tags=ticket_tags(session, ticket.id),
             hints=[HintOut.model_validate(h) for h in ticket_hints(session, ticket.id)],
+            links=linked_tickets(components, session, agent, ticket.id),
+            merged_into=merged_into_number(session, ticket),
+            merged=merged_numbers(session, ticket.id),
             articles=shown,
             history=[history_entry_of(h) for h in events],
             earlier=earlier,

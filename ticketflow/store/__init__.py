@@ -12,6 +12,8 @@
 - drafts: agents' texts stored before the workflow is asked.
 - forward_drafts: an agent's forward of a ticket's mail, as a draft with its files.
 - uploads: files agents upload to send with their mail.
+- links: links between related tickets, one row a pair, read both ways.
+- merges: a merged ticket's mail moved under the other; mail to it followed there.
 - queries: the read side of the agent API (queue views, pages, search).
 - console_views: what the console reads beyond them (live arrivals, own tickets, overview).
 - counts: per-queue, per-state counters kept in the change's transaction.

@@ -30,6 +30,7 @@ from ticketflow.payloads import CustomerMessage, TicketFacts
 from ticketflow.store import counts
 from ticketflow.store.blobs import keep_blob
 from ticketflow.store.inbox import RawState
+from ticketflow.store.merges import merged_target
 from ticketflow.store.models import (
     Article,
     ArticleAttachment,
@@ -415,7 +416,8 @@ def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Tic
     A reference to one of our stored messages, inbound or outbound (In-Reply-To,
     References, or the original a bounce reports on), decides, whatever the subject
     says. Otherwise the number in the subject, if the sender is one of that ticket's
-    addresses (or the rules trust numbers alone).
+    addresses (or the rules trust numbers alone). Mail to a merged ticket belongs to the
+    one it was merged into.
     """
     ids = parsed.thread_ids
     if ids:
@@ -427,13 +429,15 @@ def find_thread(session: Session, parsed: ParsedMail, rules: IntakeRules) -> Tic
             .limit(1)
         )
         if ticket is not None:
-            return ticket
+            return merged_target(session, ticket)
     number = rules.subject_tag.number_in(parsed.subject)
     if not number:
         return None
     ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None:
         return None
+    # A merged ticket's mail is the other's now: its senders are known there.
+    ticket = merged_target(session, ticket)
     known = _known_sender(session, ticket, parsed.from_addr, rules.plus_tags_are_one_sender)
     if rules.number_needs_known_sender and not known:
         log.info("ticket %s named by an unknown sender: a new ticket instead", number)

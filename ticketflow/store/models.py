@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -233,6 +234,8 @@ class Ticket(Base):
         Index("ix_tickets_customer", "customer", "id"),
         # Open tickets by age, for the reports.
         Index("ix_tickets_project_state_created", "project", "state", "created_at"),
+        # The tickets merged into one (its page lists them).
+        Index("ix_tickets_merged_into", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,6 +261,9 @@ class Ticket(Base):
     # The workflow's projection version: a projection with a version not above
     # this one was already written and is skipped.
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The ticket this one was merged into (its mail moved there; later mail to this one's
+    # number goes there too); None: not merged.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
 
 class Article(Base):
@@ -371,6 +377,24 @@ class TicketTag(Base):
 
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class TicketLink(Base):
+    """Two tickets an agent linked as related (one customer, one problem), shown on both.
+    A pair is one row, the lower id first; who linked it and when are the link's own."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "other_id", name="uq_ticket_links"),
+        CheckConstraint("ticket_id < other_id", name="ck_ticket_links_order"),
+        Index("ix_ticket_links_other", "other_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    linked_by: Mapped[str] = mapped_column(String(100))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TicketHint(Base):

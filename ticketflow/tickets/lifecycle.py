@@ -45,6 +45,10 @@ class Action(StrEnum):
     # Solvers: a task filed in the product's tracker (or an existing one linked); the ticket
     # waits on it, and comes back when the task closes or gets a comment (task-update).
     FILE_TASK = "file-task"
+    # Many tickets at once: this ticket merged into another (its mail goes there; this one
+    # closes and ends), and the other's record of it.
+    MERGE = "merge"
+    MERGED_IN = "merged-in"
     # System events.
     ROUTE = "route"
     CUSTOMER_MESSAGE = "customer-message"
@@ -72,6 +76,7 @@ AGENT_ACTIONS = frozenset(
         Action.RESTORE,
         Action.REFUSE,
         Action.FILE_TASK,
+        Action.MERGE,
     }
 )
 # The Passwords decision: access restored or refused, the customer answered from a template.
@@ -96,6 +101,7 @@ OWNER_ACTIONS = frozenset(
         Action.RESTORE,
         Action.REFUSE,
         Action.FILE_TASK,
+        Action.MERGE,
     }
 )
 # Ownership ends (the ticket is its queue's again).
@@ -146,6 +152,10 @@ TRANSITIONS: dict[Action, dict[State, State | Target]] = {
         _S.SECOND_LINE: _T.STAY,
         _S.WAITING: _T.QUEUE_LINE,
     },
+    # A duplicate merged into the ticket it repeats: closed here, its mail there.
+    Action.MERGE: dict.fromkeys(_OPEN_OR_WAITING, _S.CLOSED),
+    # Another ticket's mail now here: nothing of this one's state changes.
+    Action.MERGED_IN: dict.fromkeys((*_OPEN_OR_WAITING, _S.CLOSED), _T.STAY),
     Action.REMIND: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.RELEASE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
     Action.LANGUAGE: dict.fromkeys(_OPEN_OR_WAITING, _T.STAY),
@@ -193,6 +203,7 @@ REFUSALS = {
     "account-missing": "the account directory has no such account",
     "tracker-unavailable": "the task tracker did not answer; try again shortly",
     "task-unknown": "the task tracker has no task %(task)s",
+    "merge-into": "a merge needs another ticket to merge into",
 }
 
 

@@ -62,6 +62,7 @@ NEEDED: Mapping[Action, Right] = {
     Action.RESTORE: Right.VERIFY,
     Action.REFUSE: Right.VERIFY,
     Action.FILE_TASK: Right.FILE_TASK,
+    Action.MERGE: Right.CLOSE,  # it closes the ticket (and needs `note` on the other's queue)
 }
 RW_GIVES = frozenset(Right) - {Right.STEAL, Right.RW, Right.VERIFY, Right.FILE_TASK}
 

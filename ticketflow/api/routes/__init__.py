@@ -3,6 +3,7 @@
 - tickets: queue views, a ticket, its macros, language, preview, escalations.
 - actions: one typed route per agent action, and running macros.
 - bulk: one action or macro on many tickets, each ticket's result.
+- links: related tickets linked both ways.
 - inbound: mail over HTTP (raw and the providers' webhooks).
 - attachments: downloads. uploads: agents' files for their mail.
 - search: full-text search. queues: the agent's queues.
