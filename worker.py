@@ -57,7 +57,7 @@ def build_worker(
     )
     passwords = PasswordActivities(components.accounts)
     tracker = TrackerActivities(components.sessions, components.projects)
-    merge = MergeActivities(components)
+    merge = MergeActivities(components.sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

@@ -183,13 +183,16 @@ class ActionRequest:
 @dataclass(frozen=True)
 class MergeRef:
     """A ticket merged into another: its mail (articles and their files) moved under the
-    other, which is told (`MergedIn`)."""
+    other, which is told (`MergedIn`), its run started (`start`, on `task_queue`, with
+    `summary`) if it has none running."""
 
     source_id: int
     source: str  # its number
     into: str  # the number of the ticket it is merged into
-    project: str
     agent: str
+    start: TicketInput
+    task_queue: str
+    summary: str
 
 
 @dataclass(frozen=True)

@@ -348,8 +348,17 @@ class TicketWorkflow:
     async def _merge(self, agent: str, into: str) -> None:
         """Move this ticket's mail under `into` and tell that ticket (retried until done:
         this ticket is closed already, and its later mail goes there)."""
-        facts = self._ticket.facts
-        ref = MergeRef(facts.ticket_id, self._input.number, into, facts.project or "", agent)
+        # The other ticket's run, if it has none, starts as a loaded one would.
+        start = dataclasses.replace(self._input, number=into, carried=None, rules=RULES)
+        ref = MergeRef(
+            source_id=self._ticket.facts.ticket_id,
+            source=self._input.number,
+            into=into,
+            agent=agent,
+            start=start,
+            task_queue=workflow.info().task_queue,
+            summary=describe.start_summary(into, None),
+        )
         await workflow.execute_activity(
             ActivityName.MERGE_INTO,
             ref,

@@ -54,6 +54,7 @@ async def test_an_agent_merges_a_repeated_ticket_from_its_page(
 
     alice = await sign_in(chromium, served, "alice")
     await alice.goto(f"{served}/t/{second}")  # type: ignore[attr-defined]
+    await alice.get_by_text("Merge into another ticket").click()  # type: ignore[attr-defined]
     form = alice.locator("form.merge-form")  # type: ignore[attr-defined]
     await form.get_by_label("Merge into ticket number").fill(first)
     await form.get_by_role("button", name="Merge").click()

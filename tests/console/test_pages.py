@@ -205,7 +205,8 @@ async def test_a_page_offers_only_the_actions_the_policy_allows(stack: Stack) ->
     assert detail.status_code == 200 and detail.json()["actions"] == []
     first = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     assert first.json()["actions"] == [
-        "take", "answer", "ask", "move", "priority", "close", "note", "remind", "forward",
+        "take", "answer", "ask", "move", "priority", "close", "merge", "note", "remind",
+        "forward",
     ]  # fmt: skip
     sams, sam_csrf = await signed_in(stack, "sam")
     page = await sams.get(f"/t/{number}")

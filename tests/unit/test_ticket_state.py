@@ -7,7 +7,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from temporalio.workflow import _Definition
 
+from activities.merge import MERGED_IN_SIGNAL, TICKET_WORKFLOW
 from ticketflow.payloads import (
     ActionRequest,
     CarryOver,
@@ -18,6 +20,7 @@ from ticketflow.payloads import (
 )
 from ticketflow.tickets import sla
 from ticketflow.tickets.lifecycle import Action, InvalidTransition, State, Ticket
+from workflows.ticket import TicketWorkflow
 from workflows.ticket_state import TicketRun
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -233,3 +236,11 @@ def test_a_ticket_merged_in_is_recorded_and_nothing_else_changes() -> None:
     run.take_merged(MergedIn(source="n", agent="alice"), T0)
     assert run.state == "waiting"
     assert [(e.actor, e.action, e.detail) for e in run.events] == [("alice", "merged-in", "n")]
+
+
+def test_the_merge_activity_names_the_workflow_and_its_signal_as_they_are() -> None:
+    # The activity may not import workflow code: it names both, and must name them right
+    # (the SDK's definition of a workflow class is the one place both are read from).
+    definition = _Definition.must_from_class(TicketWorkflow)
+    assert definition.name == TICKET_WORKFLOW
+    assert MERGED_IN_SIGNAL in definition.signals

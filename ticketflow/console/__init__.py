@@ -14,6 +14,7 @@ password and a session cookie.
   tickets, the overview. live: their server-sent events.
 - access_pages: the Passwords tools on a ticket's page (the verification, the claims form)
   and the account panel, fetched after the page.
+- bulk_pages: a queue view's selection acted on at once, each ticket's result shown.
 - help_pages: the customer form at /help (its intake is the service's).
 - report_page: the supervisors' dashboard at /reports. charts: its SVG charts.
 - templates/, static/, locale/: the pages, their one stylesheet and script (no inline

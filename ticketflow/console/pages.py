@@ -19,6 +19,7 @@ from ticketflow.api.errors import status_of
 from ticketflow.api.files import as_download
 from ticketflow.components import Components
 from ticketflow.console.access_pages import tools_context
+from ticketflow.console.bulk_pages import bulk_choices
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
 from ticketflow.desk.macros import by_hints
@@ -75,6 +76,7 @@ async def queue_page(
 ) -> Response:
     asked = tickets.QueueQuery(project=project, queue=queue, cursor=cursor, sort=sort)
     page = await asyncio.to_thread(tickets.queue_page, components, seat.agent, asked)
+    choices = await asyncio.to_thread(bulk_choices, components, seat.agent, project, queue)
     notice = await _notice(components, seat, done)
     # The live view sends what arrives after this page was made.
     live = f"/live/p/{quote(project)}/q/{quote(queue)}?since={quote(utcnow().isoformat())}"
@@ -90,6 +92,7 @@ async def queue_page(
         notice=notice,
         empty=empty,
         zone=components.projects.desk(project).zone,
+        choices=choices,
     )
 
 

@@ -30,7 +30,6 @@ from ticketflow.payloads import (
     ActionRequest,
     CustomerMessage,
     MacroRequest,
-    MergedIn,
     TaskEvent,
     TicketFacts,
     TicketInput,
@@ -122,20 +121,6 @@ async def deliver_customer_message(
         task_queue=settings.task_queue,
         start_signal="customer_message",
         start_signal_args=[message],
-        static_summary=start_summary(number, None),
-    )
-
-
-async def tell_merged(client: Client, settings: Settings, number: str, merged: MergedIn) -> None:
-    """Tell the ticket another was merged into it (signal-with-start: a ticket whose run
-    has ended starts one, which loads it)."""
-    await client.start_workflow(
-        TicketWorkflow.run,
-        ticket_input(settings, number),
-        id=workflow_id(number),
-        task_queue=settings.task_queue,
-        start_signal="merged_in",
-        start_signal_args=[merged],
         static_summary=start_summary(number, None),
     )
 

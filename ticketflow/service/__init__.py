@@ -11,6 +11,7 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - actions: acting on tickets: one action, or a macro's every step, and undoing either.
 - bulk: one action or macro on many tickets, each ticket decided apart, its own result.
 - links: related tickets linked both ways, shown on both.
+- merging: what a merge needs of the ticket it goes into (rights, one project, not merged).
 - uploads: agents' files for their mail, checked (size, the desk's virus scanner) and kept.
 - passwords: a customer's claims recorded sealed, a ticket's verification, the account
   beside it. access_shapes: what those take and give (never a claim's value).

@@ -21,6 +21,7 @@ from ticketflow.service.actions import RESULTS, do_act, do_run_macro
 from ticketflow.service.refusals import Refusal
 from ticketflow.service.shapes import ActionResult
 from ticketflow.store.agents import AgentIdentity
+from ticketflow.tickets.reasons import Reason
 
 # Tickets acted on at once: each is an update its workflow decides; more at once would
 # only queue in the engine while other agents' single actions wait behind them.
@@ -38,6 +39,7 @@ class BulkOutcome:
     ticket: ActionResult | None = None
     code: str | None = None
     reason: str | None = None
+    why: Reason | None = None  # the reason with its parameters, for the console's words
 
 
 async def do_bulk(
@@ -61,7 +63,9 @@ async def do_bulk(
                     done = await do_act(components, client, agent, number, action, fields)
             except Refusal as refusal:
                 kind = next((r for k, r in RESULTS.items() if isinstance(refusal, k)), "invalid")
-                return BulkOutcome(number, kind, code=refusal.code, reason=refusal.reason)
+                return BulkOutcome(
+                    number, kind, code=refusal.code, reason=refusal.reason, why=refusal.why
+                )
             return BulkOutcome(number, "done", ticket=done)
 
     return list(await asyncio.gather(*(one(n) for n in numbers)))

@@ -4,6 +4,8 @@
 
 function typing(event) {
   const t = event.target;
+  // A ticked box has the focus after a click; the keys still work there.
+  if (t instanceof HTMLInputElement && (t.type === "checkbox" || t.type === "radio")) return false;
   return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement ||
     t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable);
 }
@@ -57,6 +59,13 @@ document.addEventListener("keydown", (event) => {
   } else if (key === "Enter" && document.querySelector("a[data-work]")) {
     document.querySelector("a[data-work]").click();  // a queue's next ticket, his alone
   } else if (key === "u") { if (!click("button[data-undo]")) return; }
+  else if (key === "x") {
+    // A queue view's selection: the current row ticked, or unticked.
+    const box = document.querySelector("tr.current input[data-select]");
+    if (!box) return;
+    box.checked = !box.checked;
+    lastTicked = rows().indexOf(box.closest("tr"));
+  }
   else if (key === "r") focusField("reply");
   else if (key === "m") focusField("move");
   else if (key === "n") focusField("note");
@@ -67,6 +76,23 @@ document.addEventListener("keydown", (event) => {
     if (button) button.click(); else return;
   } else return;
   event.preventDefault();
+});
+
+// Shift-click on a row's box ticks (or unticks) every row from the last one clicked.
+let lastTicked = -1;
+document.addEventListener("click", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.hasAttribute("data-select")) return;
+  const all = rows();
+  const at = all.indexOf(box.closest("tr"));
+  if (event.shiftKey && lastTicked >= 0 && at >= 0) {
+    const [from, to] = at < lastTicked ? [at, lastTicked] : [lastTicked, at];
+    for (const row of all.slice(from, to + 1)) {
+      const each = row.querySelector("input[data-select]");
+      if (each) each.checked = box.checked;
+    }
+  }
+  lastTicked = at;
 });
 
 // A list's whole row opens its ticket (its links still work as links).
@@ -130,6 +156,16 @@ function addRow(ticket) {
   subject.textContent = ticket.subject || body.dataset.noSubject || "";
   const cells = [link, subject, ticket.customer, ticket.queue, String(ticket.priority),
     ticket.owner || "–", ticket.escalation_shown || "–"];
+  if (body.dataset.selectable) {
+    // A selectable view's new row has its box too (its label: "Select {number}").
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = `t-${ticket.number}`;
+    box.value = "1";
+    box.setAttribute("data-select", "");
+    box.setAttribute("aria-label", body.dataset.selectable.replace("{number}", ticket.number));
+    cells.unshift(box);
+  }
   for (const value of cells) {
     const cell = document.createElement("td");
     if (value instanceof Node) cell.appendChild(value); else cell.textContent = value;

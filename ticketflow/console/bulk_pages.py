@@ -1,0 +1,103 @@
+"""A queue view's selection, acted on at once: tickets ticked (click, shift-click, `x`), one
+action or macro chosen, each ticket decided apart (ticketflow.service.bulk), and a page that
+says ticket by ticket what was done and what was refused and why."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from ticketflow.api.deps import ComponentsDep, TemporalClientDep
+from ticketflow.api.errors import status_of
+from ticketflow.components import Components
+from ticketflow.console.rendering import render
+from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.service.bulk import do_bulk
+from ticketflow.service.desk import desk_for
+from ticketflow.service.refusals import Invalid, Refusal
+from ticketflow.service.shapes import BulkBody
+from ticketflow.store.agents import AgentIdentity
+
+router = APIRouter(include_in_schema=False)
+# A ticked row's field: `t-<number>` (one field a ticket, so a form reads as one mapping).
+TICKED = "t-"
+
+
+def bulk_choices(
+    components: Components, agent: AgentIdentity, project: str, queue: str
+) -> dict[str, Any]:
+    """What a queue view offers its selection: moves out of the queue, priorities, close,
+    take, release, and the macros he may run."""
+    desk = desk_for(components, agent, project)
+    return {
+        "moves": [q for q in desk.move_targets if q != queue],
+        "macros": desk.macros,
+    }
+
+
+def chosen_body(form: dict[str, str]) -> BulkBody:
+    """The form's ticked tickets and chosen action as a bulk request; Invalid saying what
+    is missing."""
+    numbers = [name.removeprefix(TICKED) for name in form if name.startswith(TICKED)]
+    if not numbers:
+        raise Invalid("form-invalid", reason="no ticket is selected")
+    kind, _, value = form.get("bulk", "").partition(":")
+    fields: dict[str, Any] = {"numbers": numbers, "action": kind}
+    if kind == "move":
+        fields["queue"] = value
+    elif kind == "priority":
+        fields["priority"] = int(value) if value.isdigit() else None
+    elif kind == "macro":
+        fields["macro"] = value
+    try:
+        return BulkBody.model_validate(fields)
+    except ValidationError as exc:
+        reason = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise Invalid("form-invalid", reason=reason) from None
+
+
+@router.post("/p/{project}/q/{queue}/bulk")
+async def bulk(
+    request: Request,
+    project: str,
+    queue: str,
+    components: ComponentsDep,
+    client: TemporalClientDep,
+    seat: Seat,
+) -> Response:
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    back = f"/p/{quote(project, safe='')}/q/{quote(queue, safe='')}"
+    try:
+        body = chosen_body(form)
+    except Refusal as refused:
+        return render(
+            request,
+            "bulk_result.html.j2",
+            seat,
+            status_of(refused),
+            refused=refused,
+            results=[],
+            back=back,
+            queue=queue,
+        )
+    results = await do_bulk(
+        components, client, seat.agent, body.numbers, body.action, body.fields()
+    )
+    done = [r for r in results if r.result == "done"]
+    return render(
+        request,
+        "bulk_result.html.j2",
+        seat,
+        200,
+        results=results,
+        done=len(done),
+        refused=None,
+        action=body.action,
+        back=back,
+        queue=queue,
+    )
