@@ -260,7 +260,12 @@ class TicketWorkflow:
             if self._history_is_long():
                 await self._continue_as_new()
             now = workflow.now()
-            if run.state is State.RECEIVED and self._patched(FIRST_STEP_PATCH):
+            if self._merged_into is not None:
+                # Merged: a message signalled here in the meantime is the other ticket's
+                # now (its article moved there, or intake sends it there); left unread
+                # here, the sweep delivers it to that ticket's run.
+                pass
+            elif run.state is State.RECEIVED and self._patched(FIRST_STEP_PATCH):
                 # The first step's events are written by a local activity before its
                 # workflow task completes. Should that task be lost (its worker killed),
                 # the retry sees every message that arrived meanwhile; taking the first
@@ -291,7 +296,7 @@ class TicketWorkflow:
     def _has_work(self) -> bool:
         run = self._ticket
         return bool(
-            run.inbox
+            (run.inbox and self._merged_into is None)
             or self._task_events
             or self._merged_in
             or run.outbound
