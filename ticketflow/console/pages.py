@@ -76,7 +76,6 @@ async def queue_page(
 ) -> Response:
     asked = tickets.QueueQuery(project=project, queue=queue, cursor=cursor, sort=sort)
     page = await asyncio.to_thread(tickets.queue_page, components, seat.agent, asked)
-    choices = await asyncio.to_thread(bulk_choices, components, seat.agent, project, queue)
     notice = await _notice(components, seat, done)
     # The live view sends what arrives after this page was made.
     live = f"/live/p/{quote(project)}/q/{quote(queue)}?since={quote(utcnow().isoformat())}"
@@ -92,7 +91,7 @@ async def queue_page(
         notice=notice,
         empty=empty,
         zone=components.projects.desk(project).zone,
-        choices=choices,
+        choices=bulk_choices(components, seat.agent, project, queue),
     )
 
 

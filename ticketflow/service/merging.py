@@ -14,7 +14,7 @@ from ticketflow.service.access import access_ticket
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, Refused
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.store.models import Ticket
+from ticketflow.store.merges import merged_target
 from ticketflow.tickets.lifecycle import Action
 
 
@@ -27,8 +27,8 @@ def merge_target(components: Components, agent: AgentIdentity, ref: TicketRef, i
         if target.project != ref.project:
             raise Invalid("merge-project", into=into, project=target.project)
         if target.merged_into_id is not None:
-            final = session.get(Ticket, target.merged_into_id)
-            raise Refused("merge-merged", into=into, final=final.number if final else "?")
+            final = merged_target(session, target).number  # where its mail went
+            raise Refused("merge-merged", into=into, final=final)
         seat = policy_of(components.projects).seat(agent, target.project)
         seat.check_action(Action.NOTE, target.queue)
         return target.number
