@@ -15,6 +15,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.escalation import EscalationActivities
+from activities.incident import IncidentActivities
 from activities.mail import MailActivities, MailSettings
 from activities.merge import MergeActivities
 from activities.passwords import PasswordActivities
@@ -58,6 +59,7 @@ def build_worker(
     passwords = PasswordActivities(components.accounts)
     tracker = TrackerActivities(components.sessions, components.projects)
     merge = MergeActivities(components.sessions)
+    incident = IncidentActivities(components.sessions, components.draft_settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -76,6 +78,8 @@ def build_worker(
             tracker.file_task,
             tracker.poll_task,
             merge.merge_into,
+            incident.send_incident_batch,
+            incident.project_incident,
         ],
         # Activities use blocking libraries (SQLAlchemy, smtplib): they run in threads.
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),

@@ -6,4 +6,5 @@
 - tracker: filing a task in the project's tracker (once per note), asking how one stands.
 - escalation: telling supervisors by mail, or another system by webhook, of an SLA miss.
 - merge: a merged ticket's mail moved under the other ticket, and that ticket told.
+- incident: an incident's mail, a batch of tickets at a time, each through its workflow.
 """

@@ -30,6 +30,7 @@ from ticketflow.settings import Settings
 from ticketflow.store.agents import AgentAdmin
 from ticketflow.store.db import make_engine, make_session_factory
 from ticketflow.store.drafts import DraftSettings
+from ticketflow.store.incident_rules import IncidentRules
 from ticketflow.store.intake import IntakeRules
 from ticketflow.store.models import utcnow
 from ticketflow.tickets.reporting import DeskShape
@@ -112,6 +113,11 @@ class Components:
             templates=self.templates,
             max_files_bytes=self.settings.max_message_bytes * 3 // 4,
         )
+
+    @cached_property
+    def incident_rules(self) -> IncidentRules:
+        """The open incidents' rules, as this process last read them (intake's)."""
+        return IncidentRules(self.sessions)
 
     @cached_property
     def accounts(self) -> Accounts:

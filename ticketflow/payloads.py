@@ -30,6 +30,9 @@ class ActivityName(StrEnum):
     FILE_TASK = "file_task"
     POLL_TASK = "poll_task"
     MERGE_INTO = "merge_into"
+    # The incident workflow's (workflows/incident.py).
+    SEND_INCIDENT_BATCH = "send_incident_batch"
+    PROJECT_INCIDENT = "project_incident"
 
 
 class MailKind(StrEnum):
@@ -364,3 +367,64 @@ class SendResult:
     skipped: str | None = None
     # Handed to the SMTP server, which never confirmed it; not sent again.
     unconfirmed: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentCommand:
+    """An agent's order to an incident (ticketflow.tickets.incidents.Order), with his
+    rights queue by queue: each ticket's workflow decides its mail against them."""
+
+    order: str
+    agent: str
+    rights: dict[str, list[str]] | None = None
+
+
+@dataclass
+class IncidentCarried:
+    """An incident's course and who ordered each mail, across continue-as-new."""
+
+    phase: str | None = None
+    paused: bool = False
+    waiting: bool = True
+    closed: bool = False
+    senders: dict[str, IncidentCommand] = field(default_factory=dict)  # by phase
+
+
+@dataclass(frozen=True)
+class IncidentInput:
+    """An incident's run: its id and project, the desk's rate, and how a linked ticket's
+    run starts should it have none (`ticket`, its number left out)."""
+
+    incident_id: int
+    project: str
+    rate_per_minute: int
+    ticket: TicketInput
+    carried: IncidentCarried | None = None
+
+
+@dataclass(frozen=True)
+class IncidentBatch:
+    """One batch of an incident's mail: up to `limit` linked tickets still waiting for
+    `phase`'s mail, each asked through its own workflow (an Update on `task_queue`)."""
+
+    incident_id: int
+    phase: str
+    sender: IncidentCommand
+    limit: int
+    ticket: TicketInput
+    task_queue: str
+
+
+@dataclass(frozen=True)
+class IncidentStateNow:
+    """An incident's state as its workflow decided it, for the read model."""
+
+    incident_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    sent: int
+    refused: int
+    remaining: int  # tickets still waiting for this phase's mail

@@ -1,4 +1,4 @@
-"""Deterministic workflow code: the ticket's life on Temporal. Imports the domain and the
+"""Deterministic workflow code: the ticket's life, and an incident's, on Temporal. Imports the domain and the
 payloads, never the store, mail transport or HTTP; activities are called by name.
 
 - ticket: TicketWorkflow, handlers and the main loop.
@@ -9,4 +9,5 @@ payloads, never the store, mail transport or HTTP; activities are called by name
 - passwords: the directory asked before a verification or a restore is recorded.
 - tracking: a task filed or found before a file-task is recorded; polling a task.
 - describe: the summaries and current details a ticket workflow shows in the Temporal UI.
+- incident: IncidentWorkflow, an incident's mail to its tickets, batch by batch at a rate.
 """

@@ -52,7 +52,7 @@ async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) 
     shown = await preview(stack, number, template="no_such_answer")
     assert (shown["status"], shown["detail"]) == (
         422,
-        "no answer template 'no_such_answer'; known: ask_details, password_reset, task_done",
+        "no answer template 'no_such_answer'; known: ask_details, incident_known, password_reset, task_done",
     )
     shown = await preview(stack, number, template="../auto_reply")
     assert shown["status"] == 422
@@ -69,7 +69,7 @@ async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) 
     )
     assert (resp.status_code, resp.json()["detail"]) == (
         422,
-        "no answer template 'missing'; known: ask_details, password_reset, task_done",
+        "no answer template 'missing'; known: ask_details, incident_known, password_reset, task_done",
     )
     detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     assert detail.json()["state"] == "first-line"  # nothing happened

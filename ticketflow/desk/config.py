@@ -213,6 +213,8 @@ class DeskConfig(StrictModel):
     forward_original: bool = False
     # How long an agent may undo an action, and his mail waits before it goes; 0: no undo.
     undo_seconds: int = Field(default=10, ge=0, le=300)
+    # How many tickets a minute an incident's answer to all (and its final answer) reaches.
+    incident_rate: int = Field(default=600, ge=1, le=60000)
     # Lost access: the claims a customer is asked, the account directory (docs/domain.md).
     passwords: PasswordsConfig | None = None
     # Solvers' tasks in the product's tracker (docs/tracker.md).

@@ -202,15 +202,15 @@ def _compile(config: RuleConfig, queues: set[str]) -> Rule:
     try:
         return Rule(
             name=config.name,
-            all=tuple(_condition(c) for c in config.all),
-            any=tuple(_condition(c) for c in config.any),
+            all=tuple(compile_condition(c) for c in config.all),
+            any=tuple(compile_condition(c) for c in config.any),
             actions=config.then,
         )
     except re.error as exc:
         raise RuleError(f"rule {config.name!r}: bad regex: {exc}") from None
 
 
-def _condition(config: ConditionConfig) -> Condition:
+def compile_condition(config: ConditionConfig) -> Condition:
     part = config.field if config.field in FIELDS else "header:" + config.field.split(":", 1)[1]
     keywords = None
     if config.keywords:

@@ -28,6 +28,7 @@ from ticketflow.components import Components
 from ticketflow.desk.projects import project_of_unread
 from ticketflow.desk.reading import Reading, read_and_classify
 from ticketflow.engine.first_step import FirstStep, mark_started, reply_pending
+from ticketflow.engine.incidents import link_new_ticket
 from ticketflow.engine.tickets import (
     TemporalUnavailable,
     deliver_customer_message,
@@ -174,7 +175,27 @@ async def _read_store_hand_over(
     if result.first_step is not None:
         first_step.counted()
     await _hand_over(components, client, result)
+    if result.created and result.ticket_id:
+        await _link_to_incidents(components, client, result, reading, raw, envelope)
     return result
+
+
+async def _link_to_incidents(
+    components: Components,
+    client: Client,
+    result: IntakeResult,
+    reading: Reading,
+    raw: bytes,
+    envelope: list[str],
+) -> None:
+    """A new ticket linked to the open incidents whose rule its message matches; never
+    a reason to refuse the message (it is the ticket's already)."""
+    try:
+        await link_new_ticket(
+            components, client, result.project, result.ticket_id, reading.mail, raw, envelope
+        )
+    except Exception:
+        log.exception("ticket %s not linked to incidents by their rules", result.ticket_number)
 
 
 async def _quarantine(

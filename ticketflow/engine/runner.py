@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from workflows.incident import IncidentWorkflow
 from workflows.ticket import TicketWorkflow
 
-WORKFLOWS: tuple[type, ...] = (TicketWorkflow,)
+WORKFLOWS: tuple[type, ...] = (TicketWorkflow, IncidentWorkflow)
 
 # The sandbox still refuses non-deterministic calls (datetime.now, I/O) in workflow
 # code, but no longer re-imports the workflow modules for every new ticket: that

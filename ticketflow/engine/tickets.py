@@ -189,13 +189,13 @@ async def _update(
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
-            raise InvalidTransition(_reason(cause)) from err
+            raise InvalidTransition(refusal_reason(cause)) from err
         raise
     except (RPCError, RuntimeError) as exc:
         raise TemporalUnavailable(str(exc)) from exc
 
 
-def _reason(refusal: ApplicationError) -> Reason | str:
+def refusal_reason(refusal: ApplicationError) -> Reason | str:
     """The workflow's refusal with its code, message and parameters where it sent them."""
     details = refusal.details
     if len(details) == 3 and isinstance(details[2], dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ticketflow.tickets import incidents
 from ticketflow.tickets.reasons import Reason
 
 # Every message the service itself refuses with, by code.
@@ -68,6 +69,15 @@ MESSAGES: Mapping[str, str] = {
     "merge-project": "ticket %(into)s is of project %(project)s: merge within one project",
     "merge-merged": "ticket %(into)s was merged into %(final)s: merge into that one",
     "link-unknown": "ticket %(number)s is not linked with %(other)s",
+    "incident-unknown": "no incident %(id)s",
+    "incidents-role": "incidents of %(project)s are for its supervisors and the incidents role",
+    "incident-rule": "the incident's rule: %(reason)s",
+    "incident-replies": (
+        "the incident's mail goes out with your rights, and you answer in no queue of %(project)s"
+    ),
+    "incident-queue": "no queue %(queue)s to move the incident's tickets into",
+    # What an incident refuses in its state (ticketflow.tickets.incidents).
+    **incidents.MESSAGES,
     "tracker-unknown": "no tracker webhook for project %(project)s",
     "tracker-forged": "the webhook carries no signature or token of this desk's tracker",
     "tracker-body": "the webhook's body is no JSON the tracker sends",

@@ -14,6 +14,8 @@
 - uploads: files agents upload to send with their mail.
 - links: links between related tickets, one row a pair, read both ways.
 - merges: a merged ticket's mail moved under the other; mail to it followed there.
+- incidents: incidents, their linked tickets and what each incident mail did to each.
+- incident_rules: the open incidents' rules as intake tests new tickets with them.
 - queries: the read side of the agent API (queue views, pages, search).
 - console_views: what the console reads beyond them (live arrivals, own tickets, overview).
 - counts: per-queue, per-state counters kept in the change's transaction.

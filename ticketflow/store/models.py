@@ -397,6 +397,57 @@ class TicketLink(Base):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Incident(Base):
+    """One outage's tickets together (docs/domain.md, "Incidents"): its title and status
+    for agents, the rule that links new tickets while it is open, and the answer to all
+    and the final answer (a template by name, or the agent's text: kept here, since a
+    mail's text never enters workflow history). Its workflow (`incident-<id>`) is the
+    source of truth for its state; this row is what faces read."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_project_state", "project", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    status_text: Mapped[str] = mapped_column(Text, default="")
+    # open, answering, paused, answered, closing, closed (ticketflow.tickets.incidents)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    rule: Mapped[str | None] = mapped_column(Text)  # JSON list of routing-rule conditions
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_template: Mapped[str | None] = mapped_column(String(100))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    final_template: Mapped[str | None] = mapped_column(String(100))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    close_queue: Mapped[str | None] = mapped_column(String(100))  # move there, not close
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IncidentTicket(Base):
+    """A ticket linked to an incident, and what each of the incident's two mails (the
+    answer to all, the final answer) did to it: `sent` (its article), `refused` (why), or
+    neither yet (pending). The draft is kept from before the ticket's workflow is asked,
+    so that a retried attempt asks with the same article: the ticket takes it once."""
+
+    __tablename__ = "incident_tickets"
+    __table_args__ = (Index("ix_incident_tickets_ticket", "ticket_id"),)
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    linked_by: Mapped[str] = mapped_column(String(100))  # an agent, or "rule"
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_draft_id: Mapped[int | None] = mapped_column(Integer)
+    answer_state: Mapped[str | None] = mapped_column(String(20))
+    answer_reason: Mapped[str | None] = mapped_column(String(500))
+    final_draft_id: Mapped[int | None] = mapped_column(Integer)
+    final_state: Mapped[str | None] = mapped_column(String(20))
+    final_reason: Mapped[str | None] = mapped_column(String(500))
+
+
 class TicketHint(Base):
     """A topic a routing rule found, and why: which rule matched what in which message."""
 

@@ -13,4 +13,5 @@
 - numbering: ticket numbers and the subject tag that carries them in mail.
 - language: the language a customer writes in, or a form declares.
 - reporting: what the reports count, folded event by event.
+- incidents: an incident's states, the orders agents give it, and its batches' rate.
 """

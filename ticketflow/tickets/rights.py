@@ -11,8 +11,9 @@ right but `move_into` includes `ro`.
 
 In a project, a group's roles give it rights over the whole desk: a `supervisor` reads the
 project's reports and every queue, and may run any macro (each step still needs its
-right); an `admin` administers the project's agents (and reads their audit log), reads the
-reports, and handles the mail kept for review.
+right), and manages incidents; an `admin` administers the project's agents (and reads
+their audit log), reads the reports, and handles the mail kept for review; `incidents`
+gives a first-line group incidents alone (make, link, answer, close).
 """
 
 from __future__ import annotations
@@ -74,15 +75,19 @@ class DeskRight(StrEnum):
     ANY_MACRO = "any_macro"  # run a macro whatever groups it names (its steps need rights)
     AGENTS = "agents"  # administer the project's agents; read its audit log
     QUARANTINE = "quarantine"  # the mail kept for review
+    INCIDENTS = "incidents"  # make incidents, link tickets to them, answer and close them
 
 
 class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A first-line group trusted with incidents (and nothing else over the desk).
+    INCIDENTS = "incidents"
 
 
 GRANTS: Mapping[Role, frozenset[DeskRight]] = {
-    Role.SUPERVISOR: frozenset({DeskRight.REPORTS, DeskRight.ANY_MACRO}),
+    Role.SUPERVISOR: frozenset({DeskRight.REPORTS, DeskRight.ANY_MACRO, DeskRight.INCIDENTS}),
+    Role.INCIDENTS: frozenset({DeskRight.INCIDENTS}),
     Role.ADMIN: frozenset({DeskRight.AGENTS, DeskRight.REPORTS, DeskRight.QUARANTINE}),
 }
 # A supervisor reads every queue (and may act in none but where his groups' rights say).

@@ -4,6 +4,7 @@
 - actions: one typed route per agent action, and running macros.
 - bulk: one action or macro on many tickets, each ticket's result.
 - links: related tickets linked both ways.
+- incidents: one outage's tickets, answered and closed at once.
 - inbound: mail over HTTP (raw and the providers' webhooks).
 - attachments: downloads. uploads: agents' files for their mail.
 - search: full-text search. queues: the agent's queues.

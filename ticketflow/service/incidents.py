@@ -1,0 +1,373 @@
+"""Incidents (docs/domain.md, "Incidents"): one outage's tickets together, answered at
+once and closed at once, each ticket through its own workflow.
+
+A supervisor, or an agent of a group with the `incidents` role, makes an incident, links
+tickets to it (by number, from a queue's selection, or by its rule as they arrive),
+orders its answer to all and its final answer, pauses and resumes them. Any agent of the
+project reads it. The incident's workflow decides each order; this module keeps the
+incident's row (its texts never enter workflow history) and counts its progress.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from ticketflow.components import Components
+from ticketflow.desk.rules import compile_condition
+from ticketflow.engine.incidents import give_order, start_incident
+from ticketflow.engine.tickets import TemporalUnavailable
+from ticketflow.letters.answers import answer_templates
+from ticketflow.payloads import IncidentCommand
+from ticketflow.service.incident_shapes import (
+    IncidentBody,
+    IncidentCloseBody,
+    IncidentLinked,
+    IncidentList,
+    IncidentMailBody,
+    IncidentOut,
+    IncidentSummary,
+    MailProgress,
+    TicketRefusal,
+)
+from ticketflow.service.policy import Seat, policy_of
+from ticketflow.service.refusals import Forbidden, Invalid, NotFound, Refused, TryLater
+from ticketflow.store import incidents as store
+from ticketflow.store.agents import AgentIdentity
+from ticketflow.store.incident_rules import rule_conditions
+from ticketflow.store.models import Incident, utcnow
+from ticketflow.store.queries import ticket_by_number
+from ticketflow.tickets.incidents import IncidentState, Order, Phase, refusal
+from ticketflow.tickets.lifecycle import InvalidTransition
+from ticketflow.tickets.rights import DeskRight, Right
+
+
+async def do_create(
+    components: Components, client: Client, agent: AgentIdentity, body: IncidentBody
+) -> IncidentOut:
+    """A new incident, its workflow started."""
+    seat = _manager(components, agent, body.project)
+    rule = None
+    if body.rule is not None:
+        try:
+            for condition in body.rule:
+                compile_condition(condition)
+        except Exception as exc:  # re.error, a bad field
+            raise Invalid("incident-rule", reason=str(exc)) from None
+        rule = json.dumps([c.model_dump(exclude_defaults=True) for c in body.rule])
+    with components.sessions.begin() as session:
+        incident = Incident(
+            project=seat.project,
+            title=body.title,
+            status_text=body.status,
+            state=IncidentState.OPEN.value,
+            rule=rule,
+            created_by=agent.name,
+            created_at=utcnow(),
+        )
+        session.add(incident)
+        session.flush()
+        incident_id = incident.id
+    try:
+        await start_incident(components, client, incident_id, seat.project)
+    except TemporalUnavailable:
+        with components.sessions.begin() as session:
+            session.delete(session.get(Incident, incident_id))
+        raise TryLater("engine-unavailable") from None
+    if rule is not None:
+        components.incident_rules.forget()
+    return incident_view(components, agent, incident_id)
+
+
+async def do_link(
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+    incident_id: int,
+    numbers: Sequence[str],
+) -> IncidentLinked:
+    """Link the tickets he may read, of the incident's project; each refused one says why."""
+    incident = _incident(components, agent, incident_id, manage=True)
+    _check_order(incident, Order.LINK)
+    policy = policy_of(components.projects)
+    refused: list[TicketRefusal] = []
+    found: dict[int, str] = {}
+    with components.sessions.begin() as session:
+        for number in dict.fromkeys(numbers):
+            ticket = ticket_by_number(session, number)
+            if ticket is None or not policy.may_read(agent, ticket.project, ticket.queue):
+                refused.append(TicketRefusal(number=number, reason=f"no ticket {number}"))
+            elif ticket.project != incident.project:
+                reason = f"ticket {number} is of project {ticket.project}"
+                refused.append(TicketRefusal(number=number, reason=reason))
+            else:
+                found[ticket.id] = ticket.number
+        new = store.link_tickets(session, incident_id, found, agent.name, utcnow())
+    if new:
+        await _order(components, client, agent, incident, Order.LINK)
+    linked = [found[i] for i in new]
+    already = [n for i, n in found.items() if i not in set(new)]
+    view = incident_view(components, agent, incident_id)
+    return IncidentLinked(linked=linked, already=already, refused=refused, incident=view)
+
+
+async def do_answer(
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+    incident_id: int,
+    body: IncidentMailBody,
+) -> IncidentOut:
+    """Order the answer to all: every linked ticket gets it, and every ticket linked later."""
+    incident = _incident(components, agent, incident_id, manage=True)
+    _check_template(components, body.template)
+    _check_replies(components, agent, incident.project)
+    _check_order(incident, Order.ANSWER)
+    with components.sessions.begin() as session:
+        kept = _keep_mail(
+            session,
+            incident_id,
+            Incident.answered_by.is_(None),
+            answer_template=body.template,
+            answer_text=body.text,
+            answered_by=agent.name,
+            answered_at=utcnow(),
+        )
+    if not kept:
+        raise Refused("incident-answered", incident=incident_id)
+    try:
+        await _order(components, client, agent, incident, Order.ANSWER)
+    except (Refused, TryLater):
+        _forget_mail(
+            components,
+            incident_id,
+            answer_template=None,
+            answer_text=None,
+            answered_by=None,
+            answered_at=None,
+        )
+        raise
+    return incident_view(components, agent, incident_id)
+
+
+async def do_close(
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+    incident_id: int,
+    body: IncidentCloseBody,
+) -> IncidentOut:
+    """Order the final answer: the linked tickets still open are closed by it (or asked
+    and moved to `queue`); the incident closes once every one is done."""
+    incident = _incident(components, agent, incident_id, manage=True)
+    _check_template(components, body.template)
+    _check_replies(components, agent, incident.project)
+    if body.queue is not None:
+        seat = policy_of(components.projects).seat(agent, incident.project)
+        if seat.desk.queue(body.queue) is None:
+            raise Invalid("incident-queue", queue=body.queue)
+    _check_order(incident, Order.CLOSE)
+    with components.sessions.begin() as session:
+        kept = _keep_mail(
+            session,
+            incident_id,
+            Incident.closed_by.is_(None),
+            final_template=body.template,
+            final_text=body.text,
+            close_queue=body.queue,
+            closed_by=agent.name,
+            closed_at=utcnow(),
+        )
+    if not kept:
+        raise Refused("incident-closed", incident=incident_id)
+    try:
+        await _order(components, client, agent, incident, Order.CLOSE)
+    except (Refused, TryLater):
+        _forget_mail(
+            components,
+            incident_id,
+            final_template=None,
+            final_text=None,
+            close_queue=None,
+            closed_by=None,
+            closed_at=None,
+        )
+        raise
+    components.incident_rules.forget()
+    return incident_view(components, agent, incident_id)
+
+
+async def do_pause(
+    components: Components, client: Client, agent: AgentIdentity, incident_id: int
+) -> IncidentOut:
+    """Hold the incident's mail after the batch in hand."""
+    return await _simple_order(components, client, agent, incident_id, Order.PAUSE)
+
+
+async def do_resume(
+    components: Components, client: Client, agent: AgentIdentity, incident_id: int
+) -> IncidentOut:
+    return await _simple_order(components, client, agent, incident_id, Order.RESUME)
+
+
+async def _simple_order(
+    components: Components, client: Client, agent: AgentIdentity, incident_id: int, order: Order
+) -> IncidentOut:
+    incident = _incident(components, agent, incident_id, manage=True)
+    _check_order(incident, order)
+    await _order(components, client, agent, incident, order)
+    return incident_view(components, agent, incident_id)
+
+
+def incident_view(components: Components, agent: AgentIdentity, incident_id: int) -> IncidentOut:
+    """The incident and how far its mail is, if he is of its project."""
+    with components.sessions() as session:
+        incident = _readable(components, session, agent, incident_id)
+        answer = store.progress(session, incident, Phase.ANSWER)
+        final = store.progress(session, incident, Phase.FINAL)
+        return IncidentOut(
+            id=incident.id,
+            project=incident.project,
+            title=incident.title,
+            status=incident.status_text,
+            state=incident.state,  # type: ignore[arg-type]
+            rule=rule_conditions(incident.rule) if incident.rule else None,
+            created_by=incident.created_by,
+            created_at=incident.created_at,
+            linked=answer.linked,
+            sent=answer.sent,
+            pending=answer.pending,
+            refused=answer.refused,
+            answer=incident.answer_template or ("text" if incident.answer_text else None),
+            answered_by=incident.answered_by,
+            final=MailProgress(
+                sent=final.sent,
+                pending=final.pending,
+                refused=final.refused,
+                skipped=final.skipped,
+            ),
+            closed_by=incident.closed_by,
+            close_queue=incident.close_queue,
+            refusals=_refusals(session, incident_id, Phase.ANSWER),
+            final_refusals=_refusals(session, incident_id, Phase.FINAL),
+        )
+
+
+def incident_list(
+    components: Components, agent: AgentIdentity, project: str | None = None
+) -> IncidentList:
+    """The incidents of his projects (or of `project`), the newest first."""
+    policy = policy_of(components.projects)
+    projects = [policy.chosen(agent, project).project] if project else policy.projects_of(agent)
+    with components.sessions() as session:
+        found = store.incidents_of(session, projects)
+        return IncidentList(incidents=[_summary(i) for i in found])
+
+
+def may_manage(components: Components, agent: AgentIdentity, project: str) -> bool:
+    return policy_of(components.projects).seat(agent, project).may(DeskRight.INCIDENTS)
+
+
+def _summary(incident: Incident) -> IncidentSummary:
+    return IncidentSummary(
+        id=incident.id,
+        project=incident.project,
+        title=incident.title,
+        state=incident.state,  # type: ignore[arg-type]
+        created_by=incident.created_by,
+        created_at=incident.created_at,
+    )
+
+
+def _refusals(session: Session, incident_id: int, phase: Phase) -> list[TicketRefusal]:
+    found = store.refusals(session, incident_id, phase)
+    return [TicketRefusal(number=number, reason=reason) for number, reason in found]
+
+
+def _manager(components: Components, agent: AgentIdentity, project: str) -> Seat:
+    """He in `project`, if he may manage its incidents."""
+    seat = policy_of(components.projects).chosen(agent, project)
+    if not seat.may(DeskRight.INCIDENTS):
+        raise Forbidden("incidents-role", project=seat.project)
+    return seat
+
+
+def _readable(
+    components: Components, session: Session, agent: AgentIdentity, incident_id: int
+) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.project not in policy_of(components.projects).projects_of(
+        agent
+    ):
+        raise NotFound("incident-unknown", id=incident_id)
+    return incident
+
+
+def _incident(
+    components: Components, agent: AgentIdentity, incident_id: int, manage: bool = False
+) -> Incident:
+    with components.sessions() as session:
+        incident = _readable(components, session, agent, incident_id)
+        session.expunge(incident)
+    if manage:
+        _manager(components, agent, incident.project)
+    return incident
+
+
+def _check_order(incident: Incident, order: Order) -> None:
+    """The read model's refusal, before the workflow is asked (which decides again)."""
+    found = refusal(order, IncidentState(incident.state), incident.id)
+    if found is not None:
+        raise Refused(found)
+
+
+def _check_replies(components: Components, agent: AgentIdentity, project: str) -> None:
+    """The incident's mail goes out with his rights: he must reply in some queue."""
+    seat = policy_of(components.projects).seat(agent, project)
+    if not any(Right.REPLY in seat.rights_in(q) for q in seat.visible_queues()):
+        raise Forbidden("incident-replies", project=project)
+
+
+def _check_template(components: Components, template: str | None) -> None:
+    if template is not None and template not in answer_templates(components.templates):
+        known = ", ".join(answer_templates(components.templates)) or "none"
+        raise Invalid("template-invalid", reason=f"no answer template {template!r}; known: {known}")
+
+
+def _keep_mail(session: Session, incident_id: int, unset: object, **values: object) -> bool:
+    """Keep a mail's text on the incident, unless one was given already."""
+    done = session.execute(
+        update(Incident).where(Incident.id == incident_id, unset).values(**values)  # type: ignore[arg-type]
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def _forget_mail(components: Components, incident_id: int, **values: object) -> None:
+    """The mail kept for an order the workflow did not take: it may be given again."""
+    with components.sessions.begin() as session:
+        session.execute(update(Incident).where(Incident.id == incident_id).values(**values))
+
+
+async def _order(
+    components: Components, client: Client, agent: AgentIdentity, incident: Incident, order: Order
+) -> None:
+    """Give the workflow the order (it answers once the read model shows its state)."""
+    seat = policy_of(components.projects).seat(agent, incident.project)
+    command = IncidentCommand(order=order.value, agent=agent.name, rights=seat.carried())
+    with _engine_refusals():
+        await give_order(components, client, incident.id, incident.project, command)
+
+
+@contextmanager
+def _engine_refusals() -> Iterator[None]:
+    try:
+        yield
+    except InvalidTransition as exc:
+        raise Refused(exc.why) from exc
+    except TemporalUnavailable as exc:
+        raise TryLater("engine-unavailable") from exc
