@@ -92,6 +92,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    """An empty PostgreSQL database: for the heavy tests run once, on the backend a large
+    installation runs."""
+    yield from _fresh_postgres_database(postgres_admin)
+
+
+@pytest.fixture
 def smtp() -> Iterator[tuple[SmtpSink, int]]:
     """A real SMTP server on loopback that keeps what it accepts."""
     sink, port = SmtpSink(), free_port()

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
 
 # A batch's tickets are asked one Update each; the activity says it is alive after each.
 BATCH_TIMEOUT = timedelta(minutes=10)
-BATCH_HEARTBEAT = timedelta(seconds=20)
+BATCH_HEARTBEAT = timedelta(seconds=10)
 BATCH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(30))
 PROJECT_TIMEOUT = timedelta(seconds=30)
 MAX_HISTORY_EVENTS = 2000

@@ -7,6 +7,8 @@ from typing import Any
 from tests.support.mail import text_part
 from tests.support.stack import Stack
 
+TEMPLATES = "ask_details, incident_known, password_reset, task_done"  # templates/answers/
+
 
 async def preview(stack: Stack, number: str, **body: str) -> dict[str, Any]:
     resp = await stack.http.post(
@@ -52,7 +54,7 @@ async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) 
     shown = await preview(stack, number, template="no_such_answer")
     assert (shown["status"], shown["detail"]) == (
         422,
-        "no answer template 'no_such_answer'; known: ask_details, incident_known, password_reset, task_done",
+        f"no answer template 'no_such_answer'; known: {TEMPLATES}",
     )
     shown = await preview(stack, number, template="../auto_reply")
     assert shown["status"] == 422
@@ -69,7 +71,7 @@ async def test_unknown_templates_and_ambiguous_bodies_are_refused(stack: Stack) 
     )
     assert (resp.status_code, resp.json()["detail"]) == (
         422,
-        "no answer template 'missing'; known: ask_details, incident_known, password_reset, task_done",
+        f"no answer template 'missing'; known: {TEMPLATES}",
     )
     detail = await stack.http.get(f"/api/v1/tickets/{number}", headers=stack.auth("alice"))
     assert detail.json()["state"] == "first-line"  # nothing happened
