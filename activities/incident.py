@@ -33,9 +33,10 @@ from ticketflow.payloads import (
 from ticketflow.store import incidents as store
 from ticketflow.store.drafts import DraftSettings, create_draft, discard_draft
 from ticketflow.store.models import Incident
-from ticketflow.tickets.incidents import IncidentState, Phase
+from ticketflow.tickets.incidents import MERGED, MESSAGES, IncidentState, Phase
 from ticketflow.tickets.lifecycle import Action, State
 from ticketflow.tickets.numbering import workflow_id
+from ticketflow.tickets.reasons import Reason
 
 log = logging.getLogger("ticketflow.activities.incident")
 # The ticket workflow's type and its Update for a macro (workflows.ticket), by name.
@@ -119,11 +120,11 @@ class IncidentActivities:
         phase: Phase,
         letter: Letter,
         row: store.Waiting,
-    ) -> tuple[str, str | None]:
+    ) -> tuple[str, Reason | None]:
         if row.draft_taken:
             return store.SENT, None  # a lost attempt's Update landed
         if row.merged_into is not None:
-            return store.REFUSED, f"merged into {row.merged_into}"
+            return store.REFUSED, Reason(MERGED, MESSAGES[MERGED], {"into": row.merged_into})
         if phase is Phase.FINAL and row.state == State.CLOSED:
             return store.SKIPPED, None  # answered and closed: the final answer is for the open
         sender = batch.sender
@@ -132,7 +133,7 @@ class IncidentActivities:
             try:
                 draft = await asyncio.to_thread(self._draft, batch, phase, letter, row)
             except AnswerError as exc:
-                return store.REFUSED, str(exc)
+                return store.REFUSED, Reason("template-invalid", "%(reason)s", {"reason": str(exc)})
         steps = [
             ActionRequest(
                 action=letter.mail, agent=sender.agent, article_id=draft, rights=sender.rights
@@ -184,7 +185,12 @@ class IncidentActivities:
         return draft
 
     def _record(
-        self, incident_id: int, ticket_id: int, phase: Phase, outcome: str, reason: str | None
+        self,
+        incident_id: int,
+        ticket_id: int,
+        phase: Phase,
+        outcome: str,
+        reason: Reason | None,
     ) -> None:
         with self._sessions.begin() as session:
             store.record(session, incident_id, ticket_id, phase, outcome, reason)
@@ -194,12 +200,16 @@ class IncidentActivities:
             return store.remaining(session, incident_id, phase)
 
 
-def refusal_of(refused: ApplicationError) -> str:
-    """The ticket's reason: a step's own (the incident's mail is one step, or two)."""
+def refusal_of(refused: ApplicationError) -> Reason:
+    """The ticket's reason, with its code and parameters (a face says it in the agent's
+    language); a step's own, since the incident's mail is one step, or two."""
     details = refused.details
-    if len(details) == 3 and details[0] == "macro-step" and isinstance(details[2], dict):
-        return str(details[2].get("reason", refused.message))
-    return refused.message
+    if len(details) == 3 and isinstance(details[2], dict):
+        code, message, params = str(details[0]), str(details[1]), details[2]
+        if code == "macro-step":  # the step's own reason, as the workflow said it
+            return Reason("transition", "%(reason)s", {"reason": params.get("reason", "")})
+        return Reason(code, message, params)
+    return Reason("transition", "%(reason)s", {"reason": refused.message})
 
 
 def letter_of(incident: Incident, phase: Phase) -> Letter:

@@ -1,5 +1,6 @@
-"""Deterministic workflow code: the ticket's life, and an incident's, on Temporal. Imports the domain and the
-payloads, never the store, mail transport or HTTP; activities are called by name.
+"""Deterministic workflow code: the ticket's life, and an incident's, on Temporal. Imports
+the domain and the payloads, never the store, mail transport or HTTP; activities are
+called by name.
 
 - ticket: TicketWorkflow, handlers and the main loop.
 - ticket_state: TicketRun, the run's whole state and every decision over it (no Temporal).

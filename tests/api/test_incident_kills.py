@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ async def test_500_answers_exactly_once_through_two_worker_kills_and_a_pause(
 
             # Killed twice while answering; another worker takes over each time.
             for past in (100, 200):
-                await eventually(progress, lambda i, n=past: i["sent"] >= n, timeout=120)
+                await eventually(progress, sent_past(past), timeout=120)
                 workers[-1].send_signal(signal.SIGKILL)
                 workers[-1].wait(30)
                 workers.append(worker_process(components, target, env))
@@ -113,6 +114,10 @@ async def test_500_answers_exactly_once_through_two_worker_kills_and_a_pause(
         text = message.get_body(("plain",))
         assert text is not None and KNOWN[languages[number]] in text.get_content()
     assert await answer_entries(stack) == dict.fromkeys(languages, 1)
+
+
+def sent_past(count: int) -> Callable[[Any], bool]:
+    return lambda progress: bool(progress["sent"] >= count)
 
 
 async def make_tickets(stack: Stack) -> dict[str, str]:

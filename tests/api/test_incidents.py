@@ -87,7 +87,9 @@ async def test_an_incident_answers_every_linked_ticket_once_in_its_language(
         stack, "POST", f"/incidents/{incident}/tickets", numbers=[*tickets, unknown]
     )
     assert sorted(linked["linked"]) == sorted(tickets) and linked["already"] == []
-    assert linked["refused"] == [{"number": unknown, "reason": f"no ticket {unknown}"}]
+    assert linked["refused"] == [
+        {"number": unknown, "code": "ticket-unknown", "reason": f"no ticket {unknown}"}
+    ]
     again = await call(stack, "POST", f"/incidents/{incident}/tickets", numbers=list(tickets)[:2])
     assert (again["linked"], len(again["already"])) == ([], 2)
 
@@ -177,7 +179,9 @@ async def test_refusals_are_per_ticket_and_orders_fit_the_state(stack: Stack) ->
     await call(stack, "POST", f"/incidents/{incident}/answer", text="Known: QW-12.")
     view = await settled(stack, incident, "answered")
     assert (view["sent"], view["refused"]) == (1, 1)
-    assert view["refusals"] == [{"number": owned, "reason": "ada owns this ticket"}]
+    assert view["refusals"] == [
+        {"number": owned, "code": "transition", "reason": "ada owns this ticket"}
+    ]
     resp = await stack.http.post(
         f"/api/v1/incidents/{incident}/answer", json={"text": "again"}, headers=stack.auth("ivy")
     )

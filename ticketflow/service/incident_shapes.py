@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ticketflow.desk.rules import ConditionConfig
 from ticketflow.service.shapes import BULK_LIMIT, TEXT_LIMIT, BulkNumber
+from ticketflow.tickets.reasons import Reason
 
 IncidentStateName = Literal["open", "answering", "paused", "answered", "closing", "closed"]
 
@@ -64,7 +65,10 @@ class MailProgress(BaseModel):
 
 class TicketRefusal(BaseModel):
     number: str
+    code: str
     reason: str
+    # The reason with its parameters, for a face that says it in another language.
+    why: Reason | None = Field(default=None, exclude=True)
 
 
 class IncidentOut(BaseModel):

@@ -36,7 +36,14 @@ from ticketflow.service.incident_shapes import (
     TicketRefusal,
 )
 from ticketflow.service.policy import Seat, policy_of
-from ticketflow.service.refusals import Forbidden, Invalid, NotFound, Refused, TryLater
+from ticketflow.service.refusals import (
+    MESSAGES,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refused,
+    TryLater,
+)
 from ticketflow.store import incidents as store
 from ticketflow.store.agents import AgentIdentity
 from ticketflow.store.incident_rules import rule_conditions
@@ -44,6 +51,7 @@ from ticketflow.store.models import Incident, utcnow
 from ticketflow.store.queries import ticket_by_number
 from ticketflow.tickets.incidents import IncidentState, Order, Phase, refusal
 from ticketflow.tickets.lifecycle import InvalidTransition
+from ticketflow.tickets.reasons import Reason
 from ticketflow.tickets.rights import DeskRight, Right
 
 
@@ -101,10 +109,9 @@ async def do_link(
         for number in dict.fromkeys(numbers):
             ticket = ticket_by_number(session, number)
             if ticket is None or not policy.may_read(agent, ticket.project, ticket.queue):
-                refused.append(TicketRefusal(number=number, reason=f"no ticket {number}"))
+                refused.append(_refused(number, "ticket-unknown", number=number))
             elif ticket.project != incident.project:
-                reason = f"ticket {number} is of project {ticket.project}"
-                refused.append(TicketRefusal(number=number, reason=reason))
+                refused.append(_refused(number, "incident-project", project=ticket.project))
             else:
                 found[ticket.id] = ticket.number
         new = store.link_tickets(session, incident_id, found, agent.name, utcnow())
@@ -286,7 +293,12 @@ def _summary(incident: Incident) -> IncidentSummary:
 
 def _refusals(session: Session, incident_id: int, phase: Phase) -> list[TicketRefusal]:
     found = store.refusals(session, incident_id, phase)
-    return [TicketRefusal(number=number, reason=reason) for number, reason in found]
+    return [TicketRefusal(number=n, code=why.code, reason=str(why), why=why) for n, why in found]
+
+
+def _refused(ticket: str, code: str, **params: object) -> TicketRefusal:
+    why = Reason(code, MESSAGES[code], params)
+    return TicketRefusal(number=ticket, code=code, reason=str(why), why=why)
 
 
 def _manager(components: Components, agent: AgentIdentity, project: str) -> Seat:

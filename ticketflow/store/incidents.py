@@ -3,6 +3,7 @@ its two mails did to each ticket (sent, refused and why, skipped), counted for p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from ticketflow.store.db import insert_missing
 from ticketflow.store.models import Article, Incident, IncidentTicket, Ticket
 from ticketflow.tickets.articles import ArticleStatus
 from ticketflow.tickets.incidents import IncidentState, Phase
+from ticketflow.tickets.reasons import Reason
 
 # What a phase's mail did to a ticket (none yet: pending).
 SENT, REFUSED, SKIPPED = "sent", "refused", "skipped"
@@ -98,13 +100,25 @@ def progress(session: Session, incident: Incident, phase: Phase) -> Progress:
     )
 
 
+def _kept(reason: Reason) -> str:
+    params = {name: str(value)[:500] for name, value in reason.params.items()}
+    return json.dumps({"code": reason.code, "message": reason.message, "params": params})
+
+
+def _read(kept: str | None) -> Reason:
+    if not kept:
+        return Reason("transition", "%(reason)s", {"reason": ""})
+    found = json.loads(kept)
+    return Reason(found["code"], found["message"], found["params"])
+
+
 def refusals(
     session: Session, incident_id: int, phase: Phase, limit: int = 100
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Reason]]:
     """(ticket number, reason) of the tickets `phase`'s mail was refused for."""
     _, state, reason = _columns(phase)
     return [
-        (number, why or "")
+        (number, _read(why))
         for number, why in session.execute(
             select(Ticket.number, getattr(IncidentTicket, reason))
             .join(Ticket, Ticket.id == IncidentTicket.ticket_id)
@@ -177,7 +191,7 @@ def record(
     ticket_id: int,
     phase: Phase,
     outcome: str,
-    reason: str | None = None,
+    reason: Reason | None = None,
 ) -> None:
     """What `phase`'s mail did to the ticket (once: a later word does not overwrite it)."""
     _, state, why = _columns(phase)
@@ -188,7 +202,7 @@ def record(
             IncidentTicket.ticket_id == ticket_id,
             getattr(IncidentTicket, state).is_(None),
         )
-        .values({state: outcome, why: (reason or "")[:500] or None})
+        .values({state: outcome, why: None if reason is None else _kept(reason)})
     )
 
 

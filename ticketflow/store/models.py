@@ -442,10 +442,11 @@ class IncidentTicket(Base):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer_draft_id: Mapped[int | None] = mapped_column(Integer)
     answer_state: Mapped[str | None] = mapped_column(String(20))
-    answer_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why it was refused: the reason's code, message and parameters, as JSON.
+    answer_reason: Mapped[str | None] = mapped_column(Text)
     final_draft_id: Mapped[int | None] = mapped_column(Integer)
     final_state: Mapped[str | None] = mapped_column(String(20))
-    final_reason: Mapped[str | None] = mapped_column(String(500))
+    final_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class TicketHint(Base):

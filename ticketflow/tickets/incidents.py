@@ -72,7 +72,9 @@ REFUSALS: dict[Order, dict[IncidentState, str]] = {
         IncidentState.CLOSED: "incident-closed",
     },
 }
+MERGED = "incident-ticket-merged"  # a linked ticket merged into another: nothing sent there
 MESSAGES = {
+    MERGED: "merged into %(into)s: its mail goes there",
     "incident-answered": "incident %(incident)s has its answer already",
     "incident-closed": "incident %(incident)s is closed",
     "incident-not-sending": "incident %(incident)s is sending nothing to pause",

@@ -46,10 +46,10 @@ def upgrade() -> None:
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answer_draft_id", sa.Integer(), nullable=True),
         sa.Column("answer_state", sa.String(20), nullable=True),
-        sa.Column("answer_reason", sa.String(500), nullable=True),
+        sa.Column("answer_reason", sa.Text(), nullable=True),
         sa.Column("final_draft_id", sa.Integer(), nullable=True),
         sa.Column("final_state", sa.String(20), nullable=True),
-        sa.Column("final_reason", sa.String(500), nullable=True),
+        sa.Column("final_reason", sa.Text(), nullable=True),
     )
     op.create_index("ix_incident_tickets_ticket", "incident_tickets", ["ticket_id"])
 
