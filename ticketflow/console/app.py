@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from fastapi import FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from ticketflow.console import access_pages, bulk_pages, help_pages, live, report_page
+from ticketflow.console import (
+    access_pages,
+    bulk_pages,
+    help_pages,
+    incident_pages,
+    live,
+    report_page,
+)
 from ticketflow.console.pages import router
 from ticketflow.console.rendering import SECURITY_HEADERS, render, static
 from ticketflow.console.session import SignInNeeded, sign_in_url
@@ -23,6 +30,7 @@ def install(app: FastAPI) -> None:
     app.include_router(live.router)
     app.include_router(access_pages.router)
     app.include_router(bulk_pages.router)
+    app.include_router(incident_pages.router)
     app.include_router(help_pages.router)
     app.include_router(report_page.router)
     app.mount("/static", static, name="static")

@@ -8,14 +8,16 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.components import Components
-from ticketflow.console.rendering import render
+from ticketflow.console.incident_pages import link_selection, open_incidents
+from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.service import incidents
 from ticketflow.service.bulk import do_bulk
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, Refusal
@@ -34,18 +36,27 @@ def bulk_choices(
     take, release, and the macros he may run (in the desk's order). From the policy alone:
     a queue view is read often, and needs no more of the desk than this."""
     seat = policy_of(components.projects).chosen(agent, project)
+    manages = incidents.may_manage(components, agent, seat.project)
     return {
         "moves": [q for q in seat.move_targets() if q != queue],
         "macros": seat.macros(),
+        # Made an incident of, or linked to an open one: for those who manage incidents.
+        "incidents": open_incidents(components, agent, seat.project) if manages else None,
     }
+
+
+def ticked(form: dict[str, str]) -> list[str]:
+    """The ticked tickets' numbers; Invalid when none is."""
+    numbers = [name.removeprefix(TICKED) for name in form if name.startswith(TICKED)]
+    if not numbers:
+        raise Invalid("form-invalid", reason="no ticket is selected")
+    return numbers
 
 
 def chosen_body(form: dict[str, str]) -> BulkBody:
     """The form's ticked tickets and chosen action as a bulk request; Invalid saying what
     is missing."""
-    numbers = [name.removeprefix(TICKED) for name in form if name.startswith(TICKED)]
-    if not numbers:
-        raise Invalid("form-invalid", reason="no ticket is selected")
+    numbers = ticked(form)
     kind, _, value = form.get("bulk", "").partition(":")
     fields: dict[str, Any] = {"numbers": numbers, "action": kind}
     if kind == "move":
@@ -74,6 +85,13 @@ async def bulk(
     check_csrf(seat.csrf, form)
     back = f"/p/{quote(project, safe='')}/q/{quote(queue, safe='')}"
     try:
+        kind, _, chosen = form.get("bulk", "").partition(":")
+        if kind == "incident":
+            title = form.get("incident_title", "")
+            incident_id = await link_selection(
+                components, client, seat.agent, project, ticked(form), chosen, title
+            )
+            return RedirectResponse(f"/incidents/{incident_id}", 303, headers=SECURITY_HEADERS)
         body = chosen_body(form)
     except Refusal as refused:
         return render(
