@@ -89,7 +89,7 @@ def test_a_desk_naming_a_template_that_does_not_exist(tmp_path: Path) -> None:
     bad = tmp_path / "desk.yaml"
     bad.write_text(EXAMPLE_DESK.read_text().replace("template: ask_details", "template: nope"))
     line = refused(ticketflow(tmp_path, "desk", "check", str(bad)))
-    assert "no answer template 'nope'; known: ask_details, password_reset" in line
+    assert "no answer template 'nope'; known: ask_details, incident_known, password_reset" in line
     good = ticketflow(tmp_path, "desk", "check", str(EXAMPLE_DESK))
     assert good.returncode == 0 and "project mail ok (6 queues" in good.stdout
     assert "project social ok (2 queues" in good.stdout

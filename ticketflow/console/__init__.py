@@ -15,6 +15,7 @@ password and a session cookie.
 - access_pages: the Passwords tools on a ticket's page (the verification, the claims form)
   and the account panel, fetched after the page.
 - bulk_pages: a queue view's selection acted on at once, each ticket's result shown.
+- incident_pages: incidents listed and made; an incident's progress and orders; a selection linked.
 - help_pages: the customer form at /help (its intake is the service's).
 - report_page: the supervisors' dashboard at /reports. charts: its SVG charts.
 - templates/, static/, locale/: the pages, their one stylesheet and script (no inline

@@ -94,8 +94,11 @@ def describe_desk(desk: DeskConfig, templates: Environment) -> Iterator[str]:
 
 
 ROLE_WORDS = {
-    Role.SUPERVISOR: "supervisor: reads every queue and the reports, runs any macro",
+    Role.SUPERVISOR: (
+        "supervisor: reads every queue and the reports, runs any macro, manages incidents"
+    ),
     Role.ADMIN: "admin: the project's agents, the reports and the mail kept aside",
+    Role.INCIDENTS: "incidents: makes incidents, links, answers and closes them",
 }
 
 
