@@ -64,6 +64,9 @@ SCENARIOS = {
         "merged-into-another",
         "another-merged-in",
     ),
+    "tests/workflows/test_incident_workflow.py::test_an_incident_answers_links_later_and_closes": (
+        "incident-answered-closed",
+    ),
 }
 
 

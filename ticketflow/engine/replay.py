@@ -21,12 +21,15 @@ from ticketflow.engine.runner import WORKFLOW_RUNNER, WORKFLOWS
 from ticketflow.engine.tickets import in_namespace
 from ticketflow.tickets.numbering import number_of_workflow
 
-OPEN_TICKETS = "WorkflowType = 'Ticket' AND ExecutionStatus = 'Running'"
+# Open tickets, and open incidents (their runs replay on the same code).
+OPEN_TICKETS = (
+    "(WorkflowType = 'Ticket' OR WorkflowType = 'Incident') AND ExecutionStatus = 'Running'"
+)
 
 
 @dataclass(frozen=True)
 class Replayed:
-    name: str  # a ticket's number, or a recorded history's name
+    name: str  # a ticket's number (an incident's workflow id), or a recorded history's name
     failure: str | None = None  # why it does not replay on this code; None: it does
 
 
