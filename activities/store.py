@@ -26,6 +26,7 @@ from ticketflow.payloads import (
     TicketFacts,
 )
 from ticketflow.store.claims import access_case
+from ticketflow.store.merges import merged_into_number
 from ticketflow.store.models import Article, HistoryEvent, RawMessage, Ticket
 from ticketflow.store.projection import count_events, write_changes
 from ticketflow.store.ticket_shape import facts_of
@@ -90,6 +91,7 @@ class StoreActivities:
                 customer_wrote_at=customer_wrote_at,
                 responded=responded is not None,
                 access=access_case(session, ticket.id),
+                merged_into=merged_into_number(session, ticket),
             )
             _first_step_pending(session, ticket.id, facts)
             return facts

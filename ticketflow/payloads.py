@@ -128,6 +128,9 @@ class TicketFacts:
     # Only on tickets that use them (None keeps every other ticket's payload as it was).
     access: AccessCase | None = None
     task: TaskWait | None = None
+    # The ticket it was merged into (its number), for a run started after the merge: such a
+    # run takes in no mail (the sweep moves it there) and ends.
+    merged_into: str | None = None
 
 
 @dataclass

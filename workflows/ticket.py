@@ -242,6 +242,10 @@ class TicketWorkflow:
         if input.rules < RULES:
             workflow.deprecate_patch(TIMERS_PATCH)
         self._run = run = TicketRun.restore(input.number, facts, self._early_inbox)
+        # A run of a ticket merged before it began (a reply raced the merge): like the
+        # merged run itself, it takes in no mail (the sweep moves it to the other ticket)
+        # and ends. None in every run before merges: their histories replay as they ran.
+        self._merged_into = facts.merged_into
         run.one_owner = self._patched(ONE_OWNER_PATCH)
         run.owner_timeout = self._patched(OWNER_TIMEOUT_PATCH)
         run.undoable = self._patched(UNDO_PATCH)

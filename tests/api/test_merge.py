@@ -4,14 +4,20 @@ mail to it (by number, by In-Reply-To) lands in the other. Rights checked on bot
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.api.test_rights import add_agent
 from tests.support.mail import customer_mail
 from tests.support.stack import Stack
 from tests.support.temporal import eventually
+from ticketflow.engine.redelivery import redeliver_stranded
+from ticketflow.engine.tickets import deliver_customer_message
+from ticketflow.store.models import Article, Ticket, utcnow
+from ticketflow.tickets.articles import ArticleStatus, Direction
 from ticketflow.tickets.numbering import workflow_id
 
 
@@ -116,3 +122,48 @@ async def test_a_merge_is_checked_on_both_tickets(stack: Stack) -> None:
         f"ticket {number} was merged into {other}: merge into that one",
     )
     assert (await detail(stack, other))["merged"] == [number]
+
+
+async def test_a_reply_that_raced_the_merge_reaches_the_other_ticket(stack: Stack) -> None:
+    """A reply whose intake read the ticket just before the merge moved its mail is stored
+    under the merged ticket. Signalled there (a new run of the merged ticket starts), it
+    neither reopens that ticket nor is lost: the sweep moves it to the other one."""
+    target = await stack.open_ticket(subject="Cannot log in")
+    source = await stack.open_ticket(subject="Cannot log in!!")
+    assert (await merge(stack, source, target)).status_code == 200
+    handle = stack.env.client.get_workflow_handle(workflow_id(source))
+
+    async def status() -> Any:
+        return (await handle.describe()).status
+
+    await eventually(status, lambda s: s == WorkflowExecutionStatus.COMPLETED)
+    # The raced reply, as intake left it: under the merged ticket, its workflow signalled.
+    components = stack.components
+    with components.sessions.begin() as session:
+        row = session.scalar(select(Ticket).where(Ticket.number == source))
+        assert row is not None
+        article = Article(
+            ticket_id=row.id,
+            direction=Direction.IN,
+            status=ArticleStatus.RECEIVED,
+            from_addr="anna@example.org",
+            subject="Re: Cannot log in!!",
+            body_text="Raced the merge.",
+            created_at=utcnow(),
+        )
+        session.add(article)
+        session.flush()
+        article_id = article.id
+    await deliver_customer_message(stack.env.client, components.settings, source, article_id)
+    await eventually(status, lambda s: s == WorkflowExecutionStatus.COMPLETED)
+    assert (await detail(stack, source))["state"] == "closed"  # not reopened
+    assert await redeliver_stranded(components, stack.env.client, min_age=timedelta(0)) == 1
+
+    async def into() -> Any:
+        return await detail(stack, target)
+
+    shown = await eventually(
+        into, lambda d: sum(h["action"] == "customer-message" for h in d["history"]) == 2
+    )
+    assert any("Raced the merge." in a["body_text"] for a in shown["articles"])
+    assert (await detail(stack, source))["state"] == "closed"

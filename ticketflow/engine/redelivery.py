@@ -12,7 +12,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from temporalio.client import Client
 
 from ticketflow.components import Components
@@ -24,6 +24,7 @@ from ticketflow.engine.tickets import (
     start_ticket_run,
     ticket_client,
 )
+from ticketflow.store.merges import merged_target
 from ticketflow.store.models import Article, Ticket, utcnow
 from ticketflow.tickets.articles import ArticleStatus
 
@@ -35,10 +36,12 @@ BATCH = 500
 
 
 def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[str, str, int]]:
-    """(project, ticket number, article id) of each stranded article, oldest first."""
-    with components.sessions() as session:
+    """(project, ticket number, article id) of each stranded article, oldest first. One
+    stored under a ticket merged meanwhile (its intake read the ticket just before the
+    merge moved its mail) moves to the ticket the mail now goes to, and is delivered there."""
+    with components.sessions.begin() as session:
         rows = session.execute(
-            select(Ticket.project, Ticket.number, Article.id)
+            select(Ticket, Article.id)
             .join(Ticket, Article.ticket_id == Ticket.id)
             .where(
                 Article.status == ArticleStatus.RECEIVED, Article.created_at < utcnow() - min_age
@@ -46,7 +49,15 @@ def stranded_articles(components: Components, min_age: timedelta) -> list[tuple[
             .order_by(Article.id)
             .limit(BATCH)
         ).all()
-        return [(row.project, row.number, row.id) for row in rows]
+        found = []
+        for ticket, article_id in rows:
+            if ticket.merged_into_id is not None:
+                ticket = merged_target(session, ticket)
+                session.execute(
+                    update(Article).where(Article.id == article_id).values(ticket_id=ticket.id)
+                )
+            found.append((ticket.project, ticket.number, article_id))
+        return found
 
 
 async def redeliver_stranded(

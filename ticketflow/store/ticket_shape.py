@@ -46,6 +46,7 @@ def facts_of(
     customer_wrote_at: datetime | None,
     responded: bool,
     access: AccessCase | None = None,
+    merged_into: str | None = None,
 ) -> TicketFacts:
     """What a new run of a stored ticket starts from. Its SLA clocks start anew, knowing
     whether the first response was given (an agent wrote to the customer)."""
@@ -64,6 +65,7 @@ def facts_of(
         timers=TicketTimers(clocks=Clocks(responded=True) if responded else None),
         customer_wrote_at=customer_wrote_at,
         access=access,
+        merged_into=merged_into,
     )
 
 
