@@ -31,7 +31,7 @@ from ticketflow.payloads import (
     MacroRequest,
 )
 from ticketflow.store import incidents as store
-from ticketflow.store.drafts import DraftSettings, create_draft, discard_draft
+from ticketflow.store.drafts import DraftSettings, draft_in
 from ticketflow.store.models import Incident
 from ticketflow.tickets.incidents import MERGED, MESSAGES, IncidentState, Phase
 from ticketflow.tickets.lifecycle import Action, State
@@ -44,6 +44,9 @@ TICKET_WORKFLOW, RUN_MACRO = "Ticket", "run_macro"
 AT_ONCE = 8  # tickets asked at the same time within a batch
 
 
+Outcome = tuple[str, Reason | None]  # sent, refused (why) or skipped
+
+
 @dataclasses.dataclass(frozen=True)
 class Letter:
     """What a phase sends each ticket, and the steps it takes there."""
@@ -51,6 +54,15 @@ class Letter:
     written: Written
     mail: Action  # answer (closes), or ask before a move
     move_to: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Ask:
+    """A ticket to ask, with its draft and the phase's letter."""
+
+    row: store.Waiting
+    draft: int
+    letter: Letter
 
 
 class IncidentActivities:
@@ -66,22 +78,23 @@ class IncidentActivities:
 
     @activity.defn(name=ActivityName.SEND_INCIDENT_BATCH)
     async def send_incident_batch(self, batch: IncidentBatch) -> BatchResult:
+        """Up to `batch.limit` waiting tickets: their drafts stored (one transaction), each
+        ticket asked (AT_ONCE at a time), the outcomes recorded (one transaction)."""
         phase = Phase(batch.phase)
-        letter, rows = await asyncio.to_thread(self._read, batch, phase)
+        outcomes, asks = await asyncio.to_thread(self._prepare, batch, phase)
         client = self._client or activity.client()
         gate = asyncio.Semaphore(AT_ONCE)
-        outcomes: list[str] = []
 
-        async def one(row: store.Waiting) -> None:
+        async def one(ask: Ask) -> None:
             async with gate:
-                outcome = await self._send_one(client, batch, phase, letter, row)
-            outcomes.append(outcome)
+                outcomes[ask.row.ticket_id] = await self._ask(client, batch, phase, ask)
             activity.heartbeat(len(outcomes))
 
-        await asyncio.gather(*(one(row) for row in rows))
-        left = await asyncio.to_thread(self._remaining, batch.incident_id, phase)
+        await asyncio.gather(*(one(ask) for ask in asks))
+        left = await asyncio.to_thread(self._record, batch.incident_id, phase, outcomes)
+        kinds = [outcome for outcome, _ in outcomes.values()]
         return BatchResult(
-            sent=outcomes.count(store.SENT), refused=outcomes.count(store.REFUSED), remaining=left
+            sent=kinds.count(store.SENT), refused=kinds.count(store.REFUSED), remaining=left
         )
 
     @activity.defn(name=ActivityName.PROJECT_INCIDENT)
@@ -90,53 +103,47 @@ class IncidentActivities:
         with self._sessions.begin() as session:
             store.set_state(session, now.incident_id, IncidentState(now.state))
 
-    def _read(self, batch: IncidentBatch, phase: Phase) -> tuple[Letter, list[store.Waiting]]:
-        with self._sessions() as session:
+    def _prepare(self, batch: IncidentBatch, phase: Phase) -> tuple[dict[int, Outcome], list[Ask]]:
+        """The batch's tickets: those settled without asking (their outcomes), and those
+        to ask, each with its draft, stored and kept on its link before any is asked."""
+        settled: dict[int, Outcome] = {}
+        asks: list[Ask] = []
+        with self._sessions.begin() as session:
             incident = session.get(Incident, batch.incident_id)
             if incident is None:
                 raise ApplicationError(f"no incident {batch.incident_id}", non_retryable=True)
-            rows = store.waiting(session, incident.id, phase, batch.limit)
-            return letter_of(incident, phase), rows
+            letter = letter_of(incident, phase)
+            for row in store.waiting(session, incident.id, phase, batch.limit):
+                found = settled_without_asking(row, phase)
+                if found is not None:
+                    settled[row.ticket_id] = found
+                    continue
+                draft = row.draft_id
+                if draft is None:
+                    try:  # a template that does not render fails before it adds a row
+                        draft = draft_in(
+                            session,
+                            row.ticket_id,
+                            letter.mail,
+                            batch.sender.agent,
+                            letter.written,
+                            self._drafts,
+                        )
+                    except AnswerError as exc:
+                        why = Reason("template-invalid", "%(reason)s", {"reason": str(exc)})
+                        settled[row.ticket_id] = (store.REFUSED, why)
+                        continue
+                    store.keep_draft(session, incident.id, row.ticket_id, phase, draft)
+                asks.append(Ask(row, draft, letter))
+        return settled, asks
 
-    async def _send_one(
-        self,
-        client: Client,
-        batch: IncidentBatch,
-        phase: Phase,
-        letter: Letter,
-        row: store.Waiting,
-    ) -> str:
-        """Ask one ticket; the outcome, recorded on its link."""
-        outcome, reason = await self._ask(client, batch, phase, letter, row)
-        await asyncio.to_thread(
-            self._record, batch.incident_id, row.ticket_id, phase, outcome, reason
-        )
-        return outcome
-
-    async def _ask(
-        self,
-        client: Client,
-        batch: IncidentBatch,
-        phase: Phase,
-        letter: Letter,
-        row: store.Waiting,
-    ) -> tuple[str, Reason | None]:
-        if row.draft_taken:
-            return store.SENT, None  # a lost attempt's Update landed
-        if row.merged_into is not None:
-            return store.REFUSED, Reason(MERGED, MESSAGES[MERGED], {"into": row.merged_into})
-        if phase is Phase.FINAL and row.state == State.CLOSED:
-            return store.SKIPPED, None  # answered and closed: the final answer is for the open
-        sender = batch.sender
-        draft = row.draft_id
-        if draft is None:
-            try:
-                draft = await asyncio.to_thread(self._draft, batch, phase, letter, row)
-            except AnswerError as exc:
-                return store.REFUSED, Reason("template-invalid", "%(reason)s", {"reason": str(exc)})
+    async def _ask(self, client: Client, batch: IncidentBatch, phase: Phase, ask: Ask) -> Outcome:
+        """Ask the ticket's workflow to take its draft (one Update, once whatever the
+        retries); refused, the ticket's reason."""
+        sender, letter, row = batch.sender, ask.letter, ask.row
         steps = [
             ActionRequest(
-                action=letter.mail, agent=sender.agent, article_id=draft, rights=sender.rights
+                action=letter.mail, agent=sender.agent, article_id=ask.draft, rights=sender.rights
             )
         ]
         if letter.move_to is not None:
@@ -165,39 +172,29 @@ class IncidentActivities:
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
-                await asyncio.to_thread(discard_draft, self._sessions, draft)
                 return store.REFUSED, refusal_of(cause)
             raise
         return store.SENT, None
 
-    def _draft(self, batch: IncidentBatch, phase: Phase, letter: Letter, row: store.Waiting) -> int:
-        """The ticket's mail, rendered in its language and kept on its link first."""
-        draft = create_draft(
-            self._sessions,
-            row.ticket_id,
-            letter.mail,
-            batch.sender.agent,
-            letter.written,
-            self._drafts,
-        )
+    def _record(self, incident_id: int, phase: Phase, outcomes: dict[int, Outcome]) -> int:
+        """Every outcome on its link (a refused ticket's draft discarded); the tickets
+        still waiting."""
         with self._sessions.begin() as session:
-            store.keep_draft(session, batch.incident_id, row.ticket_id, phase, draft)
-        return draft
-
-    def _record(
-        self,
-        incident_id: int,
-        ticket_id: int,
-        phase: Phase,
-        outcome: str,
-        reason: Reason | None,
-    ) -> None:
-        with self._sessions.begin() as session:
-            store.record(session, incident_id, ticket_id, phase, outcome, reason)
-
-    def _remaining(self, incident_id: int, phase: Phase) -> int:
-        with self._sessions() as session:
+            for ticket_id, (outcome, reason) in outcomes.items():
+                store.record(session, incident_id, ticket_id, phase, outcome, reason)
+            store.discard_refused_drafts(session, incident_id, phase)
             return store.remaining(session, incident_id, phase)
+
+
+def settled_without_asking(row: store.Waiting, phase: Phase) -> Outcome | None:
+    """A ticket's outcome known without asking its workflow, or None."""
+    if row.draft_taken:
+        return store.SENT, None  # a lost attempt's Update landed
+    if row.merged_into is not None:
+        return store.REFUSED, Reason(MERGED, MESSAGES[MERGED], {"into": row.merged_into})
+    if phase is Phase.FINAL and row.state == State.CLOSED:
+        return store.SKIPPED, None  # answered and closed: the final answer is for the open
+    return None
 
 
 def refusal_of(refused: ApplicationError) -> Reason:

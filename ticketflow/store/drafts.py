@@ -71,49 +71,62 @@ def create_draft(
     files); raises AnswerError for a template that does not exist or does not render,
     UnknownUpload for a file that is not the agent's on this ticket, UnknownArticle for
     a forward of what is not this ticket's mail, FilesTooLarge past the desk's limit."""
-    extras = extras or MailExtras()
     with sessions.begin() as session:
-        ticket = session.get(Ticket, ticket_id)
-        assert ticket is not None
-        article = Article(
-            ticket_id=ticket.id,
-            direction=Direction.NOTE,
-            status=ArticleStatus.DRAFT,
-            body_text=written.text or "",
-            author=agent,
-            created_at=utcnow(),
+        return draft_in(session, ticket_id, action, agent, written, settings, extras)
+
+
+def draft_in(
+    session: Session,
+    ticket_id: int,
+    action: Action,
+    agent: str,
+    written: Written,
+    settings: DraftSettings,
+    extras: MailExtras | None = None,
+) -> int:
+    """create_draft within the caller's transaction (many drafts in one)."""
+    extras = extras or MailExtras()
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    article = Article(
+        ticket_id=ticket.id,
+        direction=Direction.NOTE,
+        status=ArticleStatus.DRAFT,
+        body_text=written.text or "",
+        author=agent,
+        created_at=utcnow(),
+    )
+    files: list[FileRef] = []
+    leave_out = set(settings.identity.addresses) | {ticket.customer.lower()}
+    if action is Action.FORWARD and extras.forward is not None:
+        files = make_forward(
+            session, ticket, article, written.text, settings.identity, extras.forward
         )
-        files: list[FileRef] = []
-        leave_out = set(settings.identity.addresses) | {ticket.customer.lower()}
-        if action is Action.FORWARD and extras.forward is not None:
-            files = make_forward(
-                session, ticket, article, written.text, settings.identity, extras.forward
-            )
-        elif action in MAIL_ACTIONS:
-            mail = agent_mail(session, ticket, agent, written, settings)
-            article.direction = Direction.OUT
-            article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
-            article.to_addr = ticket.customer
-            article.subject = mail.subject
-            article.body_text, article.body_html = mail.body.text, mail.body.html
-            article.message_id = new_message_id(settings.identity.domain)
-            if mail.last_in is not None:
-                article.in_reply_to = mail.last_in.message_id
-                article.references = mail.last_in.references
-            if extras.reply_all:
-                extras = replace(extras, cc=(*extras.cc, *copied_on(mail.last_in)))
-        if article.direction == Direction.OUT:
-            leave_out |= set(mailboxes(article.to_addr))
-            article.cc_addr = joined(extras.cc, leave_out)
-            article.bcc_addr = joined(extras.bcc, leave_out | set(mailboxes(article.cc_addr or "")))
-            files += [FileRef.of(u) for u in uploads_of(session, ticket.id, agent, extras.uploads)]
-            total = sum(f.size for f in files)
-            if total > settings.max_files_bytes:
-                raise FilesTooLarge(settings.max_files_bytes)
-        session.add(article)
-        session.flush()
-        attach(session, article.id, files)
-        return article.id
+    elif action in MAIL_ACTIONS:
+        mail = agent_mail(session, ticket, agent, written, settings)
+        article.direction = Direction.OUT
+        article.from_addr = settings.identity.sender(ticket.project, ticket.queue)
+        article.to_addr = ticket.customer
+        article.subject = mail.subject
+        article.body_text, article.body_html = mail.body.text, mail.body.html
+        article.message_id = new_message_id(settings.identity.domain)
+        if mail.last_in is not None:
+            article.in_reply_to = mail.last_in.message_id
+            article.references = mail.last_in.references
+        if extras.reply_all:
+            extras = replace(extras, cc=(*extras.cc, *copied_on(mail.last_in)))
+    if article.direction == Direction.OUT:
+        leave_out |= set(mailboxes(article.to_addr))
+        article.cc_addr = joined(extras.cc, leave_out)
+        article.bcc_addr = joined(extras.bcc, leave_out | set(mailboxes(article.cc_addr or "")))
+        files += [FileRef.of(u) for u in uploads_of(session, ticket.id, agent, extras.uploads)]
+        total = sum(f.size for f in files)
+        if total > settings.max_files_bytes:
+            raise FilesTooLarge(settings.max_files_bytes)
+    session.add(article)
+    session.flush()
+    attach(session, article.id, files)
+    return article.id
 
 
 def copied_on(last_in: Article | None) -> list[str]:

@@ -8,11 +8,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ticketflow.store.db import insert_missing
-from ticketflow.store.models import Article, Incident, IncidentTicket, Ticket
+from ticketflow.store.models import (
+    Article,
+    ArticleAttachment,
+    Incident,
+    IncidentTicket,
+    Ticket,
+)
 from ticketflow.tickets.articles import ArticleStatus
 from ticketflow.tickets.incidents import IncidentState, Phase
 from ticketflow.tickets.reasons import Reason
@@ -204,6 +210,21 @@ def record(
         )
         .values({state: outcome, why: None if reason is None else _kept(reason)})
     )
+
+
+def discard_refused_drafts(session: Session, incident_id: int, phase: Phase) -> None:
+    """The drafts of the tickets `phase`'s mail was refused for: never sent, never shown."""
+    draft, state, _ = _columns(phase)
+    refused = select(getattr(IncidentTicket, draft)).where(
+        IncidentTicket.incident_id == incident_id,
+        getattr(IncidentTicket, state) == REFUSED,
+        getattr(IncidentTicket, draft).is_not(None),
+    )
+    drafts = select(Article.id).where(
+        Article.id.in_(refused), Article.status == ArticleStatus.DRAFT
+    )
+    session.execute(delete(ArticleAttachment).where(ArticleAttachment.article_id.in_(drafts)))
+    session.execute(delete(Article).where(Article.id.in_(drafts.scalar_subquery())))
 
 
 def remaining(session: Session, incident_id: int, phase: Phase) -> int:
