@@ -41,7 +41,7 @@ from ticketflow.tickets.reasons import Reason
 log = logging.getLogger("ticketflow.activities.incident")
 # The ticket workflow's type and its Update for a macro (workflows.ticket), by name.
 TICKET_WORKFLOW, RUN_MACRO = "Ticket", "run_macro"
-AT_ONCE = 8  # tickets asked at the same time within a batch
+AT_ONCE = 8  # tickets asked at the same time within a batch (16: slower, bench/RESULTS.md)
 
 
 Outcome = tuple[str, Reason | None]  # sent, refused (why) or skipped
@@ -78,19 +78,38 @@ class IncidentActivities:
 
     @activity.defn(name=ActivityName.SEND_INCIDENT_BATCH)
     async def send_incident_batch(self, batch: IncidentBatch) -> BatchResult:
-        """Up to `batch.limit` waiting tickets: their drafts stored (one transaction), each
-        ticket asked (AT_ONCE at a time), the outcomes recorded (one transaction)."""
+        """Up to `batch.limit` waiting tickets, AT_ONCE at a time: each few's drafts stored
+        in one transaction while the few before are being asked, each ticket asked through
+        its workflow, every outcome recorded in one transaction at the end."""
         phase = Phase(batch.phase)
-        outcomes, asks = await asyncio.to_thread(self._prepare, batch, phase)
+        letter, rows = await asyncio.to_thread(self._read, batch, phase)
         client = self._client or activity.client()
-        gate = asyncio.Semaphore(AT_ONCE)
+        outcomes: dict[int, Outcome] = {}
+        ready: asyncio.Queue[Ask | None] = asyncio.Queue(maxsize=2 * AT_ONCE)
 
-        async def one(ask: Ask) -> None:
-            async with gate:
+        async def prepare() -> None:
+            try:
+                for start in range(0, len(rows), AT_ONCE):
+                    few = rows[start : start + AT_ONCE]
+                    settled, asks = await asyncio.to_thread(
+                        self._prepare, batch, phase, letter, few
+                    )
+                    outcomes.update(settled)
+                    for ask in asks:
+                        await ready.put(ask)
+            finally:
+                for _ in range(AT_ONCE):
+                    await ready.put(None)  # each asker's end
+
+        async def asker() -> None:
+            while (ask := await ready.get()) is not None:
                 outcomes[ask.row.ticket_id] = await self._ask(client, batch, phase, ask)
-            activity.heartbeat(len(outcomes))
+                activity.heartbeat(len(outcomes))
 
-        await asyncio.gather(*(one(ask) for ask in asks))
+        async with asyncio.TaskGroup() as group:  # one failing cancels the others
+            group.create_task(prepare())
+            for _ in range(AT_ONCE):
+                group.create_task(asker())
         left = await asyncio.to_thread(self._record, batch.incident_id, phase, outcomes)
         kinds = [outcome for outcome, _ in outcomes.values()]
         return BatchResult(
@@ -103,17 +122,24 @@ class IncidentActivities:
         with self._sessions.begin() as session:
             store.set_state(session, now.incident_id, IncidentState(now.state))
 
-    def _prepare(self, batch: IncidentBatch, phase: Phase) -> tuple[dict[int, Outcome], list[Ask]]:
-        """The batch's tickets: those settled without asking (their outcomes), and those
-        to ask, each with its draft, stored and kept on its link before any is asked."""
-        settled: dict[int, Outcome] = {}
-        asks: list[Ask] = []
-        with self._sessions.begin() as session:
+    def _read(self, batch: IncidentBatch, phase: Phase) -> tuple[Letter, list[store.Waiting]]:
+        with self._sessions() as session:
             incident = session.get(Incident, batch.incident_id)
             if incident is None:
                 raise ApplicationError(f"no incident {batch.incident_id}", non_retryable=True)
-            letter = letter_of(incident, phase)
-            for row in store.waiting(session, incident.id, phase, batch.limit):
+            return letter_of(incident, phase), store.waiting(
+                session, incident.id, phase, batch.limit
+            )
+
+    def _prepare(
+        self, batch: IncidentBatch, phase: Phase, letter: Letter, rows: list[store.Waiting]
+    ) -> tuple[dict[int, Outcome], list[Ask]]:
+        """Of `rows`: those settled without asking (their outcomes), and those to ask, each
+        with its draft, stored and kept on its link before it is asked (one transaction)."""
+        settled: dict[int, Outcome] = {}
+        asks: list[Ask] = []
+        with self._sessions.begin() as session:
+            for row in rows:
                 found = settled_without_asking(row, phase)
                 if found is not None:
                     settled[row.ticket_id] = found
@@ -133,7 +159,7 @@ class IncidentActivities:
                         why = Reason("template-invalid", "%(reason)s", {"reason": str(exc)})
                         settled[row.ticket_id] = (store.REFUSED, why)
                         continue
-                    store.keep_draft(session, incident.id, row.ticket_id, phase, draft)
+                    store.keep_draft(session, batch.incident_id, row.ticket_id, phase, draft)
                 asks.append(Ask(row, draft, letter))
         return settled, asks
 

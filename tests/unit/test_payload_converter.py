@@ -12,7 +12,15 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import DefaultPayloadConverter
 
 from ticketflow.engine.converter import DATA_CONVERTER
-from ticketflow.payloads import CarryOver, TicketFacts, TicketInput, TicketStatus
+from ticketflow.payloads import (
+    CarryOver,
+    IncidentCarried,
+    IncidentCommand,
+    IncidentInput,
+    TicketFacts,
+    TicketInput,
+    TicketStatus,
+)
 from ticketflow.tickets.lifecycle import State, Ticket
 from ticketflow.tickets.sla import Clocks
 from ticketflow.tickets.timers import TicketTimers
@@ -97,3 +105,14 @@ def test_a_kept_run_input_reads_as_the_sdk_reads_it() -> None:
         assert ours == sdk.from_payloads([data], [TicketInput]), path.name
         read += 1
     assert read >= 50
+
+
+def test_an_incident_s_carried_course_round_trips() -> None:
+    """What an incident's run hands the next on continue-as-new: its course and who
+    ordered each mail, with his rights."""
+    sender = IncidentCommand("answer", "ivy", {"Inbox": ["reply", "ro"]})
+    carried = IncidentCarried(phase="answer", paused=True, waiting=True, senders={"answer": sender})
+    given = IncidentInput(7, "mail", 600, TicketInput("", 86400.0, 1000, rules=1), carried)
+    [again] = CONVERTER.from_payloads(CONVERTER.to_payloads([given]), [IncidentInput])
+    assert again == given and again.carried is not None
+    assert again.carried.senders["answer"].rights == {"Inbox": ["reply", "ro"]}

@@ -1,7 +1,8 @@
 """`GET /metrics` in Prometheus's text format: this process's counters
 (ticketflow.metrics) and what the read model holds now, read when scraped (a few indexed
 rows: the queue counters, the oldest open ticket per queue from the queue index, the mail
-set aside, the open tickets past their escalation deadline), to loopback or with a token.
+set aside, the open tickets past their escalation deadline, early warning's surges), to
+loopback or with a token.
 Also the middleware that times and logs every HTTP request by its route template (never
 its path or query: no ticket numbers, no customer's words)."""
 
@@ -26,6 +27,7 @@ from ticketflow.api.deps import ComponentsDep
 from ticketflow.api.guards import ASGIApp, Message, Receive, Scope, Send
 from ticketflow.components import Components
 from ticketflow.metrics import HTTP_SECONDS
+from ticketflow.service.warnings import surges_of
 from ticketflow.store.inbox import RawState
 from ticketflow.store.models import RawMessage, Ticket, utcnow
 from ticketflow.store.queries import queue_stats
@@ -80,16 +82,22 @@ class ReadModelCollector(Collector):
             "Open tickets whose next SLA deadline has passed",
             labels=["project"],
         )
+        surging = GaugeMetricFamily(
+            "ticketflow_early_warning_tickets",
+            "New tickets in the last hour of each queue or hint arriving faster than usual"
+            " (early warning: the desk's factor times the same hour's four-week mean)",
+            labels=["project", "kind", "name"],
+        )
         up = GaugeMetricFamily("ticketflow_read_model_up", "1 when the read model answered")
         try:
-            self._read(tickets, oldest, aside, overdue)
+            self._read(tickets, oldest, aside, overdue, surging)
             up.add_metric([], 1)
         except SQLAlchemyError:
             up.add_metric([], 0)  # the scrape still answers: the outage is the alert
-        yield from (tickets, oldest, aside, overdue, up)
+        yield from (tickets, oldest, aside, overdue, surging, up)
 
     def _read(self, *families: GaugeMetricFamily) -> None:
-        tickets, oldest, aside, overdue = families
+        tickets, oldest, aside, overdue, surging = families
         projects, now = self.components.projects, utcnow()
         with self.components.sessions() as session:
             for project in projects:
@@ -112,6 +120,9 @@ class ReadModelCollector(Collector):
             found = dict(past)
             for project in projects:
                 overdue.add_metric([project.name], found.get(project.name, 0))
+        for project in projects:  # counted at most once a minute (ticketflow.service.warnings)
+            for surge in surges_of(self.components, project.name):
+                surging.add_metric([project.name, surge.kind, surge.name], surge.count)
 
 
 class RequestTimer:

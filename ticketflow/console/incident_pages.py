@@ -16,13 +16,14 @@ from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
 from ticketflow.console.session import Seat, check_csrf, read_form
 from ticketflow.letters.answers import answer_templates
-from ticketflow.service import incidents
+from ticketflow.service import incidents, warnings
 from ticketflow.service.incident_shapes import (
     IncidentBody,
     IncidentCloseBody,
     IncidentMailBody,
     IncidentOut,
     IncidentSummary,
+    SurgeBody,
 )
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, Refusal
@@ -73,6 +74,7 @@ def _list_page(
         status_of(refused) if refused else 200,
         incidents=found.incidents,
         managed=managed_projects(components, seat.agent),
+        warnings=warnings.early_warnings(components, seat.agent).warnings,
         refused=refused,
         form=form or {},
     )
@@ -100,6 +102,23 @@ async def create(
         made = await incidents.do_create(components, client, seat.agent, body)
     except Refusal as refused:
         return _list_page(request, components, seat, refused, form)
+    return _to_incident(made.id)
+
+
+@router.post("/incidents/surge")
+async def incident_of_surge(
+    request: Request, components: ComponentsDep, client: TemporalClientDep, seat: Seat
+) -> Response:
+    """Early warning's one click: an incident of the surge's tickets."""
+    form = await read_form(request)
+    check_csrf(seat.csrf, form)
+    try:
+        body = _validated(SurgeBody, {k: form.get(k, "") for k in ("project", "kind", "name")})
+        made = await warnings.do_incident_of(
+            components, client, seat.agent, body.project, body.kind, body.name
+        )
+    except Refusal as refused:
+        return _list_page(request, components, seat, refused)
     return _to_incident(made.id)
 
 

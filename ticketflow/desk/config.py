@@ -215,6 +215,10 @@ class DeskConfig(StrictModel):
     undo_seconds: int = Field(default=10, ge=0, le=300)
     # How many tickets a minute an incident's answer to all (and its final answer) reaches.
     incident_rate: int = Field(default=600, ge=1, le=60000)
+    # Early warning: new tickets of one queue or with one hint in the last hour, at least
+    # this many times their usual count for that hour, and at least `minimum` of them.
+    early_warning_factor: float = Field(default=3.0, ge=1.0, le=100.0)
+    early_warning_minimum: int = Field(default=20, ge=1, le=100000)
     # Lost access: the claims a customer is asked, the account directory (docs/domain.md).
     passwords: PasswordsConfig | None = None
     # Solvers' tasks in the product's tracker (docs/tracker.md).

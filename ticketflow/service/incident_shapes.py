@@ -113,3 +113,26 @@ class IncidentLinked(BaseModel):
     already: list[str]  # linked before
     refused: list[TicketRefusal]  # not linked, and why
     incident: IncidentOut
+
+
+class WarningOut(BaseModel):
+    """New tickets of one queue (`kind` queue) or with one hint (`kind` hint) in the last
+    hour, against the same hour's mean over the past four weeks."""
+
+    project: str
+    kind: Literal["queue", "hint"]
+    name: str
+    count: int
+    usual: float
+
+
+class WarningList(BaseModel):
+    warnings: list[WarningOut]
+
+
+class SurgeBody(_Body):
+    """A surge to make an incident of (as a warning names it)."""
+
+    project: str = Field(min_length=1, max_length=100)
+    kind: Literal["queue", "hint"]
+    name: str = Field(min_length=1, max_length=100)

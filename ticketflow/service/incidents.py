@@ -115,10 +115,11 @@ async def do_link(
             else:
                 found[ticket.id] = ticket.number
         new = store.link_tickets(session, incident_id, found, agent.name, utcnow())
-    if new:
+    if found:  # told again for tickets linked before: a link whose telling failed is sent
         await _order(components, client, agent, incident, Order.LINK)
+    fresh = set(new)
     linked = [found[i] for i in new]
-    already = [n for i, n in found.items() if i not in set(new)]
+    already = [n for i, n in found.items() if i not in fresh]
     view = incident_view(components, agent, incident_id)
     return IncidentLinked(linked=linked, already=already, refused=refused, incident=view)
 

@@ -76,6 +76,7 @@ MESSAGES: Mapping[str, str] = {
         "the incident's mail goes out with your rights, and you answer in no queue of %(project)s"
     ),
     "incident-project": "the ticket is of project %(project)s",
+    "surge-unknown": "no early warning for %(name)s now",
     "incident-queue": "no queue %(queue)s to move the incident's tickets into",
     # What an incident refuses in its state (ticketflow.tickets.incidents).
     **incidents.MESSAGES,

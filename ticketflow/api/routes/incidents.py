@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from ticketflow.api.deps import ComponentsDep, CurrentAgent, TemporalClientDep
 from ticketflow.api.problems import AGENT_BODY_ROUTE, AGENT_ROUTE, problems
-from ticketflow.service import incidents
+from ticketflow.service import incidents, warnings
 from ticketflow.service.incident_shapes import (
     IncidentBody,
     IncidentCloseBody,
@@ -17,6 +17,8 @@ from ticketflow.service.incident_shapes import (
     IncidentMailBody,
     IncidentOut,
     IncidentTicketsBody,
+    SurgeBody,
+    WarningList,
 )
 from ticketflow.store.queries import ROW_ID_MAX
 
@@ -34,6 +36,27 @@ def get_incidents(
 ) -> IncidentList:
     """The incidents of your projects (or of `project`), the newest first."""
     return incidents.incident_list(components, agent, project)
+
+
+@router.get("/incidents/warnings", response_model=WarningList, responses=AGENT_ROUTE)
+def get_warnings(components: ComponentsDep, agent: CurrentAgent) -> WarningList:
+    """Early warning, for those who manage a project's incidents: the queues and hints
+    whose new tickets of the last hour are at least the desk's `early_warning_factor`
+    times the same hour's mean over the past four weeks (and `early_warning_minimum`)."""
+    return warnings.early_warnings(components, agent)
+
+
+@router.post(
+    "/incidents/warnings", response_model=IncidentOut, status_code=201, responses=ORDER_ROUTE
+)
+async def post_warning(
+    body: SurgeBody, components: ComponentsDep, client: TemporalClientDep, agent: CurrentAgent
+) -> IncidentOut:
+    """Make an incident of a warning's tickets: titled by it, the last hour's tickets of
+    its queue (or with its hint) linked; 404 when the warning is over."""
+    return await warnings.do_incident_of(
+        components, client, agent, body.project, body.kind, body.name
+    )
 
 
 @router.post("/incidents", response_model=IncidentOut, status_code=201, responses=ORDER_ROUTE)
