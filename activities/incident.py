@@ -236,7 +236,15 @@ def refusal_of(refused: ApplicationError) -> Reason:
 
 
 def letter_of(incident: Incident, phase: Phase) -> Letter:
-    """The phase's mail: a template (told the incident's title and status) or the text."""
+    """The phase's mail: a template (told the incident's title and status) or the text.
+    Neither (the order's text not stored yet, or taken back): retried, never sent empty."""
+    text, template = (
+        (incident.answer_text, incident.answer_template)
+        if phase is Phase.ANSWER
+        else (incident.final_text, incident.final_template)
+    )
+    if not text and not template:
+        raise ApplicationError(f"incident {incident.id} has no {phase.value} text")
     values = (("incident", incident.title), ("status", incident.status_text))
     if phase is Phase.ANSWER:
         written = Written(

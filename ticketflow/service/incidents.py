@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
@@ -137,10 +137,12 @@ async def do_answer(
     _check_replies(components, agent, incident.project)
     _check_order(incident, Order.ANSWER)
     with components.sessions.begin() as session:
+        # Given again while the incident is still open: an earlier order of it may not
+        # have reached the workflow (503); the latest text is the one sent.
         kept = _keep_mail(
             session,
             incident_id,
-            Incident.answered_by.is_(None),
+            or_(Incident.answered_by.is_(None), Incident.state == IncidentState.OPEN.value),
             answer_template=body.template,
             answer_text=body.text,
             answered_by=agent.name,
@@ -150,7 +152,7 @@ async def do_answer(
         raise Refused("incident-answered", incident=incident_id)
     try:
         await _order(components, client, agent, incident, Order.ANSWER)
-    except (Refused, TryLater):
+    except Refused:  # the workflow did not take it (a 503 may have been taken: kept)
         _forget_mail(
             components,
             incident_id,
@@ -184,7 +186,7 @@ async def do_close(
         kept = _keep_mail(
             session,
             incident_id,
-            Incident.closed_by.is_(None),
+            or_(Incident.closed_by.is_(None), Incident.state.not_in(CLOSING)),
             final_template=body.template,
             final_text=body.text,
             close_queue=body.queue,
@@ -195,7 +197,7 @@ async def do_close(
         raise Refused("incident-closed", incident=incident_id)
     try:
         await _order(components, client, agent, incident, Order.CLOSE)
-    except (Refused, TryLater):
+    except Refused:  # the workflow did not take it (a 503 may have been taken: kept)
         _forget_mail(
             components,
             incident_id,
@@ -358,6 +360,10 @@ def _keep_mail(session: Session, incident_id: int, unset: object, **values: obje
         update(Incident).where(Incident.id == incident_id, unset).values(**values)  # type: ignore[arg-type]
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+# The states an incident's final answer has been taken in.
+CLOSING = (IncidentState.CLOSING.value, IncidentState.CLOSED.value)
 
 
 def _forget_mail(components: Components, incident_id: int, **values: object) -> None:
