@@ -14,6 +14,7 @@ and shape. Each takes a typed actor and returns typed results or raises typed re
 - merging: what a merge needs of the ticket it goes into (rights, one project, not merged).
 - incidents: incidents made, linked, answered, paused, resumed and closed; their progress.
 - incident_shapes: what the incidents' routes take and answer.
+- warnings: early warning (surges of new tickets by queue or hint), an incident of one.
 - uploads: agents' files for their mail, checked (size, the desk's virus scanner) and kept.
 - passwords: a customer's claims recorded sealed, a ticket's verification, the account
   beside it. access_shapes: what those take and give (never a claim's value).

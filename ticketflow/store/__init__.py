@@ -16,6 +16,7 @@
 - merges: a merged ticket's mail moved under the other; mail to it followed there.
 - incidents: incidents, their linked tickets and what each incident mail did to each.
 - incident_rules: the open incidents' rules as intake tests new tickets with them.
+- surges: new tickets counted by queue and by hint in a window (early warning's counts).
 - queries: the read side of the agent API (queue views, pages, search).
 - console_views: what the console reads beyond them (live arrivals, own tickets, overview).
 - counts: per-queue, per-state counters kept in the change's transaction.

@@ -14,4 +14,5 @@
 - language: the language a customer writes in, or a form declares.
 - reporting: what the reports count, folded event by event.
 - incidents: an incident's states, the orders agents give it, and its batches' rate.
+- surges: early warning's arithmetic: a queue's or hint's last hour against its usual.
 """
