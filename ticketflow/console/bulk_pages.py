@@ -9,14 +9,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.components import Components
 from ticketflow.console.incident_pages import link_selection, open_incidents
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.console.session import Seat, check_csrf, read_form, validated
 from ticketflow.service import incidents
 from ticketflow.service.bulk import do_bulk
 from ticketflow.service.policy import policy_of
@@ -65,11 +64,7 @@ def chosen_body(form: dict[str, str]) -> BulkBody:
         fields["priority"] = int(value) if value.isdigit() else None
     elif kind == "macro":
         fields["macro"] = value
-    try:
-        return BulkBody.model_validate(fields)
-    except ValidationError as exc:
-        reason = "; ".join(str(e["msg"]) for e in exc.errors())
-        raise Invalid("form-invalid", reason=reason) from None
+    return validated(BulkBody, fields)
 
 
 @router.post("/p/{project}/q/{queue}/bulk")

@@ -8,13 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.errors import status_of
 from ticketflow.components import Components
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import Seat, check_csrf, read_form
+from ticketflow.console.session import Seat, check_csrf, read_form, validated
 from ticketflow.letters.answers import answer_templates
 from ticketflow.service import incidents, warnings
 from ticketflow.service.incident_shapes import (
@@ -98,7 +97,7 @@ async def create(
             {"field": "body", "keywords": words},
         ]
     try:
-        body = _validated(IncidentBody, fields)
+        body = validated(IncidentBody, fields)
         made = await incidents.do_create(components, client, seat.agent, body)
     except Refusal as refused:
         return _list_page(request, components, seat, refused, form)
@@ -113,7 +112,7 @@ async def incident_of_surge(
     form = await read_form(request)
     check_csrf(seat.csrf, form)
     try:
-        body = _validated(SurgeBody, {k: form.get(k, "") for k in ("project", "kind", "name")})
+        body = validated(SurgeBody, {k: form.get(k, "") for k in ("project", "kind", "name")})
         made = await warnings.do_incident_of(
             components, client, seat.agent, body.project, body.kind, body.name
         )
@@ -178,11 +177,11 @@ async def order(
             if linked.refused:
                 return _page(request, components, seat, incident_id, linked=linked)
         elif order == "answer":
-            mail = _validated(IncidentMailBody, _mail_fields(form))
+            mail = validated(IncidentMailBody, _mail_fields(form))
             await incidents.do_answer(components, client, agent, incident_id, mail)
         elif order == "close":
             fields = _mail_fields(form) | ({"queue": form["queue"]} if form.get("queue") else {})
-            final = _validated(IncidentCloseBody, fields)
+            final = validated(IncidentCloseBody, fields)
             await incidents.do_close(components, client, agent, incident_id, final)
         elif order == "pause":
             await incidents.do_pause(components, client, agent, incident_id)
@@ -207,7 +206,7 @@ async def link_selection(
     """A queue view's selection linked to an incident: one of the open ones (`chosen`, its
     id), or a new one with `title` (`chosen` is "new"); the incident's id."""
     if chosen == "new":
-        body = _validated(IncidentBody, {"project": project, "title": title.strip()})
+        body = validated(IncidentBody, {"project": project, "title": title.strip()})
         incident_id = (await incidents.do_create(components, client, agent, body)).id
     elif chosen.isdigit():
         incident_id = int(chosen)
@@ -221,14 +220,6 @@ def _mail_fields(form: dict[str, str]) -> dict[str, Any]:
     text = form.get("text", "").strip()
     template = form.get("template", "")
     return {"template": template} if template else {"text": text or None}
-
-
-def _validated(body_type: Any, fields: dict[str, Any]) -> Any:
-    try:
-        return body_type.model_validate(fields)
-    except ValidationError as exc:
-        reason = "; ".join(str(e["msg"]) for e in exc.errors())
-        raise Invalid("form-invalid", reason=reason) from None
 
 
 def _to_incident(incident_id: int) -> Response:

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from ticketflow.api.deps import ComponentsDep, RowId, TemporalClientDep
 from ticketflow.api.errors import status_of
@@ -21,14 +20,14 @@ from ticketflow.components import Components
 from ticketflow.console.access_pages import tools_context
 from ticketflow.console.bulk_pages import bulk_choices
 from ticketflow.console.rendering import SECURITY_HEADERS, render
-from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files
+from ticketflow.console.session import Seat, check_csrf, read_form, read_form_and_files, validated
 from ticketflow.desk.macros import by_hints
 from ticketflow.letters.answers import Written
 from ticketflow.service import desk, links, tickets, working
 from ticketflow.service.access_shapes import ClaimsBody, ClaimsOut
 from ticketflow.service.actions import check_action_name, do_act, do_run_macro, do_undo
 from ticketflow.service.passwords import do_record_claims
-from ticketflow.service.refusals import Invalid, NotFound, Refusal
+from ticketflow.service.refusals import NotFound, Refusal
 from ticketflow.service.shapes import ACTION_BODIES, ActionResult, LinkBody, PreviewBody
 from ticketflow.service.uploads import upload_files
 from ticketflow.store.models import utcnow
@@ -267,7 +266,7 @@ async def preview(request: Request, number: str, components: ComponentsDep, seat
     text, template = form.get("text") or None, form.get("template") or None
     kept: dict[str, Any] = {"draft": text or "", "chosen_template": template}
     try:
-        body = _validated(PreviewBody, {"text": text, "template": template})
+        body = validated(PreviewBody, {"text": text, "template": template})
         shown = await tickets.preview(
             components, seat.agent, number, Written(text=body.text, template=body.template)
         )
@@ -313,7 +312,7 @@ async def act(
                 upload_files, components, seat.agent, number, files
             )
             fields["attachments"] = [u.id for u in kept_files.uploads]
-        body = _validated(ACTION_BODIES[action][0], fields)
+        body = validated(ACTION_BODIES[action][0], fields)
     except NotFound:
         raise
     except Refusal as refused:
@@ -337,7 +336,7 @@ async def claims(
     check_csrf(seat.csrf, form)
     items = {k.removeprefix("claim_"): v for k, v in form.items() if k.startswith("claim_") and v}
     try:
-        body = _validated(ClaimsBody, {"items": items})
+        body = validated(ClaimsBody, {"items": items})
     except Refusal as refused:
         return await _ticket(request, number, components, seat, refused, acted="claims")
     work = do_record_claims(components, client, seat.agent, number, body.items)
@@ -401,7 +400,7 @@ async def link(request: Request, number: str, components: ComponentsDep, seat: S
     check_csrf(seat.csrf, form)
     other = form.get("number", "").strip()
     try:
-        body = _validated(LinkBody, {"number": other})
+        body = validated(LinkBody, {"number": other})
         await asyncio.to_thread(links.do_link, components, seat.agent, number, body.number)
     except Refusal as refused:
         return await _ticket(request, number, components, seat, refused, acted="link")
@@ -449,15 +448,6 @@ def _working_on(form: Mapping[str, str]) -> tuple[str, str] | None:
     """The project and queue he opened the ticket from, which its page's forms carry."""
     project, queue = form.get("from_project", ""), form.get("from_queue", "")
     return (project, queue) if project and queue else None
-
-
-def _validated(body_type: Any, fields: dict[str, Any]) -> Any:
-    """The form's fields as the action's body, or Invalid with what is wrong."""
-    try:
-        return body_type.model_validate(fields)
-    except ValidationError as exc:
-        reason = "; ".join(str(e["msg"]) for e in exc.errors())
-        raise Invalid("form-invalid", reason=reason) from None
 
 
 async def _clicked(

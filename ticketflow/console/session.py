@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
 
 from ticketflow.api.bodies import read_limited
 from ticketflow.api.deps import ComponentsDep
 from ticketflow.mail.parse import MailRefused
 from ticketflow.mail.providers import Upload, parse_form
-from ticketflow.service.refusals import BadRequest, Forbidden, TooLarge, Unsupported
+from ticketflow.service.refusals import BadRequest, Forbidden, Invalid, TooLarge, Unsupported
 from ticketflow.store.sign_in import ConsoleSeat, SignInLimits, seat_for
 
 COOKIE = "tf_session"
@@ -115,3 +116,15 @@ def check_csrf(expected: str | None, form: dict[str, str]) -> None:
 
 def sign_in_url(next_path: str) -> str:
     return f"/signin?next={quote(next_path, safe='')}"
+
+
+B = TypeVar("B", bound=BaseModel)
+
+
+def validated(body_type: type[B], fields: dict[str, Any]) -> B:
+    """A form's fields as the body the service takes, or Invalid saying what is wrong."""
+    try:
+        return body_type.model_validate(fields)
+    except ValidationError as exc:
+        reason = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise Invalid("form-invalid", reason=reason) from None

@@ -9,17 +9,17 @@ from collections.abc import Sequence
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from ticketflow.components import Components
 from ticketflow.desk.rules import MessageParts
 from ticketflow.engine.tickets import (
     TemporalUnavailable,
-    refusal_reason,
     ticket_client,
     ticket_input,
+    updates_refused,
 )
 from ticketflow.mail.parse import ParsedMail
 from ticketflow.payloads import IncidentCommand, IncidentInput
@@ -72,15 +72,8 @@ async def give_order(
     handle = ticket_client(client, components, project).get_workflow_handle(
         incident_workflow_id(components.settings, incident_id)
     )
-    try:
+    with updates_refused():
         return await handle.execute_update(IncidentWorkflow.order, command)
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
-            raise InvalidTransition(refusal_reason(cause)) from err
-        raise
-    except (RPCError, RuntimeError) as exc:
-        raise TemporalUnavailable(str(exc)) from exc
 
 
 async def link_new_ticket(

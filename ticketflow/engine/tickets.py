@@ -7,6 +7,8 @@ window), so a late reply or action finds the ticket as it was.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -182,10 +184,18 @@ async def _update(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=start_summary(number, None),
     )
-    try:
+    with updates_refused():
         return await client.execute_update_with_start_workflow(
             update, argument, start_workflow_operation=start, id=update_id
         )
+
+
+@contextmanager
+def updates_refused() -> Iterator[None]:
+    """An Update's failure as the engine's callers take it: the workflow's refusal as
+    InvalidTransition (with its reason), Temporal out of reach as TemporalUnavailable."""
+    try:
+        yield
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":

@@ -11,10 +11,10 @@ incident's row (its texts never enter workflow history) and counts its progress.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
@@ -136,32 +136,16 @@ async def do_answer(
     _check_template(components, body.template)
     _check_replies(components, agent, incident.project)
     _check_order(incident, Order.ANSWER)
-    with components.sessions.begin() as session:
-        # Given again while the incident is still open: an earlier order of it may not
-        # have reached the workflow (503); the latest text is the one sent.
-        kept = _keep_mail(
-            session,
-            incident_id,
-            or_(Incident.answered_by.is_(None), Incident.state == IncidentState.OPEN.value),
-            answer_template=body.template,
-            answer_text=body.text,
-            answered_by=agent.name,
-            answered_at=utcnow(),
-        )
-    if not kept:
-        raise Refused("incident-answered", incident=incident_id)
-    try:
-        await _order(components, client, agent, incident, Order.ANSWER)
-    except Refused:  # the workflow did not take it (a 503 may have been taken: kept)
-        _forget_mail(
-            components,
-            incident_id,
-            answer_template=None,
-            answer_text=None,
-            answered_by=None,
-            answered_at=None,
-        )
-        raise
+    # Given again while the incident is still open: an earlier order of it may not have
+    # reached the workflow (503); the latest text is the one sent.
+    may_keep = or_(Incident.answered_by.is_(None), Incident.state == IncidentState.OPEN.value)
+    mail = {
+        "answer_template": body.template,
+        "answer_text": body.text,
+        "answered_by": agent.name,
+        "answered_at": utcnow(),
+    }
+    await _order_with_mail(components, client, agent, incident, Order.ANSWER, may_keep, mail)
     return incident_view(components, agent, incident_id)
 
 
@@ -182,32 +166,15 @@ async def do_close(
         if seat.desk.queue(body.queue) is None:
             raise Invalid("incident-queue", queue=body.queue)
     _check_order(incident, Order.CLOSE)
-    with components.sessions.begin() as session:
-        kept = _keep_mail(
-            session,
-            incident_id,
-            or_(Incident.closed_by.is_(None), Incident.state.not_in(CLOSING)),
-            final_template=body.template,
-            final_text=body.text,
-            close_queue=body.queue,
-            closed_by=agent.name,
-            closed_at=utcnow(),
-        )
-    if not kept:
-        raise Refused("incident-closed", incident=incident_id)
-    try:
-        await _order(components, client, agent, incident, Order.CLOSE)
-    except Refused:  # the workflow did not take it (a 503 may have been taken: kept)
-        _forget_mail(
-            components,
-            incident_id,
-            final_template=None,
-            final_text=None,
-            close_queue=None,
-            closed_by=None,
-            closed_at=None,
-        )
-        raise
+    may_keep = or_(Incident.closed_by.is_(None), Incident.state.not_in(CLOSING))
+    mail = {
+        "final_template": body.template,
+        "final_text": body.text,
+        "close_queue": body.queue,
+        "closed_by": agent.name,
+        "closed_at": utcnow(),
+    }
+    await _order_with_mail(components, client, agent, incident, Order.CLOSE, may_keep, mail)
     components.incident_rules.forget()
     return incident_view(components, agent, incident_id)
 
@@ -354,22 +321,37 @@ def _check_template(components: Components, template: str | None) -> None:
         raise Invalid("template-invalid", reason=f"no answer template {template!r}; known: {known}")
 
 
-def _keep_mail(session: Session, incident_id: int, unset: object, **values: object) -> bool:
-    """Keep a mail's text on the incident, unless one was given already."""
-    done = session.execute(
-        update(Incident).where(Incident.id == incident_id, unset).values(**values)  # type: ignore[arg-type]
-    )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
-
-
 # The states an incident's final answer has been taken in.
 CLOSING = (IncidentState.CLOSING.value, IncidentState.CLOSED.value)
+# What an answer or a close is refused with when the incident has taken one already.
+TAKEN = {Order.ANSWER: "incident-answered", Order.CLOSE: "incident-closed"}
 
 
-def _forget_mail(components: Components, incident_id: int, **values: object) -> None:
-    """The mail kept for an order the workflow did not take: it may be given again."""
+async def _order_with_mail(
+    components: Components,
+    client: Client,
+    agent: AgentIdentity,
+    incident: Incident,
+    order: Order,
+    may_keep: ColumnElement[bool],
+    mail: Mapping[str, object],
+) -> None:
+    """Keep the order's mail on the incident where `may_keep` holds (its texts never enter
+    workflow history), then give the order. The workflow's refusal takes the mail back;
+    a 503 keeps it, since the order may have been taken."""
     with components.sessions.begin() as session:
-        session.execute(update(Incident).where(Incident.id == incident_id).values(**values))
+        kept = session.execute(
+            update(Incident).where(Incident.id == incident.id, may_keep).values(**mail)
+        )
+    if not kept.rowcount:  # type: ignore[attr-defined]
+        raise Refused(TAKEN[order], incident=incident.id)
+    try:
+        await _order(components, client, agent, incident, order)
+    except Refused:
+        with components.sessions.begin() as session:
+            forget = update(Incident).where(Incident.id == incident.id)
+            session.execute(forget.values(dict.fromkeys(mail)))
+        raise
 
 
 async def _order(
