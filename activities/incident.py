@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +20,7 @@ from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdate
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
+from activities.merge import TICKET_WORKFLOW
 from ticketflow.letters.answers import AnswerError, Written
 from ticketflow.payloads import (
     ActionRequest,
@@ -38,9 +38,8 @@ from ticketflow.tickets.lifecycle import Action, State
 from ticketflow.tickets.numbering import workflow_id
 from ticketflow.tickets.reasons import Reason
 
-log = logging.getLogger("ticketflow.activities.incident")
-# The ticket workflow's type and its Update for a macro (workflows.ticket), by name.
-TICKET_WORKFLOW, RUN_MACRO = "Ticket", "run_macro"
+# The ticket workflow's Update for a macro (workflows.ticket), by name.
+RUN_MACRO = "run_macro"
 AT_ONCE = 8  # tickets asked at the same time within a batch (16: slower, bench/RESULTS.md)
 
 
@@ -229,7 +228,10 @@ def refusal_of(refused: ApplicationError) -> Reason:
     details = refused.details
     if len(details) == 3 and isinstance(details[2], dict):
         code, message, params = str(details[0]), str(details[1]), details[2]
-        if code == "macro-step":  # the step's own reason, as the workflow said it
+        why = params.get("why")
+        if code == "macro-step" and isinstance(why, list) and len(why) == 3:
+            return Reason(str(why[0]), str(why[1]), dict(why[2]))  # the step's own reason
+        if code == "macro-step":  # from a worker before the step's reason went along
             return Reason("transition", "%(reason)s", {"reason": params.get("reason", "")})
         return Reason(code, message, params)
     return Reason("transition", "%(reason)s", {"reason": refused.message})

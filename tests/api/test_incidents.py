@@ -97,6 +97,10 @@ async def test_an_incident_answers_every_linked_ticket_once_in_its_language(
     assert started["state"] in ("answering", "answered") and started["answer"] == "incident_known"
     done = await settled(stack, incident, "answered")
     assert (done["linked"], done["sent"], done["pending"], done["refused"]) == (15, 15, 0, 0)
+    assert sorted(t["number"] for t in done["tickets"]) == sorted(tickets)
+    assert {(t["answer"], t["final"], t["linked_by"]) for t in done["tickets"]} == {
+        ("sent", None, "ivy")
+    }
 
     async def all_sent() -> int:
         return len(answers(stack, "Logins fail since 09:00."))
@@ -138,6 +142,7 @@ async def test_tickets_linked_after_the_answer_get_it_by_number_and_by_rule(
     await eventually(sent, lambda s: s == {first, late, ruled}, timeout=60)
     view = await settled(stack, incident, "answered")
     assert (view["linked"], view["sent"], view["pending"]) == (3, 3, 0)
+    assert [t["linked_by"] for t in view["tickets"]] == ["rule", "ivy", "ivy"]  # latest first
     assert view["rule"] == [
         {"field": "subject", "keywords": ["outage"], "regex": None, "present": True}
     ]
@@ -180,7 +185,7 @@ async def test_refusals_are_per_ticket_and_orders_fit_the_state(stack: Stack) ->
     view = await settled(stack, incident, "answered")
     assert (view["sent"], view["refused"]) == (1, 1)
     assert view["refusals"] == [
-        {"number": owned, "code": "transition", "reason": "ada owns this ticket"}
+        {"number": owned, "code": "owned", "reason": "ada owns this ticket"}
     ]
     resp = await stack.http.post(
         f"/api/v1/incidents/{incident}/answer", json={"text": "again"}, headers=stack.auth("ivy")

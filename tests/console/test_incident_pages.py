@@ -54,6 +54,9 @@ async def test_an_incident_made_from_a_selection_answered_and_watched(
     progress = ivy.locator("#answer-progress")  # type: ignore[attr-defined]
     await expect(progress.locator("[data-sent]")).to_have_text("3")
     await expect(progress.locator("[data-pending]")).to_have_text("0")
+    for number in numbers[:3]:
+        row = ivy.locator(f'tr[data-ticket="{number}"]')  # type: ignore[attr-defined]
+        await expect(row).to_contain_text("sent")
     await shot(ivy, "incident")
     # The incidents' list, in Russian too.
     await ivy.goto(f"{served}/incidents")  # type: ignore[attr-defined]

@@ -71,6 +71,15 @@ class TicketRefusal(BaseModel):
     why: Reason | None = Field(default=None, exclude=True)
 
 
+class IncidentTicketOut(BaseModel):
+    number: str
+    state: str
+    queue: str
+    linked_by: str  # an agent, or "rule"
+    answer: Literal["sent", "refused"] | None  # None: pending, or no answer yet
+    final: Literal["sent", "refused", "skipped"] | None
+
+
 class IncidentOut(BaseModel):
     id: int
     project: str
@@ -93,6 +102,8 @@ class IncidentOut(BaseModel):
     # Up to 100 refusals of each mail, the lowest ticket number first.
     refusals: list[TicketRefusal]
     final_refusals: list[TicketRefusal]
+    # The latest linked tickets (up to 100) you may read, and what each mail did to each.
+    tickets: list[IncidentTicketOut] = []
 
 
 class IncidentSummary(BaseModel):

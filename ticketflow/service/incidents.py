@@ -32,6 +32,7 @@ from ticketflow.service.incident_shapes import (
     IncidentMailBody,
     IncidentOut,
     IncidentSummary,
+    IncidentTicketOut,
     MailProgress,
     TicketRefusal,
 )
@@ -232,6 +233,11 @@ def incident_view(components: Components, agent: AgentIdentity, incident_id: int
             close_queue=incident.close_queue,
             refusals=_refusals(session, incident_id, Phase.ANSWER),
             final_refusals=_refusals(session, incident_id, Phase.FINAL),
+            tickets=[
+                IncidentTicketOut.model_validate(t, from_attributes=True)
+                for t in store.linked_tickets(session, incident_id, TICKETS_SHOWN)
+                if policy_of(components.projects).may_read(agent, incident.project, t.queue)
+            ],
         )
 
 
@@ -320,6 +326,8 @@ def _check_template(components: Components, template: str | None) -> None:
         known = ", ".join(answer_templates(components.templates)) or "none"
         raise Invalid("template-invalid", reason=f"no answer template {template!r}; known: {known}")
 
+
+TICKETS_SHOWN = 100  # an incident's latest linked tickets shown with it
 
 # The states an incident's final answer has been taken in.
 CLOSING = (IncidentState.CLOSING.value, IncidentState.CLOSED.value)

@@ -138,17 +138,33 @@ def refusals(
     ]
 
 
-def linked_numbers(session: Session, incident_id: int, limit: int = 500) -> list[Ticket]:
-    """The linked tickets, the first linked first."""
-    return list(
-        session.scalars(
-            select(Ticket)
-            .join(IncidentTicket, IncidentTicket.ticket_id == Ticket.id)
-            .where(IncidentTicket.incident_id == incident_id)
-            .order_by(IncidentTicket.linked_at, Ticket.id)
-            .limit(limit)
+@dataclass(frozen=True)
+class LinkedTicket:
+    number: str
+    state: str
+    queue: str
+    linked_by: str  # an agent, or "rule"
+    answer: str | None  # what each mail did to it (None: pending, or not ordered)
+    final: str | None
+
+
+def linked_tickets(session: Session, incident_id: int, limit: int) -> list[LinkedTicket]:
+    """The linked tickets, the latest linked first."""
+    rows = session.execute(
+        select(
+            Ticket.number,
+            Ticket.state,
+            Ticket.queue,
+            IncidentTicket.linked_by,
+            IncidentTicket.answer_state,
+            IncidentTicket.final_state,
         )
-    )
+        .join(IncidentTicket, IncidentTicket.ticket_id == Ticket.id)
+        .where(IncidentTicket.incident_id == incident_id)
+        .order_by(IncidentTicket.linked_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    return [LinkedTicket(*row) for row in rows]
 
 
 def waiting(session: Session, incident_id: int, phase: Phase, limit: int) -> list[Waiting]:

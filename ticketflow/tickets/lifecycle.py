@@ -350,7 +350,12 @@ def decide_steps(
             ticket = decide_one(ticket, step)
         except InvalidTransition as err:
             action = str(step.action)
-            raise refused("macro-step", step=number, action=action, reason=err.reason) from None
+            # The step's own reason goes along whole (`why`), for a face that says it in
+            # another language than the message it is folded into.
+            why = [err.why.code, err.why.message, dict(err.why.params)]
+            raise refused(
+                "macro-step", step=number, action=action, reason=err.reason, why=why
+            ) from None
     return ticket
 
 
