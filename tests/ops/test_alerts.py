@@ -21,6 +21,7 @@ GAUGES = {
     "ticketflow_queue_oldest_open_seconds",
     "ticketflow_mail_set_aside",
     "ticketflow_tickets_past_deadline",
+    "ticketflow_early_warning_tickets",
     "ticketflow_read_model_up",
 }
 
