@@ -225,16 +225,15 @@ def settled_without_asking(row: store.Waiting, phase: Phase) -> Outcome | None:
 def refusal_of(refused: ApplicationError) -> Reason:
     """The ticket's reason, with its code and parameters (a face says it in the agent's
     language); a step's own, since the incident's mail is one step, or two."""
-    details = refused.details
-    if len(details) == 3 and isinstance(details[2], dict):
-        code, message, params = str(details[0]), str(details[1]), details[2]
-        why = params.get("why")
-        if code == "macro-step" and isinstance(why, list) and len(why) == 3:
-            return Reason(str(why[0]), str(why[1]), dict(why[2]))  # the step's own reason
-        if code == "macro-step":  # from a worker before the step's reason went along
-            return Reason("transition", "%(reason)s", {"reason": params.get("reason", "")})
-        return Reason(code, message, params)
-    return Reason("transition", "%(reason)s", {"reason": refused.message})
+    found = Reason.of_parts(refused.details)
+    if found is None:
+        return Reason("transition", "%(reason)s", {"reason": refused.message})
+    if found.code != "macro-step":
+        return found
+    why = found.params.get("why")
+    step = Reason.of_parts(why) if isinstance(why, list) else None
+    # From a worker before the step's reason went along: its text alone.
+    return step or Reason("transition", "%(reason)s", {"reason": found.params.get("reason", "")})
 
 
 def letter_of(incident: Incident, phase: Phase) -> Letter:

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from ticketflow.tickets.incidents import IncidentCourse, Order, Phase, batch_plan
     from ticketflow.tickets.lifecycle import InvalidTransition
+    from workflows.ticket import refusal
 
 # A batch's tickets are asked one Update each; the activity says it is alive after each.
 BATCH_TIMEOUT = timedelta(minutes=10)
@@ -65,7 +66,7 @@ class IncidentWorkflow:
         try:
             state = self._course.give(Order(command.order))
         except InvalidTransition as err:
-            raise _refusal(err) from None
+            raise refusal(err) from None
         if command.order in (Order.ANSWER, Order.CLOSE):
             phase = Phase.ANSWER if command.order == Order.ANSWER else Phase.FINAL
             self._senders[phase.value] = command
@@ -84,7 +85,7 @@ class IncidentWorkflow:
         except ValueError:
             raise ApplicationError(f"unknown order {command.order!r}") from None
         except InvalidTransition as err:
-            raise _refusal(err) from None
+            raise refusal(err) from None
 
     @workflow.query
     def state(self) -> str:
@@ -177,10 +178,3 @@ class IncidentWorkflow:
             closed=course.closed,
             senders=self._senders,
         )
-
-
-def _refusal(err: InvalidTransition) -> ApplicationError:
-    why = err.why
-    return ApplicationError(
-        err.reason, why.code, why.message, dict(why.params), type="InvalidTransition"
-    )

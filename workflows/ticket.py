@@ -528,12 +528,6 @@ class TicketWorkflow:
 def refusal(err: InvalidTransition, non_retryable: bool = False) -> ApplicationError:
     """The lifecycle's refusal as the caller receives it: its reason, and (as details) its
     code, message and parameters, so a face can say it in the agent's language."""
-    why = err.why
     return ApplicationError(
-        err.reason,
-        why.code,
-        why.message,
-        dict(why.params),
-        type="InvalidTransition",
-        non_retryable=non_retryable,
+        err.reason, *err.why.parts(), type="InvalidTransition", non_retryable=non_retryable
     )

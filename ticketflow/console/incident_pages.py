@@ -27,13 +27,12 @@ from ticketflow.service.incident_shapes import (
 from ticketflow.service.policy import policy_of
 from ticketflow.service.refusals import Invalid, Refusal
 from ticketflow.store.agents import AgentIdentity
-from ticketflow.store.incidents import LINKABLE
+from ticketflow.tickets.incidents import TAKES_LINKS
 
 router = APIRouter(include_in_schema=False)
 # Pages of an incident whose mail is on its way reload themselves this often (seconds).
 REFRESH_SECONDS = 3
 SENDING = ("answering", "closing")
-TAKING = frozenset(s.value for s in LINKABLE)  # states in which it takes tickets
 
 
 def managed_projects(components: Components, agent: AgentIdentity) -> list[str]:
@@ -50,7 +49,7 @@ def open_incidents(
 ) -> list[IncidentSummary]:
     """The project's incidents taking tickets, for a queue view's selection."""
     found = incidents.incident_list(components, agent, project).incidents
-    return [i for i in found if i.state in TAKING]
+    return [i for i in found if i.state in TAKES_LINKS]
 
 
 @router.get("/incidents")

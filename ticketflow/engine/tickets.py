@@ -207,10 +207,7 @@ def updates_refused() -> Iterator[None]:
 
 def refusal_reason(refusal: ApplicationError) -> Reason | str:
     """The workflow's refusal with its code, message and parameters where it sent them."""
-    details = refusal.details
-    if len(details) == 3 and isinstance(details[2], dict):
-        return Reason(str(details[0]), str(details[1]), details[2])
-    return refusal.message
+    return Reason.of_parts(refusal.details) or refusal.message
 
 
 async def undo_action(

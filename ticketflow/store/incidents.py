@@ -4,7 +4,7 @@ its two mails did to each ticket (sent, refused and why, skipped), counted for p
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,18 +20,11 @@ from ticketflow.store.models import (
     Ticket,
 )
 from ticketflow.tickets.articles import ArticleStatus
-from ticketflow.tickets.incidents import IncidentState, Phase
+from ticketflow.tickets.incidents import TAKES_LINKS, IncidentState, Phase
 from ticketflow.tickets.reasons import Reason
 
 # What a phase's mail did to a ticket (none yet: pending).
 SENT, REFUSED, SKIPPED = "sent", "refused", "skipped"
-# The states in which an incident takes new tickets (by hand or by its rule).
-LINKABLE = (
-    IncidentState.OPEN,
-    IncidentState.ANSWERING,
-    IncidentState.PAUSED,
-    IncidentState.ANSWERED,
-)
 
 
 def _columns(phase: Phase) -> tuple[str, str, str]:
@@ -255,18 +248,9 @@ def remaining(session: Session, incident_id: int, phase: Phase) -> int:
     )
 
 
-def set_state(
-    session: Session,
-    incident_id: int,
-    state: IncidentState,
-    when: Sequence[IncidentState] | None = None,
-) -> bool:
-    """Write the incident's state (only from one of `when`, if given); False if not."""
-    statement = update(Incident).where(Incident.id == incident_id)
-    if when is not None:
-        statement = statement.where(Incident.state.in_([s.value for s in when]))
-    done = session.execute(statement.values(state=state.value))
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+def set_state(session: Session, incident_id: int, state: IncidentState) -> None:
+    """The incident's state, as its workflow (the one writer) decided it."""
+    session.execute(update(Incident).where(Incident.id == incident_id).values(state=state.value))
 
 
 def with_rules(session: Session) -> list[Incident]:
@@ -274,7 +258,7 @@ def with_rules(session: Session) -> list[Incident]:
     return list(
         session.scalars(
             select(Incident).where(
-                Incident.rule.is_not(None), Incident.state.in_([s.value for s in LINKABLE])
+                Incident.rule.is_not(None), Incident.state.in_([s.value for s in TAKES_LINKS])
             )
         )
     )

@@ -91,6 +91,10 @@ def refusal(order: Order, state: IncidentState, incident: int) -> Reason | None:
     return Reason(code, MESSAGES[code], {"incident": incident})
 
 
+# The states in which an incident takes new tickets (by hand or by its rule).
+TAKES_LINKS = frozenset(s for s in IncidentState if s not in REFUSALS[Order.LINK])
+
+
 @dataclass
 class IncidentCourse:
     """Where an incident is: which mail it sends (None before its answer), whether an

@@ -352,7 +352,7 @@ def decide_steps(
             action = str(step.action)
             # The step's own reason goes along whole (`why`), for a face that says it in
             # another language than the message it is folded into.
-            why = [err.why.code, err.why.message, dict(err.why.params)]
+            why = err.why.parts()
             raise refused(
                 "macro-step", step=number, action=action, reason=err.reason, why=why
             ) from None
